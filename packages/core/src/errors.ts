@@ -1,0 +1,285 @@
+/**
+ * The error classes of stevedore. Every error thrown by a stevedore package is a {@link StevedoreError}
+ * with a stable `code`, so callers (and the CLI's exit-code table) can branch on it without parsing text.
+ *
+ * Identity works across duplicate installs: each class has a `Symbol.for` marker, and
+ * `XError.isInstance(value)` checks the marker instead of the prototype chain.
+ */
+
+const markerKey: unique symbol = Symbol.for("stevedore.error");
+
+/** Options every stevedore error accepts. */
+export interface StevedoreErrorOptions {
+  /** The underlying error, kept for debugging. Never shown to users verbatim when it may hold secrets. */
+  cause?: unknown;
+  /** Whether repeating the same operation may succeed. */
+  retryable?: boolean;
+}
+
+/** The base class of every stevedore error. */
+export class StevedoreError extends Error {
+  /** The `Symbol.for` key that marks each class; subclasses define their own. */
+  static readonly marker: symbol = Symbol.for("stevedore.error.StevedoreError");
+  /** A stable machine-readable code such as `STEVEDORE_DIGEST_MISMATCH`. */
+  readonly code: string;
+  /** Whether repeating the same operation may succeed. */
+  readonly retryable: boolean;
+
+  constructor(code: string, message: string, options: StevedoreErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+    const markers: symbol[] = [];
+    for (let c: unknown = new.target; typeof c === "function"; c = Object.getPrototypeOf(c)) {
+      if (Object.hasOwn(c, "marker")) markers.push((c as unknown as { marker: symbol }).marker);
+      if (c === StevedoreError) break;
+    }
+    Object.defineProperty(this, markerKey, { value: new Set(markers), enumerable: false });
+  }
+
+  /** True when `value` is an instance of this class (or a subclass), even from another copy of the package. */
+  static isInstance<T extends StevedoreError>(
+    this: (abstract new (...args: never[]) => T) & { marker: symbol },
+    value: unknown,
+  ): value is T {
+    if (typeof value !== "object" || value === null) return false;
+    const markers = (value as { [markerKey]?: unknown })[markerKey];
+    return markers instanceof Set && markers.has(this.marker);
+  }
+
+  /** A plain object for `--json` output and structured logs; holds no secrets by construction. */
+  toJSON(): Record<string, unknown> {
+    const out: Record<string, unknown> = { name: this.name, code: this.code, message: this.message };
+    for (const [key, value] of Object.entries(this)) {
+      if (key !== "code" && key !== "retryable" && value !== undefined) out[key] = value;
+    }
+    out.retryable = this.retryable;
+    return out;
+  }
+}
+
+/** A reference string (`registry/repository:tag@digest`) that does not follow the grammar. */
+export class InvalidReferenceError extends StevedoreError {
+  static override readonly marker: symbol = Symbol.for("stevedore.error.InvalidReferenceError");
+  /** The input that was rejected (references hold no secrets). */
+  readonly input: string;
+  constructor(input: string, reason: string, options?: StevedoreErrorOptions) {
+    super(
+      "STEVEDORE_INVALID_REFERENCE",
+      `invalid reference ${JSON.stringify(clip(input))}: ${reason}`,
+      options,
+    );
+    this.input = input;
+  }
+}
+
+/** A digest string that does not follow the grammar, or uses an algorithm that is not supported where one is required. */
+export class InvalidDigestError extends StevedoreError {
+  static override readonly marker: symbol = Symbol.for("stevedore.error.InvalidDigestError");
+  readonly input: string;
+  constructor(input: string, reason: string, options?: StevedoreErrorOptions) {
+    super("STEVEDORE_INVALID_DIGEST", `invalid digest ${JSON.stringify(clip(input))}: ${reason}`, options);
+    this.input = input;
+  }
+}
+
+/** A platform string (`os/arch[/variant][:osversion]`) or object that is not valid. */
+export class InvalidPlatformError extends StevedoreError {
+  static override readonly marker: symbol = Symbol.for("stevedore.error.InvalidPlatformError");
+  readonly input: string;
+  constructor(input: string, reason: string, options?: StevedoreErrorOptions) {
+    super(
+      "STEVEDORE_INVALID_PLATFORM",
+      `invalid platform ${JSON.stringify(clip(input))}: ${reason}`,
+      options,
+    );
+    this.input = input;
+  }
+}
+
+/** A header value (`Link`, `WWW-Authenticate`, `Content-Range`, `Retry-After` …) that cannot be parsed. */
+export class InvalidHeaderError extends StevedoreError {
+  static override readonly marker: symbol = Symbol.for("stevedore.error.InvalidHeaderError");
+  readonly header: string;
+  constructor(header: string, reason: string, options?: StevedoreErrorOptions) {
+    super("STEVEDORE_INVALID_HEADER", `invalid ${header} header: ${reason}`, options);
+    this.header = header;
+  }
+}
+
+/** A manifest or index that is not valid JSON, has the wrong shape, is too large, or is a rejected legacy format. */
+export class ManifestError extends StevedoreError {
+  static override readonly marker: symbol = Symbol.for("stevedore.error.ManifestError");
+  constructor(message: string, options?: StevedoreErrorOptions) {
+    super("STEVEDORE_MANIFEST_INVALID", message, options);
+  }
+}
+
+/** A response (from a registry or a token service) whose body or headers make no sense. */
+export class InvalidResponseError extends StevedoreError {
+  static override readonly marker: symbol = Symbol.for("stevedore.error.InvalidResponseError");
+  constructor(message: string, options?: StevedoreErrorOptions) {
+    super("STEVEDORE_INVALID_RESPONSE", message, options);
+  }
+}
+
+/** One entry of a registry's JSON error body (`spec/PROTOCOL.md` §9.1), kept verbatim. */
+export interface RegistryErrorDetail {
+  code: string;
+  message?: string;
+  detail?: unknown;
+}
+
+/** Fields of a {@link RegistryResponseError}. */
+export interface RegistryResponseErrorInit {
+  status: number;
+  method: string;
+  /** Already redacted (see `redactUrl`). */
+  url: string;
+  errors?: readonly RegistryErrorDetail[];
+  requestId?: string;
+  /** Seconds, from `Retry-After`, when the registry sent one. */
+  retryAfter?: number;
+}
+
+/** A registry answered with a status the operation does not accept. */
+export class RegistryResponseError extends StevedoreError {
+  static override readonly marker: symbol = Symbol.for("stevedore.error.RegistryResponseError");
+  readonly status: number;
+  readonly method: string;
+  readonly url: string;
+  /** The registry's own error codes and messages, verbatim (`MANIFEST_UNKNOWN`, `DENIED` …). */
+  readonly errors: readonly RegistryErrorDetail[];
+  readonly requestId: string | undefined;
+  readonly retryAfter: number | undefined;
+
+  constructor(init: RegistryResponseErrorInit, options?: StevedoreErrorOptions) {
+    const errors = init.errors ?? [];
+    const codes = errors.map((e) => (e.message ? `${e.code}: ${e.message}` : e.code)).join("; ");
+    const message = `${init.method} ${init.url} answered ${init.status}${codes ? ` (${oneLine(codes)})` : ""}`;
+    super("STEVEDORE_REGISTRY_RESPONSE", message, {
+      retryable: [408, 429, 500, 502, 503, 504].includes(init.status),
+      ...options,
+    });
+    this.status = init.status;
+    this.method = init.method;
+    this.url = init.url;
+    this.errors = errors;
+    this.requestId = init.requestId;
+    this.retryAfter = init.retryAfter;
+  }
+
+  /** True when the registry sent this error code. */
+  hasCode(code: string): boolean {
+    return this.errors.some((e) => e.code === code);
+  }
+}
+
+/** The registry or its token service refused the credentials, or none were available when needed. */
+export class AuthenticationError extends StevedoreError {
+  static override readonly marker: symbol = Symbol.for("stevedore.error.AuthenticationError");
+  /** The registry host the credentials were for. */
+  readonly registry: string;
+  constructor(registry: string, message: string, options?: StevedoreErrorOptions) {
+    super("STEVEDORE_AUTHENTICATION", `${registry}: ${message}`, options);
+    this.registry = registry;
+  }
+}
+
+/** Credentials could not be read: a malformed config file, a failing credential helper. */
+export class CredentialError extends StevedoreError {
+  static override readonly marker: symbol = Symbol.for("stevedore.error.CredentialError");
+  constructor(message: string, options?: StevedoreErrorOptions) {
+    super("STEVEDORE_CREDENTIALS", message, options);
+  }
+}
+
+/** Content whose digest is not the one it was asked for. */
+export class DigestMismatchError extends StevedoreError {
+  static override readonly marker: symbol = Symbol.for("stevedore.error.DigestMismatchError");
+  readonly expected: string;
+  readonly actual: string;
+  constructor(expected: string, actual: string, where?: string, options?: StevedoreErrorOptions) {
+    super(
+      "STEVEDORE_DIGEST_MISMATCH",
+      `digest mismatch${where ? ` for ${where}` : ""}: expected ${expected}, got ${actual}`,
+      options,
+    );
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+/** Content whose size is not the one its descriptor gives. */
+export class SizeMismatchError extends StevedoreError {
+  static override readonly marker: symbol = Symbol.for("stevedore.error.SizeMismatchError");
+  readonly expected: number;
+  readonly actual: number;
+  constructor(expected: number, actual: number, where?: string, options?: StevedoreErrorOptions) {
+    super(
+      "STEVEDORE_SIZE_MISMATCH",
+      `size mismatch${where ? ` for ${where}` : ""}: expected ${expected} bytes, got ${actual}${actual > expected ? " or more" : ""}`,
+      options,
+    );
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+/** A blob upload that could not be completed (after resuming where that was possible). */
+export class UploadError extends StevedoreError {
+  static override readonly marker: symbol = Symbol.for("stevedore.error.UploadError");
+  constructor(message: string, options?: StevedoreErrorOptions) {
+    super("STEVEDORE_UPLOAD", message, options);
+  }
+}
+
+/** A tag, manifest, blob or repository that does not exist where it was looked for. */
+export class NotFoundError extends StevedoreError {
+  static override readonly marker: symbol = Symbol.for("stevedore.error.NotFoundError");
+  constructor(message: string, options?: StevedoreErrorOptions) {
+    super("STEVEDORE_NOT_FOUND", message, options);
+  }
+}
+
+/** A connection that failed, timed out or was reset, after the retries the policy allows. */
+export class NetworkError extends StevedoreError {
+  static override readonly marker: symbol = Symbol.for("stevedore.error.NetworkError");
+  constructor(message: string, options?: StevedoreErrorOptions) {
+    super("STEVEDORE_NETWORK", message, { retryable: true, ...options });
+  }
+}
+
+/** Local content (a layout directory, an archive, a file) that is missing, malformed or hostile. */
+export class LocalFormatError extends StevedoreError {
+  static override readonly marker: symbol = Symbol.for("stevedore.error.LocalFormatError");
+  constructor(message: string, options?: StevedoreErrorOptions) {
+    super("STEVEDORE_LOCAL_FORMAT", message, options);
+  }
+}
+
+/** An option or argument a caller passed that cannot work (a negative concurrency, an unknown transport). */
+export class UsageError extends StevedoreError {
+  static override readonly marker: symbol = Symbol.for("stevedore.error.UsageError");
+  constructor(message: string, options?: StevedoreErrorOptions) {
+    super("STEVEDORE_USAGE", message, options);
+  }
+}
+
+/** The operation was cancelled through its `AbortSignal`. */
+export class AbortError extends StevedoreError {
+  static override readonly marker: symbol = Symbol.for("stevedore.error.AbortError");
+  constructor(message = "operation aborted", options?: StevedoreErrorOptions) {
+    super("STEVEDORE_ABORTED", message, options);
+  }
+}
+
+function clip(input: string): string {
+  return input.length > 300 ? `${input.slice(0, 300)}…` : input;
+}
+
+function oneLine(text: string): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > 500 ? `${flat.slice(0, 500)}…` : flat;
+}
