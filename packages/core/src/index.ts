@@ -18,6 +18,13 @@ export type {
   TargetCallOptions,
 } from "./contracts.js";
 export { isBlobMounter, isRangeFetcher, isReferrerLister, isTagLister } from "./contracts.js";
+export type { Hasher } from "./create-hasher.js";
+export { createHasher, supportedDigestAlgorithms } from "./create-hasher.js";
+export { descriptorOf } from "./descriptor-of.js";
+export type { Digest } from "./digest.js";
+export { digestAlgorithm, digestEncoded } from "./digest.js";
+export { digestOf } from "./digest-of.js";
+export { DockerHub } from "./docker-hub.js";
 export type { RegistryErrorDetail, RegistryResponseErrorInit, StevedoreErrorOptions } from "./errors.js";
 export {
   AbortError,
@@ -39,7 +46,21 @@ export {
   UploadError,
   UsageError,
 } from "./errors.js";
-export type { Descriptor, ImageIndex, ImageManifest, ParsedManifest, Platform } from "./manifest-types.js";
+export { formatPlatform } from "./format-platform.js";
+export type { FormatReferenceOptions } from "./format-reference.js";
+export { formatReference } from "./format-reference.js";
+export type { HostPlatformOptions } from "./host-platform.js";
+export { hostPlatform } from "./host-platform.js";
+export type {
+  Descriptor,
+  ImageConfig,
+  ImageIndex,
+  ImageManifest,
+  ParsedManifest,
+  Platform,
+} from "./manifest-types.js";
+export type { MatchPlatformOptions } from "./match-platform.js";
+export { matchPlatform, platformPreference } from "./match-platform.js";
 export type { KnownMediaType } from "./media-types.js";
 export {
   imageManifestMediaTypes,
@@ -53,4 +74,15 @@ export {
   normalizeMediaType,
   schema1MediaTypes,
 } from "./media-types.js";
+export { normalizePlatform } from "./normalize-platform.js";
+export { isDigest, parseDigest } from "./parse-digest.js";
+export { parseImageConfig } from "./parse-image-config.js";
+export type { ParseManifestOptions } from "./parse-manifest.js";
+export { defaultManifestMaxBytes, parseManifest } from "./parse-manifest.js";
+export { parsePlatform } from "./parse-platform.js";
+export type { ParseReferenceOptions, Reference } from "./parse-reference.js";
+export { parseReference } from "./parse-reference.js";
 export { redactAuthorization, redactUrl } from "./redact.js";
+export { registryHost } from "./registry-host.js";
+export type { SelectManifestsOptions } from "./select-manifests.js";
+export { selectManifests } from "./select-manifests.js";

@@ -51,3 +51,28 @@ export interface ImageIndex {
 export type ParsedManifest =
   | { kind: "image"; mediaType: string; manifest: ImageManifest; bytes: Uint8Array }
   | { kind: "index"; mediaType: string; manifest: ImageIndex; bytes: Uint8Array };
+
+/**
+ * The parts of an image config (`application/vnd.oci.image.config.v1+json` or Docker's
+ * `application/vnd.docker.container.image.v1+json`, `spec/PROTOCOL.md` §12.5) that stevedore reads.
+ * Other fields stay in the config's bytes.
+ */
+export interface ImageConfig {
+  architecture: string;
+  os: string;
+  "os.version"?: string;
+  "os.features"?: string[];
+  variant?: string;
+  /** RFC 3339 time the image was created, as written. */
+  created?: string;
+  config?: {
+    /** Image labels (`LABEL` in a Dockerfile). */
+    Labels?: Record<string, string>;
+  };
+  rootfs: {
+    /** Always `layers` in current images. */
+    type: string;
+    /** Digests of the uncompressed layers, base first. Not the layer blob digests (§5.1). */
+    diff_ids: string[];
+  };
+}
