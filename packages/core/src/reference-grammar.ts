@@ -39,6 +39,9 @@ export function registryProblem(registry: string): string | undefined {
     }
     if (rest !== "" && !rest.startsWith(":")) return `unexpected ${quote(rest)} after ${quote(host)}`;
   } else {
+    if (registry.indexOf(":") !== registry.lastIndexOf(":")) {
+      return `registry ${quote(registry)} has more than one ':' (an IPv6 address needs brackets: [::1]:5000)`;
+    }
     const colon = registry.indexOf(":");
     host = colon === -1 ? registry : registry.slice(0, colon);
     rest = colon === -1 ? "" : registry.slice(colon);
@@ -49,9 +52,6 @@ export function registryProblem(registry: string): string | undefined {
   if (rest === "") return undefined;
   const port = rest.slice(1);
   if (port === "") return `port after ${quote(`${host}:`)} is empty`;
-  if (port.includes(":")) {
-    return `registry ${quote(registry)} has more than one ':' (an IPv6 address needs brackets: [::1]:5000)`;
-  }
   if (!/^[0-9]+$/.test(port)) return `port ${quote(port)} must be a number`;
   const value = Number(port);
   if (port.length > 5 || value < 1 || value > 65535) return `port ${port} is outside 1-65535`;
