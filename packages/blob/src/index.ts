@@ -1,1 +1,17 @@
-export {};
+export { bufferSource } from "./buffer-source.js";
+export { chunkStream } from "./chunk-stream.js";
+export type { CountProgressOptions } from "./count-progress.js";
+export { countProgress } from "./count-progress.js";
+export type { MemoryStore, MemoryStoreOptions } from "./create-memory-store.js";
+export { createMemoryStore } from "./create-memory-store.js";
+export type { MemoryTarget, MemoryTargetOptions } from "./create-memory-target.js";
+export { createMemoryTarget } from "./create-memory-target.js";
+export type { ExpectedContent, Verifier, VerifierOptions } from "./create-verifier.js";
+export { createVerifier } from "./create-verifier.js";
+export type { FileSourceOptions } from "./file-source.js";
+export { fileSource } from "./file-source.js";
+export { readAll } from "./read-all.js";
+export { targetSource } from "./target-source.js";
+export { verifyContent } from "./verify-content.js";
+export type { WriteVerifiedFileOptions } from "./write-verified-file.js";
+export { writeVerifiedFile } from "./write-verified-file.js";

@@ -1,0 +1,112 @@
+import { randomBytes } from "node:crypto";
+import { type FileHandle, mkdir, open, rename, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import type { ByteStream } from "@stevedore/core";
+import { AbortError, LocalFormatError, StevedoreError } from "@stevedore/core";
+import type { ExpectedContent } from "./create-verifier.js";
+import { throwIfAborted } from "./throw-if-aborted.js";
+import { verifyContent } from "./verify-content.js";
+
+/** Options of {@link writeVerifiedFile}. */
+export interface WriteVerifiedFileOptions {
+  /** Stops the write: the temp file is removed and the promise rejects with `AbortError`. */
+  signal?: AbortSignal;
+  /** File mode of the new file (before the umask). Default `0o644`. */
+  mode?: number;
+  /** Names the content in error messages; defaults to its digest. */
+  where?: string;
+}
+
+/**
+ * Writes `source` to `path` only if it has exactly `expected.size` bytes and digest `expected.digest`
+ * (STYLE.md "Streams"). The bytes go to a temp file beside `path` (`.<name>.<random>.tmp`), verified as
+ * they pass; the file is flushed to disk and renamed over `path` only after the check. On any failure or
+ * abort the temp file is removed and `path` is left as it was. Missing parent directories are created.
+ *
+ * Errors: `SizeMismatchError` / `DigestMismatchError` for bad content, `AbortError`, `LocalFormatError`
+ * for a file system failure (naming the path and the system code), or the source's own error.
+ *
+ * @example
+ * ```ts
+ * await writeVerifiedFile(join(layout, "blobs", "sha256", hex), await target.fetch(descriptor), descriptor);
+ * ```
+ */
+export async function writeVerifiedFile(
+  path: string,
+  source: ByteStream,
+  expected: ExpectedContent,
+  options: WriteVerifiedFileOptions = {},
+): Promise<void> {
+  const { signal } = options;
+  // Validates the digest and size before touching the file system.
+  const verified = verifyContent(source, expected, { where: options.where ?? expected.digest });
+  throwIfAborted(signal);
+  const directory = dirname(path);
+  const temporary = join(directory, `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+  await fileStep("create directory", directory, () => mkdir(directory, { recursive: true }));
+  const handle = await fileStep("create", temporary, () => open(temporary, "wx", options.mode ?? 0o644));
+  let closed = false;
+  try {
+    await copy(verified, handle, temporary, signal);
+    await fileStep("flush", temporary, () => handle.sync());
+    closed = true;
+    await fileStep("close", temporary, () => handle.close());
+    throwIfAborted(signal);
+    await fileStep("rename", path, () => rename(temporary, path));
+  } catch (error) {
+    if (!closed) await handle.close().catch(() => undefined);
+    await rm(temporary, { force: true }).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function copy(
+  source: AsyncGenerator<Uint8Array, void, undefined>,
+  handle: FileHandle,
+  path: string,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  // The abort has to win even while the source is waiting for bytes that never come, so each read races
+  // the signal. The abandoned source is asked to close without waiting for it.
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new AbortError(undefined, { cause: signal?.reason }));
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+  aborted.catch(() => undefined);
+  try {
+    for (;;) {
+      throwIfAborted(signal);
+      const step = signal === undefined ? await source.next() : await Promise.race([source.next(), aborted]);
+      if (step.done === true) return;
+      await writeFully(handle, step.value, path);
+    }
+  } catch (error) {
+    source.return(undefined).catch(() => undefined);
+    throw error;
+  } finally {
+    if (onAbort !== undefined) signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+async function writeFully(handle: FileHandle, chunk: Uint8Array, path: string): Promise<void> {
+  let position = 0;
+  while (position < chunk.length) {
+    const { bytesWritten } = await fileStep("write", path, () =>
+      handle.write(chunk, position, chunk.length - position),
+    );
+    position += bytesWritten;
+  }
+}
+
+async function fileStep<T>(action: string, path: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (StevedoreError.isInstance(error)) throw error;
+    const code = (error as { code?: unknown }).code;
+    throw new LocalFormatError(`cannot ${action} ${path}${typeof code === "string" ? `: ${code}` : ""}`, {
+      cause: error,
+    });
+  }
+}
