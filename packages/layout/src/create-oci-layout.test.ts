@@ -1,0 +1,241 @@
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { readAll } from "@stevedore/blob";
+import {
+  type Descriptor,
+  DigestMismatchError,
+  digestOf,
+  InvalidReferenceError,
+  LocalFormatError,
+  ManifestError,
+  MediaType,
+  NotFoundError,
+} from "@stevedore/core";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  createTargetContractFixture,
+  describeTargetContract,
+  pushFixture,
+} from "../../blob/src/test-support/target-contract.js";
+import { createOciLayout } from "./create-oci-layout.js";
+
+const directories: string[] = [];
+async function temporaryDirectory(): Promise<string> {
+  const directory = await mkdtemp(join(tmpdir(), "stevedore-layout-"));
+  directories.push(directory);
+  return directory;
+}
+afterEach(async () => {
+  for (const directory of directories.splice(0)) await rm(directory, { recursive: true, force: true });
+});
+
+describeTargetContract("OCI image layout", async () => {
+  const directory = await mkdtemp(join(tmpdir(), "stevedore-layout-contract-"));
+  return {
+    target: createOciLayout(join(directory, "layout"), { create: true }),
+    cleanup: () => rm(directory, { recursive: true, force: true }),
+  };
+});
+
+const fixture = createTargetContractFixture();
+const encoder = new TextEncoder();
+
+async function filledLayout(): Promise<{ path: string; layout: ReturnType<typeof createOciLayout> }> {
+  const path = join(await temporaryDirectory(), "layout");
+  const layout = createOciLayout(path, { create: true });
+  await pushFixture(layout, fixture);
+  return { path, layout };
+}
+
+function blobPath(path: string, descriptor: Descriptor): string {
+  return join(path, "blobs", "sha256", descriptor.digest.slice("sha256:".length));
+}
+
+async function readJson(file: string): Promise<unknown> {
+  return JSON.parse(await readFile(file, "utf8"));
+}
+
+describe("createOciLayout on disk", () => {
+  it("writes oci-layout, index.json with the tag as ref.name, and blobs/<alg>/<hex>", async () => {
+    const { path } = await filledLayout();
+    expect(await readFile(join(path, "oci-layout"), "utf8")).toBe('{"imageLayoutVersion":"1.0.0"}');
+    expect(await readJson(join(path, "index.json"))).toEqual({
+      schemaVersion: 2,
+      mediaType: MediaType.OciIndex,
+      manifests: [{ ...fixture.manifest.descriptor, annotations: { [refName]: "v1" } }],
+    });
+    for (const item of [...fixture.blobs, ...fixture.manifests]) {
+      expect(new Uint8Array(await readFile(blobPath(path, item.descriptor)))).toEqual(item.bytes);
+    }
+    // No temp files or lock left behind.
+    expect((await readdir(path)).sort()).toEqual(["blobs", "index.json", "oci-layout"]);
+    expect((await readdir(join(path, "blobs", "sha256"))).every((name) => !name.includes("tmp"))).toBe(true);
+  });
+
+  it("replaces the entry of a moved tag and keeps other entries and unknown fields", async () => {
+    const { path, layout } = await filledLayout();
+    const index = (await readJson(join(path, "index.json"))) as Record<string, unknown>;
+    const foreign = { mediaType: "application/x-other", digest: digestOf("x"), size: 1, extra: { kept: true } };
+    await writeFile(
+      join(path, "index.json"),
+      JSON.stringify({ ...index, annotations: { "com.example": "yes" }, manifests: [foreign, ...(index.manifests as [])] }),
+    );
+    await layout.tag(fixture.artifact.descriptor, "v1");
+    await layout.tag(fixture.artifact.descriptor, "v2");
+    const written = (await readJson(join(path, "index.json"))) as { manifests: unknown[]; annotations: unknown };
+    expect(written.annotations).toEqual({ "com.example": "yes" });
+    expect(written.manifests).toEqual([
+      foreign,
+      { ...fixture.artifact.descriptor, annotations: { [refName]: "v1" } },
+      { ...fixture.artifact.descriptor, annotations: { [refName]: "v2" } },
+    ]);
+    expect((await layout.resolve("v1")).digest).toBe(fixture.artifact.descriptor.digest);
+  });
+
+  it("tags an untagged entry of the same digest in place (as skopeo leaves them)", async () => {
+    const { path, layout } = await filledLayout();
+    await writeFile(
+      join(path, "index.json"),
+      JSON.stringify({ schemaVersion: 2, manifests: [fixture.artifact.descriptor, fixture.manifest.descriptor] }),
+    );
+    await layout.tag(fixture.artifact.descriptor, "note");
+    expect(((await readJson(join(path, "index.json"))) as { manifests: unknown[] }).manifests).toEqual([
+      { ...fixture.artifact.descriptor, annotations: { [refName]: "note" } },
+      fixture.manifest.descriptor,
+    ]);
+  });
+
+  it("resolves the digest of an untagged manifest from its content, but not of a plain blob", async () => {
+    const { layout } = await filledLayout();
+    expect(await layout.resolve(fixture.artifact.descriptor.digest)).toEqual(fixture.artifact.descriptor);
+    await expect(layout.resolve(fixture.config.descriptor.digest)).rejects.toThrow(/is not a manifest/);
+    await expect(layout.resolve(fixture.layer.descriptor.digest)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it("lists tags in order, each once", async () => {
+    const { layout } = await filledLayout();
+    for (const tag of ["b", "a", "v1"]) await layout.tag(fixture.manifest.descriptor, tag);
+    const tags: string[] = [];
+    for await (const tag of layout.tags()) tags.push(tag);
+    expect(tags).toEqual(["a", "b", "v1"]);
+  });
+
+  it("refuses tags outside the ref.name grammar", async () => {
+    const { layout } = await filledLayout();
+    for (const tag of ["", "-x", "a b", "../x", "x/"]) {
+      await expect(layout.tag(fixture.manifest.descriptor, tag)).rejects.toBeInstanceOf(InvalidReferenceError);
+    }
+    await expect(layout.resolve("a b")).rejects.toBeInstanceOf(InvalidReferenceError);
+  });
+
+  it("validates a pushed manifest before storing it", async () => {
+    const path = join(await temporaryDirectory(), "layout");
+    const layout = createOciLayout(path, { create: true });
+    const bytes = encoder.encode('{"schemaVersion":2,"layers":"no"}');
+    const descriptor = { mediaType: MediaType.OciManifest, digest: digestOf(bytes), size: bytes.length };
+    await expect(layout.push(descriptor, bytes)).rejects.toBeInstanceOf(ManifestError);
+    expect(await layout.exists(descriptor)).toBe(false);
+  });
+});
+
+describe("createOciLayout with hostile or broken layouts", () => {
+  it("fails a fetch of a blob whose bytes do not match its name", async () => {
+    const { path, layout } = await filledLayout();
+    const bytes = fixture.config.bytes.slice();
+    bytes[5] = bytes[5]! ^ 1;
+    await writeFile(blobPath(path, fixture.config.descriptor), bytes);
+    await expect(readAll(await layout.fetch(fixture.config.descriptor))).rejects.toBeInstanceOf(
+      DigestMismatchError,
+    );
+    await writeFile(blobPath(path, fixture.manifest.descriptor), fixture.artifact.bytes);
+    await expect(layout.resolve(fixture.manifest.descriptor.digest)).resolves.toBeDefined(); // listed in index.json
+    await expect(readAll(await layout.fetch(fixture.manifest.descriptor))).rejects.toThrow(/mismatch/);
+  });
+
+  it("refuses a blob that is a symbolic link", async () => {
+    const { path, layout } = await filledLayout();
+    const file = blobPath(path, fixture.config.descriptor);
+    await rm(file);
+    await writeFile(join(path, "elsewhere"), fixture.config.bytes);
+    await symlink(join(path, "elsewhere"), file);
+    expect(await layout.exists(fixture.config.descriptor)).toBe(false);
+    await expect(readAll(await layout.fetch(fixture.config.descriptor))).rejects.toThrow(/symbolic link/);
+  });
+
+  it("says what is missing: the directory, oci-layout, index.json", async () => {
+    const parent = await temporaryDirectory();
+    const missing = createOciLayout(join(parent, "nope"));
+    await expect(missing.resolve("v1")).rejects.toThrow(NotFoundError);
+    await expect(missing.resolve("v1")).rejects.toThrow(/nope does not exist/);
+
+    await mkdir(join(parent, "empty"));
+    await expect(createOciLayout(join(parent, "empty")).resolve("v1")).rejects.toThrow(
+      /not an OCI image layout: oci-layout is missing/,
+    );
+
+    await mkdir(join(parent, "noindex"));
+    await writeFile(join(parent, "noindex", "oci-layout"), '{"imageLayoutVersion":"1.0.0"}');
+    await expect(createOciLayout(join(parent, "noindex")).resolve("v1")).rejects.toThrow(/index.json is missing/);
+  });
+
+  it.each([
+    ["oci-layout", "{", /oci-layout: not valid JSON/],
+    ["oci-layout", "[]", /oci-layout: expected a JSON object/],
+    ["oci-layout", '{"imageLayoutVersion":"2.0.0"}', /unsupported imageLayoutVersion "2.0.0"/],
+    ["index.json", "not json", /index.json: not valid JSON/],
+    ["index.json", '{"schemaVersion":1,"manifests":[]}', /index.json: schemaVersion must be 2/],
+    ["index.json", '{"schemaVersion":2}', /index.json: manifests must be an array/],
+    [
+      "index.json",
+      '{"schemaVersion":2,"manifests":[{"mediaType":"a/b","digest":"../../etc/passwd","size":1}]}',
+      /index.json: manifests\[0\].digest is not a valid digest/,
+    ],
+    [
+      "index.json",
+      '{"schemaVersion":2,"manifests":[{"mediaType":"a/b","digest":"sha256:aa","size":-1}]}',
+      /index.json: manifests\[0\].digest is not a valid digest/,
+    ],
+    [
+      "index.json",
+      `{"schemaVersion":2,"manifests":[{"mediaType":"a/b","digest":"${digestOf("x")}","size":-1}]}`,
+      /manifests\[0\].size must be a non-negative integer/,
+    ],
+    [
+      "index.json",
+      `{"schemaVersion":2,"manifests":[{"mediaType":"a/b","digest":"${digestOf("x")}","size":1,"annotations":{"k":1}}]}`,
+      /manifests\[0\].annotations\["k"\] must be a string/,
+    ],
+  ])("refuses a malformed %s (%s) with a one-line LocalFormatError naming it", async (file, content, message) => {
+    const { path } = await filledLayout();
+    await writeFile(join(path, file), content);
+    const error = await createOciLayout(path)
+      .resolve("v1")
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(LocalFormatError);
+    expect(String((error as Error).message)).toMatch(message);
+    expect((error as Error).message).not.toContain("\n");
+  });
+});
+
+describe("createOciLayout with concurrent writers", () => {
+  it("keeps every tag when two targets on one directory tag 20 times each at once", async () => {
+    const { path } = await filledLayout();
+    const first = createOciLayout(path);
+    const second = createOciLayout(path);
+    await Promise.all(
+      Array.from({ length: 20 }, (_, index) => [
+        first.tag(fixture.manifest.descriptor, `first-${index}`),
+        second.tag(fixture.artifact.descriptor, `second-${index}`),
+      ]).flat(),
+    );
+    const tags: string[] = [];
+    for await (const tag of first.tags()) tags.push(tag);
+    expect(tags).toHaveLength(41);
+    expect(tags).toContain("first-19");
+    expect(tags).toContain("second-0");
+    expect(await readdir(path)).not.toContain("index.json.lock");
+  });
+});
+
+const refName = "org.opencontainers.image.ref.name";

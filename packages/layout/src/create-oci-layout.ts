@@ -1,0 +1,326 @@
+import { lstat, mkdir, readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { bufferSource, countProgress, readAll, verifyContent, writeVerifiedFile } from "@stevedore/blob";
+import type { ByteStream, Descriptor, RangeFetcher, TagLister, Target } from "@stevedore/core";
+import {
+  AbortError,
+  DigestMismatchError,
+  digestOf,
+  InvalidReferenceError,
+  isDigest,
+  isManifestMediaType,
+  LocalFormatError,
+  ManifestError,
+  NotFoundError,
+  parseDigest,
+  parseManifest,
+  SizeMismatchError,
+  UsageError,
+} from "@stevedore/core";
+import {
+  checkLayoutFile,
+  emptyIndex,
+  isRefName,
+  type LayoutIndex,
+  layoutFileContent,
+  parseLayoutIndex,
+  refNameAnnotation,
+  serializeLayoutIndex,
+} from "./layout-index.js";
+import { openError } from "./random-access-file.js";
+import { readFileStream } from "./read-file-stream.js";
+import { withLayoutLock } from "./with-layout-lock.js";
+import type { LockFileOptions } from "./with-lock-file.js";
+import { writeFileAtomic } from "./write-file-atomic.js";
+
+/** Options of {@link createOciLayout}. */
+export interface OciLayoutOptions {
+  /** Create the directory, `oci-layout`, `index.json` and `blobs/` when missing. Default `false`. */
+  create?: boolean;
+  /** How `tag` waits for the cross-process lock on `index.json` (timeout, stale age, clock, sleep). */
+  lock?: Omit<LockFileOptions, "signal">;
+}
+
+/** An OCI image layout directory as a {@link Target} that can also list its tags and read ranges. */
+export interface OciLayoutTarget extends Target, TagLister, RangeFetcher {
+  /** The layout directory. */
+  readonly path: string;
+}
+
+// Manifests are at most 4 MiB (`spec/PROTOCOL.md` §2); index.json lists many of them.
+const maxManifestBytes = 4 * 1024 * 1024;
+const maxIndexBytes = 64 * 1024 * 1024;
+
+/**
+ * Opens the OCI image layout at `path` (`spec/PROTOCOL.md` §13.1) as a read-write {@link Target}:
+ *
+ * - `resolve(tag)` finds the `index.json` entry whose `org.opencontainers.image.ref.name` is the tag (the
+ *   first, if several are). `resolve(digest)` finds an `index.json` entry with that digest, or else any
+ *   blob in `blobs/` that is a valid manifest (its media type read from the content); other blobs are
+ *   `NotFoundError`.
+ * - `fetch` streams `blobs/<alg>/<encoded>`, verified against the descriptor's size and digest: a blob whose
+ *   bytes do not match its name fails with `DigestMismatchError`.
+ * - `push` writes through a temp file renamed into place only after verification; manifests are also
+ *   validated first. Content already present with the right size is not written again. `push` does not
+ *   touch `index.json`: only `tag` does (a target cannot tell a top-level manifest from an index's child).
+ * - `tag` records the manifest in `index.json`, replacing the entry that had the same name, or an untagged
+ *   entry of the same digest. Updates are atomic (temp file + rename) and serialised between writers of this
+ *   process (a queue per directory) and of other processes (the lock file `index.json.lock`).
+ * - `tags()` lists the distinct `ref.name` values in code-unit order.
+ * - `fetchRange(descriptor, start, end?)` reads part of a blob; a range cannot be verified, so callers
+ *   verify the whole they assemble.
+ *
+ * Missing pieces fail with `NotFoundError` (the directory, a blob, a tag) or `LocalFormatError` naming
+ * the file (`oci-layout`, `index.json` missing or malformed).
+ *
+ * @example
+ * ```ts
+ * const layout = createOciLayout("./alpine", { create: true });
+ * await layout.push(descriptor, bytes);
+ * await layout.tag(descriptor, "3.20");
+ * const manifest = await layout.resolve("3.20");
+ * ```
+ */
+export function createOciLayout(path: string, options: OciLayoutOptions = {}): OciLayoutTarget {
+  const indexPath = join(path, "index.json");
+  const layoutPath = join(path, "oci-layout");
+  let ready: Promise<void> | undefined;
+
+  const prepare = (): Promise<void> => {
+    ready ??= (options.create ? createLayout(path, layoutPath, indexPath) : checkLayout(path, layoutPath)).catch(
+      (error: unknown) => {
+        ready = undefined; // try again on the next call: the directory may appear
+        throw error;
+      },
+    );
+    return ready;
+  };
+
+  const readIndex = async (): Promise<LayoutIndex> => {
+    let bytes: Uint8Array;
+    try {
+      const info = await stat(indexPath);
+      if (info.size > maxIndexBytes) throw new LocalFormatError(`${indexPath} is larger than ${maxIndexBytes} bytes`);
+      bytes = await readFile(indexPath);
+    } catch (error) {
+      if (LocalFormatError.isInstance(error)) throw error;
+      if ((error as { code?: unknown }).code === "ENOENT") throw new LocalFormatError(`${indexPath} is missing`);
+      throw openError(indexPath, error);
+    }
+    return parseLayoutIndex(bytes, indexPath);
+  };
+
+  const blobFile = (digest: string): string => {
+    const valid = parseDigest(digest);
+    const colon = valid.indexOf(":");
+    // The digest grammar (§2) admits no `/` and no `..`, so this path stays inside `blobs/`.
+    return join(path, "blobs", valid.slice(0, colon), valid.slice(colon + 1));
+  };
+
+  const isStored = async (descriptor: Descriptor): Promise<boolean> => {
+    try {
+      const info = await lstat(blobFile(descriptor.digest));
+      return info.isFile() && info.size === descriptor.size;
+    } catch (error) {
+      if ((error as { code?: unknown }).code === "ENOENT") return false;
+      throw openError(blobFile(descriptor.digest), error);
+    }
+  };
+
+  const resolveDigest = async (digest: string): Promise<Descriptor> => {
+    const listed = (await readIndex()).manifests.find((entry) => entry.digest === digest);
+    if (listed !== undefined) return pickDescriptor(listed);
+    const file = blobFile(digest);
+    let bytes: Uint8Array;
+    try {
+      bytes = await readAll(readFileStream(file), maxManifestBytes);
+    } catch (error) {
+      if (NotFoundError.isInstance(error)) throw new NotFoundError(`${digest} not found in ${path}`);
+      if (SizeMismatchError.isInstance(error)) throw new NotFoundError(`${digest} in ${path} is not a manifest`);
+      throw error;
+    }
+    const actual = digestOf(bytes, digest.slice(0, digest.indexOf(":")));
+    if (actual !== digest) throw new DigestMismatchError(digest, actual, `${file}`);
+    try {
+      return { mediaType: parseManifest(bytes).mediaType, digest, size: bytes.length };
+    } catch (error) {
+      if (ManifestError.isInstance(error)) throw new NotFoundError(`${digest} in ${path} is not a manifest`);
+      throw error;
+    }
+  };
+
+  return {
+    path,
+
+    async resolve(reference, callOptions = {}) {
+      throwIfAborted(callOptions.signal);
+      await prepare();
+      if (isDigest(reference)) return resolveDigest(reference);
+      checkTag(reference);
+      const entry = (await readIndex()).manifests.find((item) => item.annotations?.[refNameAnnotation] === reference);
+      if (entry === undefined) throw new NotFoundError(`tag ${reference} not found in ${path}`);
+      return pickDescriptor(entry);
+    },
+
+    async fetch(descriptor, callOptions = {}) {
+      throwIfAborted(callOptions.signal);
+      const file = blobFile(descriptor.digest);
+      await prepare();
+      try {
+        const info = await stat(file);
+        if (!info.isFile()) throw new LocalFormatError(`${file} is not a regular file`);
+      } catch (error) {
+        if ((error as { code?: unknown }).code === "ENOENT") {
+          throw new NotFoundError(`${descriptor.digest} not found in ${path}`);
+        }
+        throw LocalFormatError.isInstance(error) ? error : openError(file, error);
+      }
+      return verifyContent(readFileStream(file, 0, undefined, callOptions.signal), descriptor, { where: file });
+    },
+
+    async exists(descriptor, callOptions = {}) {
+      throwIfAborted(callOptions.signal);
+      blobFile(descriptor.digest);
+      await prepare();
+      return isStored(descriptor);
+    },
+
+    async push(descriptor, source, pushOptions = {}) {
+      const { signal, onProgress } = pushOptions;
+      throwIfAborted(signal);
+      const file = blobFile(descriptor.digest);
+      await prepare();
+      if (await isStored(descriptor)) return;
+      let stream: ByteStream = source instanceof Uint8Array ? bufferSource(source)(0) : source(0);
+      if (onProgress !== undefined) stream = countProgress(stream, onProgress);
+      const where = `${descriptor.digest} pushed to ${path}`;
+      if (isManifestMediaType(descriptor.mediaType)) {
+        // Validated before it is stored, so a broken manifest leaves no trace.
+        const bytes = await readAll(verifyContent(stream, descriptor, { where }), maxManifestBytes);
+        parseManifest(bytes, descriptor.mediaType);
+        stream = bufferSource(bytes)(0);
+      }
+      await writeVerifiedFile(file, stream, descriptor, { where, ...(signal === undefined ? {} : { signal }) });
+    },
+
+    async tag(descriptor, tag, callOptions = {}) {
+      const { signal } = callOptions;
+      throwIfAborted(signal);
+      checkTag(tag);
+      blobFile(descriptor.digest);
+      await prepare();
+      if (!(await isStored(descriptor))) {
+        throw new NotFoundError(`manifest ${descriptor.digest} not found in ${path}`);
+      }
+      const entry: Descriptor = {
+        ...pickDescriptor(descriptor),
+        annotations: { ...descriptor.annotations, [refNameAnnotation]: tag },
+      };
+      await withLayoutLock(
+        path,
+        async () => {
+          const index = await readIndex();
+          index.manifests = withEntry(index.manifests, entry, tag);
+          await writeFileAtomic(indexPath, serializeLayoutIndex(index));
+        },
+        { ...options.lock, ...(signal === undefined ? {} : { signal }) },
+      );
+    },
+
+    async fetchRange(descriptor, start, end, callOptions = {}) {
+      throwIfAborted(callOptions.signal);
+      const file = blobFile(descriptor.digest);
+      await prepare();
+      const stop = end ?? descriptor.size;
+      if (!Number.isSafeInteger(start) || !Number.isSafeInteger(stop) || start < 0 || start > stop || stop > descriptor.size) {
+        throw new UsageError(`range ${start}-${String(end)} is not within the ${descriptor.size} bytes of ${descriptor.digest}`);
+      }
+      if (!(await isStored(descriptor))) throw new NotFoundError(`${descriptor.digest} not found in ${path}`);
+      return readFileStream(file, start, stop - start, callOptions.signal);
+    },
+
+    async *tags(callOptions = {}) {
+      throwIfAborted(callOptions.signal);
+      await prepare();
+      const names = new Set<string>();
+      for (const entry of (await readIndex()).manifests) {
+        const name = entry.annotations?.[refNameAnnotation];
+        if (name !== undefined) names.add(name);
+      }
+      yield* [...names].sort();
+    },
+  };
+}
+
+/** The new list of entries: `entry` replaces the one named `tag`, else an untagged one of its digest. */
+function withEntry(manifests: Descriptor[], entry: Descriptor, tag: string): Descriptor[] {
+  const named = manifests.findIndex((item) => item.annotations?.[refNameAnnotation] === tag);
+  const position =
+    named !== -1
+      ? named
+      : manifests.findIndex(
+          (item) => item.digest === entry.digest && item.annotations?.[refNameAnnotation] === undefined,
+        );
+  const result: Descriptor[] = [];
+  manifests.forEach((item, index) => {
+    if (index === position) result.push(entry);
+    else if (item.annotations?.[refNameAnnotation] !== tag) result.push(item);
+  });
+  if (position === -1) result.push(entry);
+  return result;
+}
+
+/** What `resolve` returns: the identity of the manifest, without the layout's annotations. */
+function pickDescriptor(descriptor: Descriptor): Descriptor {
+  const result: Descriptor = { mediaType: descriptor.mediaType, digest: descriptor.digest, size: descriptor.size };
+  if (descriptor.artifactType !== undefined) result.artifactType = descriptor.artifactType;
+  if (descriptor.platform !== undefined) result.platform = descriptor.platform;
+  if (descriptor.urls !== undefined) result.urls = descriptor.urls;
+  return result;
+}
+
+function checkTag(tag: string): void {
+  if (!isRefName(tag)) {
+    throw new InvalidReferenceError(String(tag), "not a valid org.opencontainers.image.ref.name");
+  }
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
+}
+
+async function checkLayout(path: string, layoutPath: string): Promise<void> {
+  let bytes: Uint8Array;
+  try {
+    const info = await stat(path);
+    if (!info.isDirectory()) throw new LocalFormatError(`${path} is not a directory`);
+  } catch (error) {
+    if (LocalFormatError.isInstance(error)) throw error;
+    throw openError(path, error);
+  }
+  try {
+    bytes = await readFile(layoutPath);
+  } catch (error) {
+    if ((error as { code?: unknown }).code === "ENOENT") {
+      throw new LocalFormatError(`${path} is not an OCI image layout: oci-layout is missing`);
+    }
+    throw openError(layoutPath, error);
+  }
+  checkLayoutFile(bytes, layoutPath);
+}
+
+async function createLayout(path: string, layoutPath: string, indexPath: string): Promise<void> {
+  try {
+    await mkdir(join(path, "blobs"), { recursive: true });
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    throw new LocalFormatError(`cannot create ${path}${typeof code === "string" ? `: ${code}` : ""}`, {
+      cause: error,
+    });
+  }
+  // Create-if-absent: two writers starting together must not replace each other's index.
+  if (!(await writeFileAtomic(layoutPath, layoutFileContent, { exclusive: true }))) {
+    checkLayoutFile(await readFile(layoutPath), layoutPath);
+  }
+  await writeFileAtomic(indexPath, serializeLayoutIndex(emptyIndex()), { exclusive: true });
+}

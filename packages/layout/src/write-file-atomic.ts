@@ -1,0 +1,71 @@
+import { randomBytes } from "node:crypto";
+import { link, open, rename, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { LocalFormatError } from "@stevedore/core";
+
+/**
+ * Writes `bytes` to `path` so that readers see the old file or the new one, never a mix: a temp file
+ * beside it, flushed to disk, then renamed over it. With `exclusive`, the file is only created when absent
+ * (linked into place, which fails rather than replacing); returns `false` when it already existed.
+ *
+ * @example
+ * ```ts
+ * await writeFileAtomic(join(layout, "index.json"), bytes);
+ * ```
+ */
+export async function writeFileAtomic(
+  path: string,
+  bytes: Uint8Array,
+  options: { exclusive?: boolean } = {},
+): Promise<boolean> {
+  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+  try {
+    const handle = await open(temporary, "wx", 0o644);
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    if (!options.exclusive) {
+      await rename(temporary, path);
+      return true;
+    }
+    try {
+      await link(temporary, path);
+      return true;
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (code === "EEXIST") return false;
+      if (!noHardLinks.has(String(code))) throw error;
+      // A file system without hard links: create-if-absent with O_EXCL (a reader may see it half written).
+      return await createExclusive(path, bytes);
+    }
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    throw new LocalFormatError(`cannot write ${path}${typeof code === "string" ? `: ${code}` : ""}`, {
+      cause: error,
+    });
+  } finally {
+    await rm(temporary, { force: true }).catch(() => undefined);
+  }
+}
+
+const noHardLinks = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS", "EXDEV"]);
+
+async function createExclusive(path: string, bytes: Uint8Array): Promise<boolean> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(path, "wx", 0o644);
+  } catch (error) {
+    if ((error as { code?: unknown }).code === "EEXIST") return false;
+    throw error;
+  }
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  return true;
+}
