@@ -1,0 +1,108 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { ManifestError, parseImageConfig, UsageError } from "./index.js";
+import { fixture } from "./test-support/fixtures.js";
+
+const encoder = new TextEncoder();
+const json = (value: unknown): Uint8Array => encoder.encode(JSON.stringify(value));
+const diffId = `sha256:${"c".repeat(64)}`;
+const minimal = { architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [diffId] } };
+
+describe("parseImageConfig", () => {
+  it("reads a Docker image config whose Labels are null", () => {
+    const config = parseImageConfig(fixture("docker-image-config.json"));
+    expect(config.architecture).toBe("amd64");
+    expect(config.os).toBe("linux");
+    expect(config.created).toBe("2021-09-23T23:47:57.442225064Z");
+    expect(config.config).toStrictEqual({});
+    expect(config.rootfs).toStrictEqual({
+      type: "layers",
+      diff_ids: ["sha256:e07ee1baac5fae6a26f30cabfe54a36d3402f96afda318fe0a96cec4ca393359"],
+    });
+  });
+
+  it("reads BuildKit and minimal OCI configs", () => {
+    const buildkit = parseImageConfig(fixture("oci-image-config-buildkit.json"));
+    expect(buildkit).toMatchObject({ architecture: "arm64", os: "linux", created: "2023-05-02T16:49:27Z" });
+    expect(buildkit.rootfs.diff_ids).toHaveLength(1);
+    const small = parseImageConfig(fixture("oci-image-config-minimal.json"));
+    expect(small.config).toStrictEqual({});
+    expect(small.variant).toBeUndefined();
+  });
+
+  it("reads the platform fields, labels and nothing else", () => {
+    const config = parseImageConfig(
+      json({
+        ...minimal,
+        architecture: "arm",
+        variant: "v7",
+        os: "windows",
+        "os.version": "10.0.20348.1249",
+        "os.features": ["win32k"],
+        config: { Labels: { "org.opencontainers.image.source": "https://example.com/repo" }, Cmd: ["/app"] },
+        history: [{ created_by: "x" }],
+      }),
+    );
+    expect(config).toStrictEqual({
+      architecture: "arm",
+      os: "windows",
+      variant: "v7",
+      "os.version": "10.0.20348.1249",
+      "os.features": ["win32k"],
+      config: { Labels: { "org.opencontainers.image.source": "https://example.com/repo" } },
+      rootfs: minimal.rootfs,
+    });
+  });
+
+  it.each<[string, Uint8Array, string]>([
+    ["junk", encoder.encode("not json"), "image config is not valid UTF-8 JSON"],
+    ["not UTF-8", new Uint8Array([0x7b, 0xc3, 0x7d]), "image config is not valid UTF-8 JSON"],
+    ["an array", json([minimal]), "image config must be a JSON object, got an array"],
+    [
+      "no architecture",
+      json({ ...minimal, architecture: undefined }),
+      "image config is invalid: architecture is missing",
+    ],
+    ["os as a number", json({ ...minimal, os: 1 }), "os must be a string, got 1"],
+    ["no rootfs", json({ ...minimal, rootfs: undefined }), "rootfs is missing"],
+    ["diff_ids not a list", json({ ...minimal, rootfs: { type: "layers" } }), "rootfs.diff_ids is missing"],
+    [
+      "a bad diff_id",
+      json({ ...minimal, rootfs: { type: "layers", diff_ids: ["sha256:x"] } }),
+      "rootfs.diff_ids[0] is not a valid digest",
+    ],
+    [
+      "a diff_id number",
+      json({ ...minimal, rootfs: { type: "layers", diff_ids: [1] } }),
+      "rootfs.diff_ids[0] must be a digest string",
+    ],
+    ["config as a list", json({ ...minimal, config: [] }), "config must be an object, got an array"],
+    [
+      "a label that is a number",
+      json({ ...minimal, config: { Labels: { a: 1 } } }),
+      'config.Labels."a" must be a string',
+    ],
+    ["created as a number", json({ ...minimal, created: 0 }), "created must be a string, got 0"],
+  ])("rejects %s", (_, bytes, message) => {
+    expect(() => parseImageConfig(bytes)).toThrow(ManifestError);
+    expect(() => parseImageConfig(bytes)).toThrow(message);
+  });
+
+  it("asks for bytes", () => {
+    expect(() => parseImageConfig({} as Uint8Array)).toThrow(UsageError);
+  });
+
+  it("gives an ImageConfig or a ManifestError for any bytes, never anything else", () => {
+    const jsonish = fc.json().map((text) => encoder.encode(text));
+    fc.assert(
+      fc.property(fc.oneof(fc.uint8Array({ maxLength: 100 }), jsonish), (bytes) => {
+        try {
+          expect(typeof parseImageConfig(bytes).os).toBe("string");
+        } catch (error) {
+          if (!ManifestError.isInstance(error)) throw error;
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
