@@ -10,7 +10,13 @@ import type {
   Target,
   TargetCallOptions,
 } from "@stevedore/core";
-import { InvalidReferenceError, isManifestMediaType, NotFoundError, UsageError } from "@stevedore/core";
+import {
+  InvalidReferenceError,
+  isManifestMediaType,
+  NotFoundError,
+  parseDigest,
+  UsageError,
+} from "@stevedore/core";
 import { bufferSource } from "./buffer-source.js";
 import { countProgress } from "./count-progress.js";
 import {
@@ -21,7 +27,6 @@ import {
   type RepositoryState,
   repositoryState,
 } from "./create-memory-store.js";
-import { digestAlgorithmOf } from "./digest-hasher.js";
 import { readAll } from "./read-all.js";
 import { summarizeManifest } from "./summarize-manifest.js";
 import { throwIfAborted } from "./throw-if-aborted.js";
@@ -81,7 +86,7 @@ export function createMemoryTarget(options: MemoryTargetOptions = {}): MemoryTar
   const own = (): RepositoryState => repositoryState(state, repository);
 
   const find = (descriptor: Descriptor): Uint8Array => {
-    digestAlgorithmOf(descriptor.digest);
+    parseDigest(descriptor.digest);
     const repositoryContent = own();
     const bytes = state.content.get(descriptor.digest);
     const linked =
@@ -107,7 +112,7 @@ export function createMemoryTarget(options: MemoryTargetOptions = {}): MemoryTar
     async resolve(reference, callOptions = {}) {
       throwIfAborted(callOptions.signal);
       if (reference.includes(":")) {
-        digestAlgorithmOf(reference);
+        parseDigest(reference);
         return describe(reference);
       }
       checkTag(reference);
@@ -125,7 +130,7 @@ export function createMemoryTarget(options: MemoryTargetOptions = {}): MemoryTar
 
     async exists(descriptor, callOptions = {}) {
       throwIfAborted(callOptions.signal);
-      digestAlgorithmOf(descriptor.digest);
+      parseDigest(descriptor.digest);
       const repositoryContent = own();
       return (
         repositoryContent.blobs.has(descriptor.digest) || repositoryContent.manifests.has(descriptor.digest)
@@ -150,7 +155,7 @@ export function createMemoryTarget(options: MemoryTargetOptions = {}): MemoryTar
 
     async *referrers(subject, callOptions = {}) {
       throwIfAborted(callOptions.signal);
-      digestAlgorithmOf(subject.digest);
+      parseDigest(subject.digest);
       const found: Descriptor[] = [];
       for (const [digest, mediaType] of own().manifests) {
         const summary = state.manifests.get(digest);
@@ -187,7 +192,7 @@ export function createMemoryTarget(options: MemoryTargetOptions = {}): MemoryTar
 
     async mount(descriptor, fromRepository, callOptions = {}) {
       throwIfAborted(callOptions.signal);
-      digestAlgorithmOf(descriptor.digest);
+      parseDigest(descriptor.digest);
       checkRepository(fromRepository);
       const repositoryContent = own();
       if (repositoryContent.blobs.has(descriptor.digest)) return true;
@@ -198,7 +203,7 @@ export function createMemoryTarget(options: MemoryTargetOptions = {}): MemoryTar
 
     async delete(descriptor, callOptions = {}) {
       throwIfAborted(callOptions.signal);
-      digestAlgorithmOf(descriptor.digest);
+      parseDigest(descriptor.digest);
       const repositoryContent = own();
       const { digest } = descriptor;
       if (repositoryContent.manifests.delete(digest)) {

@@ -1,5 +1,5 @@
 import { DigestMismatchError, SizeMismatchError, type StevedoreError, UsageError } from "@stevedore/core";
-import { createDigestHasher, digestAlgorithmOf } from "./digest-hasher.js";
+import { hasherFor } from "./hasher-for.js";
 
 /** The size and digest content must have: usually a {@link Descriptor}. */
 export interface ExpectedContent {
@@ -54,7 +54,7 @@ export function createVerifier(expected: ExpectedContent, options: VerifierOptio
   if (!Number.isSafeInteger(size) || size < 0) {
     throw new UsageError(`expected size must be a non-negative integer, got ${String(size)}`);
   }
-  const hasher = createDigestHasher(digestAlgorithmOf(expected.digest));
+  const hasher = hasherFor(expected.digest);
   const target: ExpectedContent = { digest: expected.digest, size };
   const where = options.where;
   let bytes = 0;

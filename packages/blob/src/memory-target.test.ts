@@ -174,10 +174,23 @@ describe("createMemoryTarget", () => {
     ["Invalid Tag!", InvalidReferenceError],
     [`x${"a".repeat(128)}`, InvalidReferenceError],
     ["sha256:abc", InvalidDigestError],
-    ["md5:d41d8cd98f00b204e9800998ecf8427e", InvalidDigestError],
+    ["sha256:", InvalidDigestError],
+    // Well-formed but unverifiable: nothing can have been stored under it.
+    ["md5:d41d8cd98f00b204e9800998ecf8427e", NotFoundError],
   ])("rejects the reference %j with a typed error", async (reference, type) => {
     const target = createMemoryTarget();
     await expect(target.resolve(reference)).rejects.toBeInstanceOf(type);
+  });
+
+  it("refuses to store content under a digest it cannot verify", async () => {
+    const target = createMemoryTarget();
+    const descriptor = {
+      mediaType: "application/octet-stream",
+      digest: "md5:d41d8cd98f00b204e9800998ecf8427e",
+      size: 0,
+    };
+    await expect(target.push(descriptor, new Uint8Array(0))).rejects.toBeInstanceOf(InvalidDigestError);
+    expect(await target.exists(descriptor)).toBe(false);
   });
 
   it("rejects bad options and ranges with typed errors", async () => {

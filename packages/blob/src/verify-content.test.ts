@@ -90,11 +90,12 @@ describe("verifyContent", () => {
   });
 
   it.each([
-    ["md5:d41d8cd98f00b204e9800998ecf8427e", "unsupported algorithm"],
-    ["sha256:ABC", "64 lower-case hex"],
-    [`sha256:${"A".repeat(64)}`, "lower-case hex"],
-    ["sha256", "algorithm:encoded"],
-    ["", "algorithm:encoded"],
+    ["md5:d41d8cd98f00b204e9800998ecf8427e", "cannot verify algorithm md5 (supported: sha256, sha512)"],
+    [`blake3:${"a".repeat(64)}`, "cannot verify algorithm blake3"],
+    ["sha256:abc", "sha256 needs 64 hex characters"],
+    [`sha256:${"A".repeat(64)}`, "lower-case"],
+    ["sha256", "missing ':'"],
+    ["", "empty"],
   ])("rejects the digest %j before reading anything", (digest, reason) => {
     let read = false;
     const source = {

@@ -3,7 +3,7 @@
  * of the build (tsconfig excludes `src/**\/test-support`); other packages import it by relative path:
  *
  * ```ts
- * import { describeTargetContract } from "../../blob/src/test-support/target-contract.ts";
+ * import { describeTargetContract } from "../../blob/src/test-support/target-contract.js";
  *
  * describeTargetContract("layout target", async () => {
  *   const directory = await mkdtemp(join(tmpdir(), "layout-"));
@@ -30,6 +30,7 @@ import type { Descriptor, ReplayableSource, Target } from "@stevedore/core";
 import {
   AbortError,
   DigestMismatchError,
+  digestOf,
   isBlobMounter,
   isRangeFetcher,
   isReferrerLister,
@@ -39,7 +40,6 @@ import {
   SizeMismatchError,
 } from "@stevedore/core";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { digestBytes } from "../digest-hasher.js";
 import { readAll } from "../read-all.js";
 
 /** A piece of fixture content: its descriptor and exact bytes. */
@@ -97,7 +97,7 @@ export function createTargetContractFixture(): TargetContractFixture {
     json({
       architecture: "amd64",
       os: "linux",
-      rootfs: { type: "layers", diff_ids: [digestBytes(tar)] },
+      rootfs: { type: "layers", diff_ids: [digestOf(tar)] },
     }),
   );
   const empty = content(MediaType.OciEmpty, new TextEncoder().encode("{}"));
@@ -282,9 +282,7 @@ export function describeTargetContract(
           DigestMismatchError,
         );
         expect(await target.exists(fixture.config.descriptor)).toBe(false);
-        expect(await target.exists({ ...fixture.config.descriptor, digest: digestBytes(corrupt) })).toBe(
-          false,
-        );
+        expect(await target.exists({ ...fixture.config.descriptor, digest: digestOf(corrupt) })).toBe(false);
       });
 
       it("rejects a blob whose size is wrong and stores nothing", async () => {
@@ -381,7 +379,7 @@ function pick(descriptor: Descriptor): Pick<Descriptor, "mediaType" | "digest" |
 }
 
 function content(mediaType: string, bytes: Uint8Array): ContractContent {
-  return { descriptor: { mediaType, digest: digestBytes(bytes), size: bytes.length }, bytes };
+  return { descriptor: { mediaType, digest: digestOf(bytes), size: bytes.length }, bytes };
 }
 
 function json(value: unknown): Uint8Array {
