@@ -1,0 +1,12 @@
+export { basicAuthorization } from "./basic-authorization.js";
+export { chainCredentials } from "./chain-credentials.js";
+export type { Auth, AuthOptions, AuthStats } from "./create-auth.js";
+export { createAuth } from "./create-auth.js";
+export { formatScope } from "./format-scope.js";
+export { isLoopbackHost } from "./is-loopback-host.js";
+export { mergeScopes } from "./merge-scopes.js";
+export { dockerConfigKey, dockerHubConfigKey, normalizeRegistryHost } from "./normalize-registry-host.js";
+export { parseScope, parseScopeList } from "./parse-scope.js";
+export type { Challenge } from "./parse-www-authenticate.js";
+export { parseWwwAuthenticate } from "./parse-www-authenticate.js";
+export { staticCredentials } from "./static-credentials.js";
