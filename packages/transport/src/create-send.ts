@@ -1,0 +1,197 @@
+/**
+ * `send`: authorise, dispatch, answer a 401 challenge once, map unexpected statuses to typed errors
+ * (`DESIGN.md` §5, `spec/PROTOCOL.md` §11.1).
+ *
+ * 1. Ask the `AuthStrategy` for a header (`authorize`).
+ * 2. A one-shot body cannot be sent twice, so when the strategy has no credential yet, a body-less probe
+ *    `GET /v2/` on the same origin runs the challenge first (§11.1 step 7); an origin whose probe answers
+ *    2xx needs no credentials and is not probed again.
+ * 3. Dispatch through the composed dispatcher (redirects, retries).
+ * 4. On a 401 with `WWW-Authenticate`, hand every challenge to `challenge()`; when it returns true, replay
+ *    once with a fresh `authorize()` — never twice, and never a one-shot body.
+ * 5. A status outside `expect` (default 2xx) is a `RegistryResponseError`. A 401 after the replay stays a
+ *    `RegistryResponseError` with status 401: only the auth layer knows whether the credentials were bad
+ *    and throws `AuthenticationError` itself.
+ */
+import type { AuthRequest, AuthStrategy } from "@stevedore/core";
+import { AbortError, AuthenticationError, StevedoreError } from "@stevedore/core";
+import type { Dispatcher } from "undici";
+import type { DebugLog } from "./debug-log.js";
+import { type PreparedRequest, prepareRequest, type TransportRequest } from "./prepare-request.js";
+import { readRegistryError } from "./read-registry-error.js";
+import { redactText } from "./redact-text.js";
+import { dispatchBody } from "./request-body.js";
+import type { ResolvedTransportOptions } from "./resolve-options.js";
+import { createRetryCallback } from "./retry-policy.js";
+import { toTransportError } from "./to-transport-error.js";
+import { createTransportResponse, type RawResponse, type TransportResponse } from "./transport-response.js";
+
+/** What `send` works with. */
+export interface SendContext {
+  resolved: ResolvedTransportOptions;
+  dispatcher: Dispatcher;
+  debug: DebugLog;
+  onHeaders: (headers: RawResponse["headers"]) => void;
+}
+
+const maxRememberedOrigins = 1000;
+
+/** Creates the `send` function of a transport. */
+export function createSend(context: SendContext): (request: TransportRequest) => Promise<TransportResponse> {
+  const { resolved, debug } = context;
+  const anonymousOrigins = new Set<string>();
+
+  async function send(request: TransportRequest): Promise<TransportResponse> {
+    const prepared = prepareRequest(request);
+    const authRequest: AuthRequest = {
+      method: prepared.method,
+      url: new URL(prepared.url.href),
+      scopes: prepared.scopes,
+      ...(prepared.signal ? { signal: prepared.signal } : {}),
+    };
+    const strategy = "authorization" in prepared.headers ? undefined : resolved.auth;
+    let authorization = strategy ? await ask(prepared, () => strategy.authorize(authRequest)) : undefined;
+    if (strategy && authorization === undefined && prepared.bodyKind === "one-shot") {
+      authorization = await probe(prepared, strategy, authRequest);
+    }
+    let response = await attempt(prepared, authorization);
+    if (response.status === 401 && strategy && !prepared.expect?.includes(401)) {
+      const challenges = headerValues(response.headers["www-authenticate"]);
+      if (challenges.length > 0) {
+        const failure = await readRegistryError(response, resolved.errorBodyLimit, resolved.now());
+        const replay = await ask(prepared, () => strategy.challenge(authRequest, challenges));
+        const replayable = prepared.bodyKind !== "one-shot";
+        debug({
+          type: "challenge",
+          method: prepared.method,
+          url: prepared.url.href,
+          replay: replay && replayable,
+        });
+        if (!replay || !replayable) throw failure;
+        authorization = await ask(prepared, () => strategy.authorize(authRequest));
+        response = await attempt(prepared, authorization);
+      }
+    }
+    if (!isExpected(response.status, prepared.expect)) {
+      throw await readRegistryError(response, resolved.errorBodyLimit, resolved.now());
+    }
+    return createTransportResponse(response);
+  }
+
+  async function probe(prepared: PreparedRequest, strategy: AuthStrategy, authRequest: AuthRequest) {
+    const origin = prepared.url.origin;
+    if (anonymousOrigins.has(origin)) return undefined;
+    const ping: PreparedRequest = {
+      ...prepared,
+      method: "GET",
+      url: new URL("/v2/", prepared.url),
+      headers: {},
+      body: undefined,
+      bodyKind: "none",
+      idempotent: true,
+      expect: undefined,
+    };
+    const response = await attempt(ping, undefined);
+    await response.body.dump?.().catch(() => undefined);
+    debug({ type: "probe", method: ping.method, url: ping.url.href, status: response.status });
+    const challenges = headerValues(response.headers["www-authenticate"]);
+    if (response.status === 401 && challenges.length > 0) {
+      if (!(await ask(prepared, () => strategy.challenge(authRequest, challenges)))) return undefined;
+      return ask(prepared, () => strategy.authorize(authRequest));
+    }
+    if (response.status >= 200 && response.status < 300 && anonymousOrigins.size < maxRememberedOrigins) {
+      anonymousOrigins.add(origin);
+    }
+    return undefined;
+  }
+
+  async function attempt(prepared: PreparedRequest, authorization: string | undefined): Promise<RawResponse> {
+    const { method, url, signal } = prepared;
+    if (signal?.aborted) throw new AbortError(`${method} ${url.origin} aborted`, { cause: signal.reason });
+    const started = resolved.now();
+    const headers: Record<string, string> = { "user-agent": resolved.userAgent, ...prepared.headers };
+    if (authorization !== undefined) headers.authorization = authorization;
+    const body = dispatchBody(prepared.body);
+    try {
+      const retry = createRetryCallback({
+        options: resolved.retry,
+        sleep: resolved.sleep,
+        now: resolved.now,
+        random: resolved.random,
+        idempotent: prepared.idempotent,
+        ...(signal ? { signal } : {}),
+        onRetry: (decision, count, retryMethod, retryUrl) =>
+          debug({
+            type: "retry",
+            method: retryMethod,
+            url: retryUrl,
+            attempt: count,
+            delay: decision.delay,
+            reason: decision.reason,
+          }),
+      });
+      const options = {
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
+        method: method as Dispatcher.HttpMethod,
+        headers,
+        body: body.body as Dispatcher.DispatchOptions["body"],
+        signal,
+        headersTimeout: prepared.timeouts.headers ?? resolved.timeouts.headers,
+        bodyTimeout: prepared.timeouts.bodyIdle ?? resolved.timeouts.bodyIdle,
+        maxRedirections: prepared.followRedirects ? resolved.maxRedirections : 0,
+        retryOptions: { retry },
+      };
+      const raw = await context.dispatcher.request(options);
+      const history = (raw.context as { history?: readonly URL[] } | undefined)?.history ?? [];
+      const finalUrl = new URL((history.at(-1) ?? url).href);
+      context.onHeaders(raw.headers);
+      const milliseconds = Math.max(0, resolved.now() - started);
+      const redirects = Math.max(0, history.length - 1);
+      debug({
+        type: "response",
+        method,
+        url: finalUrl.href,
+        status: raw.statusCode,
+        milliseconds,
+        redirects,
+      });
+      return { method, url: finalUrl, status: raw.statusCode, headers: raw.headers, body: raw.body, signal };
+    } catch (error) {
+      const failure = toTransportError(error, method, url, signal);
+      debug({
+        type: "error",
+        method,
+        url: url.href,
+        milliseconds: Math.max(0, resolved.now() - started),
+        code: failure.code,
+      });
+      throw failure;
+    } finally {
+      body.release();
+    }
+  }
+
+  return send;
+}
+
+/** Runs a strategy call; anything it throws that is not a stevedore error becomes an `AuthenticationError`. */
+async function ask<T>(prepared: PreparedRequest, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (StevedoreError.isInstance(error)) throw error;
+    if (prepared.signal?.aborted) throw new AbortError(`${prepared.method} ${prepared.url.origin} aborted`);
+    const message = redactText(error instanceof Error ? error.message : String(error)).slice(0, 200);
+    throw new AuthenticationError(prepared.url.host, `the auth strategy failed: ${message}`);
+  }
+}
+
+function isExpected(status: number, expect: readonly number[] | undefined): boolean {
+  return expect === undefined ? status >= 200 && status < 300 : expect.includes(status);
+}
+
+function headerValues(value: string | string[] | undefined): string[] {
+  if (value === undefined) return [];
+  return (typeof value === "string" ? [value] : value).filter((item) => item.trim() !== "");
+}

@@ -1,0 +1,110 @@
+/**
+ * Checks a {@link TransportRequest} once, before anything is sent, and normalises it: upper-case method,
+ * parsed URL, lower-case header names. Bad input is a `UsageError` that quotes no header value and only a
+ * redacted URL.
+ */
+import type { Scope } from "@stevedore/core";
+import { redactUrl, UsageError } from "@stevedore/core";
+import { type BodyKind, bodyKind, type TransportBody } from "./request-body.js";
+import { isIdempotentMethod } from "./retry-policy.js";
+
+/** One request for `Transport.send`. */
+export interface TransportRequest {
+  /** `GET`, `HEAD`, `PUT`, `POST`, `PATCH`, `DELETE` … */
+  method: string;
+  /** An absolute `http:` or `https:` URL, without user info. */
+  url: URL | string;
+  /**
+   * Request headers. An `authorization` header given here is sent as is and the `AuthStrategy` is not
+   * consulted for this request.
+   */
+  headers?: Readonly<Record<string, string>>;
+  /** Bytes, a string or a factory (replayable), or a stream (one-shot: sent once, after authentication). */
+  body?: TransportBody;
+  /** The token scopes the request needs, passed to the `AuthStrategy` (`spec/PROTOCOL.md` §11.4). */
+  scopes?: readonly Scope[];
+  /** The statuses that count as success. Default: any 2xx. */
+  expect?: readonly number[];
+  /** Whether retrying is safe. Default: true for GET, HEAD, PUT, DELETE, OPTIONS, TRACE. */
+  idempotent?: boolean;
+  /** Aborts the request, including a streaming response body. */
+  signal?: AbortSignal;
+  /** Follow 3xx redirects. Default `true`. */
+  followRedirects?: boolean;
+  /** Per-request timeouts in milliseconds, overriding the transport's. */
+  timeouts?: { headers?: number; bodyIdle?: number };
+}
+
+/** A {@link TransportRequest} after checking. */
+export interface PreparedRequest {
+  method: string;
+  url: URL;
+  headers: Record<string, string>;
+  body: TransportBody | undefined;
+  bodyKind: BodyKind;
+  scopes: readonly Scope[];
+  expect: readonly number[] | undefined;
+  idempotent: boolean;
+  signal: AbortSignal | undefined;
+  followRedirects: boolean;
+  timeouts: { headers?: number; bodyIdle?: number };
+}
+
+/** Checks and normalises `request`; throws `UsageError` on anything unusable. */
+export function prepareRequest(request: TransportRequest): PreparedRequest {
+  if (typeof request !== "object" || request === null) throw new UsageError("request must be an object");
+  const method = typeof request.method === "string" ? request.method.toUpperCase() : "";
+  if (!/^[A-Z]{1,20}$/.test(method) || method === "CONNECT") {
+    throw new UsageError(`invalid request method ${JSON.stringify(String(request.method).slice(0, 30))}`);
+  }
+  const url = parseUrl(request.url);
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers ?? {})) {
+    if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/i.test(name))
+      throw new UsageError(`invalid header name ${JSON.stringify(name.slice(0, 60))}`);
+    if (typeof value !== "string" || /[\r\n\0]/.test(value))
+      throw new UsageError(`invalid value for header ${name}`);
+    headers[name.toLowerCase()] = value;
+  }
+  const expect = request.expect;
+  if (
+    expect !== undefined &&
+    (!Array.isArray(expect) || expect.some((status) => !Number.isInteger(status)))
+  ) {
+    throw new UsageError("expect must be an array of status codes");
+  }
+  if (request.signal !== undefined && !(request.signal instanceof AbortSignal)) {
+    throw new UsageError("signal must be an AbortSignal");
+  }
+  return {
+    method,
+    url,
+    headers,
+    body: request.body,
+    bodyKind: bodyKind(request.body),
+    scopes: Array.isArray(request.scopes) ? request.scopes : [],
+    expect,
+    idempotent: request.idempotent ?? isIdempotentMethod(method),
+    signal: request.signal,
+    followRedirects: request.followRedirects ?? true,
+    timeouts: { ...request.timeouts },
+  };
+}
+
+function parseUrl(input: unknown): URL {
+  let url: URL;
+  try {
+    url = new URL(input instanceof URL ? input.href : String(input));
+  } catch {
+    throw new UsageError(`invalid request URL ${JSON.stringify(redactUrl(String(input)).slice(0, 200))}`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new UsageError(`request URL must be http or https, not ${url.protocol}`);
+  }
+  if (url.username || url.password) {
+    // Credentials belong to the AuthStrategy; one in a URL would be sent to every redirect target.
+    throw new UsageError(`request URL must not carry user info: ${redactUrl(url)}`);
+  }
+  url.hash = "";
+  return url;
+}

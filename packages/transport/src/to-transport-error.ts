@@ -1,0 +1,78 @@
+/**
+ * Turns whatever undici, the operating system or an abort threw into a stevedore error. The request is
+ * named by method and redacted URL; the original error is kept as `cause` only in a redacted copy, so no
+ * signed URL or credential it quoted survives into `util.inspect(error)` either.
+ */
+import {
+  AbortError,
+  InvalidResponseError,
+  NetworkError,
+  redactUrl,
+  StevedoreError,
+  UsageError,
+} from "@stevedore/core";
+import { redactText } from "./redact-text.js";
+
+const responseCodes = new Set([
+  "UND_ERR_RES_CONTENT_LENGTH_MISMATCH",
+  "UND_ERR_RES_EXCEEDED_MAX_SIZE",
+  "UND_ERR_HEADERS_OVERFLOW",
+  "UND_ERR_REQ_RETRY",
+  "UND_ERR_REDIRECT_MAX",
+]);
+
+/** The stevedore error for a failure of `method url`. Stevedore errors pass through unchanged. */
+export function toTransportError(
+  error: unknown,
+  method: string,
+  url: URL | string,
+  signal?: AbortSignal,
+): StevedoreError {
+  if (StevedoreError.isInstance(error)) return error;
+  const where = `${method} ${redactUrl(url)}`;
+  const code = errorCode(error);
+  const message = redactText(error instanceof Error ? error.message : String(error)).slice(0, 300);
+  const cause = redactedCause(error);
+  if (
+    signal?.aborted ||
+    code === "UND_ERR_ABORTED" ||
+    code === "ABORT_ERR" ||
+    errorName(error) === "AbortError"
+  ) {
+    return new AbortError(`${where} aborted`, { cause });
+  }
+  if (code === "UND_ERR_INVALID_ARG" && /redirect loop/i.test(message)) {
+    return new InvalidResponseError(`${where}: the redirects form a loop`, { cause });
+  }
+  if (
+    code === "UND_ERR_INVALID_ARG" ||
+    code === "UND_ERR_REQ_CONTENT_LENGTH_MISMATCH" ||
+    code === "ERR_INVALID_ARG_TYPE"
+  ) {
+    return new UsageError(`${where}: ${message}`, { cause });
+  }
+  if (code !== undefined && responseCodes.has(code)) {
+    return new InvalidResponseError(`${where}: unusable response (${code}: ${message})`, { cause });
+  }
+  return new NetworkError(`${where} failed: ${code ? `${code}: ` : ""}${message}`, { cause });
+}
+
+/** The `code` of an error, if it has a string one. */
+export function errorCode(error: unknown): string | undefined {
+  const code = typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === "string" ? code : undefined;
+}
+
+function errorName(error: unknown): string | undefined {
+  return error instanceof Error ? error.name : undefined;
+}
+
+function redactedCause(error: unknown): Error {
+  const original = error instanceof Error ? error : new Error(String(error));
+  const copy = new Error(redactText(original.message));
+  copy.name = original.name;
+  copy.stack = redactText(original.stack ?? `${original.name}: ${original.message}`);
+  const code = errorCode(original);
+  if (code !== undefined) Object.assign(copy, { code });
+  return copy;
+}

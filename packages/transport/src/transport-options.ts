@@ -1,0 +1,125 @@
+/**
+ * The options of `createTransport`. Every policy (retries, timeouts, TLS, proxies, plain HTTP) is a knob
+ * here with a default that suits a registry client; nothing is read from the environment or the file
+ * system by this package — the caller hands over what it wants used (`DESIGN.md` §2, STYLE "Dependencies").
+ */
+import type { AuthStrategy } from "@stevedore/core";
+import type { Dispatcher } from "undici";
+import type { TransportDebugEvent } from "./debug-log.js";
+
+/** TLS settings for every host, or for one host in {@link TransportOptions.hosts}. */
+export interface TlsOptions {
+  /**
+   * Extra certificate authorities (PEM text or bytes) trusted in addition to Node's default roots, for a
+   * registry with a private CA. Several PEM blocks in one string are fine.
+   */
+  ca?: string | Uint8Array | readonly (string | Uint8Array)[];
+  /** A client certificate chain (PEM) for registries that ask for mutual TLS. Needs {@link key}. */
+  cert?: string | Uint8Array;
+  /** The private key (PEM) of {@link cert}. */
+  key?: string | Uint8Array;
+  /** The passphrase of an encrypted {@link key}. */
+  passphrase?: string;
+  /** Skips certificate verification (`--insecure`). The connection is still encrypted, but not authenticated. */
+  insecure?: boolean;
+}
+
+/** Settings for one registry host (`registry.local:5000`, `[::1]`, `registry.example.com`). */
+export interface HostOptions extends TlsOptions {
+  /** Speak plain HTTP to this host (`--plain-http`). Only affects {@link Transport.baseUrl}. */
+  plainHttp?: boolean;
+}
+
+/** Retry policy for idempotent requests (`DESIGN.md` §5). Delays are in milliseconds. */
+export interface RetryOptions {
+  /** Retries after the first attempt; `0` turns retrying off. Default `3`. */
+  maxRetries?: number;
+  /** The first backoff delay. Default `500`. */
+  minDelay?: number;
+  /** The largest backoff delay. Default `10_000`. */
+  maxDelay?: number;
+  /** Growth of the delay per retry. Default `2`. */
+  factor?: number;
+  /** Fraction (0–1) of each backoff delay taken off at random, so clients do not retry in lock step. Default `0.2`. */
+  jitter?: number;
+  /**
+   * The longest `Retry-After` that is waited for. A registry that asks for a longer wait gets no retry:
+   * the `RegistryResponseError` carries `retryAfter` so the caller can decide. Default `60_000`.
+   */
+  maxRetryAfter?: number;
+  /** Statuses that are retried. Default `[408, 429, 500, 502, 503, 504]`. */
+  statusCodes?: readonly number[];
+  /** Error codes of failed connections that are retried (idempotent requests only). */
+  errorCodes?: readonly string[];
+}
+
+/** Timeouts in milliseconds; `0` disables one. */
+export interface TimeoutOptions {
+  /** Establishing the TCP (and TLS) connection. Default `10_000`. */
+  connect?: number;
+  /** From sending the request to receiving the response headers. Default `300_000`. */
+  headers?: number;
+  /** The longest pause between two chunks of a response body. Default `300_000`. */
+  bodyIdle?: number;
+}
+
+/** How long idle connections are kept for reuse. */
+export interface KeepAliveOptions {
+  /** Idle time before a kept-alive socket is closed, when the server gives no hint. Default `10_000`. */
+  timeout?: number;
+  /** The most a server's `Keep-Alive: timeout=` hint may extend that. Default `600_000`. */
+  maxTimeout?: number;
+}
+
+/** Options of `createTransport`. All are optional. */
+export interface TransportOptions {
+  /**
+   * A dispatcher to send requests through instead of the transport's own `Agent` (a `MockAgent` in
+   * tests). The transport composes its retry and redirect interceptors on top and does not close it.
+   * Cannot be combined with the connection options (`tls`, TLS in `hosts`, proxies, `keepAlive`,
+   * `timeouts.connect`), which belong to the dispatcher.
+   */
+  dispatcher?: Dispatcher;
+  /** Supplies `Authorization` headers and learns from 401 challenges. Without one, requests go out anonymous. */
+  auth?: AuthStrategy;
+  /** TLS settings for every host. */
+  tls?: TlsOptions;
+  /** Per-host settings, keyed `host` (any port) or `host:port`; merged over {@link tls}. */
+  hosts?: Readonly<Record<string, HostOptions>>;
+  /** Hosts (`host` or `host:port`) spoken to over plain HTTP, besides loopback ones. */
+  plainHttp?: readonly string[];
+  /** Whether loopback hosts (`localhost`, `127.0.0.0/8`, `[::1]`) use plain HTTP. Default `true`. */
+  plainHttpLoopback?: boolean;
+  /**
+   * `"environment"` takes `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` (either case) from {@link env}.
+   * {@link httpProxy}, {@link httpsProxy} and {@link noProxy} override single values.
+   */
+  proxy?: "environment";
+  /** The environment variables to read proxies from; this package never reads `process.env` itself. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Proxy URL for `http:` targets. */
+  httpProxy?: string;
+  /** Proxy URL for `https:` targets (tunnelled with `CONNECT`). */
+  httpsProxy?: string;
+  /** Comma-separated hosts reached directly, as in `NO_PROXY` (`.example.com`, `host:port`, `*`). */
+  noProxy?: string;
+  timeouts?: TimeoutOptions;
+  keepAlive?: KeepAliveOptions;
+  retry?: RetryOptions;
+  /** Redirects followed per request. Default `10`. */
+  maxRedirections?: number;
+  /** Bytes of an error response read to find the registry's error codes. Default `65_536`. */
+  errorBodyLimit?: number;
+  /** The `User-Agent` header. Default `"stevedore"`. */
+  userAgent?: string;
+  /** Called once per distinct `Warning` text a registry sends (`spec/PROTOCOL.md` §9.3). */
+  onWarning?: (warning: string) => void;
+  /** Called with one redacted line (and its structured event) per request, retry, challenge and failure. */
+  onDebug?: (line: string, event: TransportDebugEvent) => void;
+  /** Waits before a retry; injected by tests. Default: a timer that `signal` cancels. */
+  sleep?: (milliseconds: number, signal?: AbortSignal) => Promise<void>;
+  /** The clock, in epoch milliseconds, for `Retry-After` dates and debug timings. Default `Date.now`. */
+  now?: () => number;
+  /** Randomness in `[0, 1)` for the retry jitter. Default `Math.random`. */
+  random?: () => number;
+}
