@@ -18,16 +18,20 @@ import {
   pushFixture,
 } from "./test-support/target-contract.js";
 
-describeTargetContract("memory target (contract)", async () => {
-  const store = createMemoryStore({ registry: "registry.test" });
-  return {
-    target: createMemoryTarget({ store, repository: "team/app" }),
-    sibling: {
-      target: createMemoryTarget({ store, repository: "library/base" }),
-      repository: "library/base",
-    },
-  };
-});
+describeTargetContract(
+  "memory target (contract)",
+  async () => {
+    const store = createMemoryStore({ registry: "registry.test" });
+    return {
+      target: createMemoryTarget({ store, repository: "team/app" }),
+      sibling: {
+        target: createMemoryTarget({ store, repository: "library/base" }),
+        repository: "library/base",
+      },
+    };
+  },
+  { capabilities: { tags: true, referrers: true, ranges: true, mount: true } },
+);
 
 describeTargetContract(
   "memory target (contract, read-only)",
@@ -36,7 +40,7 @@ describeTargetContract(
     await pushFixture(target, fixture);
     return { target };
   },
-  { readOnly: true },
+  { readOnly: true, capabilities: { tags: true, referrers: true, ranges: true, mount: true } },
 );
 
 const fixture = createTargetContractFixture();

@@ -84,6 +84,11 @@ export interface TargetContractSetup {
 export interface TargetContractOptions {
   /** The target cannot be written: `setup` returns one already holding the fixture. */
   readOnly?: boolean;
+  /**
+   * The optional capabilities the target has. Declared up front (not detected) so a target that loses one
+   * fails the suite instead of quietly running fewer tests; `mount` needs `setup` to return a `sibling`.
+   */
+  capabilities: { tags?: boolean; referrers?: boolean; ranges?: boolean; mount?: boolean };
 }
 
 const noteType = "application/vnd.stevedore.contract.note+json";
@@ -155,7 +160,7 @@ export function createTargetContractFixture(): TargetContractFixture {
 export function describeTargetContract(
   name: string,
   setup: (fixture: TargetContractFixture) => Promise<TargetContractSetup>,
-  options: TargetContractOptions = {},
+  options: TargetContractOptions,
 ): void {
   const fixture = createTargetContractFixture();
   const open = async (): Promise<TargetContractSetup> => {
@@ -170,7 +175,23 @@ export function describeTargetContract(
     return opened;
   };
 
+  const has = options.capabilities;
   describe(name, () => {
+    it("has exactly the declared optional capabilities", async () => {
+      const { target } = await open();
+      expect({
+        tags: isTagLister(target),
+        referrers: isReferrerLister(target),
+        ranges: isRangeFetcher(target),
+        mount: isBlobMounter(target),
+      }).toEqual({
+        tags: has.tags === true,
+        referrers: has.referrers === true,
+        ranges: has.ranges === true,
+        mount: has.mount === true,
+      });
+    });
+
     describe("reading", () => {
       it("resolves a tag and the manifest digest to the same descriptor", async () => {
         const { target } = await filled();
@@ -208,38 +229,55 @@ export function describeTargetContract(
         await expect(fetchBytes(target, fixture.layer.descriptor, signal)).rejects.toBeInstanceOf(AbortError);
       });
 
-      it("lists the tag (TagLister)", async (context) => {
-        const { target } = await filled();
-        if (!isTagLister(target)) return context.skip("not a TagLister");
-        expect(await collect(target.tags())).toContain(fixture.tag);
-      });
+      if (has.tags)
+        it("lists the tag (TagLister)", async () => {
+          const { target } = await filled();
+          expect(await collect(need(target, isTagLister).tags())).toContain(fixture.tag);
+        });
 
-      it("lists referrers of a subject, filtered by artifactType (ReferrerLister)", async (context) => {
-        const { target } = await filled();
-        if (!isReferrerLister(target)) return context.skip("not a ReferrerLister");
-        const subject = fixture.manifest.descriptor;
-        const expected = {
-          ...pick(fixture.artifact.descriptor),
-          artifactType: noteType,
-          annotations: {
-            "org.opencontainers.image.created": "2024-01-01T00:00:00Z",
-            "com.example.kind": "note",
-          },
-        };
-        expect(await collect(target.referrers(subject))).toEqual([expected]);
-        expect(await collect(target.referrers(subject, { artifactType: noteType }))).toEqual([expected]);
-        expect(await collect(target.referrers(subject, { artifactType: "application/x-other" }))).toEqual([]);
-        expect(await collect(target.referrers(fixture.missing.descriptor))).toEqual([]);
-      });
+      if (has.referrers)
+        it("lists referrers of a subject, filtered by artifactType (ReferrerLister)", async () => {
+          const { target } = await filled();
+          const subject = fixture.manifest.descriptor;
+          const expected = {
+            ...pick(fixture.artifact.descriptor),
+            artifactType: noteType,
+            annotations: {
+              "org.opencontainers.image.created": "2024-01-01T00:00:00Z",
+              "com.example.kind": "note",
+            },
+          };
+          expect(await collect(need(target, isReferrerLister).referrers(subject))).toEqual([expected]);
+          expect(
+            await collect(need(target, isReferrerLister).referrers(subject, { artifactType: noteType })),
+          ).toEqual([expected]);
+          expect(
+            await collect(
+              need(target, isReferrerLister).referrers(subject, { artifactType: "application/x-other" }),
+            ),
+          ).toEqual([]);
+          expect(await collect(need(target, isReferrerLister).referrers(fixture.missing.descriptor))).toEqual(
+            [],
+          );
+        });
 
-      it("fetches byte ranges (RangeFetcher)", async (context) => {
-        const { target } = await filled();
-        if (!isRangeFetcher(target)) return context.skip("not a RangeFetcher");
-        const { descriptor, bytes } = fixture.layer;
-        expectBytes(await readAll(await target.fetchRange(descriptor, 10, 1000)), bytes.subarray(10, 1000));
-        expectBytes(await readAll(await target.fetchRange(descriptor, 100_000)), bytes.subarray(100_000));
-        expectBytes(await readAll(await target.fetchRange(descriptor, 0, 1)), bytes.subarray(0, 1));
-      });
+      if (has.ranges)
+        it("fetches byte ranges (RangeFetcher)", async () => {
+          const { target } = await filled();
+          const { descriptor, bytes } = fixture.layer;
+          expectBytes(
+            await readAll(await need(target, isRangeFetcher).fetchRange(descriptor, 10, 1000)),
+            bytes.subarray(10, 1000),
+          );
+          expectBytes(
+            await readAll(await need(target, isRangeFetcher).fetchRange(descriptor, 100_000)),
+            bytes.subarray(100_000),
+          );
+          expectBytes(
+            await readAll(await need(target, isRangeFetcher).fetchRange(descriptor, 0, 1)),
+            bytes.subarray(0, 1),
+          );
+        });
     });
 
     if (options.readOnly) return;
@@ -325,30 +363,45 @@ export function describeTargetContract(
         expect(await target.exists(descriptor)).toBe(false);
       });
 
-      it("lists every tag (TagLister)", async (context) => {
-        const { target } = await open();
-        if (!isTagLister(target)) return context.skip("not a TagLister");
-        expect(await collect(target.tags())).toEqual([]);
-        await pushFixture(target, fixture);
-        for (const tag of ["latest", "1.0", "v2"]) await target.tag(fixture.manifest.descriptor, tag);
-        expect((await collect(target.tags())).sort()).toEqual(["1.0", "latest", "v1", "v2"]);
-      });
+      if (has.tags)
+        it("lists every tag (TagLister)", async () => {
+          const { target } = await open();
+          expect(await collect(need(target, isTagLister).tags())).toEqual([]);
+          await pushFixture(target, fixture);
+          for (const tag of ["latest", "1.0", "v2"]) await target.tag(fixture.manifest.descriptor, tag);
+          expect((await collect(need(target, isTagLister).tags())).sort()).toEqual([
+            "1.0",
+            "latest",
+            "v1",
+            "v2",
+          ]);
+        });
 
-      it("mounts a blob from a sibling repository (BlobMounter)", async (context) => {
-        const { target, sibling } = await open();
-        if (!isBlobMounter(target) || sibling === undefined)
-          return context.skip("not a BlobMounter with a sibling");
-        const { descriptor, bytes } = fixture.layer;
-        await sibling.target.push(descriptor, bytes);
-        expect(await target.mount(descriptor, sibling.repository)).toBe(true);
-        expect(await target.exists(descriptor)).toBe(true);
-        expectBytes(await fetchBytes(target, descriptor), bytes);
-        // Declining is not an error: the caller then uploads (`spec/PROTOCOL.md` §4.1, mount → 202).
-        expect(await target.mount(fixture.note.descriptor, sibling.repository)).toBe(false);
-        expect(await target.exists(fixture.note.descriptor)).toBe(false);
-      });
+      if (has.mount)
+        it("mounts a blob from a sibling repository (BlobMounter)", async () => {
+          const { target, sibling } = await open();
+          if (!isBlobMounter(target) || sibling === undefined) {
+            throw new Error(
+              "a target declared with `mount` must be a BlobMounter and setup must return a sibling",
+            );
+          }
+          const { descriptor, bytes } = fixture.layer;
+          await sibling.target.push(descriptor, bytes);
+          expect(await target.mount(descriptor, sibling.repository)).toBe(true);
+          expect(await target.exists(descriptor)).toBe(true);
+          expectBytes(await fetchBytes(target, descriptor), bytes);
+          // Declining is not an error: the caller then uploads (`spec/PROTOCOL.md` §4.1, mount → 202).
+          expect(await target.mount(fixture.note.descriptor, sibling.repository)).toBe(false);
+          expect(await target.exists(fixture.note.descriptor)).toBe(false);
+        });
     });
   });
+}
+
+/** Narrows a target to a declared capability; a target without it fails the test that needs it. */
+function need<T>(target: unknown, guard: (value: unknown) => value is T): T {
+  if (!guard(target)) throw new Error(`the target was declared with a capability it lacks (${guard.name})`);
+  return target;
 }
 
 /** Pushes the fixture into `target` the way a copy would: blobs, manifests children first, then the tag. */
