@@ -8,6 +8,10 @@ import {
   checkRepositoryName,
   checkSessionId,
   checkTag,
+  isDigestSyntax,
+  isRepositoryName,
+  isSessionId,
+  isTag,
 } from "./grammar.js";
 
 const sha256 = `sha256:${"a".repeat(64)}`;
@@ -93,6 +97,17 @@ describe("digests", () => {
   it("does not trip over algorithm names that are Object properties", () => {
     expect(checkDigest("constructor:abc")).toBe("constructor:abc");
     expect(() => checkDigest("__proto__:abc")).toThrow(InvalidDigestError);
+  });
+});
+
+describe("predicates", () => {
+  it("answer false for anything that is not a string", () => {
+    for (const value of [undefined, null, 1, {}, ["a"]]) {
+      expect(isRepositoryName(value)).toBe(false);
+      expect(isTag(value)).toBe(false);
+      expect(isDigestSyntax(value)).toBe(false);
+      expect(isSessionId(value)).toBe(false);
+    }
   });
 });
 

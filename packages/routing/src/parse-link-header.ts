@@ -23,8 +23,8 @@ const forbiddenInTarget = /[\u0000-\u0020\u007f<>"]/;
  * The target may be relative (distribution sends `</v2/_catalog?last=b&n=2>; rel="next"`) or point at
  * another origin: callers decide whether to send credentials there.
  *
- * Throws `InvalidHeaderError` when the header does not follow the grammar or the next target is not an
- * http(s) URL.
+ * Throws `InvalidHeaderError` when the header does not follow the grammar, or the next target is not an
+ * http(s) URL or is the request URL itself (following it would never end).
  *
  * @example
  * ```ts
@@ -60,6 +60,11 @@ function resolveTarget(target: string, requestUrl: URL): URL {
     throw new InvalidHeaderError("Link", "the next target carries user info");
   }
   url.hash = "";
+  const current = new URL(requestUrl);
+  current.hash = "";
+  // A next page that is this page would make every caller loop forever.
+  if (url.href === current.href)
+    throw new InvalidHeaderError("Link", "the next target is the request itself");
   return url;
 }
 
