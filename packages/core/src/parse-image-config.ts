@@ -28,8 +28,9 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
  * console.log(`${config.os}/${config.architecture}`, config.config?.Labels);
  */
 export function parseImageConfig(bytes: Uint8Array): ImageConfig {
-  if (!(bytes instanceof Uint8Array))
+  if (!(bytes instanceof Uint8Array)) {
     throw new UsageError("parseImageConfig() needs the config as a Uint8Array");
+  }
   let document: unknown;
   try {
     document = JSON.parse(utf8.decode(bytes));
@@ -62,8 +63,9 @@ function readRootfs(value: unknown): ImageConfig["rootfs"] {
   return {
     type: readString(rootfs, "type", where),
     diff_ids: readArray(rootfs, "diff_ids", where, (entry, context) => {
-      if (typeof entry !== "string")
+      if (typeof entry !== "string") {
         throw shapeError(context, `must be a digest string, got ${describe(entry)}`);
+      }
       const problem = digestProblem(entry);
       if (problem !== undefined) throw shapeError(context, `is not a valid digest: ${problem}`);
       return entry;

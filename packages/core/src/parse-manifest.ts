@@ -54,8 +54,9 @@ export function parseManifest(
   contentType?: string,
   options: ParseManifestOptions = {},
 ): ParsedManifest {
-  if (!(bytes instanceof Uint8Array))
+  if (!(bytes instanceof Uint8Array)) {
     throw new UsageError("parseManifest() needs the manifest as a Uint8Array");
+  }
   const maxBytes = options.maxBytes ?? defaultManifestMaxBytes;
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
     throw new UsageError(`maxBytes must be a positive integer, got ${String(maxBytes)}`);

@@ -97,8 +97,9 @@ export function parseReference(input: string, options: ParseReferenceOptions = {
   const colon = remainder.lastIndexOf(":");
   let repository = colon === -1 ? remainder : remainder.slice(0, colon);
   let tag = colon === -1 ? undefined : remainder.slice(colon + 1);
-  if (repository === "" && hasRegistry)
+  if (repository === "" && hasRegistry) {
     throw fail(`no repository after registry ${JSON.stringify(registry)}`);
+  }
   if (registry === DockerHub.registry && repository !== "" && !repository.includes("/")) {
     repository = `${DockerHub.officialNamespace}/${repository}`;
   }

@@ -77,8 +77,9 @@ export function readOptionalStringArray(
   const where = field(context, key);
   if (!Array.isArray(value)) throw shapeError(where, `must be an array of strings, got ${describe(value)}`);
   for (const [index, entry] of value.entries()) {
-    if (typeof entry !== "string")
+    if (typeof entry !== "string") {
       throw shapeError(item(where, index), `must be a string, got ${describe(entry)}`);
+    }
   }
   return [...(value as string[])];
 }
