@@ -36,7 +36,7 @@ describeTargetContract("OCI image layout", async () => {
     target: createOciLayout(join(directory, "layout"), { create: true }),
     cleanup: () => rm(directory, { recursive: true, force: true }),
   };
-});
+}, { capabilities: { tags: true, ranges: true } });
 
 const fixture = createTargetContractFixture();
 const encoder = new TextEncoder();

@@ -27,6 +27,7 @@ import {
   refNameAnnotation,
   serializeLayoutIndex,
 } from "./layout-index.js";
+import { isContentDigest } from "./is-content-digest.js";
 import { openError } from "./random-access-file.js";
 import { readFileStream } from "./read-file-stream.js";
 import { withLayoutLock } from "./with-layout-lock.js";
@@ -155,7 +156,7 @@ export function createOciLayout(path: string, options: OciLayoutOptions = {}): O
     async resolve(reference, callOptions = {}) {
       throwIfAborted(callOptions.signal);
       await prepare();
-      if (isDigest(reference)) return resolveDigest(reference);
+      if (isContentDigest(reference)) return resolveDigest(reference);
       checkTag(reference);
       const entry = (await readIndex()).manifests.find((item) => item.annotations?.[refNameAnnotation] === reference);
       if (entry === undefined) throw new NotFoundError(`tag ${reference} not found in ${path}`);
