@@ -1,5 +1,6 @@
 import type { AuthRequest, Scope } from "@stevedore/core";
 import {
+  AbortError,
   AuthenticationError,
   InvalidHeaderError,
   InvalidResponseError,
@@ -49,7 +50,7 @@ describe("createAuth with Bearer challenges", () => {
     expect(mock.requests).toHaveLength(1);
     const [token] = mock.requests;
     expect(token?.method).toBe("GET");
-    expect(token?.url.origin + token?.url.pathname).toBe(realm);
+    expect(`${token?.url.origin}${token?.url.pathname}`).toBe(realm);
     expect(token?.url.searchParams.get("service")).toBe(service);
     expect(token?.url.searchParams.getAll("scope")).toEqual(["repository:library/alpine:pull"]);
     expect(token?.url.searchParams.has("account")).toBe(false);
@@ -312,6 +313,17 @@ describe("createAuth with OAuth2 POST", () => {
     await expect(auth.challenge(request([pull("app")]), [challenge])).rejects.toThrow(AuthenticationError);
   });
 
+  it("falls back to GET with the identity token as the Basic secret when there is no password", async () => {
+    mock.reply({ status: 404 }, { method: "POST" });
+    mock.reply({ status: 200, body: { token: "from-get" } });
+    const auth = createAuth({ dispatcher: mock.agent, credentials: staticCredentials(identity) });
+    expect(await learn(auth, request([pull("app")]))).toBe("Bearer from-get");
+    expect(mock.requests[1]?.headers.authorization).toBe(
+      `Basic ${Buffer.from("alice:refresh-me").toString("base64")}`,
+    );
+    expect(mock.requests[1]?.url.searchParams.get("account")).toBe("alice");
+  });
+
   it("uses the password grant with forceOAuth", async () => {
     mock.reply({ status: 200, body: { access_token: "p1" } }, { method: "POST" });
     const auth = createAuth({
@@ -476,6 +488,23 @@ describe("createAuth failures", () => {
     );
     expect(await auth.challenge(request([]), ["Negotiate abc=="])).toBe(false);
     expect(await auth.challenge(request([]), [])).toBe(false);
+  });
+
+  it("lets one caller abort without cancelling the token request others wait for", async () => {
+    mock.reply({ status: 200, body: { token: "ping" } });
+    mock.agent
+      .get("https://auth.example.com")
+      .intercept({ path: () => true })
+      .reply(200, { token: "shared" }, { headers: { "content-type": "application/json" } })
+      .delay(30);
+    const auth = createAuth({ dispatcher: mock.agent });
+    await learn(auth, request([]));
+    const controller = new AbortController();
+    const aborted = auth.authorize({ ...request([pull("app")]), signal: controller.signal });
+    const waiting = auth.authorize(request([pull("app")]));
+    controller.abort();
+    await expect(aborted).rejects.toThrow(AbortError);
+    expect(await waiting).toBe("Bearer shared");
   });
 
   it("forgets everything on clear()", async () => {

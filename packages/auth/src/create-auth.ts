@@ -1,7 +1,6 @@
 import type { AuthRequest, AuthStrategy, CredentialProvider, Credentials, Scope } from "@stevedore/core";
-import { AuthenticationError, InvalidHeaderError, redactUrl, UsageError } from "@stevedore/core";
+import { AuthenticationError, InvalidHeaderError, redactUrl } from "@stevedore/core";
 import type { Dispatcher } from "undici";
-import { getGlobalDispatcher } from "undici";
 import { basicAuthorization } from "./basic-authorization.js";
 import { checkCredentials, sameCredentials } from "./check-credentials.js";
 import { checkRealm, parseRealm } from "./check-realm.js";
@@ -14,6 +13,7 @@ import { mergeScopes } from "./merge-scopes.js";
 import { parseScopeList } from "./parse-scope.js";
 import type { Challenge } from "./parse-www-authenticate.js";
 import { parseWwwAuthenticate } from "./parse-www-authenticate.js";
+import { resolveAuthOptions } from "./resolve-auth-options.js";
 import { withSignal } from "./with-signal.js";
 
 /** Options of {@link createAuth}. */
@@ -86,7 +86,7 @@ interface Refusal {
  * if (await auth.challenge(request, wwwAuthenticateValues)) header = await auth.authorize(request);
  */
 export function createAuth(options: AuthOptions = {}): Auth {
-  const resolved = resolveOptions(options);
+  const resolved = resolveAuthOptions(options);
   const { now, plainHttpHosts, provider } = resolved;
   const debug = (message: string): void => {
     try {
@@ -365,50 +365,6 @@ export function createAuth(options: AuthOptions = {}): Auth {
     stats() {
       return { ...counters, cachedTokens: cache.size };
     },
-  };
-}
-
-interface ResolvedAuthOptions {
-  provider: CredentialProvider | undefined;
-  dispatcher: Dispatcher;
-  now: () => number;
-  refreshMargin: number;
-  plainHttpHosts: readonly string[];
-  clientId: string;
-  forceOAuth: boolean;
-  timeout: number;
-  onDebug: ((message: string) => void) | undefined;
-}
-
-function resolveOptions(options: AuthOptions): ResolvedAuthOptions {
-  const refreshMargin = options.refreshMargin ?? 30_000;
-  if (!Number.isFinite(refreshMargin) || refreshMargin < 0) {
-    throw new UsageError("refreshMargin must be a number of milliseconds, 0 or more");
-  }
-  const timeout = options.timeout ?? 30_000;
-  if (!Number.isFinite(timeout) || timeout <= 0)
-    throw new UsageError("timeout must be a positive number of milliseconds");
-  const clientId = options.clientId ?? "stevedore";
-  if (typeof clientId !== "string" || !/^[\x20-\x7e]+$/.test(clientId)) {
-    throw new UsageError("clientId must be a non-empty string of printable ASCII characters");
-  }
-  const plainHttpHosts = options.plainHttpHosts ?? [];
-  if (!Array.isArray(plainHttpHosts) || plainHttpHosts.some((host) => typeof host !== "string")) {
-    throw new UsageError("plainHttpHosts must be an array of host names");
-  }
-  if (options.credentials !== undefined && typeof options.credentials?.get !== "function") {
-    throw new UsageError("credentials must be a CredentialProvider (an object with a get method)");
-  }
-  return {
-    provider: options.credentials,
-    dispatcher: options.dispatcher ?? getGlobalDispatcher(),
-    now: options.now ?? Date.now,
-    refreshMargin,
-    plainHttpHosts: [...plainHttpHosts],
-    clientId,
-    forceOAuth: options.forceOAuth ?? false,
-    timeout,
-    onDebug: options.onDebug,
   };
 }
 
