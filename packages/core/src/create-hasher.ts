@@ -1,6 +1,7 @@
 import { createHash, type Hash } from "node:crypto";
 import type { Digest } from "./digest.js";
 import { InvalidDigestError, UsageError } from "./errors.js";
+import { inputText } from "./input-text.js";
 
 /** A streaming digest calculator made by {@link createHasher}. */
 export interface Hasher {
@@ -27,7 +28,7 @@ export const supportedDigestAlgorithms: readonly string[] = ["sha256", "sha512"]
 export function createHasher(algorithm = "sha256"): Hasher {
   if (!supportedDigestAlgorithms.includes(algorithm)) {
     throw new InvalidDigestError(
-      String(algorithm),
+      inputText(algorithm),
       `unsupported digest algorithm (supported: ${supportedDigestAlgorithms.join(", ")})`,
     );
   }

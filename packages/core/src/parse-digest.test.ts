@@ -48,6 +48,7 @@ describe("parseDigest", () => {
 
   it("rejects values that are not strings with a typed error", () => {
     expect(() => parseDigest(42 as unknown as string)).toThrow(InvalidDigestError);
+    expect(() => parseDigest(Object.create(null) as string)).toThrow(InvalidDigestError);
     expect(isDigest(undefined)).toBe(false);
     expect(isDigest({ toString: () => sha256 })).toBe(false);
   });

@@ -1,5 +1,6 @@
 import type { Digest } from "./digest.js";
 import { InvalidDigestError } from "./errors.js";
+import { inputText } from "./input-text.js";
 
 /**
  * Registered algorithms and the exact form of their encoded part (`spec/PROTOCOL.md` §2). `blake3` is
@@ -28,7 +29,7 @@ const lowerHexPattern = /^[a-f0-9]+$/;
  */
 export function parseDigest(input: string): Digest {
   if (typeof input !== "string") {
-    throw new InvalidDigestError(String(input), `expected a string, got ${typeName(input)}`);
+    throw new InvalidDigestError(inputText(input), `expected a string, got ${typeName(input)}`);
   }
   const reason = digestProblem(input);
   if (reason !== undefined) throw new InvalidDigestError(input, reason);

@@ -61,6 +61,9 @@ export function parseManifest(
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
     throw new UsageError(`maxBytes must be a positive integer, got ${String(maxBytes)}`);
   }
+  if (contentType !== undefined && typeof contentType !== "string") {
+    throw new UsageError("parseManifest() needs the Content-Type as a string");
+  }
   const declared = contentType === undefined ? "" : normalizeMediaType(contentType);
   if (schema1Types.includes(declared)) throw schema1Error(`its Content-Type is ${declared}`);
   if (bytes.byteLength > maxBytes) {

@@ -57,6 +57,7 @@ describe("parsePlatform", () => {
 
   it("rejects values that are not strings with a typed error", () => {
     expect(() => parsePlatform(null as unknown as string)).toThrow(InvalidPlatformError);
+    expect(() => parsePlatform(Object.create(null) as string)).toThrow(InvalidPlatformError);
   });
 
   it("gives a Platform or an InvalidPlatformError for any string, and formats it back as written", () => {

@@ -1,4 +1,5 @@
 import { InvalidPlatformError } from "./errors.js";
+import { inputText } from "./input-text.js";
 import type { Platform } from "./manifest-types.js";
 
 const componentPattern = /^[A-Za-z0-9_.-]+$/;
@@ -19,7 +20,7 @@ const expected = "expected os/architecture[/variant][:os.version], e.g. linux/am
  */
 export function parsePlatform(input: string): Platform {
   if (typeof input !== "string") {
-    throw new InvalidPlatformError(String(input), `expected a string, got ${typeof input}`);
+    throw new InvalidPlatformError(inputText(input), `expected a string, got ${typeof input}`);
   }
   const fail = (reason: string): InvalidPlatformError => new InvalidPlatformError(input, reason);
   if (input === "") throw fail(`platform is empty; ${expected}`);

@@ -161,6 +161,7 @@ describe("parseReference", () => {
 
   it("rejects values that are not strings with a typed error", () => {
     expect(() => parseReference(undefined as unknown as string)).toThrow(InvalidReferenceError);
+    expect(() => parseReference(Object.create(null) as string)).toThrow(InvalidReferenceError);
   });
 
   it("gives a Reference or an InvalidReferenceError for any string, never anything else", () => {

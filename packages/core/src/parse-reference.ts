@@ -1,6 +1,7 @@
 import type { Digest } from "./digest.js";
 import { DockerHub, dockerHubAliases } from "./docker-hub.js";
 import { InvalidReferenceError, UsageError } from "./errors.js";
+import { inputText } from "./input-text.js";
 import { digestProblem } from "./parse-digest.js";
 import {
   looksLikeHost,
@@ -59,7 +60,7 @@ const allowedCharacters = /^[A-Za-z0-9._\-/:@[\]+=]*$/;
  */
 export function parseReference(input: string, options: ParseReferenceOptions = {}): Reference {
   if (typeof input !== "string") {
-    throw new InvalidReferenceError(String(input), `expected a string, got ${typeof input}`);
+    throw new InvalidReferenceError(inputText(input), `expected a string, got ${typeof input}`);
   }
   const fail = (reason: string): InvalidReferenceError => new InvalidReferenceError(input, reason);
   if (input === "") throw fail("reference is empty");
