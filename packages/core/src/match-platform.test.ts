@@ -134,6 +134,22 @@ describe("platformPreference", () => {
       ],
     ],
     ["linux/riscv64", ["linux/riscv64"]],
+    [
+      "linux/amd64/v999999999",
+      [
+        "linux/amd64/v999999999",
+        "linux/amd64/v4",
+        "linux/amd64/v3",
+        "linux/amd64/v2",
+        "linux/amd64",
+        "linux/386",
+      ],
+    ],
+    [
+      "linux/arm/v999999999",
+      ["linux/arm/v999999999", "linux/arm/v8", "linux/arm/v7", "linux/arm/v6", "linux/arm/v5"],
+    ],
+    ["linux/arm64/v10", ["linux/arm64/v10"]],
     ["windows/amd64:10.0.20348.1", ["windows/amd64:10.0.20348.1", "windows/386:10.0.20348.1"]],
   ])("%s", (want, expected) => {
     expect(platformPreference(p(want)).map(formatPlatform)).toStrictEqual(expected);

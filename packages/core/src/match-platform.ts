@@ -47,7 +47,8 @@ export function platformPreference(want: Platform): Platform[] {
     case "amd64": {
       const list = [platform];
       const level = version ? Number(version[1]) : 1;
-      for (let lower = level - 1; lower >= 2; lower--) list.push(like("amd64", `v${lower}`));
+      // Levels are cumulative; v4 is the highest defined, so a larger number cannot make the list long.
+      for (let lower = Math.min(level - 1, 4); lower >= 2; lower--) list.push(like("amd64", `v${lower}`));
       if (level > 1) list.push(like("amd64", ""));
       list.push(like("386", ""));
       return list;
@@ -55,7 +56,7 @@ export function platformPreference(want: Platform): Platform[] {
     case "arm": {
       const list = [platform];
       const level = version ? Number(version[1]) : 0;
-      for (let lower = level - 1; lower >= 5; lower--) list.push(like("arm", `v${lower}`));
+      for (let lower = Math.min(level - 1, 8); lower >= 5; lower--) list.push(like("arm", `v${lower}`));
       return list;
     }
     case "arm64": {
