@@ -208,6 +208,17 @@ describe("createAuth with Bearer challenges", () => {
     expect(mock.requests).toHaveLength(2);
   });
 
+  it("assumes a request object it has not seen carried the cached token", async () => {
+    mock.reply({ status: 200, body: { token: "revoked", expires_in: 300 } });
+    mock.reply({ status: 200, body: { token: "fresh", expires_in: 300 } });
+    const auth = createAuth({ dispatcher: mock.agent });
+    await learn(auth, request([pull("app")]));
+    const invalid = bearerChallenge({ realm, service, error: "invalid_token" });
+    expect(await auth.challenge(request([pull("app")]), [invalid])).toBe(true);
+    expect(await auth.authorize(request([pull("app")]))).toBe("Bearer fresh");
+    expect(await auth.challenge(request([pull("app")]), [invalid])).toBe(false);
+  });
+
   it("tries again after a refusal when the credentials changed", async () => {
     mock.reply({ status: 200, body: { token: "old-login", expires_in: 300 } });
     mock.reply({ status: 200, body: { token: "new-login", expires_in: 300 } });
@@ -386,6 +397,7 @@ describe("createAuth with Basic challenges", () => {
       AuthenticationError,
     );
     expect(await auth.challenge(request([], "http://127.0.0.1:5000/v2/"), [basic])).toBe(true);
+    expect(await auth.authorize(request([], "http://127.0.0.1:5000/v2/"))).toMatch(/^Basic /);
     const listed = createAuth({
       dispatcher: mock.agent,
       plainHttpHosts: ["registry.example.com"],

@@ -319,7 +319,10 @@ export function createAuth(options: AuthOptions = {}): Auth {
       let header: string | undefined;
       let key: string | undefined;
       if (state?.scheme === "basic") {
-        header = basicAuthorization(await credentialsFor(host, request.signal));
+        // Never a password in clear text, even to a host whose challenge arrived over HTTPS.
+        if (request.url.protocol === "https:" || isPlainHttpAllowed(request.url, plainHttpHosts)) {
+          header = basicAuthorization(await credentialsFor(host, request.signal));
+        }
       } else if (state?.scheme === "bearer") {
         const credentials = await credentialsFor(host, request.signal);
         if (credentials?.registryToken !== undefined) {
