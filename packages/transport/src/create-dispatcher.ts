@@ -4,6 +4,7 @@
  * redirect interceptors composed on top — here and nowhere else.
  */
 
+import { X509Certificate } from "node:crypto";
 import type { ConnectionOptions } from "node:tls";
 import { createSecureContext, getCACertificates } from "node:tls";
 import { UsageError } from "@stevedore/core";
@@ -95,7 +96,9 @@ function connectionTls(tls: TlsOptions, label: string): ConnectionOptions {
   if (tls.ca !== undefined) {
     const extra = (Array.isArray(tls.ca) ? tls.ca : [tls.ca]) as unknown[];
     // Node's `ca` replaces the default roots; a private CA should be trusted in addition to them.
-    options.ca = [...getCACertificates("default"), ...extra.map((pem) => pemOf(pem, `${label}.ca`))];
+    const authorities = extra.map((pem) => pemOf(pem, `${label}.ca`));
+    for (const pem of authorities) checkCertificates(pem, `${label}.ca`);
+    options.ca = [...getCACertificates("default"), ...authorities];
   }
   if ((tls.cert === undefined) !== (tls.key === undefined)) {
     throw new UsageError(`${label}: a client certificate needs both cert and key`);
@@ -125,6 +128,19 @@ function connectionTls(tls: TlsOptions, label: string): ConnectionOptions {
     }
   }
   return options;
+}
+
+/** Node skips CA entries it cannot parse; a typo in a CA file should fail loudly instead. */
+function checkCertificates(pem: string | Buffer, label: string): void {
+  const blocks = String(pem).match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) throw new UsageError(`${label} holds no PEM certificate`);
+  for (const block of blocks) {
+    try {
+      new X509Certificate(block);
+    } catch {
+      throw new UsageError(`${label} holds an unreadable PEM certificate`);
+    }
+  }
 }
 
 function pemOf(value: unknown, label: string): string | Buffer {

@@ -675,11 +675,9 @@ describe("warnings", () => {
       .intercept({ path: manifestPath })
       .reply(200, "", { headers: { warning: '299 - "this registry is deprecated"' } })
       .times(2);
-    pool
-      .intercept({ path: "/v2/" })
-      .reply(200, "", {
-        headers: { warning: ['299 - "this registry is deprecated"', '299 - "moving to \\"ghcr\\""'] },
-      });
+    pool.intercept({ path: "/v2/" }).reply(200, "", {
+      headers: { warning: ['299 - "this registry is deprecated"', '299 - "moving to \\"ghcr\\""'] },
+    });
     const warnings: string[] = [];
     const { transport: client } = transport({ onWarning: (warning) => warnings.push(warning) });
 

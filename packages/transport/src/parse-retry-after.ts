@@ -10,7 +10,10 @@ export function parseRetryAfter(
 ): number | undefined {
   const text = (typeof value === "string" ? value : value?.[0])?.trim();
   if (!text) return undefined;
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  if (/^\d+$/.test(text)) {
+    const seconds = Number(text);
+    return Number.isSafeInteger(seconds * 1000) ? seconds * 1000 : undefined;
+  }
   // Only the date forms HTTP allows (IMF-fixdate and the two obsolete ones) start with a letter.
   if (!/^[a-z]{3}/i.test(text) || text.length > 64) return undefined;
   const date = Date.parse(text);

@@ -4,7 +4,7 @@
  * on them.
  */
 
-const warningPattern = /(\d{3})\s+(\S+)\s+"((?:[^"\\]|\\.)*)"(?:\s+"[^"]*")?/g;
+const warningPattern = /(\d{3})\s+(\S+)\s+"((?:[^"\\]|\\[\s\S])*)"(?:\s+"[^"]*")?/g;
 const totalLimit = 4096;
 
 /** The warning texts of a `Warning` header (or of several), unescaped; malformed parts are skipped. */
@@ -14,7 +14,7 @@ export function parseWarnings(value: string | readonly string[] | undefined): st
   const texts: string[] = [];
   for (const match of joined.matchAll(warningPattern)) {
     const text = (match[3] ?? "")
-      .replace(/\\(.)/g, "$1")
+      .replace(/\\([\s\S])/g, "$1")
       .replace(/[\x00-\x1f\x7f]+/g, " ")
       .trim();
     if (text) texts.push(text);

@@ -1,0 +1,393 @@
+import { randomBytes } from "node:crypto";
+import { Readable } from "node:stream";
+import {
+  InvalidResponseError,
+  NetworkError,
+  type RegistryResponseError,
+  StevedoreError,
+  UsageError,
+} from "@stevedore/core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createTransport, type Transport } from "./create-transport.js";
+import { createFakeAuth, createRecordingSleep } from "./test-support/fakes.js";
+import {
+  createCertificate,
+  startServer,
+  type TestCertificate,
+  type TestServer,
+} from "./test-support/servers.js";
+import type { TransportOptions } from "./transport-options.js";
+
+const servers: TestServer[] = [];
+const transports: Transport[] = [];
+
+afterEach(async () => {
+  await Promise.all(transports.splice(0).map((transport) => transport.close()));
+  await Promise.all(servers.splice(0).map((server) => server.close()));
+});
+
+async function server(...args: Parameters<typeof startServer>): Promise<TestServer> {
+  const started = await startServer(...args);
+  servers.push(started);
+  return started;
+}
+
+function transport(options: TransportOptions = {}): Transport {
+  const created = createTransport({ sleep: createRecordingSleep().sleep, ...options });
+  transports.push(created);
+  return created;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected a rejection");
+}
+
+describe("redirects across origins", () => {
+  it("never sends Authorization or Cookie to the redirect target, also not on its retry", async () => {
+    const storage = await server((_request, response) => {
+      if (storage.requests.length === 1) {
+        response.writeHead(503).end();
+        return;
+      }
+      response.end("blob bytes");
+    });
+    const registry = await server((request, response) => {
+      if (request.headers.authorization !== "Bearer token-1") {
+        response
+          .writeHead(401, { "www-authenticate": 'Bearer realm="http://127.0.0.1/token",service="test"' })
+          .end();
+        return;
+      }
+      response.writeHead(307, { location: `${storage.origin}/blob?X-Amz-Signature=abc` }).end();
+    });
+    const auth = createFakeAuth();
+    const client = transport({ auth: auth.strategy });
+
+    const response = await client.send({
+      method: "GET",
+      url: `${registry.origin}/v2/app/blobs/sha256:abc`,
+      headers: { cookie: "session=1" },
+    });
+
+    expect(await response.text()).toBe("blob bytes");
+    expect(response.url.href).toBe(`${storage.origin}/blob?X-Amz-Signature=abc`);
+    expect(registry.requests.map((request) => request.headers.authorization)).toEqual([
+      undefined,
+      "Bearer token-1",
+    ]);
+    expect(registry.requests[1]?.headers.cookie).toBe("session=1");
+    expect(storage.requests).toHaveLength(2);
+    for (const request of storage.requests) {
+      expect(request.headers.authorization).toBeUndefined();
+      expect(request.headers.cookie).toBeUndefined();
+    }
+  });
+
+  it("re-sends a factory body on a 307 to another origin", async () => {
+    const storage = await server((_request, response) => response.writeHead(201).end());
+    const registry = await server((_request, response) =>
+      response.writeHead(307, { location: `${storage.origin}/upload` }).end(),
+    );
+    const client = transport();
+
+    await client.send({
+      method: "PUT",
+      url: `${registry.origin}/v2/app/blobs/uploads/1?digest=sha256:abc`,
+      headers: { "content-length": "5" },
+      body: () => Readable.from([Buffer.from("hello")]),
+      expect: [201],
+    });
+
+    expect(registry.requests[0]?.body).toBe("hello");
+    expect(storage.requests[0]?.body).toBe("hello");
+  });
+});
+
+describe("cut connections", () => {
+  const blob = randomBytes(200_000);
+
+  function cuttingServer(rangeSupport: boolean) {
+    return server((request, response) => {
+      const range = /^bytes=(\d+)-/.exec(request.headers.range ?? "");
+      if (range && rangeSupport) {
+        const start = Number(range[1]);
+        response.writeHead(206, {
+          "content-length": blob.length - start,
+          "content-range": `bytes ${start}-${blob.length - 1}/${blob.length}`,
+          etag: '"sha256:blob"',
+        });
+        response.end(blob.subarray(start));
+        return;
+      }
+      response.writeHead(200, {
+        "content-length": blob.length,
+        etag: '"sha256:blob"',
+        "accept-ranges": "bytes",
+      });
+      // Cut the connection after a part of the body, on every full request.
+      response.write(blob.subarray(0, 70_000), () => response.socket?.destroy());
+    });
+  }
+
+  it("resumes a GET whose response was cut, and the caller receives the complete body", async () => {
+    const origin = await cuttingServer(true);
+    const client = transport();
+
+    const response = await client.send({ method: "GET", url: `${origin.origin}/v2/app/blobs/sha256:blob` });
+    const received = await response.bytes();
+
+    expect(Buffer.from(received).equals(blob)).toBe(true);
+    expect(origin.requests).toHaveLength(2);
+    expect(origin.requests[1]?.headers.range).toMatch(/^bytes=\d+-199999$/);
+    expect(origin.requests[1]?.headers["if-match"]).toBe('"sha256:blob"');
+  });
+
+  it("fails the body stream with a typed error when the server cannot resume", async () => {
+    const origin = await cuttingServer(false);
+    const client = transport();
+
+    const response = await client.send({ method: "GET", url: `${origin.origin}/v2/app/blobs/sha256:blob` });
+    const error = await rejection(response.bytes());
+
+    expect(InvalidResponseError.isInstance(error)).toBe(true);
+  });
+
+  it("does not retry a PUT whose one-shot stream body was consumed", async () => {
+    const origin = await server((_request, response) => response.socket?.destroy());
+    const client = transport();
+
+    const error = await rejection(
+      client.send({
+        method: "PUT",
+        url: `${origin.origin}/v2/app/blobs/uploads/1?digest=sha256:abc`,
+        headers: { "content-length": "11" },
+        body: Readable.from([Buffer.from("layer bytes")]),
+      }),
+    );
+
+    expect(NetworkError.isInstance(error)).toBe(true);
+    expect(origin.requests.map((request) => request.body)).toEqual(["layer bytes"]);
+  });
+
+  it("retries a PUT with a factory body by calling the factory again", async () => {
+    const origin = await server((_request, response) => {
+      if (origin.requests.length === 1) response.socket?.destroy();
+      else response.writeHead(201).end();
+    });
+    const client = transport();
+    let calls = 0;
+
+    const response = await client.send({
+      method: "PUT",
+      url: `${origin.origin}/v2/app/blobs/uploads/1?digest=sha256:abc`,
+      headers: { "content-length": "11" },
+      body: () => {
+        calls += 1;
+        return Readable.from([Buffer.from("layer "), Buffer.from("bytes")]);
+      },
+      expect: [201],
+    });
+
+    expect(response.status).toBe(201);
+    expect(calls).toBe(2);
+    expect(origin.requests.map((request) => request.body)).toEqual(["layer bytes", "layer bytes"]);
+  });
+
+  it("does not retry a POST when the connection drops after the request was sent", async () => {
+    const origin = await server((_request, response) => response.socket?.destroy());
+    const client = transport();
+
+    const error = await rejection(
+      client.send({ method: "POST", url: `${origin.origin}/v2/app/blobs/uploads/`, body: "x" }),
+    );
+
+    expect(NetworkError.isInstance(error)).toBe(true);
+    expect(origin.requests).toHaveLength(1);
+  });
+});
+
+describe("connections", () => {
+  it("keeps connections alive between requests", async () => {
+    const origin = await server((_request, response) => response.end("{}"));
+    const client = transport();
+
+    for (let index = 0; index < 6; index += 1) {
+      await (await client.send({ method: "GET", url: `${origin.origin}/v2/` })).text();
+    }
+
+    // undici may open a second socket while the first is still being released; never one per request.
+    expect(origin.requests).toHaveLength(6);
+    expect(origin.connections()).toBeLessThanOrEqual(2);
+  });
+
+  it("stops reading an endless error body after errorBodyLimit", async () => {
+    const origin = await server((_request, response) => {
+      response.writeHead(500, { "content-type": "text/html" });
+      const endless = new Readable({ read: () => void endless.push(Buffer.alloc(16_384, "<p>")) });
+      endless.pipe(response);
+      response.on("close", () => endless.destroy());
+    });
+    const client = transport({ retry: { maxRetries: 0 } });
+
+    const error = await rejection(client.send({ method: "GET", url: `${origin.origin}/v2/` }));
+
+    expect((error as RegistryResponseError).status).toBe(500);
+    expect((error as RegistryResponseError).errors).toEqual([]);
+  });
+
+  it("gives up on a server that never answers after the headers timeout", async () => {
+    const origin = await server(() => {});
+    const client = transport({ timeouts: { headers: 100 }, retry: { maxRetries: 0 } });
+
+    const error = await rejection(client.send({ method: "GET", url: `${origin.origin}/v2/` }));
+
+    expect(NetworkError.isInstance(error)).toBe(true);
+    expect((error as NetworkError).message).toContain("UND_ERR_HEADERS_TIMEOUT");
+  });
+
+  it("fails with NetworkError when nothing listens", async () => {
+    const closed = await server(() => {});
+    await closed.close();
+    const client = transport({ retry: { maxRetries: 1 } });
+
+    const error = await rejection(client.send({ method: "GET", url: `${closed.origin}/v2/` }));
+
+    expect(NetworkError.isInstance(error)).toBe(true);
+    expect((error as NetworkError).message).toContain("ECONNREFUSED");
+  });
+});
+
+describe("TLS", () => {
+  let serverCertificate: TestCertificate;
+  let clientCertificate: TestCertificate;
+
+  beforeAll(async () => {
+    [serverCertificate, clientCertificate] = await Promise.all([
+      createCertificate("127.0.0.1", "IP:127.0.0.1"),
+      createCertificate("stevedore-client", "DNS:stevedore-client"),
+    ]);
+  });
+
+  it("trusts a private CA given as an option, and fails without it", async () => {
+    const origin = await server((_request, response) => response.end("{}"), serverCertificate);
+
+    const trusting = transport({ tls: { ca: serverCertificate.cert } });
+    const response = await trusting.send({ method: "GET", url: `${origin.origin}/v2/` });
+    expect(await response.json()).toEqual({});
+
+    const distrusting = transport();
+    const error = await rejection(distrusting.send({ method: "GET", url: `${origin.origin}/v2/` }));
+    expect(NetworkError.isInstance(error)).toBe(true);
+    expect((error as NetworkError).message).toMatch(/SELF_SIGNED|self-signed/i);
+  });
+
+  it("applies per-host settings only to their host", async () => {
+    const origin = await server((_request, response) => response.end("{}"), serverCertificate);
+
+    const matching = transport({
+      hosts: { [`127.0.0.1:${origin.port}`]: { ca: Buffer.from(serverCertificate.cert) } },
+    });
+    expect((await matching.send({ method: "GET", url: `${origin.origin}/v2/` })).status).toBe(200);
+
+    const otherHost = transport({ hosts: { "registry.example:443": { ca: serverCertificate.cert } } });
+    expect(
+      NetworkError.isInstance(
+        await rejection(otherHost.send({ method: "GET", url: `${origin.origin}/v2/` })),
+      ),
+    ).toBe(true);
+
+    const insecure = transport({ hosts: { "127.0.0.1": { insecure: true } } });
+    expect((await insecure.send({ method: "GET", url: `${origin.origin}/v2/` })).status).toBe(200);
+  });
+
+  it("presents a client certificate to a registry that asks for one", async () => {
+    const origin = await server((_request, response) => response.end("{}"), {
+      ...serverCertificate,
+      ca: clientCertificate.cert,
+      requestCert: true,
+      rejectUnauthorized: true,
+    });
+
+    const withCertificate = transport({ tls: { ca: serverCertificate.cert, ...clientCertificate } });
+    expect((await withCertificate.send({ method: "GET", url: `${origin.origin}/v2/` })).status).toBe(200);
+
+    const without = transport({ tls: { ca: serverCertificate.cert }, retry: { maxRetries: 0 } });
+    expect(
+      StevedoreError.isInstance(
+        await rejection(without.send({ method: "GET", url: `${origin.origin}/v2/` })),
+      ),
+    ).toBe(true);
+  });
+
+  it("rejects unreadable PEM when the transport is created", () => {
+    expect(() => createTransport({ tls: { ca: "not a certificate" } })).toThrow(UsageError);
+    const broken = serverCertificate.cert.replace(/\n[A-Za-z0-9+/]{20}/, "\n!!!!");
+    expect(() => createTransport({ hosts: { "registry.local": { ca: broken } } })).toThrow(UsageError);
+    expect(() => createTransport({ tls: { ...clientCertificate, key: serverCertificate.key } })).toThrow(
+      UsageError,
+    );
+    expect(() => createTransport({ tls: { cert: clientCertificate.cert } })).toThrow(UsageError);
+  });
+});
+
+describe("proxies", () => {
+  let proxy: TestServer;
+  let target: TestServer;
+
+  beforeAll(async () => {
+    proxy = await startServer((_request, response) => response.end("via proxy"));
+    target = await startServer((_request, response) => response.end("direct"));
+  });
+
+  afterAll(async () => {
+    await proxy.close();
+    await target.close();
+  });
+
+  afterEach(() => {
+    proxy.requests.length = 0;
+    target.requests.length = 0;
+  });
+
+  async function fetchText(client: Transport): Promise<string> {
+    return (await client.send({ method: "GET", url: `${target.origin}/v2/` })).text();
+  }
+
+  it("sends through HTTP_PROXY from the environment the caller passes, in absolute form", async () => {
+    const client = transport({ proxy: "environment", env: { HTTP_PROXY: proxy.origin } });
+
+    expect(await fetchText(client)).toBe("via proxy");
+    expect(proxy.requests.map((request) => request.url)).toEqual([`${target.origin}/v2/`]);
+    expect(target.requests).toEqual([]);
+  });
+
+  it("uses explicit proxy options and honours noProxy", async () => {
+    expect(await fetchText(transport({ httpProxy: proxy.origin }))).toBe("via proxy");
+    expect(await fetchText(transport({ httpProxy: proxy.origin, noProxy: "localhost,127.0.0.1" }))).toBe(
+      "direct",
+    );
+    expect(
+      await fetchText(
+        transport({ proxy: "environment", env: { http_proxy: proxy.origin, NO_PROXY: "127.0.0.1" } }),
+      ),
+    ).toBe("direct");
+  });
+
+  it("never reads process.env itself", async () => {
+    const saved = process.env.HTTP_PROXY;
+    process.env.HTTP_PROXY = proxy.origin;
+    try {
+      expect(await fetchText(transport())).toBe("direct");
+      expect(await fetchText(transport({ proxy: "environment", env: {} }))).toBe("direct");
+    } finally {
+      if (saved === undefined) delete process.env.HTTP_PROXY;
+      else process.env.HTTP_PROXY = saved;
+    }
+    expect(proxy.requests).toEqual([]);
+  });
+});
