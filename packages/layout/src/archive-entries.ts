@@ -54,7 +54,9 @@ export function createArchiveEntries(entries: readonly TarEntry[], where: string
           ? normalizeArchivePath(link.linkName ?? "")
           : resolveArchiveLink(current, link.linkName ?? "");
       if (target === undefined) {
-        throw new LocalFormatError(`${where}: ${referrer} names ${current}, a link that points outside the archive`);
+        throw new LocalFormatError(
+          `${where}: ${referrer} names ${current}, a link that points outside the archive`,
+        );
       }
       current = target;
     }
@@ -69,10 +71,13 @@ export function createArchiveEntries(entries: readonly TarEntry[], where: string
     require: (name, referrer) => {
       const normalized = typeof name === "string" ? normalizeArchivePath(name) : undefined;
       if (normalized === undefined) {
-        throw new LocalFormatError(`${where}: ${referrer} names an unsafe path ${JSON.stringify(clip(String(name)))}`);
+        throw new LocalFormatError(
+          `${where}: ${referrer} names an unsafe path ${JSON.stringify(clip(String(name)))}`,
+        );
       }
       const file = follow(normalized, referrer);
-      if (file === undefined) throw new LocalFormatError(`${where}: ${referrer} names ${normalized}, which is missing`);
+      if (file === undefined)
+        throw new LocalFormatError(`${where}: ${referrer} names ${normalized}, which is missing`);
       return file;
     },
     files: () => files.entries(),

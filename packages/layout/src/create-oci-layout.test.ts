@@ -30,13 +30,17 @@ afterEach(async () => {
   for (const directory of directories.splice(0)) await rm(directory, { recursive: true, force: true });
 });
 
-describeTargetContract("OCI image layout", async () => {
-  const directory = await mkdtemp(join(tmpdir(), "stevedore-layout-contract-"));
-  return {
-    target: createOciLayout(join(directory, "layout"), { create: true }),
-    cleanup: () => rm(directory, { recursive: true, force: true }),
-  };
-}, { capabilities: { tags: true, ranges: true } });
+describeTargetContract(
+  "OCI image layout",
+  async () => {
+    const directory = await mkdtemp(join(tmpdir(), "stevedore-layout-contract-"));
+    return {
+      target: createOciLayout(join(directory, "layout"), { create: true }),
+      cleanup: () => rm(directory, { recursive: true, force: true }),
+    };
+  },
+  { capabilities: { tags: true, ranges: true } },
+);
 
 const fixture = createTargetContractFixture();
 const encoder = new TextEncoder();
@@ -76,14 +80,26 @@ describe("createOciLayout on disk", () => {
   it("replaces the entry of a moved tag and keeps other entries and unknown fields", async () => {
     const { path, layout } = await filledLayout();
     const index = (await readJson(join(path, "index.json"))) as Record<string, unknown>;
-    const foreign = { mediaType: "application/x-other", digest: digestOf("x"), size: 1, extra: { kept: true } };
+    const foreign = {
+      mediaType: "application/x-other",
+      digest: digestOf("x"),
+      size: 1,
+      extra: { kept: true },
+    };
     await writeFile(
       join(path, "index.json"),
-      JSON.stringify({ ...index, annotations: { "com.example": "yes" }, manifests: [foreign, ...(index.manifests as [])] }),
+      JSON.stringify({
+        ...index,
+        annotations: { "com.example": "yes" },
+        manifests: [foreign, ...(index.manifests as [])],
+      }),
     );
     await layout.tag(fixture.artifact.descriptor, "v1");
     await layout.tag(fixture.artifact.descriptor, "v2");
-    const written = (await readJson(join(path, "index.json"))) as { manifests: unknown[]; annotations: unknown };
+    const written = (await readJson(join(path, "index.json"))) as {
+      manifests: unknown[];
+      annotations: unknown;
+    };
     expect(written.annotations).toEqual({ "com.example": "yes" });
     expect(written.manifests).toEqual([
       foreign,
@@ -97,7 +113,10 @@ describe("createOciLayout on disk", () => {
     const { path, layout } = await filledLayout();
     await writeFile(
       join(path, "index.json"),
-      JSON.stringify({ schemaVersion: 2, manifests: [fixture.artifact.descriptor, fixture.manifest.descriptor] }),
+      JSON.stringify({
+        schemaVersion: 2,
+        manifests: [fixture.artifact.descriptor, fixture.manifest.descriptor],
+      }),
     );
     await layout.tag(fixture.artifact.descriptor, "note");
     expect(((await readJson(join(path, "index.json"))) as { manifests: unknown[] }).manifests).toEqual([
@@ -124,7 +143,9 @@ describe("createOciLayout on disk", () => {
   it("refuses tags outside the ref.name grammar", async () => {
     const { layout } = await filledLayout();
     for (const tag of ["", "-x", "a b", "../x", "x/"]) {
-      await expect(layout.tag(fixture.manifest.descriptor, tag)).rejects.toBeInstanceOf(InvalidReferenceError);
+      await expect(layout.tag(fixture.manifest.descriptor, tag)).rejects.toBeInstanceOf(
+        InvalidReferenceError,
+      );
     }
     await expect(layout.resolve("a b")).rejects.toBeInstanceOf(InvalidReferenceError);
   });
@@ -176,7 +197,9 @@ describe("createOciLayout with hostile or broken layouts", () => {
 
     await mkdir(join(parent, "noindex"));
     await writeFile(join(parent, "noindex", "oci-layout"), '{"imageLayoutVersion":"1.0.0"}');
-    await expect(createOciLayout(join(parent, "noindex")).resolve("v1")).rejects.toThrow(/index.json is missing/);
+    await expect(createOciLayout(join(parent, "noindex")).resolve("v1")).rejects.toThrow(
+      /index.json is missing/,
+    );
   });
 
   it.each([
@@ -206,16 +229,19 @@ describe("createOciLayout with hostile or broken layouts", () => {
       `{"schemaVersion":2,"manifests":[{"mediaType":"a/b","digest":"${digestOf("x")}","size":1,"annotations":{"k":1}}]}`,
       /manifests\[0\].annotations\["k"\] must be a string/,
     ],
-  ])("refuses a malformed %s (%s) with a one-line LocalFormatError naming it", async (file, content, message) => {
-    const { path } = await filledLayout();
-    await writeFile(join(path, file), content);
-    const error = await createOciLayout(path)
-      .resolve("v1")
-      .catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(LocalFormatError);
-    expect(String((error as Error).message)).toMatch(message);
-    expect((error as Error).message).not.toContain("\n");
-  });
+  ])(
+    "refuses a malformed %s (%s) with a one-line LocalFormatError naming it",
+    async (file, content, message) => {
+      const { path } = await filledLayout();
+      await writeFile(join(path, file), content);
+      const error = await createOciLayout(path)
+        .resolve("v1")
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(LocalFormatError);
+      expect(String((error as Error).message)).toMatch(message);
+      expect((error as Error).message).not.toContain("\n");
+    },
+  );
 });
 
 describe("createOciLayout with concurrent writers", () => {

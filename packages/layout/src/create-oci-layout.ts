@@ -1,4 +1,4 @@
-import { lstat, mkdir, readFile, stat } from "node:fs/promises";
+import { lstat, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { bufferSource, countProgress, readAll, verifyContent, writeVerifiedFile } from "@stevedore/blob";
 import type { ByteStream, Descriptor, RangeFetcher, TagLister, Target } from "@stevedore/core";
@@ -7,27 +7,23 @@ import {
   DigestMismatchError,
   digestOf,
   InvalidReferenceError,
-  isDigest,
   isManifestMediaType,
   LocalFormatError,
   ManifestError,
   NotFoundError,
-  parseDigest,
   parseManifest,
   SizeMismatchError,
   UsageError,
 } from "@stevedore/core";
+import { isContentDigest } from "./is-content-digest.js";
+import { blobPath, checkLayout, createLayout, readLayoutIndexFile } from "./layout-files.js";
 import {
-  checkLayoutFile,
-  emptyIndex,
   isRefName,
   type LayoutIndex,
-  layoutFileContent,
-  parseLayoutIndex,
   refNameAnnotation,
   serializeLayoutIndex,
+  withTaggedEntry,
 } from "./layout-index.js";
-import { isContentDigest } from "./is-content-digest.js";
 import { openError } from "./random-access-file.js";
 import { readFileStream } from "./read-file-stream.js";
 import { withLayoutLock } from "./with-layout-lock.js";
@@ -48,9 +44,8 @@ export interface OciLayoutTarget extends Target, TagLister, RangeFetcher {
   readonly path: string;
 }
 
-// Manifests are at most 4 MiB (`spec/PROTOCOL.md` §2); index.json lists many of them.
+// Manifests are at most 4 MiB (`spec/PROTOCOL.md` §2).
 const maxManifestBytes = 4 * 1024 * 1024;
-const maxIndexBytes = 64 * 1024 * 1024;
 
 /**
  * Opens the OCI image layout at `path` (`spec/PROTOCOL.md` §13.1) as a read-write {@link Target}:
@@ -84,39 +79,19 @@ const maxIndexBytes = 64 * 1024 * 1024;
  */
 export function createOciLayout(path: string, options: OciLayoutOptions = {}): OciLayoutTarget {
   const indexPath = join(path, "index.json");
-  const layoutPath = join(path, "oci-layout");
   let ready: Promise<void> | undefined;
 
   const prepare = (): Promise<void> => {
-    ready ??= (options.create ? createLayout(path, layoutPath, indexPath) : checkLayout(path, layoutPath)).catch(
-      (error: unknown) => {
-        ready = undefined; // try again on the next call: the directory may appear
-        throw error;
-      },
-    );
+    ready ??= (options.create ? createLayout(path) : checkLayout(path)).catch((error: unknown) => {
+      ready = undefined; // try again on the next call: the directory may appear
+      throw error;
+    });
     return ready;
   };
 
-  const readIndex = async (): Promise<LayoutIndex> => {
-    let bytes: Uint8Array;
-    try {
-      const info = await stat(indexPath);
-      if (info.size > maxIndexBytes) throw new LocalFormatError(`${indexPath} is larger than ${maxIndexBytes} bytes`);
-      bytes = await readFile(indexPath);
-    } catch (error) {
-      if (LocalFormatError.isInstance(error)) throw error;
-      if ((error as { code?: unknown }).code === "ENOENT") throw new LocalFormatError(`${indexPath} is missing`);
-      throw openError(indexPath, error);
-    }
-    return parseLayoutIndex(bytes, indexPath);
-  };
+  const readIndex = (): Promise<LayoutIndex> => readLayoutIndexFile(indexPath);
 
-  const blobFile = (digest: string): string => {
-    const valid = parseDigest(digest);
-    const colon = valid.indexOf(":");
-    // The digest grammar (§2) admits no `/` and no `..`, so this path stays inside `blobs/`.
-    return join(path, "blobs", valid.slice(0, colon), valid.slice(colon + 1));
-  };
+  const blobFile = (digest: string): string => blobPath(path, digest);
 
   const isStored = async (descriptor: Descriptor): Promise<boolean> => {
     try {
@@ -137,7 +112,8 @@ export function createOciLayout(path: string, options: OciLayoutOptions = {}): O
       bytes = await readAll(readFileStream(file), maxManifestBytes);
     } catch (error) {
       if (NotFoundError.isInstance(error)) throw new NotFoundError(`${digest} not found in ${path}`);
-      if (SizeMismatchError.isInstance(error)) throw new NotFoundError(`${digest} in ${path} is not a manifest`);
+      if (SizeMismatchError.isInstance(error))
+        throw new NotFoundError(`${digest} in ${path} is not a manifest`);
       throw error;
     }
     const actual = digestOf(bytes, digest.slice(0, digest.indexOf(":")));
@@ -158,7 +134,9 @@ export function createOciLayout(path: string, options: OciLayoutOptions = {}): O
       await prepare();
       if (isContentDigest(reference)) return resolveDigest(reference);
       checkTag(reference);
-      const entry = (await readIndex()).manifests.find((item) => item.annotations?.[refNameAnnotation] === reference);
+      const entry = (await readIndex()).manifests.find(
+        (item) => item.annotations?.[refNameAnnotation] === reference,
+      );
       if (entry === undefined) throw new NotFoundError(`tag ${reference} not found in ${path}`);
       return pickDescriptor(entry);
     },
@@ -176,7 +154,9 @@ export function createOciLayout(path: string, options: OciLayoutOptions = {}): O
         }
         throw LocalFormatError.isInstance(error) ? error : openError(file, error);
       }
-      return verifyContent(readFileStream(file, 0, undefined, callOptions.signal), descriptor, { where: file });
+      return verifyContent(readFileStream(file, 0, undefined, callOptions.signal), descriptor, {
+        where: file,
+      });
     },
 
     async exists(descriptor, callOptions = {}) {
@@ -201,7 +181,10 @@ export function createOciLayout(path: string, options: OciLayoutOptions = {}): O
         parseManifest(bytes, descriptor.mediaType);
         stream = bufferSource(bytes)(0);
       }
-      await writeVerifiedFile(file, stream, descriptor, { where, ...(signal === undefined ? {} : { signal }) });
+      await writeVerifiedFile(file, stream, descriptor, {
+        where,
+        ...(signal === undefined ? {} : { signal }),
+      });
     },
 
     async tag(descriptor, tag, callOptions = {}) {
@@ -221,7 +204,7 @@ export function createOciLayout(path: string, options: OciLayoutOptions = {}): O
         path,
         async () => {
           const index = await readIndex();
-          index.manifests = withEntry(index.manifests, entry, tag);
+          index.manifests = withTaggedEntry(index.manifests, entry, tag);
           await writeFileAtomic(indexPath, serializeLayoutIndex(index));
         },
         { ...options.lock, ...(signal === undefined ? {} : { signal }) },
@@ -233,8 +216,16 @@ export function createOciLayout(path: string, options: OciLayoutOptions = {}): O
       const file = blobFile(descriptor.digest);
       await prepare();
       const stop = end ?? descriptor.size;
-      if (!Number.isSafeInteger(start) || !Number.isSafeInteger(stop) || start < 0 || start > stop || stop > descriptor.size) {
-        throw new UsageError(`range ${start}-${String(end)} is not within the ${descriptor.size} bytes of ${descriptor.digest}`);
+      if (
+        !Number.isSafeInteger(start) ||
+        !Number.isSafeInteger(stop) ||
+        start < 0 ||
+        start > stop ||
+        stop > descriptor.size
+      ) {
+        throw new UsageError(
+          `range ${start}-${String(end)} is not within the ${descriptor.size} bytes of ${descriptor.digest}`,
+        );
       }
       if (!(await isStored(descriptor))) throw new NotFoundError(`${descriptor.digest} not found in ${path}`);
       return readFileStream(file, start, stop - start, callOptions.signal);
@@ -253,27 +244,13 @@ export function createOciLayout(path: string, options: OciLayoutOptions = {}): O
   };
 }
 
-/** The new list of entries: `entry` replaces the one named `tag`, else an untagged one of its digest. */
-function withEntry(manifests: Descriptor[], entry: Descriptor, tag: string): Descriptor[] {
-  const named = manifests.findIndex((item) => item.annotations?.[refNameAnnotation] === tag);
-  const position =
-    named !== -1
-      ? named
-      : manifests.findIndex(
-          (item) => item.digest === entry.digest && item.annotations?.[refNameAnnotation] === undefined,
-        );
-  const result: Descriptor[] = [];
-  manifests.forEach((item, index) => {
-    if (index === position) result.push(entry);
-    else if (item.annotations?.[refNameAnnotation] !== tag) result.push(item);
-  });
-  if (position === -1) result.push(entry);
-  return result;
-}
-
 /** What `resolve` returns: the identity of the manifest, without the layout's annotations. */
 function pickDescriptor(descriptor: Descriptor): Descriptor {
-  const result: Descriptor = { mediaType: descriptor.mediaType, digest: descriptor.digest, size: descriptor.size };
+  const result: Descriptor = {
+    mediaType: descriptor.mediaType,
+    digest: descriptor.digest,
+    size: descriptor.size,
+  };
   if (descriptor.artifactType !== undefined) result.artifactType = descriptor.artifactType;
   if (descriptor.platform !== undefined) result.platform = descriptor.platform;
   if (descriptor.urls !== undefined) result.urls = descriptor.urls;
@@ -288,40 +265,4 @@ function checkTag(tag: string): void {
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
-}
-
-async function checkLayout(path: string, layoutPath: string): Promise<void> {
-  let bytes: Uint8Array;
-  try {
-    const info = await stat(path);
-    if (!info.isDirectory()) throw new LocalFormatError(`${path} is not a directory`);
-  } catch (error) {
-    if (LocalFormatError.isInstance(error)) throw error;
-    throw openError(path, error);
-  }
-  try {
-    bytes = await readFile(layoutPath);
-  } catch (error) {
-    if ((error as { code?: unknown }).code === "ENOENT") {
-      throw new LocalFormatError(`${path} is not an OCI image layout: oci-layout is missing`);
-    }
-    throw openError(layoutPath, error);
-  }
-  checkLayoutFile(bytes, layoutPath);
-}
-
-async function createLayout(path: string, layoutPath: string, indexPath: string): Promise<void> {
-  try {
-    await mkdir(join(path, "blobs"), { recursive: true });
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    throw new LocalFormatError(`cannot create ${path}${typeof code === "string" ? `: ${code}` : ""}`, {
-      cause: error,
-    });
-  }
-  // Create-if-absent: two writers starting together must not replace each other's index.
-  if (!(await writeFileAtomic(layoutPath, layoutFileContent, { exclusive: true }))) {
-    checkLayoutFile(await readFile(layoutPath), layoutPath);
-  }
-  await writeFileAtomic(indexPath, serializeLayoutIndex(emptyIndex()), { exclusive: true });
 }

@@ -65,7 +65,10 @@ describeTargetContract(
       { source: memory, descriptor: fixture.manifest.descriptor, repoTags: ["contract/app:v1"] },
       { source: memory, descriptor: fixture.artifact.descriptor },
     ]);
-    return { target: (await openDockerArchive(file)) as never, cleanup: () => rm(directory, { recursive: true, force: true }) };
+    return {
+      target: (await openDockerArchive(file)) as never,
+      cleanup: () => rm(directory, { recursive: true, force: true }),
+    };
   },
   { readOnly: true, capabilities: { tags: true } },
 );
@@ -109,10 +112,22 @@ function legacyImages(): {
 } {
   const layerA = new Uint8Array(3000).fill(0x61); // an "uncompressed tar" (no magic)
   const layerB = new Uint8Array(gzipSync(new Uint8Array(2000).fill(0x62), { level: 0 }));
-  const config = json({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [sha256(layerA), "sha256:bb"] } });
-  const config2 = json({ architecture: "arm64", os: "linux", rootfs: { type: "layers", diff_ids: [sha256(layerA)] } });
+  const config = json({
+    architecture: "amd64",
+    os: "linux",
+    rootfs: { type: "layers", diff_ids: [sha256(layerA), "sha256:bb"] },
+  });
+  const config2 = json({
+    architecture: "arm64",
+    os: "linux",
+    rootfs: { type: "layers", diff_ids: [sha256(layerA)] },
+  });
   const manifest = json([
-    { Config: `${hex(sha256(config))}.json`, RepoTags: ["busybox:latest", "example.com/team/tool:1.0"], Layers: ["aaaa/layer.tar", "bbbb/layer.tar"] },
+    {
+      Config: `${hex(sha256(config))}.json`,
+      RepoTags: ["busybox:latest", "example.com/team/tool:1.0"],
+      Layers: ["aaaa/layer.tar", "bbbb/layer.tar"],
+    },
     { Config: `${hex(sha256(config2))}.json`, RepoTags: null, Layers: ["cccc/layer.tar"] },
   ]);
   return {
@@ -166,12 +181,21 @@ describe("openDockerArchive on a Docker < 25 archive", () => {
   it("finds images by normalised name, position and digest, and lists names", async () => {
     const archive = await openDockerArchive(await legacyArchive());
     const first = await archive.resolve("busybox:latest");
-    for (const reference of ["busybox", "docker.io/library/busybox:latest", "example.com/team/tool:1.0", "@0", first.digest]) {
+    for (const reference of [
+      "busybox",
+      "docker.io/library/busybox:latest",
+      "example.com/team/tool:1.0",
+      "@0",
+      first.digest,
+    ]) {
       expect(await archive.resolve(reference)).toEqual(first);
     }
     const second = await archive.resolve("@1");
     expect(second.digest).not.toBe(first.digest);
-    expect(archive.images).toEqual([{ repoTags: ["busybox:latest", "example.com/team/tool:1.0"] }, { repoTags: [] }]);
+    expect(archive.images).toEqual([
+      { repoTags: ["busybox:latest", "example.com/team/tool:1.0"] },
+      { repoTags: [] },
+    ]);
     const tags: string[] = [];
     for await (const tag of archive.tags()) tags.push(tag);
     expect(tags).toEqual(["busybox:latest", "example.com/team/tool:1.0"]);
@@ -193,7 +217,11 @@ describe("openDockerArchive on a Docker < 25 archive", () => {
   it("answers exists() and fetch() for layer digests before any resolve", async () => {
     const archive = await openDockerArchive(await legacyArchive());
     const { layerB } = legacyImages();
-    const layer: Descriptor = { mediaType: MediaType.DockerLayerGzip, digest: sha256(layerB), size: layerB.length };
+    const layer: Descriptor = {
+      mediaType: MediaType.DockerLayerGzip,
+      digest: sha256(layerB),
+      size: layerB.length,
+    };
     expect(await archive.exists(layer)).toBe(true);
     expect(await archive.exists({ ...layer, size: 1 })).toBe(false);
     expect(await readAll(await archive.fetch(layer))).toEqual(layerB);
@@ -204,14 +232,22 @@ describe("openDockerArchive on a Docker < 25 archive", () => {
 /** A Docker ≥ 25 archive: OCI layout with the real manifest, plus manifest.json into blobs/. */
 function modernArchive(): { entries: TarWriterEntry[]; manifest: Descriptor; layer: Uint8Array } {
   const layer = new Uint8Array(5000).fill(0x6c);
-  const config = json({ architecture: "arm64", os: "linux", rootfs: { type: "layers", diff_ids: [sha256(layer)] } });
+  const config = json({
+    architecture: "arm64",
+    os: "linux",
+    rootfs: { type: "layers", diff_ids: [sha256(layer)] },
+  });
   const manifestBytes = json({
     schemaVersion: 2,
     mediaType: MediaType.OciManifest,
     config: { mediaType: MediaType.OciConfig, digest: sha256(config), size: config.length },
     layers: [{ mediaType: MediaType.OciLayer, digest: sha256(layer), size: layer.length }],
   });
-  const manifest = { mediaType: MediaType.OciManifest, digest: sha256(manifestBytes), size: manifestBytes.length };
+  const manifest = {
+    mediaType: MediaType.OciManifest,
+    digest: sha256(manifestBytes),
+    size: manifestBytes.length,
+  };
   return {
     layer,
     manifest,
@@ -242,7 +278,9 @@ function modernArchive(): { entries: TarWriterEntry[]; manifest: Descriptor; lay
             Config: `blobs/sha256/${hex(sha256(config))}`,
             RepoTags: ["nginx:latest"],
             Layers: [`blobs/sha256/${hex(sha256(layer))}`],
-            LayerSources: { [sha256(layer)]: { mediaType: MediaType.OciLayer, size: layer.length, digest: sha256(layer) } },
+            LayerSources: {
+              [sha256(layer)]: { mediaType: MediaType.OciLayer, size: layer.length, digest: sha256(layer) },
+            },
           },
         ]),
       ),
@@ -256,7 +294,15 @@ describe("openDockerArchive on a Docker ≥ 25 archive", () => {
   it("resolves names to the real OCI manifest the archive holds", async () => {
     const { entries, manifest } = modernArchive();
     const archive = await openDockerArchive(await saveTo(await tarBytes(entries)));
-    for (const reference of ["nginx:latest", "nginx", "latest", "docker.io/library/nginx:latest", "@0", "", manifest.digest]) {
+    for (const reference of [
+      "nginx:latest",
+      "nginx",
+      "latest",
+      "docker.io/library/nginx:latest",
+      "@0",
+      "",
+      manifest.digest,
+    ]) {
       expect(await archive.resolve(reference)).toEqual(manifest);
     }
   });
@@ -264,7 +310,9 @@ describe("openDockerArchive on a Docker ≥ 25 archive", () => {
   it("fails the fetch of a blob whose bytes do not match its name", async () => {
     const { entries, layer } = modernArchive();
     const tampered = entries.map((item) =>
-      item.name === `blobs/sha256/${hex(sha256(layer))}` ? entry(item.name, new Uint8Array(5000).fill(0x6d)) : item,
+      item.name === `blobs/sha256/${hex(sha256(layer))}`
+        ? entry(item.name, new Uint8Array(5000).fill(0x6d))
+        : item,
     );
     const archive = await openDockerArchive(await saveTo(await tarBytes(tampered)));
     const descriptor = { mediaType: MediaType.OciLayer, digest: sha256(layer), size: layer.length };
@@ -274,7 +322,9 @@ describe("openDockerArchive on a Docker ≥ 25 archive", () => {
 
   it("reads a plain OCI layout tar without manifest.json", async () => {
     const { entries, manifest } = modernArchive();
-    const archive = await openDockerArchive(await saveTo(await tarBytes(entries.filter((item) => item.name !== "manifest.json"))));
+    const archive = await openDockerArchive(
+      await saveTo(await tarBytes(entries.filter((item) => item.name !== "manifest.json"))),
+    );
     expect(await archive.resolve("latest")).toEqual(manifest);
     expect(archive.images).toEqual([{ repoTags: ["latest"] }]);
   });
@@ -288,10 +338,13 @@ describe("openDockerArchive on hostile or broken archives", () => {
     expect((error as Error).message).not.toContain("\n");
   };
 
-  it.each(["../evil", "/etc/passwd", "a/../../evil", "ok/../../../x"])("refuses an entry named %j", async (name) => {
-    const { entries } = modernArchive();
-    await refuse(await tarBytes(entries, [rawEntry(name, "0", encoder.encode("x"))]), /has an unsafe path/);
-  });
+  it.each(["../evil", "/etc/passwd", "a/../../evil", "ok/../../../x"])(
+    "refuses an entry named %j",
+    async (name) => {
+      const { entries } = modernArchive();
+      await refuse(await tarBytes(entries, [rawEntry(name, "0", encoder.encode("x"))]), /has an unsafe path/);
+    },
+  );
 
   it("refuses a layer that is a link pointing outside the archive", async () => {
     const { entries } = legacyImages();
@@ -301,7 +354,11 @@ describe("openDockerArchive on hostile or broken archives", () => {
       ["1", "../outside"],
     ] as const) {
       const tar = await tarBytes(entries.filter((item) => item.name !== "aaaa/layer.tar"));
-      const bytes = Buffer.concat([tar.subarray(0, tar.length - 1024), rawEntry("aaaa/layer.tar", type, undefined, target), new Uint8Array(1024)]);
+      const bytes = Buffer.concat([
+        tar.subarray(0, tar.length - 1024),
+        rawEntry("aaaa/layer.tar", type, undefined, target),
+        new Uint8Array(1024),
+      ]);
       await refuse(bytes, /aaaa\/layer.tar, a link that points outside the archive/);
     }
   });
@@ -321,31 +378,61 @@ describe("openDockerArchive on hostile or broken archives", () => {
     ["not JSON", encoder.encode("{"), /manifest.json: not valid JSON/],
     ["an object", json({}), /manifest.json: expected a JSON array/],
     ["no Config", json([{ Layers: [] }]), /manifest.json: \[0\].Config must be a non-empty string/],
-    ["bad RepoTags", json([{ Config: "c.json", RepoTags: [1] }]), /RepoTags must be an array of strings or null/],
+    [
+      "bad RepoTags",
+      json([{ Config: "c.json", RepoTags: [1] }]),
+      /RepoTags must be an array of strings or null/,
+    ],
     ["bad Layers", json([{ Config: "c.json", Layers: "x" }]), /Layers must be an array of paths/],
-    ["an escaping Config", json([{ Config: "../c.json", Layers: [] }]), /Config names an unsafe path "..\/c.json"/],
-    ["an absolute layer", json([{ Config: "c.json", Layers: ["/etc/passwd"] }]), /Layers\[0\] names an unsafe path/],
-    ["a missing layer", json([{ Config: "c.json", Layers: ["gone/layer.tar"] }]), /Layers\[0\] names gone\/layer.tar, which is missing/],
-    ["a missing config", json([{ Config: "gone.json", Layers: [] }]), /Config names gone.json, which is missing/],
+    [
+      "an escaping Config",
+      json([{ Config: "../c.json", Layers: [] }]),
+      /Config names an unsafe path "..\/c.json"/,
+    ],
+    [
+      "an absolute layer",
+      json([{ Config: "c.json", Layers: ["/etc/passwd"] }]),
+      /Layers\[0\] names an unsafe path/,
+    ],
+    [
+      "a missing layer",
+      json([{ Config: "c.json", Layers: ["gone/layer.tar"] }]),
+      /Layers\[0\] names gone\/layer.tar, which is missing/,
+    ],
+    [
+      "a missing config",
+      json([{ Config: "gone.json", Layers: [] }]),
+      /Config names gone.json, which is missing/,
+    ],
   ])("refuses a manifest.json that is %s", async (_, manifest, message) => {
     await refuse(await tarBytes([entry("manifest.json", manifest), entry("c.json", json({}))]), message);
   });
 
   it("refuses a config that is not a JSON object, naming it", async () => {
     await refuse(
-      await tarBytes([entry("manifest.json", json([{ Config: "c.json", Layers: [] }])), entry("c.json", encoder.encode("[1]"))]),
+      await tarBytes([
+        entry("manifest.json", json([{ Config: "c.json", Layers: [] }])),
+        entry("c.json", encoder.encode("[1]")),
+      ]),
       /c.json: expected a JSON object/,
     );
   });
 
   it("refuses an archive without manifest.json or index.json, a truncated one, and a non-archive", async () => {
-    await refuse(await tarBytes([entry("hello.txt", encoder.encode("hi"))]), /manifest.json and index.json are missing/);
+    await refuse(
+      await tarBytes([entry("hello.txt", encoder.encode("hi"))]),
+      /manifest.json and index.json are missing/,
+    );
     const tar = await tarBytes(legacyImages().entries);
-    const layerOffset = (await indexTar(memorySource(tar))).find((item) => item.name === "aaaa/layer.tar")!.offset;
+    const layerOffset = (await indexTar(memorySource(tar))).find(
+      (item) => item.name === "aaaa/layer.tar",
+    )!.offset;
     await refuse(tar.subarray(0, layerOffset + 100), /truncated tar entry "aaaa\/layer.tar"/);
     await refuse(tar.subarray(0, layerOffset - 200), /truncated tar header/);
     await refuse(encoder.encode("PK\u0003\u0004 this is a zip".repeat(40)), /not a tar archive/);
-    await expect(openDockerArchive(join(await temporaryDirectory(), "missing.tar"))).rejects.toBeInstanceOf(NotFoundError);
+    await expect(openDockerArchive(join(await temporaryDirectory(), "missing.tar"))).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
   });
 });
 
@@ -354,7 +441,9 @@ describe("writeDockerArchive", () => {
     const memory = await memoryWithFixture();
     const directory = await temporaryDirectory();
     const file = join(directory, "out.tar");
-    await writeDockerArchive(file, [{ source: memory, descriptor: fixture.manifest.descriptor, repoTags: ["team/app:1.0"] }]);
+    await writeDockerArchive(file, [
+      { source: memory, descriptor: fixture.manifest.descriptor, repoTags: ["team/app:1.0"] },
+    ]);
     const archive = await openDockerArchive(file);
     expect(await archive.resolve("team/app:1.0")).toEqual(fixture.manifest.descriptor);
     expect(await archive.resolve("docker.io/team/app:1.0")).toEqual(fixture.manifest.descriptor);
@@ -367,17 +456,23 @@ describe("writeDockerArchive", () => {
   it("writes the same bytes to a stream as to a file, with the documents docker load reads", async () => {
     const memory = await memoryWithFixture();
     const file = join(await temporaryDirectory(), "out.tar");
-    await writeDockerArchive(file, [{ source: memory, descriptor: fixture.manifest.descriptor, repoTags: ["nginx"] }]);
+    await writeDockerArchive(file, [
+      { source: memory, descriptor: fixture.manifest.descriptor, repoTags: ["nginx"] },
+    ]);
     const sink = new PassThrough();
     const collected = readAll(sink);
-    await writeDockerArchive(sink, [{ source: memory, descriptor: fixture.manifest.descriptor, repoTags: ["nginx"] }]);
+    await writeDockerArchive(sink, [
+      { source: memory, descriptor: fixture.manifest.descriptor, repoTags: ["nginx"] },
+    ]);
     const streamed = await collected;
     expect(new Uint8Array(await readFile(file))).toEqual(streamed);
     const text = new TextDecoder("latin1").decode(streamed);
     expect(text).toContain(
       `[{"Config":"blobs/sha256/${hex(fixture.config.descriptor.digest)}","RepoTags":["nginx:latest"],"Layers":["blobs/sha256/${hex(fixture.layer.descriptor.digest)}"]}]`,
     );
-    expect(text).toContain('"io.containerd.image.name":"docker.io/library/nginx:latest","org.opencontainers.image.ref.name":"latest"');
+    expect(text).toContain(
+      '"io.containerd.image.name":"docker.io/library/nginx:latest","org.opencontainers.image.ref.name":"latest"',
+    );
   });
 
   it("writes each shared blob once and takes images from an OCI layout", async () => {
@@ -390,7 +485,10 @@ describe("writeDockerArchive", () => {
       { source: layout, descriptor: fixture.manifest.descriptor, repoTags: ["b:2"] },
     ]);
     const bytes = new Uint8Array(await readFile(file));
-    const occurrences = Buffer.from(bytes).toString("latin1").split(`blobs/sha256/${hex(fixture.layer.descriptor.digest)}\0`).length - 1;
+    const occurrences =
+      Buffer.from(bytes)
+        .toString("latin1")
+        .split(`blobs/sha256/${hex(fixture.layer.descriptor.digest)}\0`).length - 1;
     expect(occurrences).toBe(1);
     const archive = await openDockerArchive(file);
     expect(await archive.resolve("a:1")).toEqual(fixture.manifest.descriptor);
@@ -402,20 +500,30 @@ describe("writeDockerArchive", () => {
     const directory = await temporaryDirectory();
     const file = join(directory, "out.tar");
     const index = { mediaType: MediaType.OciIndex, digest: fixture.manifest.descriptor.digest, size: 1 };
-    await expect(writeDockerArchive(file, [{ source: memory, descriptor: index }])).rejects.toBeInstanceOf(UsageError);
+    await expect(writeDockerArchive(file, [{ source: memory, descriptor: index }])).rejects.toBeInstanceOf(
+      UsageError,
+    );
     await expect(
-      writeDockerArchive(file, [{ source: memory, descriptor: fixture.manifest.descriptor, repoTags: [`a@${fixture.layer.descriptor.digest}`] }]),
+      writeDockerArchive(file, [
+        {
+          source: memory,
+          descriptor: fixture.manifest.descriptor,
+          repoTags: [`a@${fixture.layer.descriptor.digest}`],
+        },
+      ]),
     ).rejects.toThrow(/cannot hold a digest/);
 
     const partial = createMemoryTarget();
     for (const item of [fixture.config, fixture.manifest]) await partial.push(item.descriptor, item.bytes);
-    await expect(writeDockerArchive(file, [{ source: partial, descriptor: fixture.manifest.descriptor }])).rejects.toBeInstanceOf(
-      NotFoundError,
-    );
+    await expect(
+      writeDockerArchive(file, [{ source: partial, descriptor: fixture.manifest.descriptor }]),
+    ).rejects.toBeInstanceOf(NotFoundError);
     const controller = new AbortController();
     controller.abort();
     await expect(
-      writeDockerArchive(file, [{ source: memory, descriptor: fixture.manifest.descriptor }], { signal: controller.signal }),
+      writeDockerArchive(file, [{ source: memory, descriptor: fixture.manifest.descriptor }], {
+        signal: controller.signal,
+      }),
     ).rejects.toBeInstanceOf(AbortError);
     expect(await readdir(directory)).toEqual([]);
   });

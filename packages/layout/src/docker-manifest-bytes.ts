@@ -11,7 +11,10 @@ import { MediaType } from "@stevedore/core";
  * const bytes = dockerManifestBytes({ digest: configDigest, size: configSize }, layers);
  * ```
  */
-export function dockerManifestBytes(config: Pick<Descriptor, "digest" | "size">, layers: readonly Descriptor[]): Uint8Array {
+export function dockerManifestBytes(
+  config: Pick<Descriptor, "digest" | "size">,
+  layers: readonly Descriptor[],
+): Uint8Array {
   const manifest = {
     schemaVersion: 2,
     mediaType: MediaType.DockerManifest,

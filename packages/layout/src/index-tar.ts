@@ -55,7 +55,10 @@ const maxMetadataSize = 1024 * 1024;
  * const manifest = entries.find((entry) => entry.name === "manifest.json");
  * ```
  */
-export async function indexTar(source: RandomAccessSource, options: IndexTarOptions = {}): Promise<TarEntry[]> {
+export async function indexTar(
+  source: RandomAccessSource,
+  options: IndexTarOptions = {},
+): Promise<TarEntry[]> {
   const where = options.where ?? "tar archive";
   const maxEntries = options.maxEntries ?? 1_000_000;
   const entries: TarEntry[] = [];
@@ -66,7 +69,8 @@ export async function indexTar(source: RandomAccessSource, options: IndexTarOpti
       throw new LocalFormatError(`${where}: truncated tar header at offset ${position}`);
     }
     const block = await source.read(position, blockSize);
-    if (block.length < blockSize) throw new LocalFormatError(`${where}: truncated tar header at offset ${position}`);
+    if (block.length < blockSize)
+      throw new LocalFormatError(`${where}: truncated tar header at offset ${position}`);
     if (isZeroBlock(block)) break;
     const header = decodeHeader(block, where, position);
     const size = metadataTypes.has(header.typeflag)
@@ -76,7 +80,9 @@ export async function indexTar(source: RandomAccessSource, options: IndexTarOpti
         : (pending.size ?? header.size);
     const offset = position + blockSize;
     if (offset + size > source.size) {
-      throw new LocalFormatError(`${where}: truncated tar entry ${JSON.stringify(header.name)} at offset ${position}`);
+      throw new LocalFormatError(
+        `${where}: truncated tar entry ${JSON.stringify(header.name)} at offset ${position}`,
+      );
     }
     position = offset + Math.ceil(size / blockSize) * blockSize;
     switch (header.typeflag) {
@@ -148,8 +154,10 @@ async function readMetadata(
   size: number,
   where: string,
 ): Promise<Uint8Array> {
-  if (size > maxMetadataSize) throw new LocalFormatError(`${where}: extended header of ${size} bytes is too large`);
+  if (size > maxMetadataSize)
+    throw new LocalFormatError(`${where}: extended header of ${size} bytes is too large`);
   const data = await source.read(offset, size);
-  if (data.length < size) throw new LocalFormatError(`${where}: truncated extended header at offset ${offset}`);
+  if (data.length < size)
+    throw new LocalFormatError(`${where}: truncated extended header at offset ${offset}`);
   return data;
 }

@@ -10,6 +10,7 @@ export const dockerUncompressedLayerMediaType = "application/vnd.docker.image.ro
  */
 export function layerMediaType(head: Uint8Array): string {
   if (head[0] === 0x1f && head[1] === 0x8b) return MediaType.DockerLayerGzip;
-  if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return MediaType.OciLayerZstd;
+  if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd)
+    return MediaType.OciLayerZstd;
   return dockerUncompressedLayerMediaType;
 }

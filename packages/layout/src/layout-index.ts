@@ -19,7 +19,8 @@ export interface LayoutIndex {
 }
 
 // `ref ::= component ("/" component)*`, `component ::= alphanum (separator alphanum)*`, §12.6.
-const refNameGrammar = /^[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*(?:\/[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*)*$/;
+const refNameGrammar =
+  /^[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*(?:\/[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*)*$/;
 
 /** True when `name` follows the `org.opencontainers.image.ref.name` grammar (§12.6). */
 export function isRefName(name: string): boolean {
@@ -54,7 +55,9 @@ export function checkLayoutFile(bytes: Uint8Array, where: string): void {
   const version = document.imageLayoutVersion;
   if (typeof version !== "string") throw new LocalFormatError(`${where}: imageLayoutVersion is missing`);
   if (!/^1\.\d+\.\d+$/.test(version)) {
-    throw new LocalFormatError(`${where}: unsupported imageLayoutVersion ${JSON.stringify(version.slice(0, 40))}`);
+    throw new LocalFormatError(
+      `${where}: unsupported imageLayoutVersion ${JSON.stringify(version.slice(0, 40))}`,
+    );
   }
 }
 
@@ -99,8 +102,28 @@ export function checkDescriptor(value: unknown, where: string): asserts value is
     }
     for (const [key, text] of Object.entries(annotations)) {
       if (typeof text !== "string") {
-        throw new LocalFormatError(`${where}.annotations[${JSON.stringify(key.slice(0, 80))}] must be a string`);
+        throw new LocalFormatError(
+          `${where}.annotations[${JSON.stringify(key.slice(0, 80))}] must be a string`,
+        );
       }
     }
   }
+}
+
+/** The new list of entries: `entry` replaces the one named `tag`, else an untagged one of its digest. */
+export function withTaggedEntry(manifests: Descriptor[], entry: Descriptor, tag: string): Descriptor[] {
+  const named = manifests.findIndex((item) => item.annotations?.[refNameAnnotation] === tag);
+  const position =
+    named !== -1
+      ? named
+      : manifests.findIndex(
+          (item) => item.digest === entry.digest && item.annotations?.[refNameAnnotation] === undefined,
+        );
+  const result: Descriptor[] = [];
+  manifests.forEach((item, index) => {
+    if (index === position) result.push(entry);
+    else if (item.annotations?.[refNameAnnotation] !== tag) result.push(item);
+  });
+  if (position === -1) result.push(entry);
+  return result;
 }

@@ -1,29 +1,19 @@
-import { bufferSource, readAll, verifyContent } from "@stevedore/blob";
+import { bufferSource, verifyContent } from "@stevedore/blob";
 import type { Descriptor, ReadableTarget, TagLister } from "@stevedore/core";
 import {
   AbortError,
-  createHasher,
-  digestOf,
   formatReference,
-  isDigest,
-  isImageManifestMediaType,
-  isIndexMediaType,
-  LocalFormatError,
   MediaType,
   NotFoundError,
   parseDigest,
-  parseManifest,
   parseReference,
   UsageError,
 } from "@stevedore/core";
-import { type ArchiveEntries, createArchiveEntries } from "./archive-entries.js";
-import { dockerManifestBytes } from "./docker-manifest-bytes.js";
-import { type DockerSaveEntry, parseDockerSaveManifest } from "./docker-save-manifest.js";
-import { indexTar, type TarEntry } from "./index-tar.js";
-import { imageNameAnnotation, type LayoutIndex, parseJsonObject, parseLayoutIndex, refNameAnnotation } from "./layout-index.js";
+import { describeArchiveImages } from "./describe-archive-images.js";
+import type { TarEntry } from "./index-tar.js";
 import { isContentDigest } from "./is-content-digest.js";
-import { layerMediaType } from "./layer-media-type.js";
-import { openRandomAccessFile } from "./random-access-file.js";
+import { imageNameAnnotation, refNameAnnotation } from "./layout-index.js";
+import { loadDockerArchive } from "./load-docker-archive.js";
 import { readFileStream } from "./read-file-stream.js";
 
 /** One image of an archive, as listed by its `manifest.json` (or `index.json` when it has none). */
@@ -44,18 +34,6 @@ export interface DockerArchiveTarget extends ReadableTarget, TagLister {
 export interface OpenDockerArchiveOptions {
   signal?: AbortSignal;
 }
-
-interface ImageRecord {
-  repoTags: string[];
-  config: Descriptor;
-  /** Files of the archive, or the `LayerSources` descriptor of a foreign layer that is not in it. */
-  layers: ({ file: TarEntry } | { foreign: Descriptor })[];
-  descriptor?: Promise<Descriptor>;
-}
-
-const maxDocumentBytes = 16 * 1024 * 1024;
-const maxManifestBytes = 4 * 1024 * 1024;
-const blobName = /^blobs\/([a-z0-9]+(?:[+._-][a-z0-9]+)*)\/([a-zA-Z0-9=_-]+)$/;
 
 /**
  * Opens a `docker save` archive (`spec/PROTOCOL.md` §13.2) as a read-only target. All three forms are
@@ -86,175 +64,56 @@ export async function openDockerArchive(
   options: OpenDockerArchiveOptions = {},
 ): Promise<DockerArchiveTarget> {
   throwIfAborted(options.signal);
-  const file = await openRandomAccessFile(path);
-  let entries: ArchiveEntries;
-  try {
-    entries = createArchiveEntries(await indexTar(file, { where: path }), path);
-  } finally {
-    await file.close();
-  }
-  const readDocument = async (entry: TarEntry, limit = maxDocumentBytes): Promise<Uint8Array> => {
-    if (entry.size > limit) throw new LocalFormatError(`${path}: ${entry.name} is larger than ${limit} bytes`);
-    return readAll(readFileStream(path, entry.offset, entry.size));
-  };
+  const archive = await loadDockerArchive(path);
+  const { blobs, layoutIndex } = archive;
+  const images = archive.images ?? [];
+  const descriptors = describeArchiveImages(archive);
 
-  // Blobs whose digest is known without hashing: OCI layout names, and configs (read anyway).
-  const blobs = new Map<string, TarEntry>();
-  for (const [name, entry] of entries.files()) {
-    const match = blobName.exec(name);
-    if (match !== null && isDigest(`${match[1]}:${match[2]}`)) blobs.set(`${match[1]}:${match[2]}`, entry);
-  }
-
-  const indexEntry = entries.get("index.json");
-  const layoutIndex = indexEntry === undefined ? undefined : parseLayoutIndex(await readDocument(indexEntry), `${path}: index.json`);
-  const manifestEntry = entries.get("manifest.json");
-  let saved: DockerSaveEntry[] | undefined;
-  if (manifestEntry !== undefined) {
-    saved = parseDockerSaveManifest(await readDocument(manifestEntry), `${path}: manifest.json`);
-  } else if (layoutIndex === undefined) {
-    throw new LocalFormatError(`${path} is not a docker save archive: manifest.json and index.json are missing`);
-  }
-
-  const images: ImageRecord[] = [];
-  for (const [index, item] of (saved ?? []).entries()) {
-    const referrer = `manifest.json [${index}]`;
-    const configEntry = entries.require(item.config, `${referrer}.Config`);
-    const configBytes = await readDocument(configEntry);
-    const config = parseJsonObject(configBytes, `${path}: ${configEntry.name}`);
-    const configDigest = digestOf(configBytes);
-    blobs.set(configDigest, configEntry);
-    const diffIds = (config.rootfs as { diff_ids?: unknown } | undefined)?.diff_ids;
-    const layers = item.layers.map((layer, position) => {
-      const diffId = Array.isArray(diffIds) ? diffIds[position] : undefined;
-      const foreign = typeof diffId === "string" ? item.layerSources[diffId] : undefined;
-      if (foreign !== undefined && entries.get(layer) === undefined) return { foreign };
-      return { file: entries.require(layer, `${referrer}.Layers[${position}]`) };
-    });
-    images.push({
-      repoTags: item.repoTags,
-      config: { mediaType: MediaType.DockerConfig, digest: configDigest, size: configBytes.length },
-      layers,
-    });
-  }
-
-  // Digests of layers that had to be hashed, shared by every caller.
-  const hashed = new Map<TarEntry, Promise<string>>();
-  const layerDigest = (entry: TarEntry): Promise<string> => {
-    const match = blobName.exec(entry.name);
-    if (match !== null && isDigest(`${match[1]}:${match[2]}`)) return Promise.resolve(`${match[1]}:${match[2]}`);
-    let digest = hashed.get(entry);
-    if (digest === undefined) {
-      digest = hashEntry(path, entry).then((value) => {
-        blobs.set(value, entry);
-        return value;
-      });
-      hashed.set(entry, digest);
-    }
-    return digest;
-  };
-
-  // Manifests stevedore wrote for images without one, by digest.
-  const synthesised = new Map<string, Uint8Array>();
-  const parsedBlobs = new Map<string, ReturnType<typeof parseManifest> | undefined>();
-  const parseBlob = async (digest: string): Promise<ReturnType<typeof parseManifest> | undefined> => {
-    if (!parsedBlobs.has(digest)) {
-      const entry = blobs.get(digest);
-      let parsed: ReturnType<typeof parseManifest> | undefined;
-      if (entry !== undefined && entry.size <= maxManifestBytes) {
-        const bytes = await readDocument(entry, maxManifestBytes);
-        try {
-          if (digestOf(bytes, digest.slice(0, digest.indexOf(":"))) === digest) parsed = parseManifest(bytes);
-        } catch {
-          parsed = undefined;
-        }
-      }
-      parsedBlobs.set(digest, parsed);
-    }
-    return parsedBlobs.get(digest);
-  };
-
-  /** The image manifest in `index.json` (or one level down an index) with this config and these layers. */
-  const findRealManifest = async (config: string, layers: readonly Descriptor[]): Promise<Descriptor | undefined> => {
-    const candidates: Descriptor[] = [];
-    for (const entry of layoutIndex?.manifests ?? []) {
-      if (isImageManifestMediaType(entry.mediaType)) candidates.push(entry);
-      else if (isIndexMediaType(entry.mediaType)) {
-        const parsed = await parseBlob(entry.digest);
-        if (parsed?.kind === "index") candidates.push(...parsed.manifest.manifests);
-      }
-    }
-    for (const candidate of candidates) {
-      const parsed = await parseBlob(candidate.digest);
-      if (parsed?.kind !== "image" || parsed.manifest.config.digest !== config) continue;
-      const theirs = parsed.manifest.layers.map((layer) => layer.digest);
-      if (theirs.length === layers.length && theirs.every((digest, index) => digest === layers[index]!.digest)) {
-        return { mediaType: parsed.mediaType, digest: candidate.digest, size: candidate.size };
-      }
-    }
-    return undefined;
-  };
-
-  const describeImage = (image: ImageRecord): Promise<Descriptor> => {
-    image.descriptor ??= (async () => {
-      const layers: Descriptor[] = [];
-      for (const layer of image.layers) {
-        if ("foreign" in layer) {
-          layers.push(layer.foreign);
-          continue;
-        }
-        const head = await readAll(readFileStream(path, layer.file.offset, Math.min(layer.file.size, 4)));
-        layers.push({ mediaType: layerMediaType(head), size: layer.file.size, digest: await layerDigest(layer.file) });
-      }
-      const real = await findRealManifest(image.config.digest, layers);
-      if (real !== undefined) return real;
-      const bytes = dockerManifestBytes(image.config, layers);
-      const digest = digestOf(bytes);
-      synthesised.set(digest, bytes);
-      return { mediaType: MediaType.DockerManifest, digest, size: bytes.length };
-    })();
-    image.descriptor.catch(() => {
-      image.descriptor = undefined;
-    });
-    return image.descriptor;
-  };
-
-  /** Makes every digest known: hashes unnamed layers and synthesises every manifest. */
-  const learnEverything = async (): Promise<void> => {
-    for (const image of images) await describeImage(image);
-  };
-
-  const findContent = async (digest: string): Promise<{ bytes: Uint8Array } | { entry: TarEntry } | undefined> => {
+  const findContent = async (
+    digest: string,
+  ): Promise<{ bytes: Uint8Array } | { entry: TarEntry } | undefined> => {
     const known = (): { bytes: Uint8Array } | { entry: TarEntry } | undefined => {
-      const bytes = synthesised.get(digest);
+      const bytes = descriptors.synthesised.get(digest);
       if (bytes !== undefined) return { bytes };
       const entry = blobs.get(digest);
       return entry === undefined ? undefined : { entry };
     };
     const found = known();
     if (found !== undefined) return found;
-    await learnEverything();
+    // Layers with names that say nothing (`<id>/layer.tar`) are only known once hashed.
+    await descriptors.describeAll();
     return known();
   };
 
   const tagsOf = (index: number): string[] => images[index]?.repoTags ?? [];
   const listed: DockerArchiveImage[] =
-    saved !== undefined
+    archive.images !== undefined
       ? images.map((image) => ({ repoTags: [...image.repoTags] }))
-      : (layoutIndex as LayoutIndex).manifests.map((entry) => ({
-          repoTags: entry.annotations?.[refNameAnnotation] === undefined ? [] : [entry.annotations[refNameAnnotation]],
+      : (layoutIndex?.manifests ?? []).map((entry) => ({
+          repoTags:
+            entry.annotations?.[refNameAnnotation] === undefined
+              ? []
+              : [entry.annotations[refNameAnnotation]],
         }));
 
   const resolveName = async (reference: string): Promise<Descriptor | undefined> => {
     const wanted = normalizeName(reference);
     for (const [index, image] of images.entries()) {
-      if (tagsOf(index).some((tag) => tag === reference || (wanted !== undefined && normalizeName(tag) === wanted))) {
-        return describeImage(image);
+      if (
+        tagsOf(index).some(
+          (tag) => tag === reference || (wanted !== undefined && normalizeName(tag) === wanted),
+        )
+      ) {
+        return descriptors.describe(image);
       }
     }
     for (const entry of layoutIndex?.manifests ?? []) {
       const refName = entry.annotations?.[refNameAnnotation];
       const imageName = entry.annotations?.[imageNameAnnotation];
-      if (refName === reference || (wanted !== undefined && imageName !== undefined && normalizeName(imageName) === wanted)) {
+      if (
+        refName === reference ||
+        (wanted !== undefined && imageName !== undefined && normalizeName(imageName) === wanted)
+      ) {
         return pick(entry);
       }
     }
@@ -262,9 +121,9 @@ export async function openDockerArchive(
   };
 
   const resolvePosition = async (position: number): Promise<Descriptor | undefined> => {
-    if (saved !== undefined) {
+    if (archive.images !== undefined) {
       const image = images[position];
-      return image === undefined ? undefined : describeImage(image);
+      return image === undefined ? undefined : descriptors.describe(image);
     }
     const entry = layoutIndex?.manifests[position];
     return entry === undefined ? undefined : pick(entry);
@@ -273,12 +132,14 @@ export async function openDockerArchive(
   const resolveDigest = async (digest: string): Promise<Descriptor | undefined> => {
     const listed = layoutIndex?.manifests.find((entry) => entry.digest === digest);
     if (listed !== undefined) return pick(listed);
-    const parsed = await parseBlob(digest);
+    const parsed = await descriptors.parseBlob(digest);
     if (parsed !== undefined) return { mediaType: parsed.mediaType, digest, size: parsed.bytes.length };
     if (blobs.has(digest)) throw new NotFoundError(`${digest} in ${path} is not a manifest`);
-    await learnEverything();
-    const bytes = synthesised.get(digest);
-    return bytes === undefined ? undefined : { mediaType: MediaType.DockerManifest, digest, size: bytes.length };
+    await descriptors.describeAll();
+    const bytes = descriptors.synthesised.get(digest);
+    return bytes === undefined
+      ? undefined
+      : { mediaType: MediaType.DockerManifest, digest, size: bytes.length };
   };
 
   return {
@@ -340,12 +201,6 @@ export async function openDockerArchive(
       yield* [...names].sort();
     },
   };
-}
-
-async function hashEntry(path: string, entry: TarEntry): Promise<string> {
-  const hasher = createHasher("sha256");
-  for await (const chunk of readFileStream(path, entry.offset, entry.size)) hasher.update(chunk);
-  return hasher.digest();
 }
 
 /** `nginx` and `docker.io/library/nginx:latest` give the same string; `undefined` if not a reference. */

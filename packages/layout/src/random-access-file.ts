@@ -40,9 +40,12 @@ export async function openRandomAccessFile(path: string): Promise<RandomAccessFi
 /** Maps an `open` failure to the stevedore error a user can act on. */
 export function openError(path: string, error: unknown): Error {
   const code = (error as { code?: unknown }).code;
-  if (code === "ENOENT" || code === "ENOTDIR") return new NotFoundError(`${path} does not exist`, { cause: error });
+  if (code === "ENOENT" || code === "ENOTDIR")
+    return new NotFoundError(`${path} does not exist`, { cause: error });
   if (code === "ELOOP") return new LocalFormatError(`${path} is a symbolic link`, { cause: error });
-  return new LocalFormatError(`cannot open ${path}${typeof code === "string" ? `: ${code}` : ""}`, { cause: error });
+  return new LocalFormatError(`cannot open ${path}${typeof code === "string" ? `: ${code}` : ""}`, {
+    cause: error,
+  });
 }
 
 function fileSource(handle: FileHandle, size: number): RandomAccessFile {

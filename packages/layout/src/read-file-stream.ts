@@ -29,7 +29,8 @@ export async function* readFileStream(
       const chunk = await file.read(position, Math.min(chunkSize, end - position));
       if (chunk.length === 0) {
         // The file ended early: a truncated archive, or a blob shortened under us.
-        if (length !== undefined) throw new LocalFormatError(`${path} ended at ${position} bytes, before ${end}`);
+        if (length !== undefined)
+          throw new LocalFormatError(`${path} ended at ${position} bytes, before ${end}`);
         return;
       }
       position += chunk.length;
@@ -39,7 +40,9 @@ export async function* readFileStream(
     if (StevedoreError.isInstance(error)) throw error;
     if (signal?.aborted) throw abortError(signal);
     const code = (error as { code?: unknown }).code;
-    throw new LocalFormatError(`cannot read ${path}${typeof code === "string" ? `: ${code}` : ""}`, { cause: error });
+    throw new LocalFormatError(`cannot read ${path}${typeof code === "string" ? `: ${code}` : ""}`, {
+      cause: error,
+    });
   } finally {
     await file.close();
   }

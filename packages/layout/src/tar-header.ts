@@ -152,7 +152,10 @@ function parseNumber(field: Uint8Array): number | undefined {
     }
     return value;
   }
-  const digits = decoder.decode(field).replace(/[\0 ]+$/, "").replace(/^ +/, "");
+  const digits = decoder
+    .decode(field)
+    .replace(/[\0 ]+$/, "")
+    .replace(/^ +/, "");
   if (digits === "") return 0;
   return /^[0-7]+$/.test(digits) ? Number.parseInt(digits, 8) : undefined;
 }

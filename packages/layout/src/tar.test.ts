@@ -25,15 +25,6 @@ async function archive(entries: TarWriterEntry[]): Promise<Uint8Array> {
   return collect(writeTar(entries));
 }
 
-async function contents(bytes: Uint8Array): Promise<Map<string, string>> {
-  const source = memorySource(bytes);
-  const out = new Map<string, string>();
-  for (const entry of await indexTar(source)) {
-    out.set(entry.name, Buffer.from(await collect(readTarEntry(source, entry))).toString("latin1"));
-  }
-  return out;
-}
-
 let directory: string;
 beforeAll(async () => {
   directory = await mkdtemp(join(tmpdir(), "stevedore-tar-"));
@@ -57,7 +48,9 @@ describe("writeTar + indexTar", () => {
     });
     await fc.assert(
       fc.asyncProperty(files, async (input) => {
-        const bytes = await archive(input.map(([path, data]) => ({ name: path, size: data.length, content: data })));
+        const bytes = await archive(
+          input.map(([path, data]) => ({ name: path, size: data.length, content: data })),
+        );
         expect(bytes.length % 512).toBe(0);
         const source = memorySource(bytes);
         const entries = await indexTar(source);
@@ -98,9 +91,12 @@ describe("writeTar + indexTar", () => {
     await expect(archive([{ name: "a", size: 3, content: short() }])).rejects.toThrow(SizeMismatchError);
   });
 
-  it.each(["../evil", "/etc/passwd", "a/../../b", "", "C:/x"])("refuses to write the unsafe name %j", async (name) => {
-    await expect(archive([{ name, size: 0 }])).rejects.toThrow(UsageError);
-  });
+  it.each(["../evil", "/etc/passwd", "a/../../b", "", "C:/x"])(
+    "refuses to write the unsafe name %j",
+    async (name) => {
+      await expect(archive([{ name, size: 0 }])).rejects.toThrow(UsageError);
+    },
+  );
 
   it("writes archives GNU tar lists and extracts, with long and non-ASCII names", async () => {
     const long = `${"deep/".repeat(40)}file-with-a-long-name.txt`;

@@ -17,7 +17,11 @@ export const lockFileName = "index.json.lock";
  * await withLayoutLock("/data/layout", async () => writeIndex(update(await readIndex())));
  * ```
  */
-export function withLayoutLock<T>(directory: string, work: () => Promise<T>, options: LockFileOptions = {}): Promise<T> {
+export function withLayoutLock<T>(
+  directory: string,
+  work: () => Promise<T>,
+  options: LockFileOptions = {},
+): Promise<T> {
   const key = resolve(directory);
   const previous = queues.get(key) ?? Promise.resolve();
   const result = previous.then(

@@ -47,7 +47,10 @@ describe("withLockFile", () => {
 
   it("breaks a lock whose owner on this host has exited", async () => {
     const path = await lockPath();
-    await writeFile(path, JSON.stringify({ pid: exitedPid(), host: hostname(), created: Date.now(), nonce: "old" }));
+    await writeFile(
+      path,
+      JSON.stringify({ pid: exitedPid(), host: hostname(), created: Date.now(), nonce: "old" }),
+    );
     await expect(withLockFile(path, async () => "got it")).resolves.toBe("got it");
   });
 
@@ -104,7 +107,10 @@ describe("withLockFile", () => {
 
   it("stops waiting when the signal aborts", async () => {
     const path = await lockPath();
-    await writeFile(path, JSON.stringify({ pid: process.pid, host: hostname(), created: Date.now(), nonce: "mine" }));
+    await writeFile(
+      path,
+      JSON.stringify({ pid: process.pid, host: hostname(), created: Date.now(), nonce: "mine" }),
+    );
     const controller = new AbortController();
     const result = withLockFile(path, async () => "never", {
       signal: controller.signal,

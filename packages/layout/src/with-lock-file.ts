@@ -53,7 +53,8 @@ export async function withLockFile<T>(
 
 async function acquire(path: string, options: LockFileOptions): Promise<LockOwner> {
   const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? ((milliseconds) => new Promise((resolve) => setTimeout(resolve, milliseconds)));
+  const sleep =
+    options.sleep ?? ((milliseconds) => new Promise((resolve) => setTimeout(resolve, milliseconds)));
   const isAlive = options.isAlive ?? processIsAlive;
   const timeout = options.timeout ?? 30_000;
   const staleAfter = options.staleAfter ?? 300_000;
@@ -62,7 +63,12 @@ async function acquire(path: string, options: LockFileOptions): Promise<LockOwne
   let unreadableSince: number | undefined;
   for (;;) {
     if (options.signal?.aborted) throw new AbortError(undefined, { cause: options.signal.reason });
-    const owner: LockOwner = { pid: process.pid, host: hostname(), created: now(), nonce: randomBytes(8).toString("hex") };
+    const owner: LockOwner = {
+      pid: process.pid,
+      host: hostname(),
+      created: now(),
+      nonce: randomBytes(8).toString("hex"),
+    };
     if (await tryCreate(path, owner)) return owner;
     const holder = await readOwner(path);
     if (holder === "missing") continue;
@@ -83,7 +89,9 @@ async function acquire(path: string, options: LockFileOptions): Promise<LockOwne
     }
     if (now() - started >= timeout) {
       const who = typeof holder === "string" ? "another process" : `process ${holder.pid} on ${holder.host}`;
-      throw new LocalFormatError(`${path} is held by ${who}; gave up after ${timeout} ms`, { retryable: true });
+      throw new LocalFormatError(`${path} is held by ${who}; gave up after ${timeout} ms`, {
+        retryable: true,
+      });
     }
     await sleep(pause + Math.random() * pause);
     pause = Math.min(pause * 2, 100);

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
+import { createWriteStream } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { createWriteStream } from "node:fs";
 import { readAll } from "@stevedore/blob";
 import type { ByteStream, Descriptor, ReadableTarget } from "@stevedore/core";
 import {
@@ -74,30 +74,48 @@ export async function writeDockerArchive(
   for (const image of images) {
     const { descriptor, source } = image;
     if (!isImageManifestMediaType(descriptor.mediaType)) {
-      throw new UsageError(`${descriptor.digest} is ${descriptor.mediaType}, not an image manifest: pick a platform first`);
+      throw new UsageError(
+        `${descriptor.digest} is ${descriptor.mediaType}, not an image manifest: pick a platform first`,
+      );
     }
     const names = (image.repoTags ?? []).map(checkRepoTag);
-    const bytes = await readAll(await source.fetch(descriptor, signal === undefined ? {} : { signal }), maxManifestBytes);
+    const bytes = await readAll(
+      await source.fetch(descriptor, signal === undefined ? {} : { signal }),
+      maxManifestBytes,
+    );
     const parsed = parseManifest(bytes, descriptor.mediaType);
     if (parsed.kind !== "image") throw new UsageError(`${descriptor.digest} is not an image manifest`);
     const { config, layers } = parsed.manifest;
     blobs.set(descriptor.digest, { source, descriptor, bytes });
-    for (const blob of [config, ...layers]) if (!blobs.has(blob.digest)) blobs.set(blob.digest, { source, descriptor: blob });
+    for (const blob of [config, ...layers])
+      if (!blobs.has(blob.digest)) blobs.set(blob.digest, { source, descriptor: blob });
     saveEntries.push({
       Config: blobPath(config.digest),
       RepoTags: names.length === 0 ? null : names.map((name) => name.familiar),
       Layers: layers.map((layer) => blobPath(layer.digest)),
     });
-    const entry: Descriptor = { mediaType: descriptor.mediaType, digest: descriptor.digest, size: descriptor.size };
+    const entry: Descriptor = {
+      mediaType: descriptor.mediaType,
+      digest: descriptor.digest,
+      size: descriptor.size,
+    };
     if (names.length === 0) indexEntries.push(entry);
     for (const name of names) {
-      indexEntries.push({ ...entry, annotations: { [imageNameAnnotation]: name.full, [refNameAnnotation]: name.tag } });
+      indexEntries.push({
+        ...entry,
+        annotations: { [imageNameAnnotation]: name.full, [refNameAnnotation]: name.tag },
+      });
     }
   }
 
   const documents: TarWriterEntry[] = [
     file("oci-layout", layoutFileContent),
-    file("index.json", encoder.encode(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: indexEntries }))),
+    file(
+      "index.json",
+      encoder.encode(
+        JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: indexEntries }),
+      ),
+    ),
     file("manifest.json", encoder.encode(JSON.stringify(saveEntries))),
   ];
   const algorithms = new Set([...blobs.keys()].map((digest) => digest.slice(0, digest.indexOf(":"))));
@@ -125,7 +143,11 @@ async function* fetchLazily(
   yield* await source.fetch(descriptor, signal === undefined ? {} : { signal });
 }
 
-async function writeTo(destination: string | Writable, archive: ByteStream, signal: AbortSignal | undefined): Promise<void> {
+async function writeTo(
+  destination: string | Writable,
+  archive: ByteStream,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   const pipelineOptions = signal === undefined ? {} : { signal };
   if (typeof destination !== "string") {
     await pipeline(archive, destination, pipelineOptions).catch((error: unknown) => {
@@ -133,7 +155,10 @@ async function writeTo(destination: string | Writable, archive: ByteStream, sign
     });
     return;
   }
-  const temporary = join(dirname(destination), `.${basename(destination)}.${randomBytes(6).toString("hex")}.tmp`);
+  const temporary = join(
+    dirname(destination),
+    `.${basename(destination)}.${randomBytes(6).toString("hex")}.tmp`,
+  );
   try {
     await pipeline(archive, createWriteStream(temporary, { flags: "wx", flush: true }), pipelineOptions);
     await rename(temporary, destination);
@@ -147,7 +172,9 @@ function mapError(error: unknown, where: string, signal: AbortSignal | undefined
   if (StevedoreError.isInstance(error)) return error;
   if (signal?.aborted) return new AbortError(undefined, { cause: signal.reason });
   const code = (error as { code?: unknown }).code;
-  return new LocalFormatError(`cannot write ${where}${typeof code === "string" ? `: ${code}` : ""}`, { cause: error });
+  return new LocalFormatError(`cannot write ${where}${typeof code === "string" ? `: ${code}` : ""}`, {
+    cause: error,
+  });
 }
 
 /** `nginx` → familiar `nginx:latest`, full `docker.io/library/nginx:latest`, tag `latest`. */
@@ -156,8 +183,16 @@ function checkRepoTag(name: string): { familiar: string; full: string; tag: stri
   if (reference.digest !== undefined) {
     throw new InvalidReferenceError(name, "a docker archive name cannot hold a digest");
   }
-  const tagged = { registry: reference.registry, repository: reference.repository, tag: reference.tag ?? "latest" };
-  return { familiar: formatReference(tagged, { familiar: true }), full: formatReference(tagged), tag: tagged.tag };
+  const tagged = {
+    registry: reference.registry,
+    repository: reference.repository,
+    tag: reference.tag ?? "latest",
+  };
+  return {
+    familiar: formatReference(tagged, { familiar: true }),
+    full: formatReference(tagged),
+    tag: tagged.tag,
+  };
 }
 
 function blobPath(digest: string): string {

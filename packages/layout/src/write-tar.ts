@@ -43,7 +43,9 @@ export async function* writeTar(
     const directory = entry.type === "directory";
     const normalized = normalizeArchivePath(entry.name);
     if (normalized === undefined) {
-      throw new UsageError(`tar entry name ${JSON.stringify(String(entry.name))} is not a safe relative path`);
+      throw new UsageError(
+        `tar entry name ${JSON.stringify(String(entry.name))} is not a safe relative path`,
+      );
     }
     const size = directory ? 0 : entry.size;
     if (!Number.isSafeInteger(size) || size < 0) {
@@ -111,7 +113,6 @@ function* withPadding(bytes: Uint8Array): Generator<Uint8Array, void, undefined>
 
 /** Splits a name into ustar `prefix` (≤ 155 bytes) and `name` (≤ 100 bytes), or `undefined` if impossible. */
 function splitUstarName(name: string): { name: string; prefix: string } | undefined {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: only printable ASCII goes into ustar fields
   if (!/^[\x20-\x7e]*$/.test(name)) return undefined;
   if (name.length <= 100) return { name, prefix: "" };
   for (let slash = name.indexOf("/"); slash !== -1; slash = name.indexOf("/", slash + 1)) {

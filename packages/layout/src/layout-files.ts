@@ -1,0 +1,84 @@
+/**
+ * Internal: the files of an OCI image layout directory (`spec/PROTOCOL.md` §13.1) — checking or creating
+ * `oci-layout`, reading `index.json`, and the path of a blob.
+ */
+import { mkdir, readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { LocalFormatError, parseDigest } from "@stevedore/core";
+import {
+  checkLayoutFile,
+  emptyIndex,
+  type LayoutIndex,
+  layoutFileContent,
+  parseLayoutIndex,
+  serializeLayoutIndex,
+} from "./layout-index.js";
+import { openError } from "./random-access-file.js";
+import { writeFileAtomic } from "./write-file-atomic.js";
+
+const maxIndexBytes = 64 * 1024 * 1024;
+
+/** `blobs/<alg>/<encoded>` under `layout`; throws `InvalidDigestError` for a malformed digest. */
+export function blobPath(layout: string, digest: string): string {
+  const valid = parseDigest(digest);
+  const colon = valid.indexOf(":");
+  // The digest grammar (§2) admits no `/` and no `..`, so this path stays inside `blobs/`.
+  return join(layout, "blobs", valid.slice(0, colon), valid.slice(colon + 1));
+}
+
+/** Reads and validates `index.json`; a missing or oversized file is a `LocalFormatError` naming it. */
+export async function readLayoutIndexFile(indexPath: string): Promise<LayoutIndex> {
+  let bytes: Uint8Array;
+  try {
+    const info = await stat(indexPath);
+    if (info.size > maxIndexBytes)
+      throw new LocalFormatError(`${indexPath} is larger than ${maxIndexBytes} bytes`);
+    bytes = await readFile(indexPath);
+  } catch (error) {
+    if (LocalFormatError.isInstance(error)) throw error;
+    if ((error as { code?: unknown }).code === "ENOENT")
+      throw new LocalFormatError(`${indexPath} is missing`);
+    throw openError(indexPath, error);
+  }
+  return parseLayoutIndex(bytes, indexPath);
+}
+
+/** Checks that `path` is a layout directory: `NotFoundError` when absent, `LocalFormatError` otherwise. */
+export async function checkLayout(path: string): Promise<void> {
+  const layoutPath = join(path, "oci-layout");
+  try {
+    const info = await stat(path);
+    if (!info.isDirectory()) throw new LocalFormatError(`${path} is not a directory`);
+  } catch (error) {
+    if (LocalFormatError.isInstance(error)) throw error;
+    throw openError(path, error);
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(layoutPath);
+  } catch (error) {
+    if ((error as { code?: unknown }).code === "ENOENT") {
+      throw new LocalFormatError(`${path} is not an OCI image layout: oci-layout is missing`);
+    }
+    throw openError(layoutPath, error);
+  }
+  checkLayoutFile(bytes, layoutPath);
+}
+
+/** Creates the directory, `blobs/`, `oci-layout` and an empty `index.json` where they are missing. */
+export async function createLayout(path: string): Promise<void> {
+  const layoutPath = join(path, "oci-layout");
+  try {
+    await mkdir(join(path, "blobs"), { recursive: true });
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    throw new LocalFormatError(`cannot create ${path}${typeof code === "string" ? `: ${code}` : ""}`, {
+      cause: error,
+    });
+  }
+  // Create-if-absent: two writers starting together must not replace each other's files.
+  if (!(await writeFileAtomic(layoutPath, layoutFileContent, { exclusive: true }))) {
+    checkLayoutFile(await readFile(layoutPath), layoutPath);
+  }
+  await writeFileAtomic(join(path, "index.json"), serializeLayoutIndex(emptyIndex()), { exclusive: true });
+}
