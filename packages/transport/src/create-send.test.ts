@@ -1,5 +1,6 @@
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { Readable } from "node:stream";
+import { inspect } from "node:util";
 import {
   AbortError,
   AuthenticationError,
@@ -778,6 +779,7 @@ describe("bad input", () => {
     ["a bad method", { method: "G ET", url: `${registry}/v2/` }],
     ["a header with a newline", { method: "GET", url: `${registry}/v2/`, headers: { "x-a": "b\r\nc" } }],
     ["a body of the wrong type", { method: "PUT", url: `${registry}/v2/`, body: 42 }],
+    ["a negative timeout", { method: "GET", url: `${registry}/v2/`, timeouts: { headers: -1 } }],
   ])("rejects %s with UsageError", async (_name, request) => {
     const { transport: client } = transport();
     const error = await rejection(client.send(request as never));
@@ -797,6 +799,7 @@ describe("bad input", () => {
     const error = await rejection(client.send({ method: "GET", url: `${registry}/v2/` }));
     expect(AuthenticationError.isInstance(error)).toBe(true);
     expect(String(error)).not.toContain("abc.def");
+    expect(inspect(error, { depth: 5 })).not.toContain("abc.def");
   });
 
   it("refuses to send after close()", async () => {

@@ -23,7 +23,7 @@ import { redactText } from "./redact-text.js";
 import { dispatchBody } from "./request-body.js";
 import type { ResolvedTransportOptions } from "./resolve-options.js";
 import { createRetryCallback } from "./retry-policy.js";
-import { toTransportError } from "./to-transport-error.js";
+import { redactedCause, toTransportError } from "./to-transport-error.js";
 import { createTransportResponse, type RawResponse, type TransportResponse } from "./transport-response.js";
 
 /** What `send` works with. */
@@ -183,7 +183,9 @@ async function ask<T>(prepared: PreparedRequest, call: () => Promise<T>): Promis
     if (StevedoreError.isInstance(error)) throw error;
     if (prepared.signal?.aborted) throw new AbortError(`${prepared.method} ${prepared.url.origin} aborted`);
     const message = redactText(error instanceof Error ? error.message : String(error)).slice(0, 200);
-    throw new AuthenticationError(prepared.url.host, `the auth strategy failed: ${message}`);
+    throw new AuthenticationError(prepared.url.host, `the auth strategy failed: ${message}`, {
+      cause: redactedCause(error),
+    });
   }
 }
 

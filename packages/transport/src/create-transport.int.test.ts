@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import {
+  AbortError,
   InvalidResponseError,
   NetworkError,
   type RegistryResponseError,
@@ -208,6 +209,27 @@ describe("cut connections", () => {
 
     expect(NetworkError.isInstance(error)).toBe(true);
     expect(origin.requests).toHaveLength(1);
+  });
+});
+
+describe("abort", () => {
+  it("aborts a streaming response body with AbortError", async () => {
+    const origin = await server((_request, response) => {
+      response.writeHead(200, { "content-length": 1_000_000 });
+      response.write(Buffer.alloc(1000));
+    });
+    const client = transport();
+    const controller = new AbortController();
+
+    const response = await client.send({
+      method: "GET",
+      url: `${origin.origin}/blob`,
+      signal: controller.signal,
+    });
+    const reading = rejection(response.bytes());
+    controller.abort();
+
+    expect(AbortError.isInstance(await reading)).toBe(true);
   });
 });
 

@@ -73,6 +73,12 @@ export function prepareRequest(request: TransportRequest): PreparedRequest {
   ) {
     throw new UsageError("expect must be an array of status codes");
   }
+  const timeouts = request.timeouts ?? {};
+  for (const [name, value] of Object.entries(timeouts)) {
+    if (value !== undefined && (!Number.isSafeInteger(value) || value < 0)) {
+      throw new UsageError(`timeouts.${name} must be a non-negative integer`);
+    }
+  }
   if (request.signal !== undefined && !(request.signal instanceof AbortSignal)) {
     throw new UsageError("signal must be an AbortSignal");
   }
@@ -87,7 +93,7 @@ export function prepareRequest(request: TransportRequest): PreparedRequest {
     idempotent: request.idempotent ?? isIdempotentMethod(method),
     signal: request.signal,
     followRedirects: request.followRedirects ?? true,
-    timeouts: { ...request.timeouts },
+    timeouts: { ...timeouts },
   };
 }
 

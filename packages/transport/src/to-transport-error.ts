@@ -67,7 +67,8 @@ function errorName(error: unknown): string | undefined {
   return error instanceof Error ? error.name : undefined;
 }
 
-function redactedCause(error: unknown): Error {
+/** A copy of `error` with its message and stack redacted, safe to keep as a `cause`. */
+export function redactedCause(error: unknown): Error {
   const original = error instanceof Error ? error : new Error(String(error));
   const copy = new Error(redactText(original.message));
   copy.name = original.name;
