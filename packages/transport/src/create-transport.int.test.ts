@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import { createServer, type IncomingMessage } from "node:http";
+import { type AddressInfo, connect, type Socket } from "node:net";
 import { Readable } from "node:stream";
 import {
   AbortError,
@@ -398,6 +400,36 @@ describe("proxies", () => {
         transport({ proxy: "environment", env: { http_proxy: proxy.origin, NO_PROXY: "127.0.0.1" } }),
       ),
     ).toBe("direct");
+  });
+
+  it("tunnels https requests through httpsProxy with CONNECT, verifying the target with the given CA", async () => {
+    const certificate = await createCertificate("127.0.0.1", "IP:127.0.0.1");
+    const origin = await server((_request, response) => response.end("over tls"), certificate);
+    const tunnels: string[] = [];
+    const tunnel = createServer();
+    tunnel.on("connect", (request: IncomingMessage, client: Socket, head: Buffer) => {
+      tunnels.push(request.url ?? "");
+      const [host, port] = (request.url ?? "").split(":");
+      const upstream = connect(Number(port), host, () => {
+        client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+        upstream.write(head);
+        upstream.pipe(client).pipe(upstream);
+      });
+      upstream.on("error", () => client.destroy());
+      client.on("error", () => upstream.destroy());
+    });
+    await new Promise<void>((resolve) => tunnel.listen(0, "127.0.0.1", resolve));
+    const proxyUrl = `http://127.0.0.1:${(tunnel.address() as AddressInfo).port}`;
+    try {
+      const client = transport({ httpsProxy: proxyUrl, tls: { ca: certificate.cert } });
+      const response = await client.send({ method: "GET", url: `${origin.origin}/v2/` });
+      expect(await response.text()).toBe("over tls");
+      expect(tunnels).toEqual([`127.0.0.1:${origin.port}`]);
+      await client.close();
+    } finally {
+      tunnel.closeAllConnections();
+      await new Promise((resolve) => tunnel.close(resolve));
+    }
   });
 
   it("never reads process.env itself", async () => {
