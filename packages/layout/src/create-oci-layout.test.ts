@@ -1,6 +1,9 @@
+import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { readAll } from "@stevedore/blob";
 import {
   type Descriptor,
@@ -261,6 +264,33 @@ describe("createOciLayout with concurrent writers", () => {
     expect(tags).toContain("first-19");
     expect(tags).toContain("second-0");
     expect(await readdir(path)).not.toContain("index.json.lock");
+  });
+});
+
+const run = promisify(execFile);
+
+describe("createOciLayout with writers in several processes", () => {
+  it("keeps every tag when two child processes and this one tag 20 times each at once", async () => {
+    const { path } = await filledLayout();
+    const hooks = fileURLToPath(new URL("./test-support/source-hooks.ts", import.meta.url));
+    const child = fileURLToPath(new URL("./test-support/tag-in-child.ts", import.meta.url));
+    const { mediaType, digest, size } = fixture.manifest.descriptor;
+    const spawnChild = (prefix: string) =>
+      run(process.execPath, ["--import", hooks, child, path, prefix, "20", mediaType, digest, String(size)]);
+    const parent = createOciLayout(path);
+    const [first, second] = await Promise.all([
+      spawnChild("first"),
+      spawnChild("second"),
+      ...Array.from({ length: 20 }, (_, index) => parent.tag(fixture.artifact.descriptor, `parent-${index}`)),
+    ]);
+    expect([first?.stdout, second?.stdout]).toEqual(["done\n", "done\n"]);
+    const tags: string[] = [];
+    for await (const tag of parent.tags()) tags.push(tag);
+    expect(tags).toHaveLength(61);
+    for (const prefix of ["first", "second", "parent"]) {
+      expect(tags.filter((tag) => tag.startsWith(`${prefix}-`))).toHaveLength(20);
+    }
+    expect((await readdir(path)).sort()).toEqual(["blobs", "index.json", "oci-layout"]);
   });
 });
 
