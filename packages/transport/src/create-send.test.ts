@@ -93,7 +93,7 @@ describe("401 challenge", () => {
     ]);
   });
 
-  it("replays only once: a second 401 is a RegistryResponseError with status 401", async () => {
+  it("replays only once: a second 401 is an AuthenticationError carrying the registry's 401", async () => {
     const pool = agent.get(registry);
     pool
       .intercept({ path: manifestPath })
@@ -104,8 +104,11 @@ describe("401 challenge", () => {
     const auth = createFakeAuth();
     const { transport: client } = transport({ auth: auth.strategy });
 
-    const error = await rejection(client.send({ method: "GET", url: `${registry}${manifestPath}` }));
+    const failure = await rejection(client.send({ method: "GET", url: `${registry}${manifestPath}` }));
 
+    expect(AuthenticationError.isInstance(failure)).toBe(true);
+    expect(String(failure)).toMatch(/credentials refused for GET \/v2\/.* \(UNAUTHORIZED\)/);
+    const error = (failure as AuthenticationError).cause;
     expect(RegistryResponseError.isInstance(error)).toBe(true);
     expect((error as RegistryResponseError).status).toBe(401);
     expect((error as RegistryResponseError).errors).toEqual([
@@ -122,8 +125,11 @@ describe("401 challenge", () => {
     const auth = createFakeAuth({ accept: false });
     const { transport: client } = transport({ auth: auth.strategy });
 
-    const error = await rejection(client.send({ method: "GET", url: `${registry}${manifestPath}` }));
+    const failure = await rejection(client.send({ method: "GET", url: `${registry}${manifestPath}` }));
 
+    expect(AuthenticationError.isInstance(failure)).toBe(true);
+    expect((failure as AuthenticationError).registry).toBe(new URL(registry).host);
+    const error = (failure as AuthenticationError).cause;
     expect((error as RegistryResponseError).status).toBe(401);
     expect((error as RegistryResponseError).hasCode("UNAUTHORIZED")).toBe(true);
     expect(auth.calls.map((call) => call.kind)).toEqual(["authorize", "challenge"]);

@@ -9,12 +9,13 @@
  * 3. Dispatch through the composed dispatcher (redirects, retries).
  * 4. On a 401 with `WWW-Authenticate`, hand every challenge to `challenge()`; when it returns true, replay
  *    once with a fresh `authorize()` — never twice, and never a one-shot body.
- * 5. A status outside `expect` (default 2xx) is a `RegistryResponseError`. A 401 after the replay stays a
- *    `RegistryResponseError` with status 401: only the auth layer knows whether the credentials were bad
- *    and throws `AuthenticationError` itself.
+ * 5. A status outside `expect` (default 2xx) is a `RegistryResponseError`. A 401 that the strategy cannot
+ *    answer, or that comes back after the replay, is an `AuthenticationError` naming the registry (with the
+ *    `RegistryResponseError`, and so the registry's own codes, as its `cause`): the user has to change
+ *    credentials or rights, and the CLI maps it to its authentication exit code.
  */
 import type { AuthRequest, AuthStrategy } from "@stevedore/core";
-import { AbortError, AuthenticationError, StevedoreError } from "@stevedore/core";
+import { AbortError, AuthenticationError, RegistryResponseError, StevedoreError } from "@stevedore/core";
 import type { Dispatcher } from "undici";
 import type { DebugLog } from "./debug-log.js";
 import { type PreparedRequest, prepareRequest, type TransportRequest } from "./prepare-request.js";
@@ -67,9 +68,15 @@ export function createSend(context: SendContext): (request: TransportRequest) =>
           url: prepared.url.href,
           replay: replay && replayable,
         });
-        if (!replay || !replayable) throw failure;
+        if (!replayable) throw failure;
+        if (!replay) throw authenticationFailure(prepared, failure, authorization !== undefined, challenges);
         authorization = await ask(prepared, () => strategy.authorize(authRequest));
         response = await attempt(prepared, authorization);
+        if (response.status === 401 && !prepared.expect?.includes(401)) {
+          const again = await readRegistryError(response, resolved.errorBodyLimit, resolved.now());
+          const latest = headerValues(response.headers["www-authenticate"]);
+          throw authenticationFailure(prepared, again, authorization !== undefined, latest);
+        }
       }
     }
     if (!isExpected(response.status, prepared.expect)) {
@@ -196,4 +203,29 @@ function isExpected(status: number, expect: readonly number[] | undefined): bool
 function headerValues(value: string | string[] | undefined): string[] {
   if (value === undefined) return [];
   return (typeof value === "string" ? [value] : value).filter((item) => item.trim() !== "");
+}
+
+/**
+ * The error for a 401 nobody can answer: refused credentials, missing credentials, or a token without
+ * the rights the request needs (`error="insufficient_scope"`, §11.1). Holds no credential: the message is
+ * built from the status, the registry's codes and the redacted URL only.
+ */
+function authenticationFailure(
+  prepared: PreparedRequest,
+  failure: StevedoreError,
+  credentialsSent: boolean,
+  challenges: readonly string[],
+): AuthenticationError {
+  const detail = RegistryResponseError.isInstance(failure)
+    ? failure.errors.map((e) => e.code).join(", ")
+    : "";
+  const codes = detail ? ` (${detail})` : "";
+  const insufficient = challenges.some((value) => /\berror\s*=\s*"?insufficient_scope/i.test(value));
+  const what = `${prepared.method} ${prepared.url.pathname}`;
+  const message = insufficient
+    ? `access denied for ${what}${codes}: the credentials lack the rights this needs`
+    : credentialsSent
+      ? `credentials refused for ${what}${codes}: check the username and password, or log in again`
+      : `authentication required for ${what}${codes}: no credentials are configured for this registry, log in first`;
+  return new AuthenticationError(prepared.url.host, message, { cause: failure });
 }
