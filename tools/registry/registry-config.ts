@@ -1,0 +1,67 @@
+/** How the registry authenticates clients. */
+export type RegistryAuthConfig =
+  | { kind: "none" }
+  | { kind: "htpasswd"; path: string }
+  | { kind: "token"; realm: string; service: string; issuer: string; rootCertificateBundle: string };
+
+/** Input of {@link registryConfig}. */
+export interface RegistryConfigOptions {
+  port: number;
+  storageDirectory: string;
+  auth: RegistryAuthConfig;
+  /** Sent back in an `X-Stevedore-Registry` header on every response, so a start-up probe knows it reached this process. */
+  instance: string;
+}
+
+// JSON strings are valid YAML double-quoted scalars, so every value goes through JSON.stringify.
+const quote = (value: string): string => JSON.stringify(value);
+
+/**
+ * The YAML configuration of a distribution 2.8 registry for tests: filesystem storage, deletes enabled,
+ * loopback only, warnings only, no cache, no redis, no notifications, no upload purging in the background
+ * (spec TOOLCHAIN.md "Real services for tests").
+ */
+export function registryConfig(options: RegistryConfigOptions): string {
+  const lines = [
+    "version: 0.1",
+    "log:",
+    "  level: warn",
+    "  formatter: text",
+    "  accesslog:",
+    "    disabled: true",
+    "storage:",
+    "  filesystem:",
+    `    rootdirectory: ${quote(options.storageDirectory)}`,
+    "  delete:",
+    "    enabled: true",
+    "  maintenance:",
+    "    uploadpurging:",
+    "      enabled: false",
+    "http:",
+    `  addr: ${quote(`127.0.0.1:${options.port}`)}`,
+    // A fixed secret keeps the registry from warning that it made one up.
+    `  secret: ${quote("stevedore-test-registry-secret")}`,
+    "  headers:",
+    "    X-Content-Type-Options: [nosniff]",
+    `    X-Stevedore-Registry: [${quote(options.instance)}]`,
+  ];
+  const auth = options.auth;
+  if (auth.kind === "htpasswd") {
+    lines.push(
+      "auth:",
+      "  htpasswd:",
+      `    realm: ${quote("stevedore-test-registry")}`,
+      `    path: ${quote(auth.path)}`,
+    );
+  } else if (auth.kind === "token") {
+    lines.push(
+      "auth:",
+      "  token:",
+      `    realm: ${quote(auth.realm)}`,
+      `    service: ${quote(auth.service)}`,
+      `    issuer: ${quote(auth.issuer)}`,
+      `    rootcertbundle: ${quote(auth.rootCertificateBundle)}`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,280 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { rmSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
+import { parseArgs } from "node:util";
+import { defaultUsers, type TokenPolicy } from "../token-server/default-policy.ts";
+import { type RunningTokenServer, startTokenServer } from "../token-server/start-token-server.ts";
+import { findFreePort } from "./find-free-port.ts";
+import { type RegistryAuthConfig, registryConfig } from "./registry-config.ts";
+import { writeHtpasswdFile } from "./write-htpasswd-file.ts";
+
+/** `open`: no auth; `htpasswd`: Basic auth; `token`: Bearer tokens from a token server in this process. */
+export type RegistryMode = "open" | "htpasswd" | "token";
+
+/** Options of {@link startRegistry}. */
+export interface StartRegistryOptions {
+  mode: RegistryMode;
+  /** Users and passwords for `htpasswd` and `token` modes; {@link defaultUsers} when absent. */
+  users?: Record<string, string>;
+  /** The token server's policy (`token` mode); `defaultPolicy` when absent. */
+  policy?: TokenPolicy;
+  /** The loopback port; a free one when absent (then a lost race for the port is retried). */
+  port?: number;
+  /** Token lifetime in seconds (`token` mode). */
+  tokenExpiresIn?: number;
+  /** The registry binary; `docker-registry` from PATH when absent. */
+  command?: string;
+  /** How long to wait for `GET /v2/` to answer, in milliseconds. Default 15000. */
+  startTimeout?: number;
+}
+
+/** A distribution registry process on 127.0.0.1, with its storage in a temp folder. */
+export interface RunningRegistry {
+  mode: RegistryMode;
+  /** `127.0.0.1:PORT`, the registry part of image references. */
+  host: string;
+  /** `http://127.0.0.1:PORT`. */
+  url: string;
+  /** The temp folder holding the config, the htpasswd file and the storage. */
+  dir: string;
+  /** The users the registry (or its token server) accepts; empty in `open` mode. */
+  users: Record<string, string>;
+  /** The token server, in `token` mode. */
+  tokenServer?: RunningTokenServer;
+  /** Stops the registry (and its token server) and removes the temp folder. */
+  stop(): Promise<void>;
+}
+
+const missingRegistryMessage =
+  "docker-registry is not installed: install the Debian package docker-registry (apt-get install docker-registry)";
+const attempts = 5;
+
+// Registries left running when the process exits (a crashed test run) are killed and their folders removed.
+const live = new Set<{ child: ChildProcess; dir: string }>();
+let exitHookInstalled = false;
+function track(entry: { child: ChildProcess; dir: string }): void {
+  live.add(entry);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on("exit", () => {
+    for (const { child, dir } of live) {
+      child.kill("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+/**
+ * Starts the CNCF distribution registry (`docker-registry serve`) on loopback, in one of three auth modes,
+ * and waits until `GET /v2/` answers. Fails with a message naming the Debian package when it is missing.
+ *
+ * @example
+ * const registry = await startRegistry({ mode: "token" });
+ * // registry.url, registry.tokenServer.url (the realm), registry.users
+ * await registry.stop();
+ */
+export async function startRegistry(options: StartRegistryOptions): Promise<RunningRegistry> {
+  const { mode } = options;
+  if (mode !== "open" && mode !== "htpasswd" && mode !== "token") {
+    throw new Error(`mode must be open, htpasswd or token, got ${JSON.stringify(mode)}`);
+  }
+  const users = mode === "open" ? {} : { ...(options.users ?? defaultUsers) };
+  const dir = await mkdtemp(join(tmpdir(), `stevedore-registry-${mode}-`));
+  let tokenServer: RunningTokenServer | undefined;
+  try {
+    const storageDirectory = join(dir, "storage");
+    await mkdir(storageDirectory);
+    let auth: RegistryAuthConfig = { kind: "none" };
+    if (mode === "htpasswd") {
+      auth = { kind: "htpasswd", path: join(dir, "htpasswd") };
+      await writeHtpasswdFile(auth.path, users);
+    } else if (mode === "token") {
+      tokenServer = await startTokenServer({
+        users,
+        ...(options.policy && { policy: options.policy }),
+        ...(options.tokenExpiresIn !== undefined && { expiresIn: options.tokenExpiresIn }),
+      });
+      auth = {
+        kind: "token",
+        realm: tokenServer.url,
+        service: tokenServer.service,
+        issuer: tokenServer.issuer,
+        rootCertificateBundle: tokenServer.certificatePath,
+      };
+    }
+    for (let attempt = 1; ; attempt++) {
+      const port = options.port ?? (await findFreePort());
+      const configPath = join(dir, "config.yml");
+      const instance = randomUUID();
+      await writeFile(configPath, registryConfig({ port, storageDirectory, auth, instance }));
+      const url = `http://127.0.0.1:${port}`;
+      const started = await spawnRegistry(
+        options.command ?? "docker-registry",
+        configPath,
+        url,
+        instance,
+        options,
+      );
+      if (started.kind === "port-taken" && options.port === undefined && attempt < attempts) continue;
+      if (started.kind !== "ready") throw new Error(started.message);
+      const entry = { child: started.child, dir };
+      track(entry);
+      const runningTokenServer = tokenServer;
+      let stopped: Promise<void> | undefined;
+      return {
+        mode,
+        host: `127.0.0.1:${port}`,
+        url,
+        dir,
+        users,
+        ...(runningTokenServer && { tokenServer: runningTokenServer }),
+        stop() {
+          stopped ??= (async () => {
+            await terminate(started.child);
+            live.delete(entry);
+            await runningTokenServer?.stop();
+            await rm(dir, { recursive: true, force: true });
+          })();
+          return stopped;
+        },
+      };
+    }
+  } catch (error) {
+    await tokenServer?.stop();
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+type SpawnResult =
+  | { kind: "ready"; child: ChildProcess }
+  | { kind: "port-taken"; message: string }
+  | { kind: "failed"; message: string };
+
+async function spawnRegistry(
+  command: string,
+  configPath: string,
+  url: string,
+  instance: string,
+  options: StartRegistryOptions,
+): Promise<SpawnResult> {
+  // REGISTRY_* variables override the config file; a developer's own settings must not leak in.
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith("REGISTRY_")),
+  );
+  const child = spawn(command, ["serve", configPath], { stdio: ["ignore", "pipe", "pipe"], env });
+  let output = "";
+  const collect = (chunk: Buffer): void => {
+    output = (output + chunk.toString("utf8")).slice(-16_384);
+  };
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
+  let failure: SpawnResult | undefined;
+  child.once("error", (error: NodeJS.ErrnoException) => {
+    failure = {
+      kind: "failed",
+      message:
+        error.code === "ENOENT" ? missingRegistryMessage : `could not run ${command}: ${error.message}`,
+    };
+  });
+  child.once("exit", (code, signal) => {
+    const text = output.trim();
+    failure ??= {
+      kind: /address already in use/i.test(text) ? "port-taken" : "failed",
+      message: `${command} exited before it was ready (${signal ?? `exit code ${code}`}) on ${url}: ${text || "no output"}`,
+    };
+  });
+  // The probe header proves the answer comes from this process, not from another registry on a reused port.
+  const deadline = Date.now() + (options.startTimeout ?? 15_000);
+  while (failure === undefined && Date.now() < deadline) {
+    if (await answers(url, instance)) return { kind: "ready", child };
+    await delay(50);
+  }
+  if (failure !== undefined) return failure;
+  await terminate(child);
+  return {
+    kind: "failed",
+    message: `${command} did not answer GET ${url}/v2/ within ${options.startTimeout ?? 15_000} ms: ${output.trim() || "no output"}`,
+  };
+}
+
+async function answers(url: string, instance: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(2_000) });
+    await response.body?.cancel();
+    return (
+      (response.status === 200 || response.status === 401) &&
+      response.headers.get("x-stevedore-registry") === instance
+    );
+  } catch {
+    return false;
+  }
+}
+
+async function terminate(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** `node tools/registry/start-registry.ts --mode token --port 5000`: runs a registry until Ctrl-C. */
+async function main(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      mode: { type: "string", default: "open" },
+      port: { type: "string" },
+      user: { type: "string", multiple: true },
+      "expires-in": { type: "string" },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (values.help) {
+    console.log(
+      "usage: node tools/registry/start-registry.ts [--mode open|htpasswd|token] [--port N]\n" +
+        "         [--user name:password]... [--expires-in SECONDS]\n" +
+        "Runs docker-registry on 127.0.0.1 until Ctrl-C. Default users: alice, reader.",
+    );
+    return;
+  }
+  const users = values.user?.length
+    ? Object.fromEntries(
+        values.user.map((pair) => [pair.slice(0, pair.indexOf(":")), pair.slice(pair.indexOf(":") + 1)]),
+      )
+    : undefined;
+  const registry = await startRegistry({
+    mode: values.mode as RegistryMode,
+    ...(values.port !== undefined && { port: Number(values.port) }),
+    ...(users && { users }),
+    ...(values["expires-in"] !== undefined && { tokenExpiresIn: Number(values["expires-in"]) }),
+  });
+  console.log(`registry (${registry.mode}) at ${registry.url}`);
+  console.log(`  host:    ${registry.host}`);
+  console.log(`  storage: ${registry.dir}`);
+  if (registry.tokenServer) {
+    const { url, service, issuer } = registry.tokenServer;
+    console.log(`  token realm: ${url} (service ${service}, issuer ${issuer})`);
+  }
+  for (const [username, password] of Object.entries(registry.users))
+    console.log(`  user: ${username}:${password}`);
+  console.log("Press Ctrl-C to stop.");
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  await registry.stop();
+}
+
+if (import.meta.main) {
+  main(process.argv.slice(2)).catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exitCode = 1;
+  });
+}

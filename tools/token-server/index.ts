@@ -1,0 +1,10 @@
+export type { SigningKey } from "./create-signing-key.ts";
+export { createSigningKey } from "./create-signing-key.ts";
+export type { TokenPolicy } from "./default-policy.ts";
+export { defaultPolicy, defaultUsers } from "./default-policy.ts";
+export type { Scope } from "./scope.ts";
+export { parseScope, splitScopes } from "./scope.ts";
+export type { TokenClaims } from "./sign-token.ts";
+export { signToken } from "./sign-token.ts";
+export type { RunningTokenServer, TokenRequestRecord, TokenServerOptions } from "./start-token-server.ts";
+export { startTokenServer } from "./start-token-server.ts";
