@@ -1,0 +1,203 @@
+import { readAll, verifyContent } from "@stevedore/blob";
+import type {
+  BlobMounter,
+  ByteStream,
+  Descriptor,
+  PushOptions,
+  RangeFetcher,
+  ReferrerLister,
+  ReplayableSource,
+  TagLister,
+  Target,
+  TargetCallOptions,
+} from "@stevedore/core";
+import { isManifestMediaType, NotFoundError, SizeMismatchError } from "@stevedore/core";
+import { deleteBlob } from "./delete-blob.js";
+import { deleteManifest } from "./delete-manifest.js";
+import { fetchRange } from "./fetch-range.js";
+import { getBlob } from "./get-blob.js";
+import { type GetManifestOptions, getManifest, type ManifestResult } from "./get-manifest.js";
+import { type BlobHead, headBlob } from "./head-blob.js";
+import { headManifest } from "./head-manifest.js";
+import { type ListReferrersOptions, listReferrers } from "./list-referrers.js";
+import { type ListRepositoriesOptions, listRepositories } from "./list-repositories.js";
+import { type ListTagsOptions, listTags } from "./list-tags.js";
+import { mountBlob } from "./mount-blob.js";
+import { describeReference } from "./not-found.js";
+import { type PingResult, ping } from "./ping.js";
+import { putManifest } from "./put-manifest.js";
+import type { RemoteContext } from "./remote-context.js";
+import { type RemoteOptions, resolveRemoteOptions } from "./resolve-remote-options.js";
+import { type UploadBlobOptions, uploadBlob } from "./upload-blob.js";
+
+/**
+ * One repository of one registry: a stevedore `Target` (with tags, referrers, ranges and mounts) and one
+ * method per endpoint of the distribution API (`spec/PROTOCOL.md` §3).
+ */
+export interface Remote extends Target, BlobMounter, ReferrerLister, RangeFetcher, TagLister {
+  /** The registry as requests name it (`host[:port]`). */
+  readonly registry: string;
+  readonly repository: string;
+  /** What the endpoint functions work from, for calling them directly (`uploadBlob(remote.context, …)`). */
+  readonly context: RemoteContext;
+
+  /** `GET /v2/`: the registry speaks the API and accepted the credentials (see `ping`). */
+  ping(options?: TargetCallOptions): Promise<PingResult>;
+  /** A manifest by tag or digest, verified (see `getManifest`). `NotFoundError` when absent. */
+  getManifest(reference: string, options?: GetManifestOptions): Promise<ManifestResult>;
+  /** A manifest's descriptor without its body, `undefined` when absent (see `headManifest`). */
+  headManifest(reference: string, options?: TargetCallOptions): Promise<Descriptor | undefined>;
+  /** Pushes manifest bytes byte-exact under a tag or digest (see `putManifest`). */
+  putManifest(
+    reference: string,
+    bytes: Uint8Array,
+    mediaType: string,
+    options?: TargetCallOptions,
+  ): Promise<Descriptor>;
+  /** Deletes a tag, or a manifest by digest with its tags (see `deleteManifest`). */
+  deleteManifest(reference: string, options?: TargetCallOptions): Promise<void>;
+  /** Streams a blob, verified and resumed after cuts (see `getBlob`). */
+  getBlob(descriptor: Descriptor, options?: TargetCallOptions): Promise<ByteStream>;
+  /** A blob's size, `undefined` when absent (see `headBlob`). */
+  headBlob(blob: Descriptor | string, options?: TargetCallOptions): Promise<BlobHead | undefined>;
+  /** Deletes a blob (see `deleteBlob`). */
+  deleteBlob(blob: Descriptor | string, options?: TargetCallOptions): Promise<void>;
+  /** Uploads a blob, always (see `uploadBlob`); `push` checks for it first. */
+  uploadBlob(
+    descriptor: Descriptor,
+    source: ReplayableSource | Uint8Array,
+    options?: UploadBlobOptions,
+  ): Promise<void>;
+  /** The tags, every page (see `listTags`). */
+  tags(options?: ListTagsOptions): AsyncIterable<string>;
+  /** The repositories of the whole registry (see `listRepositories`); needs `registry:catalog:*`. */
+  catalog(options?: ListRepositoriesOptions): AsyncIterable<string>;
+  /** The manifests referring to `subject`, by API or tag schema (see `listReferrers`). */
+  referrers(subject: Descriptor, options?: ListReferrersOptions): AsyncIterable<Descriptor>;
+}
+
+/**
+ * Creates a {@link Remote} for one repository. Checks the options once (`UsageError`,
+ * `InvalidReferenceError`); sends nothing until a method is called.
+ *
+ * The `Target` methods: `resolve` (HEAD, GET when the HEAD says too little; `NotFoundError` naming
+ * `registry/repository:reference`), `fetch` (manifest media types by the manifest endpoint, everything else
+ * as a blob, both verified), `exists`, `push` (manifests by digest; blobs after a `HEAD` that skips what
+ * is there, with its size matching), `tag` (the manifest's bytes, fetched by digest, put again under the
+ * tag).
+ *
+ * @example
+ * ```ts
+ * import { createAuth, staticCredentials } from "@stevedore/auth";
+ * import { createRemote } from "@stevedore/remote";
+ * import { createTransport } from "@stevedore/transport";
+ *
+ * const credentials = staticCredentials({ "ghcr.io": { username: "me", password: token } });
+ * const transport = createTransport({ auth: createAuth({ credentials }) });
+ * const remote = createRemote({ transport, registry: "ghcr.io", repository: "me/app" });
+ * const descriptor = await remote.resolve("v1");
+ * const { parsed } = await remote.getManifest(descriptor.digest);
+ * for await (const tag of remote.tags()) console.log(tag);
+ * await transport.close();
+ * ```
+ */
+export function createRemote(options: RemoteOptions): Remote {
+  const { context, excludeReferrersTags, maxManifestBytes } = resolveRemoteOptions(options);
+  const digestOfBlob = (blob: Descriptor | string): string =>
+    typeof blob === "string" ? blob : blob?.digest;
+
+  const fetchManifest = async (
+    descriptor: Descriptor,
+    callOptions: TargetCallOptions,
+  ): Promise<Uint8Array> => {
+    const { bytes } = await getManifest(context, descriptor.digest, {
+      ...callOptions,
+      maxBytes: maxManifestBytes,
+    });
+    if (bytes.length !== descriptor.size) {
+      throw new SizeMismatchError(
+        descriptor.size,
+        bytes.length,
+        `manifest ${describeReference(context, descriptor.digest)}`,
+      );
+    }
+    return bytes;
+  };
+
+  const remote: Remote = {
+    registry: context.registry,
+    repository: context.repository,
+    context,
+
+    ping: (callOptions) => ping(context, callOptions),
+    getManifest: (reference, callOptions = {}) =>
+      getManifest(context, reference, { maxBytes: maxManifestBytes, ...callOptions }),
+    headManifest: (reference, callOptions) => headManifest(context, reference, callOptions),
+    putManifest: (reference, bytes, mediaType, callOptions) =>
+      putManifest(context, reference, bytes, mediaType, callOptions),
+    deleteManifest: (reference, callOptions) => deleteManifest(context, reference, callOptions),
+    getBlob: (descriptor, callOptions) => getBlob(context, descriptor, callOptions),
+    headBlob: (blob, callOptions) => headBlob(context, digestOfBlob(blob), callOptions),
+    deleteBlob: (blob, callOptions) => deleteBlob(context, digestOfBlob(blob), callOptions),
+    uploadBlob: (descriptor, source, callOptions) => uploadBlob(context, descriptor, source, callOptions),
+    fetchRange: (descriptor, start, end, callOptions) =>
+      fetchRange(context, descriptor, start, end, callOptions),
+    tags: (callOptions = {}) => listTags(context, { excludeReferrersTags, ...callOptions }),
+    catalog: (callOptions) => listRepositories(context.transport, context.baseUrl, callOptions),
+    referrers: (subject, callOptions) => listReferrers(context, subject, callOptions),
+    mount: (descriptor, fromRepository, callOptions) =>
+      mountBlob(context, descriptor, fromRepository, callOptions),
+
+    async resolve(reference, callOptions = {}) {
+      const descriptor = await headManifest(context, reference, callOptions);
+      if (descriptor === undefined) {
+        throw new NotFoundError(`manifest ${describeReference(context, reference)} not found`);
+      }
+      return descriptor;
+    },
+
+    async fetch(descriptor, callOptions = {}) {
+      if (!isManifestMediaType(descriptor.mediaType)) return getBlob(context, descriptor, callOptions);
+      return single(await fetchManifest(descriptor, callOptions));
+    },
+
+    async exists(descriptor, callOptions = {}) {
+      if (isManifestMediaType(descriptor.mediaType)) {
+        return (await headManifest(context, descriptor.digest, callOptions)) !== undefined;
+      }
+      return (await headBlob(context, descriptor.digest, callOptions)) !== undefined;
+    },
+
+    async push(descriptor, source, callOptions: PushOptions = {}) {
+      if (isManifestMediaType(descriptor.mediaType)) {
+        const body = source instanceof Uint8Array ? single(source) : source(0);
+        const bytes = await readAll(
+          verifyContent(body, descriptor, { where: `manifest ${descriptor.digest}` }),
+        );
+        await putManifest(context, descriptor.digest, bytes, descriptor.mediaType, callOptions);
+        callOptions.onProgress?.(bytes.length);
+        return;
+      }
+      const present = await headBlob(context, descriptor.digest, callOptions);
+      // A size other than the descriptor's means the descriptor is wrong: upload, and let it fail there.
+      if (present !== undefined && (present.size === undefined || present.size === descriptor.size)) {
+        callOptions.onProgress?.(descriptor.size);
+        return;
+      }
+      await uploadBlob(context, descriptor, source, callOptions);
+    },
+
+    async tag(descriptor, tag, callOptions = {}) {
+      const { bytes, descriptor: stored } = await getManifest(context, descriptor.digest, {
+        ...callOptions,
+        maxBytes: maxManifestBytes,
+      });
+      await putManifest(context, tag, bytes, stored.mediaType, callOptions);
+    },
+  };
+  return remote;
+}
+
+async function* single(bytes: Uint8Array): AsyncGenerator<Uint8Array, void, undefined> {
+  yield bytes;
+}

@@ -1,0 +1,102 @@
+import type { Descriptor, ParsedManifest, TargetCallOptions } from "@stevedore/core";
+import {
+  DigestMismatchError,
+  digestAlgorithm,
+  digestOf,
+  InvalidHeaderError,
+  isDigest,
+  ManifestError,
+  manifestMediaTypes,
+  parseManifest,
+  supportedDigestAlgorithms,
+} from "@stevedore/core";
+import { checkDigestReference } from "./check-digest-reference.js";
+import { headerValue } from "./header-value.js";
+import { describeReference, mapNotFound } from "./not-found.js";
+import type { RemoteContext } from "./remote-context.js";
+import { sendRoute } from "./send-route.js";
+
+/** Options of {@link getManifest}. */
+export interface GetManifestOptions extends TargetCallOptions {
+  /** Larger manifests are refused. Default 4 MiB, distribution's own limit (`spec/PROTOCOL.md` §2). */
+  maxBytes?: number;
+}
+
+/** A manifest as pulled: its descriptor, its exact bytes and the validated document. */
+export interface ManifestResult {
+  /** `mediaType` from the document or the `Content-Type`, `digest` verified, `size` of `bytes`. */
+  descriptor: Descriptor;
+  /** The exact bytes served; their digest is the manifest's identity (§5.1). */
+  bytes: Uint8Array;
+  parsed: ParsedManifest;
+}
+
+/** Every manifest type stevedore handles: omitting one lets distribution 404 or rewrite the answer (§5.5). */
+export const manifestAccept: string = manifestMediaTypes.join(", ");
+
+const defaultMaxBytes = 4 * 1024 * 1024;
+
+/**
+ * Pulls a manifest by tag or digest (`GET /v2/<name>/manifests/<reference>`, end-3) with every manifest
+ * media type in `Accept`, and verifies it (§5.2):
+ *
+ * - by digest, the bytes must hash to that digest;
+ * - by tag, the hash of the bytes is the digest; a `Docker-Content-Digest` header must match it
+ *   (recomputed with the header's algorithm when that is sha512);
+ * - the document's `mediaType` must agree with the `Content-Type` (parameters stripped); schema 1 is refused.
+ *
+ * Throws `NotFoundError` (cause: the registry's `RegistryResponseError`) for a 404, `DigestMismatchError`,
+ * `ManifestError` for an invalid, mismatched or oversized manifest, and the transport's errors otherwise.
+ */
+export async function getManifest(
+  context: RemoteContext,
+  reference: string,
+  options: GetManifestOptions = {},
+): Promise<ManifestResult> {
+  const requested = checkDigestReference(reference);
+  const maxBytes = options.maxBytes ?? defaultMaxBytes;
+  const where = `manifest ${describeReference(context, reference)}`;
+  let response: Awaited<ReturnType<typeof sendRoute>>;
+  try {
+    response = await sendRoute(
+      context,
+      "manifest-get",
+      { reference },
+      { headers: { accept: manifestAccept }, signal: options.signal },
+    );
+  } catch (error) {
+    throw mapNotFound(error, where);
+  }
+  const declared = Number(headerValue(response.headers["content-length"]));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.dump();
+    throw new ManifestError(`${where} is ${declared} bytes, more than the limit of ${maxBytes} bytes`);
+  }
+  const bytes = await response.bytes(maxBytes);
+  const digest = requested === undefined ? digestByTag(bytes, response.headers, where) : requested;
+  if (requested !== undefined) {
+    const actual = digestOf(bytes, digestAlgorithm(requested));
+    if (actual !== requested) throw new DigestMismatchError(requested, actual, where);
+  }
+  const parsed = parseManifest(bytes, headerValue(response.headers["content-type"]), { maxBytes });
+  return { descriptor: { mediaType: parsed.mediaType, digest, size: bytes.length }, bytes, parsed };
+}
+
+/** By tag the body's hash is the digest; the registry's claim, when made, must agree (§5.2). */
+function digestByTag(
+  bytes: Uint8Array,
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+  where: string,
+): string {
+  const claimed = headerValue(headers["docker-content-digest"]);
+  if (claimed === undefined) return digestOf(bytes);
+  if (!isDigest(claimed)) {
+    throw new InvalidHeaderError("Docker-Content-Digest", `${where}: not a digest`);
+  }
+  const algorithm = digestAlgorithm(claimed);
+  // An algorithm we cannot compute cannot be checked: the sha256 of the bytes stays the identity.
+  if (!supportedDigestAlgorithms.includes(algorithm)) return digestOf(bytes);
+  const actual = digestOf(bytes, algorithm);
+  if (actual !== claimed) throw new DigestMismatchError(claimed, actual, where);
+  return claimed;
+}

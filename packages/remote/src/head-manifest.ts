@@ -1,0 +1,79 @@
+import type { Descriptor, TargetCallOptions } from "@stevedore/core";
+import {
+  DigestMismatchError,
+  digestAlgorithm,
+  isDigest,
+  NotFoundError,
+  normalizeMediaType,
+  RegistryResponseError,
+} from "@stevedore/core";
+import { checkDigestReference } from "./check-digest-reference.js";
+import { getManifest, manifestAccept } from "./get-manifest.js";
+import { headerValue } from "./header-value.js";
+import { describeReference } from "./not-found.js";
+import type { RemoteContext } from "./remote-context.js";
+import { sendRoute } from "./send-route.js";
+
+/** `Content-Type` values that do not name a manifest kind: the body must be read to know it (§5.4). */
+const vagueTypes = new Set(["", "application/json", "application/octet-stream", "text/plain"]);
+
+/**
+ * The descriptor of a manifest without downloading it (`HEAD /v2/<name>/manifests/<reference>`, end-3),
+ * or `undefined` when the registry answers 404.
+ *
+ * The digest comes from `Docker-Content-Digest`. When that header is missing (older registries), or the
+ * `Content-Type` or `Content-Length` are missing or vague, it falls back to a verified GET
+ * (`spec/PROTOCOL.md` §5.2 "HEAD by tag"). By digest, a header naming another digest of the same
+ * algorithm is a `DigestMismatchError`.
+ */
+export async function headManifest(
+  context: RemoteContext,
+  reference: string,
+  options: TargetCallOptions = {},
+): Promise<Descriptor | undefined> {
+  const requested = checkDigestReference(reference);
+  let response: Awaited<ReturnType<typeof sendRoute>>;
+  try {
+    response = await sendRoute(
+      context,
+      "manifest-head",
+      { reference },
+      { headers: { accept: manifestAccept }, signal: options.signal },
+    );
+  } catch (error) {
+    if (RegistryResponseError.isInstance(error) && error.status === 404) return undefined;
+    throw error;
+  }
+  await response.dump();
+  const claimed = headerValue(response.headers["docker-content-digest"]);
+  const mediaType = normalizeMediaType(headerValue(response.headers["content-type"]) ?? "");
+  const size = Number(headerValue(response.headers["content-length"]));
+  if (
+    claimed === undefined ||
+    !isDigest(claimed) ||
+    vagueTypes.has(mediaType) ||
+    !Number.isSafeInteger(size) ||
+    size < 0
+  ) {
+    return fallback(context, reference, options);
+  }
+  if (requested === undefined) return { mediaType, digest: claimed, size };
+  if (claimed !== requested && digestAlgorithm(claimed) === digestAlgorithm(requested)) {
+    throw new DigestMismatchError(requested, claimed, `manifest ${describeReference(context, reference)}`);
+  }
+  return { mediaType, digest: requested, size };
+}
+
+async function fallback(
+  context: RemoteContext,
+  reference: string,
+  options: TargetCallOptions,
+): Promise<Descriptor | undefined> {
+  try {
+    return (await getManifest(context, reference, options)).descriptor;
+  } catch (error) {
+    // getManifest maps a 404 to NotFoundError; HEAD answers "absent" with undefined instead.
+    if (NotFoundError.isInstance(error)) return undefined;
+    throw error;
+  }
+}
