@@ -1,0 +1,168 @@
+/**
+ * The referrers tag schema, the fallback for registries without the referrers API (`spec/PROTOCOL.md`
+ * §7.2): an OCI index under the tag `<alg>-<encoded>` of the subject lists the manifests that refer to it.
+ */
+import type { Descriptor } from "@stevedore/core";
+import {
+  DigestMismatchError,
+  defaultManifestMaxBytes,
+  digestAlgorithm,
+  digestEncoded,
+  digestOf,
+  ManifestError,
+  MediaType,
+  manifestMediaTypes,
+  parseDigest,
+  parseManifest,
+  SizeMismatchError,
+  UsageError,
+} from "@stevedore/core";
+import { buildUrl, scopesFor } from "@stevedore/routing";
+import type { RemoteContext } from "./remote-context.js";
+import { headerValue } from "./upload-requests.js";
+
+/** Options of {@link updateReferrersTag}. */
+export interface UpdateReferrersTagOptions {
+  signal?: AbortSignal;
+}
+
+/** Read-modify-write rounds before a tag that keeps changing under us (`412`) is reported. */
+const maxRounds = 5;
+
+/**
+ * The referrers tag of a subject digest (§7.2): the algorithm cut to 32 characters, `-`, the encoded part
+ * cut to 64, every character a tag may not hold replaced by `-`.
+ *
+ * @throws InvalidDigestError for a malformed digest.
+ * @example
+ * referrersTagFor("sha256:5b0bcabd…") // "sha256-5b0bcabd…"
+ */
+export function referrersTagFor(digest: string): string {
+  const parsed = parseDigest(digest);
+  const tag = `${digestAlgorithm(parsed).slice(0, 32)}-${digestEncoded(parsed).slice(0, 64)}`;
+  return tag.replace(/[^a-zA-Z0-9_.-]/g, "-");
+}
+
+/**
+ * Records `manifest` — just pushed, with a `subject`, to a registry whose response had no `OCI-Subject` —
+ * in the referrers tag of its subject (§7.2): `GET` the tag (a `404` starts an empty OCI index), add the
+ * manifest's descriptor unless it is already listed (`artifactType` from the manifest, else its config's
+ * media type, never for an index; its annotations copied, §7.1), and `PUT` the index back to the tag, with
+ * `If-Match` when the registry gave an `ETag`. A `412` (someone else updated the tag meanwhile) starts the
+ * round again, up to 5 times.
+ *
+ * @throws UsageError when the manifest has no `subject`; `DigestMismatchError` / `SizeMismatchError` when
+ *   `manifestBytes` do not match `manifest`; `ManifestError` when the bytes are no manifest or the tag
+ *   holds something other than an OCI image index; `RegistryResponseError`, `AbortError`.
+ * @example
+ * const response = await putManifest(context, signature, bytes);
+ * if (!response.subject) await updateReferrersTag(context, signature, bytes);
+ */
+export async function updateReferrersTag(
+  context: RemoteContext,
+  manifest: Descriptor,
+  manifestBytes: Uint8Array,
+  options: UpdateReferrersTagOptions = {},
+): Promise<void> {
+  const entry = referrerDescriptor(manifest, manifestBytes);
+  const tag = referrersTagFor(entry.subject);
+  const signal = options.signal;
+  const name = context.repository;
+  // One push token serves the GET and the PUT (a push token also reads, §11.4).
+  const scopes = scopesFor("manifest-put", { name });
+  const url = buildUrl(context.baseUrl, "manifest-put", { name, reference: tag });
+  for (let round = 1; ; round += 1) {
+    const current = await context.transport.send({
+      method: "GET",
+      url,
+      headers: { accept: manifestMediaTypes.join(", ") },
+      scopes,
+      expect: [200, 404],
+      ...(signal ? { signal } : {}),
+    });
+    let index: { manifests: unknown[] } & Record<string, unknown>;
+    let etag: string | undefined;
+    if (current.status === 404) {
+      await current.dump();
+      index = { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [] };
+    } else {
+      const bytes = await current.bytes(defaultManifestMaxBytes);
+      index = readIndex(bytes, headerValue(current, "content-type"), `${name}:${tag}`);
+      etag = headerValue(current, "etag");
+    }
+    if (index.manifests.some((listed) => isDescriptorOf(listed, entry.descriptor.digest))) return;
+    index.manifests.push(entry.descriptor);
+    const body = new TextEncoder().encode(JSON.stringify(index));
+    const response = await context.transport.send({
+      method: "PUT",
+      url,
+      headers: {
+        "content-type": MediaType.OciIndex,
+        ...(etag === undefined ? {} : { "if-match": etag }),
+      },
+      body,
+      scopes,
+      // On the last round a 412 is the caller's error.
+      expect: round < maxRounds ? [201, 412] : [201],
+      ...(signal ? { signal } : {}),
+    });
+    await response.dump();
+    if (response.status === 412) continue;
+    const confirmed = headerValue(response, "docker-content-digest")?.trim();
+    const digest = digestOf(body);
+    if (confirmed !== undefined && confirmed !== "" && confirmed !== digest) {
+      throw new DigestMismatchError(digest, confirmed, `the referrers index ${name}:${tag}`);
+    }
+    return;
+  }
+}
+
+/** The descriptor a referrers index lists for `manifest` (§7.1), and its subject. */
+function referrerDescriptor(
+  manifest: Descriptor,
+  bytes: Uint8Array,
+): { descriptor: Descriptor; subject: string } {
+  if (typeof manifest !== "object" || manifest === null) {
+    throw new UsageError("updateReferrersTag() needs the manifest's descriptor");
+  }
+  const digest = parseDigest(manifest.digest);
+  if (!(bytes instanceof Uint8Array)) throw new UsageError("updateReferrersTag() needs the manifest bytes");
+  if (bytes.length !== manifest.size) throw new SizeMismatchError(manifest.size, bytes.length, digest);
+  const actual = digestOf(bytes, digestAlgorithm(digest));
+  if (actual !== digest) throw new DigestMismatchError(digest, actual, "the manifest bytes");
+  const parsed = parseManifest(bytes, manifest.mediaType);
+  const subject = parsed.manifest.subject?.digest;
+  if (subject === undefined) throw new UsageError(`manifest ${digest} has no subject to be a referrer of`);
+  const artifactType =
+    parsed.manifest.artifactType ?? (parsed.kind === "image" ? parsed.manifest.config.mediaType : undefined);
+  const annotations = parsed.manifest.annotations;
+  const descriptor: Descriptor = {
+    mediaType: parsed.mediaType,
+    digest,
+    size: bytes.length,
+    ...(artifactType === undefined ? {} : { artifactType }),
+    ...(annotations === undefined ? {} : { annotations: { ...annotations } }),
+  };
+  return { descriptor, subject };
+}
+
+/** The tag's content as a JSON object with `manifests`, when it is an OCI image index. */
+function readIndex(
+  bytes: Uint8Array,
+  contentType: string | undefined,
+  where: string,
+): { manifests: unknown[] } & Record<string, unknown> {
+  const parsed = parseManifest(bytes, contentType);
+  if (parsed.kind !== "index" || parsed.mediaType !== MediaType.OciIndex) {
+    throw new ManifestError(
+      `the referrers tag ${where} holds ${parsed.mediaType}, not an OCI image index (spec §7.2)`,
+    );
+  }
+  // The raw object, not the parsed one, so fields stevedore does not know survive the rewrite.
+  const raw = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
+  return { ...raw, manifests: Array.isArray(raw.manifests) ? [...raw.manifests] : [] };
+}
+
+function isDescriptorOf(value: unknown, digest: string): boolean {
+  return typeof value === "object" && value !== null && (value as { digest?: unknown }).digest === digest;
+}
