@@ -1,0 +1,133 @@
+import type { ByteStream, Descriptor, Platform, ProgressEvent } from "@stevedore/core";
+
+/** Per-call options of `pull`, `push` and `copy`; they override the client's defaults. */
+export interface CopyCallOptions {
+  /** Which images of an index to copy. Default: the client's `platforms`. */
+  platforms?: readonly Platform[] | "all";
+  /** Copy every tag of the source repository (registry sources only). One outcome per tag. */
+  allTags?: boolean;
+  /** Also copy the manifests that refer to each copied manifest (signatures, SBOMs). */
+  referrers?: boolean;
+  signal?: AbortSignal;
+  /** Progress of this call, instead of the client's `onProgress`. */
+  onProgress?: (event: ProgressEvent) => void;
+  /** Blobs copied at once, instead of the client's `concurrency`. */
+  concurrency?: number;
+}
+
+/** What one copy did. */
+export interface CopyOutcome {
+  /** The source, as a location string (`docker.io/library/alpine:3.20`, `oci:./alpine:3.20`). */
+  source: string;
+  /** The destination, as a location string. */
+  destination: string;
+  /** The digest of the top-level manifest written (a filtered index has a new digest). */
+  digest: string;
+  mediaType: string;
+  /** The tag written at the destination; absent when the copy was by digest only. */
+  tag?: string;
+  blobs: { transferred: number; skipped: number; mounted: number };
+  /** Bytes sent (blobs that were skipped or mounted count nothing). */
+  bytes: number;
+  /** True when an index was narrowed to some of its platforms (its digest then differs from the source's). */
+  filteredIndex: boolean;
+  /** The platforms copied (empty for a single image without platform information). */
+  platforms: Platform[];
+}
+
+/** What `inspect` reports about a manifest. */
+export interface InspectResult {
+  /** The reference inspected, normalised (`docker.io/library/alpine:3.20`). */
+  reference: string;
+  digest: string;
+  mediaType: string;
+  size: number;
+  /** For an index: its images, attestations left out. */
+  platforms?: { platform: Platform; digest: string; size: number }[];
+  /** The image: the manifest itself, or for an index the one for the requested (or host) platform. */
+  image?: {
+    platform: Platform;
+    created?: string;
+    labels: Record<string, string>;
+    layers: { digest: string; mediaType: string; size: number }[];
+    /** Config plus layers, in bytes as stored (compressed). */
+    totalSize: number;
+    config: { digest: string; size: number };
+  };
+  annotations?: Record<string, string>;
+}
+
+/** Where `login` stored credentials, or `logout` removed them. */
+export interface CredentialStoreResult {
+  /** Docker's `config.json` that was read (and written when it changed). */
+  file: string;
+  /** The credential helper (`desktop`, `pass` …) that holds the secret, when one is configured. */
+  helper?: string;
+}
+
+/**
+ * The stevedore facade: every verb a user wants over registries, OCI layouts and docker archives. One client
+ * holds one connection pool, one token cache and one record of where blobs were seen (for mounts); close it
+ * when done.
+ */
+export interface Client {
+  /**
+   * Copies an image from a registry to a local location: `oci:PATH[:TAG]`, `docker-archive:PATH[:TAG]`, or a
+   * bare `PATH` (an OCI layout). The tag written defaults to the reference's tag (`latest` when it names
+   * none); a pull by digest into a layout writes no tag, into an archive names the image by repository only.
+   */
+  pull(reference: string, destination: string, options?: CopyCallOptions): Promise<CopyOutcome>;
+  /**
+   * Copies an image from a local location (`oci:PATH[:TAG]`, `docker-archive:PATH[:TAG]`, a bare `PATH`)
+   * to a registry reference. Without a tag the source's tag is used, else `latest`.
+   */
+  push(source: string, reference: string, options?: CopyCallOptions): Promise<CopyOutcome>;
+  /** Copies between any two locations. With `allTags`, every tag of the source repository: one outcome each. */
+  copy(source: string, destination: string, options?: CopyCallOptions): Promise<CopyOutcome[]>;
+  /** The tags of a repository (`localhost:5000/team/app`), every page. */
+  tags(repository: string, options?: { signal?: AbortSignal }): AsyncIterable<string>;
+  /** The repositories of a registry (`GET /v2/_catalog`, every page). Many registries refuse it. */
+  catalog(registry: string, options?: { signal?: AbortSignal }): AsyncIterable<string>;
+  /** A manifest's descriptor and exact bytes. */
+  manifest(
+    reference: string,
+    options?: { signal?: AbortSignal },
+  ): Promise<{ descriptor: Descriptor; bytes: Uint8Array }>;
+  /** An image's config blob; for an index, of the image for `platform` (default: the host platform). */
+  config(
+    reference: string,
+    options?: { platform?: Platform; signal?: AbortSignal },
+  ): Promise<{ descriptor: Descriptor; bytes: Uint8Array }>;
+  /** The digest a reference resolves to (a `HEAD` request when the registry allows it). */
+  digest(reference: string, options?: { signal?: AbortSignal }): Promise<string>;
+  /** A blob's content (`repository@digest`), verified while it streams. */
+  blob(reference: string, options?: { signal?: AbortSignal }): Promise<ByteStream>;
+  /** A summary of a manifest: platforms of an index, and the chosen image's config, layers and sizes. */
+  inspect(reference: string, options?: { platform?: Platform; signal?: AbortSignal }): Promise<InspectResult>;
+  /** Points another tag of the same repository at the manifest `reference` names. Resolves its descriptor. */
+  tag(reference: string, tag: string, options?: { signal?: AbortSignal }): Promise<Descriptor>;
+  /**
+   * Deletes a manifest. A tag is deleted as a tag where the registry supports that; otherwise (distribution
+   * answers 400 / 405 `UNSUPPORTED`) the tag is resolved and its manifest deleted by digest — which removes
+   * every tag that points at that manifest.
+   */
+  delete(reference: string, options?: { signal?: AbortSignal }): Promise<void>;
+  /** The manifests that refer to `reference` (signatures, SBOMs), optionally of one artifact type. */
+  referrers(
+    reference: string,
+    options?: { artifactType?: string; signal?: AbortSignal },
+  ): Promise<Descriptor[]>;
+  /** Checks that a registry speaks the distribution API, with the client's credentials. */
+  ping(registry: string, options?: { signal?: AbortSignal }): Promise<void>;
+  /** Checks the credentials against the registry (a ping with exactly them), then stores them as `docker login` does. */
+  login(
+    registry: string,
+    username: string,
+    password: string,
+    options?: { signal?: AbortSignal },
+  ): Promise<CredentialStoreResult>;
+  /** Removes stored credentials as `docker logout` does; `changed` says whether any were there. */
+  logout(registry: string): Promise<CredentialStoreResult & { changed: boolean }>;
+  /** Closes connections. Calls after `close` fail with `UsageError`. */
+  close(): Promise<void>;
+}

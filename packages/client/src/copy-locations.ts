@@ -1,0 +1,145 @@
+import type { Platform, ProgressEvent, ReadableTarget, TagLister } from "@stevedore/core";
+import { UsageError } from "@stevedore/core";
+import type { Remote } from "@stevedore/remote";
+import type { CopyOptions, CopyResult, TransferProgressEvent } from "@stevedore/transfer";
+import { copy, copyAllTags } from "@stevedore/transfer";
+import type { CopyCallOptions, CopyOutcome } from "./client.js";
+import type { ClientContext } from "./client-context.js";
+import { copyToArchive } from "./copy-to-archive.js";
+import { describeLocation, type OpenedSource, openDestination, openSource } from "./open-location.js";
+import type { Location } from "./parse-location.js";
+import { checkPlatforms, concurrencyOf } from "./resolve-client-options.js";
+
+/**
+ * Copies between two locations with `@stevedore/transfer`, sharing the client's blob locations (so
+ * blobs seen in another repository of the same registry are mounted) and its defaults (platforms,
+ * concurrency, progress). With `allTags`, every tag of the source (referrers-tag-schema tags left out),
+ * one outcome per tag. A docker archive destination gets one single-platform image.
+ */
+export async function copyLocations(
+  context: ClientContext,
+  from: Location,
+  to: Location,
+  options: CopyCallOptions = {},
+): Promise<CopyOutcome[]> {
+  context.checkOpen();
+  if (typeof options !== "object" || options === null) throw new UsageError("copy options must be an object");
+  const platforms =
+    options.platforms === undefined
+      ? context.options.platforms
+      : checkPlatforms("platforms", options.platforms);
+  const concurrency = concurrencyOf(options.concurrency) ?? context.options.concurrency;
+  const onProgress = progressHandler(options.onProgress ?? context.options.onProgress);
+  const { signal } = options;
+  if (options.allTags === true) checkAllTags(from, to);
+  const source = await openSource(context, from, signal);
+  if (to.kind === "docker-archive") {
+    const outcome = await copyToArchive(source, {
+      path: to.path,
+      name: to.tag,
+      platforms,
+      signal,
+      onProgress,
+      now: () => performance.now(),
+    });
+    return [outcome];
+  }
+  const destination = openDestination(context, to);
+  const copyOptions: CopyOptions = {
+    platforms: platforms === "all" ? "all" : [...platforms],
+    referrers: options.referrers === true,
+    locations: context.locations,
+    ...(concurrency === undefined ? {} : { concurrency }),
+    ...(signal === undefined ? {} : { signal }),
+    ...(onProgress === undefined
+      ? {}
+      : { onProgress: (event: TransferProgressEvent) => forward(onProgress, event) }),
+  };
+  if (options.allTags !== true) {
+    const reference = destination.referenceFor(source);
+    const result = await copy(source.target, source.reference, destination.target, reference, copyOptions);
+    return [outcomeOf(result, source.description, destination.describe(result.tag, result.digest))];
+  }
+  const all = await copyAllTags(withoutReferrersTags(source.target), destination.target, copyOptions);
+  return all.tags.flatMap((entry) =>
+    entry.result === undefined
+      ? []
+      : [
+          outcomeOf(
+            entry.result,
+            describeTag(from, entry.tag),
+            destination.describe(entry.result.tag ?? entry.tag, entry.result.digest),
+          ),
+        ],
+  );
+}
+
+function checkAllTags(from: Location, to: Location): void {
+  const sourceNamed =
+    from.kind === "registry"
+      ? (from.reference.tag ?? from.reference.digest)
+      : from.kind === "oci"
+        ? from.tag
+        : "archive";
+  if (from.kind === "docker-archive") {
+    throw new UsageError("allTags copies a registry repository or an OCI layout, not a docker archive");
+  }
+  if (sourceNamed !== undefined) {
+    throw new UsageError(
+      `allTags copies every tag: name the source without a tag or digest (${describeLocation(from, undefined)})`,
+    );
+  }
+  const destinationNamed = to.kind === "registry" ? (to.reference.tag ?? to.reference.digest) : to.tag;
+  if (to.kind === "docker-archive")
+    throw new UsageError("allTags cannot write a docker archive (one image per copy)");
+  if (destinationNamed !== undefined) {
+    throw new UsageError("allTags keeps each tag's name: name the destination without a tag or digest");
+  }
+}
+
+/** Referrers-tag-schema tags (`sha256-…`) hold referrer indexes, not images: `referrers: true` copies those. */
+function withoutReferrersTags(target: OpenedSource["target"]): ReadableTarget & TagLister {
+  const remote = target as Partial<Remote>;
+  if (typeof remote.getManifest !== "function" || typeof remote.registry !== "string") return target;
+  const full = target as Remote;
+  return { ...full, tags: (call) => full.tags({ ...call, excludeReferrersTags: true }) };
+}
+
+function describeTag(location: Location, tag: string): string {
+  if (location.kind !== "registry") return describeLocation(location, tag);
+  return describeLocation({ kind: "registry", reference: { ...location.reference, tag } }, undefined);
+}
+
+function outcomeOf(result: CopyResult, source: string, destination: string): CopyOutcome {
+  return {
+    source,
+    destination,
+    digest: result.digest,
+    mediaType: result.descriptor.mediaType,
+    ...(result.tag === undefined ? {} : { tag: result.tag }),
+    blobs: { ...result.blobs },
+    bytes: result.bytes,
+    filteredIndex: result.filteredIndex,
+    platforms: result.platforms.map((platform: Platform) => ({ ...platform })),
+  };
+}
+
+/** A user's handler, shielded: a throwing progress callback must not break a copy. */
+function progressHandler(
+  handler: ((event: ProgressEvent) => void) | undefined,
+): ((event: ProgressEvent) => void) | undefined {
+  if (handler === undefined) return undefined;
+  if (typeof handler !== "function") throw new UsageError("onProgress must be a function");
+  return (event) => {
+    try {
+      handler(event);
+    } catch {
+      // Progress display failing is no reason to abandon the copy.
+    }
+  };
+}
+
+/** Transfer's events are core's, plus `index-filtered` (reported in the outcome's `filteredIndex` instead). */
+function forward(handler: (event: ProgressEvent) => void, event: TransferProgressEvent): void {
+  if (event.type !== "index-filtered") handler(event);
+}

@@ -1,0 +1,140 @@
+import type { Descriptor } from "@stevedore/core";
+import { UsageError } from "@stevedore/core";
+import { listRepositories } from "@stevedore/remote";
+import type { Client, CopyCallOptions, CopyOutcome } from "./client.js";
+import { createClientContext } from "./client-context.js";
+import type { ClientOptions } from "./client-options.js";
+import { copyLocations } from "./copy-locations.js";
+import { deleteImage } from "./delete-image.js";
+import { inspectImage } from "./inspect-image.js";
+import { login } from "./login.js";
+import { logout } from "./logout.js";
+import { manifestReference, parseImageReference } from "./parse-image-reference.js";
+import { type Location, parseLocalLocation, parseLocation } from "./parse-location.js";
+import { parseRegistry } from "./parse-registry.js";
+import { pingRegistry } from "./ping-registry.js";
+import { readBlob } from "./read-blob.js";
+import { readConfig } from "./read-config.js";
+import { resolveClientOptions } from "./resolve-client-options.js";
+import { tagImage } from "./tag-image.js";
+
+/**
+ * Creates a {@link Client}: one transport (connections, TLS, proxies from the environment, retries), one
+ * auth strategy sharing its dispatcher (credentials from Docker's config and podman's `auth.json`, tokens
+ * cached), one `Remote` per repository and one record of blob locations for mounts. Options are checked
+ * here (`UsageError`); CA files are read here. Nothing is sent until a verb is called. Close it when done.
+ *
+ * @example
+ * ```ts
+ * import { createClient, parsePlatform } from "@stevedore/client";
+ *
+ * const client = createClient({ platforms: [parsePlatform("linux/arm64")] });
+ * try {
+ *   const outcome = await client.pull("alpine:3.20", "oci:./alpine");
+ *   console.log(outcome.digest, outcome.blobs);
+ *   await client.copy("alpine:3.20", "localhost:5000/mirror/alpine:3.20");
+ *   for await (const tag of client.tags("localhost:5000/mirror/alpine")) console.log(tag);
+ * } finally {
+ *   await client.close();
+ * }
+ * ```
+ */
+export function createClient(options: ClientOptions = {}): Client {
+  const context = createClientContext(resolveClientOptions(options));
+  const call = (signal: AbortSignal | undefined): { signal?: AbortSignal } =>
+    signal === undefined ? {} : { signal };
+  const single = async (outcomes: Promise<CopyOutcome[]>): Promise<CopyOutcome> => {
+    const [first] = await outcomes;
+    if (first === undefined) throw new UsageError("the copy produced nothing");
+    return first;
+  };
+  const checkSingle = (verb: string, copyOptions: CopyCallOptions | undefined): void => {
+    if (copyOptions?.allTags === true)
+      throw new UsageError(`${verb} copies one image: use copy() with allTags`);
+  };
+
+  return {
+    pull(reference, destination, copyOptions) {
+      checkSingle("pull", copyOptions);
+      return single(
+        (async () =>
+          copyLocations(
+            context,
+            registryLocation(reference),
+            parseLocalLocation(destination),
+            copyOptions,
+          ))(),
+      );
+    },
+    push(source, reference, copyOptions) {
+      checkSingle("push", copyOptions);
+      return single(
+        (async () =>
+          copyLocations(context, parseLocalLocation(source), registryLocation(reference), copyOptions))(),
+      );
+    },
+    async copy(source, destination, copyOptions) {
+      return copyLocations(context, parseLocation(source), parseLocation(destination), copyOptions);
+    },
+    async *tags(repository, listOptions = {}) {
+      const reference = parseImageReference(repository);
+      yield* context.remote(reference).tags(call(listOptions.signal));
+    },
+    async *catalog(registry, listOptions = {}) {
+      context.checkOpen();
+      const { host } = parseRegistry(registry);
+      const { transport } = context.connection;
+      yield* listRepositories(transport, transport.baseUrl(host), call(listOptions.signal));
+    },
+    async manifest(reference, readOptions = {}) {
+      const parsed = parseImageReference(reference);
+      const { descriptor, bytes } = await context
+        .remote(parsed)
+        .getManifest(manifestReference(parsed), call(readOptions.signal));
+      return { descriptor, bytes };
+    },
+    config: (reference, readOptions) => readConfig(context, reference, readOptions),
+    async digest(reference, readOptions = {}) {
+      const parsed = parseImageReference(reference);
+      const descriptor: Descriptor = await context
+        .remote(parsed)
+        .resolve(manifestReference(parsed), call(readOptions.signal));
+      return descriptor.digest;
+    },
+    blob: (reference, readOptions) => readBlob(context, reference, readOptions),
+    inspect: (reference, inspectOptions) => inspectImage(context, reference, inspectOptions),
+    tag: (reference, tag, tagOptions) => tagImage(context, reference, tag, tagOptions),
+    delete: (reference, deleteOptions) => deleteImage(context, reference, deleteOptions),
+    async referrers(reference, listOptions = {}) {
+      const parsed = parseImageReference(reference);
+      const remote = context.remote(parsed);
+      const subject = await remote.resolve(manifestReference(parsed), call(listOptions.signal));
+      const found: Descriptor[] = [];
+      const filter = listOptions.artifactType === undefined ? {} : { artifactType: listOptions.artifactType };
+      for await (const descriptor of remote.referrers(subject, { ...call(listOptions.signal), ...filter })) {
+        found.push(descriptor);
+      }
+      return found;
+    },
+    async ping(registry, pingOptions = {}) {
+      context.checkOpen();
+      const { host } = parseRegistry(registry);
+      await pingRegistry(context.connection.transport, host, pingOptions.signal);
+    },
+    login: (registry, username, password, loginOptions) =>
+      login(context, registry, username, password, loginOptions),
+    logout: (registry) => logout(context, registry),
+    close: () => context.close(),
+  };
+}
+
+/** The registry side of a pull or push: a bare reference or `docker://REF`. */
+function registryLocation(input: string): Location {
+  const location = parseLocation(input);
+  if (location.kind !== "registry") {
+    throw new UsageError(
+      `${JSON.stringify(input)} is not a registry reference: use copy() between local locations`,
+    );
+  }
+  return location;
+}

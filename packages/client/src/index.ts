@@ -1,0 +1,45 @@
+export type {
+  ByteStream,
+  CredentialProvider,
+  Credentials,
+  Descriptor,
+  Platform,
+  ProgressEvent,
+  Reference,
+} from "@stevedore/core";
+export {
+  AbortError,
+  AuthenticationError,
+  CredentialError,
+  DigestMismatchError,
+  formatPlatform,
+  formatReference,
+  hostPlatform,
+  InvalidDigestError,
+  InvalidHeaderError,
+  InvalidPlatformError,
+  InvalidReferenceError,
+  InvalidResponseError,
+  LocalFormatError,
+  ManifestError,
+  NetworkError,
+  NotFoundError,
+  parsePlatform,
+  parseReference,
+  RegistryResponseError,
+  SizeMismatchError,
+  StevedoreError,
+  UploadError,
+  UsageError,
+} from "@stevedore/core";
+export type {
+  Client,
+  CopyCallOptions,
+  CopyOutcome,
+  CredentialStoreResult,
+  InspectResult,
+} from "./client.js";
+export type { ClientOptions } from "./client-options.js";
+export { createClient } from "./create-client.js";
+export type { Location } from "./parse-location.js";
+export { parseLocation } from "./parse-location.js";

@@ -1,0 +1,103 @@
+import { readAll } from "@stevedore/blob";
+import type { ImageConfig, ImageManifest, Platform } from "@stevedore/core";
+import {
+  formatReference,
+  hostPlatform,
+  MediaType,
+  NotFoundError,
+  normalizeMediaType,
+  parseImageConfig,
+  selectManifests,
+} from "@stevedore/core";
+import type { Remote } from "@stevedore/remote";
+import type { InspectResult } from "./client.js";
+import type { ClientContext } from "./client-context.js";
+import { manifestReference, parseImageReference } from "./parse-image-reference.js";
+import { maxConfigBytes } from "./read-config.js";
+
+const imageConfigTypes: ReadonlySet<string> = new Set([MediaType.OciConfig, MediaType.DockerConfig]);
+
+/**
+ * Summarises what `reference` names. An index lists its images (attestations and `unknown/unknown`
+ * entries left out) and describes the one for `platform` — or for the host platform, when the index has
+ * one (an explicit `platform` it lacks is a `NotFoundError`). An image manifest describes itself. The
+ * image part holds the config's `created` and labels, the layers and the total size as stored; artifacts
+ * (whose config is not an image config) have no image part.
+ */
+export async function inspectImage(
+  context: ClientContext,
+  reference: string,
+  options: { platform?: Platform; signal?: AbortSignal } = {},
+): Promise<InspectResult> {
+  const parsed = parseImageReference(reference);
+  const remote = context.remote(parsed);
+  const call = options.signal === undefined ? {} : { signal: options.signal };
+  const top = await remote.getManifest(manifestReference(parsed), call);
+  const result: InspectResult = {
+    reference: formatReference(parsed),
+    digest: top.descriptor.digest,
+    mediaType: top.descriptor.mediaType,
+    size: top.descriptor.size,
+  };
+  const annotations = top.parsed.manifest.annotations;
+  if (annotations !== undefined) result.annotations = { ...annotations };
+  if (top.parsed.kind === "image") {
+    const image = await describeImage(remote, top.parsed.manifest, undefined, call);
+    if (image !== undefined) result.image = image;
+    return result;
+  }
+  const entries = selectManifests(top.parsed.manifest, "all");
+  result.platforms = entries.flatMap((entry) =>
+    entry.platform === undefined
+      ? []
+      : [{ platform: entry.platform, digest: entry.digest, size: entry.size }],
+  );
+  let chosen: ReturnType<typeof selectManifests>;
+  try {
+    chosen = selectManifests(top.parsed.manifest, [options.platform ?? hostPlatform()]);
+  } catch (error) {
+    // Without an explicit platform, an index for other machines is still worth listing.
+    if (options.platform === undefined && NotFoundError.isInstance(error)) return result;
+    throw error;
+  }
+  const [entry] = chosen;
+  if (entry === undefined) return result;
+  const child = await remote.getManifest(entry.digest, call);
+  if (child.parsed.kind === "image") {
+    const image = await describeImage(remote, child.parsed.manifest, entry.platform, call);
+    if (image !== undefined) result.image = image;
+  }
+  return result;
+}
+
+async function describeImage(
+  remote: Remote,
+  manifest: ImageManifest,
+  entryPlatform: Platform | undefined,
+  call: { signal?: AbortSignal },
+): Promise<InspectResult["image"]> {
+  if (!imageConfigTypes.has(normalizeMediaType(manifest.config.mediaType))) return undefined;
+  const config: ImageConfig = parseImageConfig(
+    await readAll(await remote.fetch(manifest.config, call), maxConfigBytes),
+  );
+  const layers = manifest.layers.map((layer) => ({
+    digest: layer.digest,
+    mediaType: layer.mediaType,
+    size: layer.size,
+  }));
+  return {
+    platform: entryPlatform ?? platformOf(config),
+    ...(config.created === undefined ? {} : { created: config.created }),
+    labels: { ...config.config?.Labels },
+    layers,
+    totalSize: manifest.config.size + layers.reduce((sum, layer) => sum + layer.size, 0),
+    config: { digest: manifest.config.digest, size: manifest.config.size },
+  };
+}
+
+function platformOf(config: ImageConfig): Platform {
+  const platform: Platform = { architecture: config.architecture, os: config.os };
+  if (config.variant !== undefined) platform.variant = config.variant;
+  if (config["os.version"] !== undefined) platform["os.version"] = config["os.version"];
+  return platform;
+}

@@ -1,0 +1,174 @@
+/**
+ * Turns parsed locations into the targets a copy reads from and writes to, and decides the references:
+ * what to resolve at the source, and which tag (if any) to write at the destination.
+ */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { ReadableTarget, Reference, TagLister, Target } from "@stevedore/core";
+import {
+  formatReference,
+  LocalFormatError,
+  NotFoundError,
+  parseReference,
+  UsageError,
+} from "@stevedore/core";
+import { createOciLayout, openDockerArchive } from "@stevedore/layout";
+import type { ClientContext } from "./client-context.js";
+import type { Location } from "./parse-location.js";
+
+/** A source, opened. */
+export interface OpenedSource {
+  target: ReadableTarget & TagLister;
+  /** What to resolve: a tag, a digest, an archive's image name or `@N`. */
+  reference: string;
+  /** The tag to carry over to a destination that names none. */
+  tag: string | undefined;
+  /** The user named the source by digest: a destination without a tag then gets none either. */
+  byDigest: boolean;
+  /** The registry reference, for registry sources (names docker archives written from it). */
+  registryReference?: Reference;
+  /** The source as a location string, for outcomes. */
+  description: string;
+}
+
+/** Opens a location to read from. Local paths must exist; nothing is created. */
+export async function openSource(
+  context: ClientContext,
+  location: Location,
+  signal?: AbortSignal,
+): Promise<OpenedSource> {
+  if (location.kind === "registry") {
+    const { reference } = location;
+    const tag = reference.tag ?? (reference.digest === undefined ? "latest" : undefined);
+    const resolved: Reference = { ...reference, ...(tag === undefined ? {} : { tag }) };
+    return {
+      target: context.remote(reference),
+      reference: reference.digest ?? (tag as string),
+      tag,
+      byDigest: reference.digest !== undefined,
+      registryReference: resolved,
+      description: formatReference(resolved),
+    };
+  }
+  if (location.kind === "oci") {
+    const layout = createOciLayout(location.path);
+    const chosen = location.tag === undefined ? await soleImage(layout, location.path, signal) : undefined;
+    const reference = location.tag ?? chosen?.reference ?? "";
+    const tag =
+      location.tag === undefined ? chosen?.tag : isDigestText(location.tag) ? undefined : location.tag;
+    return {
+      target: layout,
+      reference,
+      tag,
+      byDigest: isDigestText(reference) && chosen === undefined,
+      description: describeLocation(location, location.tag ?? chosen?.tag),
+    };
+  }
+  const archive = await openDockerArchive(location.path, signal === undefined ? {} : { signal });
+  if (location.tag === undefined && archive.images.length !== 1) {
+    if (archive.images.length === 0) throw new NotFoundError(`no image in ${location.path}`);
+    const names = archive.images.flatMap((image) => image.repoTags).slice(0, 10);
+    throw new UsageError(
+      `${location.path} holds ${archive.images.length} images (${names.length > 0 ? names.join(", ") : "none named"}): ` +
+        `name one as docker-archive:${location.path}:NAME or :@N`,
+    );
+  }
+  const name = location.tag ?? archive.images[0]?.repoTags[0];
+  return {
+    target: archive,
+    // `@0`: the archive's only image, whatever its name.
+    reference: location.tag ?? "@0",
+    tag: name === undefined ? undefined : tagOfName(name),
+    byDigest: location.tag !== undefined && isDigestText(location.tag),
+    description: describeLocation(location, location.tag),
+  };
+}
+
+/** A destination, opened. */
+export interface OpenedDestination {
+  target: Target & TagLister;
+  /** The tag (or digest) to pass to the copy, given the source's tag; `undefined`: by digest only. */
+  referenceFor(source: OpenedSource): string | undefined;
+  /** The destination as a location string, once the tag is known. */
+  describe(tag: string | undefined, digest: string): string;
+}
+
+/** Opens a location to write to: registries and OCI layouts (created when missing). Not docker archives. */
+export function openDestination(context: ClientContext, location: Location): OpenedDestination {
+  if (location.kind === "registry") {
+    const { reference } = location;
+    return {
+      target: context.remote(reference),
+      referenceFor: (source) =>
+        reference.tag ?? reference.digest ?? source.tag ?? (source.byDigest ? undefined : "latest"),
+      describe: (tag, digest) => {
+        const name = formatReference({ registry: reference.registry, repository: reference.repository });
+        return tag === undefined ? `${name}@${digest}` : `${name}:${tag}`;
+      },
+    };
+  }
+  if (location.kind === "oci") {
+    return {
+      target: createOciLayout(location.path, { create: true }),
+      referenceFor: (source) => location.tag ?? source.tag,
+      describe: (tag) => describeLocation(location, tag),
+    };
+  }
+  throw new UsageError("docker archives are written by copyToArchive, not as a Target");
+}
+
+/** `oci:PATH[:TAG]`, `docker-archive:PATH[:TAG]` or the registry reference. */
+export function describeLocation(location: Location, tag: string | undefined): string {
+  if (location.kind === "registry") return formatReference(location.reference);
+  return `${location.kind}:${location.path}${tag === undefined ? "" : `:${tag}`}`;
+}
+
+/** The tag of an archive image name: `nginx:1.27` → `1.27`, a bare tag stays itself. */
+export function tagOfName(name: string): string | undefined {
+  if (/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/.test(name)) return name;
+  try {
+    return parseReference(name).tag;
+  } catch {
+    return undefined;
+  }
+}
+
+function isDigestText(text: string): boolean {
+  return /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/.test(text);
+}
+
+/**
+ * The image of a layout named without a tag: its only tag, or else its only `index.json` entry (skopeo
+ * writes untagged entries). Several images need a name.
+ */
+async function soleImage(
+  layout: TagLister,
+  path: string,
+  signal: AbortSignal | undefined,
+): Promise<{ reference: string; tag?: string }> {
+  const tags: string[] = [];
+  for await (const tag of layout.tags(signal === undefined ? {} : { signal })) tags.push(tag);
+  if (tags.length === 1) return { reference: tags[0] as string, tag: tags[0] as string };
+  const entries = await indexEntries(path);
+  if (entries.length === 1) return { reference: entries[0] as string };
+  if (entries.length === 0) throw new NotFoundError(`no image in ${path}`);
+  const names =
+    tags.length > 0 ? `tags: ${tags.slice(0, 10).join(", ")}${tags.length > 10 ? ", …" : ""}` : "none tagged";
+  throw new UsageError(`${path} holds ${entries.length} images (${names}): name one as oci:${path}:TAG`);
+}
+
+async function indexEntries(path: string): Promise<string[]> {
+  const file = join(path, "index.json");
+  let document: unknown;
+  try {
+    document = JSON.parse(await readFile(file, "utf8"));
+  } catch (error) {
+    throw new LocalFormatError(`${file} cannot be read as JSON`, { cause: error });
+  }
+  const manifests = (document as { manifests?: unknown } | null)?.manifests;
+  if (!Array.isArray(manifests)) throw new LocalFormatError(`${file}: manifests is not a list`);
+  return manifests.flatMap((entry) => {
+    const digest = (entry as { digest?: unknown } | null)?.digest;
+    return typeof digest === "string" ? [digest] : [];
+  });
+}

@@ -1,0 +1,33 @@
+import type { Reference } from "@stevedore/core";
+import { parseReference, UsageError } from "@stevedore/core";
+
+/** Options of {@link parseImageReference}. */
+export interface ParseImageReferenceOptions {
+  /** Tag used when the input names neither tag nor digest. Default `latest`; `false`: one must be named. */
+  defaultTag?: string | false;
+  /** What the reference is for, in the message when a tag or digest is missing. */
+  purpose?: string;
+}
+
+/**
+ * Parses the registry reference a verb works on (`alpine:3.20`, `localhost:5000/team/app@sha256:…`); a
+ * `docker://` prefix is accepted, as in locations.
+ *
+ * @throws InvalidReferenceError when the reference is not valid.
+ * @throws UsageError when `defaultTag` is `false` and neither tag nor digest is named.
+ */
+export function parseImageReference(input: string, options: ParseImageReferenceOptions = {}): Reference {
+  if (typeof input !== "string") throw new UsageError(`a reference must be a string, got ${typeof input}`);
+  const text = input.startsWith("docker://") ? input.slice("docker://".length) : input;
+  const defaultTag = options.defaultTag ?? "latest";
+  const reference = parseReference(text, defaultTag === false ? {} : { defaultTag });
+  if (reference.tag === undefined && reference.digest === undefined) {
+    throw new UsageError(`${options.purpose ?? "this"} needs a tag or digest: ${JSON.stringify(input)}`);
+  }
+  return reference;
+}
+
+/** What a registry is asked for: the digest when the reference has one, else its tag. */
+export function manifestReference(reference: Reference): string {
+  return reference.digest ?? reference.tag ?? "latest";
+}

@@ -1,0 +1,264 @@
+/**
+ * Test images built without any stevedore code (Node's crypto, zlib and fs only), so a test never uses
+ * the code it checks to prepare its data: a multi-platform index (linux/amd64 + linux/arm64, each with
+ * an OCI config and two real gzip tar layers, plus a BuildKit-style attestation entry), written as an OCI
+ * image layout or pushed to a registry with raw HTTP.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+
+/** A blob of a test image. */
+export interface TestBlob {
+  mediaType: string;
+  digest: string;
+  size: number;
+  bytes: Uint8Array;
+}
+
+/** One platform's image of a {@link TestImage}. */
+export interface TestChild {
+  platform: { os: string; architecture: string; variant?: string };
+  manifest: TestBlob;
+  config: TestBlob;
+  layers: TestBlob[];
+}
+
+/** A multi-platform image: every blob by digest, the index and its children. */
+export interface TestImage {
+  index: TestBlob;
+  children: TestChild[];
+  /** The attestation manifest the index lists for linux/amd64 (platform unknown/unknown). */
+  attestation: TestBlob;
+  blobs: Map<string, TestBlob>;
+}
+
+const ociIndex = "application/vnd.oci.image.index.v1+json";
+const ociManifest = "application/vnd.oci.image.manifest.v1+json";
+const ociConfig = "application/vnd.oci.image.config.v1+json";
+const ociLayerGzip = "application/vnd.oci.image.layer.v1.tar+gzip";
+
+/** `sha256:<hex>` of some bytes. */
+export function sha256(bytes: Uint8Array): string {
+  return `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+}
+
+function blob(mediaType: string, bytes: Uint8Array): TestBlob {
+  return { mediaType, digest: sha256(bytes), size: bytes.length, bytes };
+}
+
+function json(value: unknown): Uint8Array {
+  return Buffer.from(JSON.stringify(value));
+}
+
+function descriptor(item: TestBlob, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { mediaType: item.mediaType, digest: item.digest, size: item.size, ...extra };
+}
+
+/** A ustar archive holding one regular file. */
+export function tarWithFile(name: string, content: Uint8Array): Uint8Array {
+  const header = Buffer.alloc(512);
+  const octal = (value: number, length: number): string => `${value.toString(8).padStart(length - 1, "0")}\0`;
+  header.write(name, 0, 100, "ascii");
+  header.write(octal(0o644, 8), 100, 8, "ascii");
+  header.write(octal(0, 8), 108, 8, "ascii");
+  header.write(octal(0, 8), 116, 8, "ascii");
+  header.write(octal(content.length, 12), 124, 12, "ascii");
+  header.write(octal(0, 12), 136, 12, "ascii");
+  header.write("        ", 148, 8, "ascii");
+  header.write("0", 156, 1, "ascii");
+  header.write("ustar\u000000", 257, 8, "ascii");
+  let checksum = 0;
+  for (const byte of header) checksum += byte;
+  header.write(`${checksum.toString(8).padStart(6, "0")}\0 `, 148, 8, "ascii");
+  const padding = (512 - (content.length % 512)) % 512;
+  return Buffer.concat([header, content, Buffer.alloc(padding), Buffer.alloc(1024)]);
+}
+
+/** A real gzip layer (level 0 over random bytes: fast, and it looks compressed to every tool) and its diff ID. */
+function layer(name: string, size: number): { blob: TestBlob; diffId: string } {
+  const tar = tarWithFile(name, randomBytes(size));
+  return { blob: blob(ociLayerGzip, gzipSync(tar, { level: 0 })), diffId: sha256(tar) };
+}
+
+/**
+ * Builds a fresh random multi-platform image: an OCI index with linux/amd64 and linux/arm64 images and
+ * an attestation manifest for amd64.
+ */
+export function createTestImage(options: { layerSize?: number; label?: string } = {}): TestImage {
+  const blobs = new Map<string, TestBlob>();
+  const keep = (item: TestBlob): TestBlob => {
+    blobs.set(item.digest, item);
+    return item;
+  };
+  const layerSize = options.layerSize ?? 2048;
+  const platforms = [
+    { os: "linux", architecture: "amd64" },
+    { os: "linux", architecture: "arm64", variant: "v8" },
+  ];
+  const children = platforms.map((platform): TestChild => {
+    const made = [layer("base.bin", layerSize), layer("app.bin", layerSize / 2)];
+    const layers = made.map((item) => keep(item.blob));
+    const config = keep(
+      blob(
+        ociConfig,
+        json({
+          created: "2024-05-01T12:00:00Z",
+          ...platform,
+          config: {
+            Labels: {
+              "org.example.platform": `${platform.os}/${platform.architecture}`,
+              ...(options.label === undefined ? {} : { "org.example.label": options.label }),
+            },
+          },
+          rootfs: { type: "layers", diff_ids: made.map((item) => item.diffId) },
+        }),
+      ),
+    );
+    const manifest = keep(
+      blob(
+        ociManifest,
+        json({
+          schemaVersion: 2,
+          mediaType: ociManifest,
+          config: descriptor(config),
+          layers: layers.map((item) => descriptor(item)),
+        }),
+      ),
+    );
+    return { platform, manifest, config, layers };
+  });
+  const amd64 = children[0] as TestChild;
+  const statement = keep(
+    blob("application/vnd.in-toto+json", json({ _type: "https://in-toto.io/Statement/v0.1" })),
+  );
+  const emptyConfig = keep(blob("application/vnd.oci.image.config.v1+json", json({})));
+  const attestation = keep(
+    blob(
+      ociManifest,
+      json({
+        schemaVersion: 2,
+        mediaType: ociManifest,
+        config: descriptor(emptyConfig),
+        layers: [
+          descriptor(statement, {
+            annotations: { "in-toto.io/predicate-type": "https://spdx.dev/Document" },
+          }),
+        ],
+      }),
+    ),
+  );
+  const index = keep(
+    blob(
+      ociIndex,
+      json({
+        schemaVersion: 2,
+        mediaType: ociIndex,
+        manifests: [
+          ...children.map((child) => descriptor(child.manifest, { platform: child.platform })),
+          descriptor(attestation, {
+            platform: { os: "unknown", architecture: "unknown" },
+            annotations: {
+              "vnd.docker.reference.type": "attestation-manifest",
+              "vnd.docker.reference.digest": amd64.manifest.digest,
+            },
+          }),
+        ],
+        annotations: { "org.opencontainers.image.description": "stevedore client test image" },
+      }),
+    ),
+  );
+  return { index, children, attestation, blobs };
+}
+
+/** Writes `image` as an OCI image layout at `path`, its index tagged `tag`. */
+export async function writeTestLayout(path: string, image: TestImage, tag: string): Promise<void> {
+  await mkdir(join(path, "blobs", "sha256"), { recursive: true });
+  await writeFile(join(path, "oci-layout"), '{"imageLayoutVersion":"1.0.0"}');
+  for (const item of image.blobs.values()) {
+    await writeFile(join(path, "blobs", "sha256", item.digest.slice("sha256:".length)), item.bytes);
+  }
+  const entry = descriptor(image.index, { annotations: { "org.opencontainers.image.ref.name": tag } });
+  await writeFile(join(path, "index.json"), JSON.stringify({ schemaVersion: 2, manifests: [entry] }));
+}
+
+/** Every blob file of a layout, by digest, with its bytes. */
+export async function readLayoutBlobs(path: string): Promise<Map<string, Uint8Array>> {
+  const directory = join(path, "blobs", "sha256");
+  const result = new Map<string, Uint8Array>();
+  for (const name of await readdir(directory)) {
+    if (!/^[0-9a-f]{64}$/.test(name)) continue;
+    result.set(`sha256:${name}`, new Uint8Array(await readFile(join(directory, name))));
+  }
+  return result;
+}
+
+/** Where raw pushes go: `http://127.0.0.1:PORT`, the repository and an optional `Authorization` value. */
+export interface RawTarget {
+  url: string;
+  repository: string;
+  authorization?: string;
+}
+
+/**
+ * Pushes `image` with raw HTTP (`POST` + `PUT ?digest=` per blob, `PUT` per manifest, children first) and
+ * tags the index with each of `tags`.
+ */
+export async function seedTestImage(
+  target: RawTarget,
+  image: TestImage,
+  tags: readonly string[],
+): Promise<void> {
+  const headers = (extra: Record<string, string>): Record<string, string> =>
+    target.authorization === undefined ? extra : { ...extra, authorization: target.authorization };
+  const manifests = new Set([
+    image.index.digest,
+    image.attestation.digest,
+    ...image.children.map((c) => c.manifest.digest),
+  ]);
+  for (const item of image.blobs.values()) {
+    if (manifests.has(item.digest)) continue;
+    const start = await fetch(`${target.url}/v2/${target.repository}/blobs/uploads/`, {
+      method: "POST",
+      headers: headers({ "content-length": "0" }),
+    });
+    await start.arrayBuffer();
+    const location = start.headers.get("location");
+    if (start.status !== 202 || location === null)
+      throw new Error(`seed: POST upload answered ${start.status}`);
+    const url = new URL(location, target.url);
+    url.searchParams.set("digest", item.digest);
+    const put = await fetch(url, {
+      method: "PUT",
+      headers: headers({ "content-type": "application/octet-stream" }),
+      body: item.bytes,
+    });
+    await put.arrayBuffer();
+    if (put.status !== 201) throw new Error(`seed: PUT blob answered ${put.status}`);
+  }
+  const putManifest = async (item: TestBlob, reference: string): Promise<void> => {
+    const response = await fetch(`${target.url}/v2/${target.repository}/manifests/${reference}`, {
+      method: "PUT",
+      headers: headers({ "content-type": item.mediaType }),
+      body: item.bytes,
+    });
+    const text = await response.text();
+    if (response.status !== 201) throw new Error(`seed: PUT manifest answered ${response.status} ${text}`);
+  };
+  for (const child of image.children) await putManifest(child.manifest, child.manifest.digest);
+  await putManifest(image.attestation, image.attestation.digest);
+  for (const tag of tags) await putManifest(image.index, tag);
+}
+
+/** Raw GET of a manifest's status (200, 404 …), for checks that must not go through the client. */
+export async function manifestStatus(target: RawTarget, reference: string): Promise<number> {
+  const response = await fetch(`${target.url}/v2/${target.repository}/manifests/${reference}`, {
+    method: "HEAD",
+    headers: {
+      accept: [ociIndex, ociManifest].join(", "),
+      ...(target.authorization === undefined ? {} : { authorization: target.authorization }),
+    },
+  });
+  return response.status;
+}
