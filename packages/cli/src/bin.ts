@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+/**
+ * The `stevedore` executable: runs `main` with this process's streams and environment, turns SIGINT into
+ * an abort (the running transfer cleans up, then the exit status is 130), and sets `process.exitCode`.
+ */
+import { main } from "./main.js";
+
+const controller = new AbortController();
+let interrupts = 0;
+process.on("SIGINT", () => {
+  interrupts++;
+  // A second Ctrl-C means "now": skip the cleanup the first one started.
+  if (interrupts > 1) process.exit(130);
+  controller.abort();
+});
+// `stevedore ls … | head -1`: a closed pipe ends the command quietly, as it does for other tools.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
+process.exitCode = await main(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdin: process.stdin,
+  env: process.env,
+  isTTY: process.stderr.isTTY === true,
+  signal: controller.signal,
+  ...(process.stderr.columns === undefined ? {} : { columns: process.stderr.columns }),
+});

@@ -1,0 +1,57 @@
+/**
+ * What `main` talks to instead of `process`: tests pass fakes, `bin.ts` passes the real streams.
+ */
+
+/** A writable stream as far as the CLI needs one (a Node `Writable`, or a test fake). */
+export interface OutputStream {
+  /** Returns `false` when the caller should wait for `drain` before writing more. */
+  write(chunk: string | Uint8Array): boolean;
+  once?(event: "drain" | "error" | "close", listener: (...args: unknown[]) => void): unknown;
+  removeListener?(event: "drain" | "error" | "close", listener: (...args: unknown[]) => void): unknown;
+}
+
+/** The process environment of one `main` call. */
+export interface CliIo {
+  /** Results: tag lists, digests, manifest bytes, `--json` lines. */
+  stdout: OutputStream;
+  /** Progress, warnings, debug traces and the one-line error message. */
+  stderr: OutputStream;
+  /** Read to the end only for `--password-stdin`. */
+  stdin: AsyncIterable<Uint8Array | string>;
+  /** Environment variables (DOCKER_CONFIG, proxies, HOME …), passed to the client. */
+  env: Record<string, string | undefined>;
+  /** True when stderr is a terminal: progress bars instead of plain lines. */
+  isTTY: boolean;
+  /** Aborted on SIGINT: transfers stop, clean up, and `main` returns 130. */
+  signal?: AbortSignal;
+  /** Terminal width for progress bars. Default 80. */
+  columns?: number;
+  /** The clock for progress throttling. Default `Date.now`. */
+  now?: () => number;
+}
+
+/**
+ * Writes a chunk and waits for `drain` when the stream asks for it, so streaming a large blob to a slow pipe
+ * does not buffer the whole blob in memory.
+ */
+export async function writeOutput(stream: OutputStream, chunk: string | Uint8Array): Promise<void> {
+  if (stream.write(chunk) || stream.once === undefined) return;
+  await new Promise<void>((resolve, reject) => {
+    const cleanup = (): void => {
+      stream.removeListener?.("drain", onDrain);
+      stream.removeListener?.("error", onError);
+      stream.removeListener?.("close", onDrain);
+    };
+    const onDrain = (): void => {
+      cleanup();
+      resolve();
+    };
+    const onError = (error: unknown): void => {
+      cleanup();
+      reject(error);
+    };
+    stream.once?.("drain", onDrain);
+    stream.once?.("error", onError);
+    stream.once?.("close", onDrain);
+  });
+}

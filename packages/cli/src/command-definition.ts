@@ -1,0 +1,45 @@
+import type { CommandContext } from "./command-context.js";
+
+/** A command-line flag: `--name`, `--name VALUE`, `--name=VALUE`, `-s VALUE`. */
+export interface FlagDefinition {
+  /** The long name without dashes (`platform`). */
+  name: string;
+  /** A one-letter alias without the dash (`u`). */
+  short?: string;
+  /** `boolean` flags take no value; `string` flags take exactly one. */
+  type: "boolean" | "string";
+  /** A `string` flag that may be given more than once (values collect into an array). */
+  multiple?: boolean;
+  /** The placeholder in help texts (`P`, `FILE`). */
+  valueName?: string;
+  description: string;
+}
+
+/** A positional argument, for usage lines and the count check. */
+export interface ArgumentDefinition {
+  name: string;
+  optional?: boolean;
+}
+
+/** An example in a command's help. */
+export interface CommandExample {
+  command: string;
+  description: string;
+}
+
+/** One `stevedore` command: its help text and what it does. */
+export interface CommandDefinition {
+  name: string;
+  aliases?: readonly string[];
+  /** One line for the command list. */
+  summary: string;
+  arguments: readonly ArgumentDefinition[];
+  /** Flags only this command accepts (the global flags apply to every command). */
+  flags?: readonly FlagDefinition[];
+  /** Global flags that matter to this command, listed first in its help. */
+  relevantGlobalFlags?: readonly string[];
+  /** A paragraph or two for `stevedore help COMMAND`. */
+  description: string;
+  examples: readonly CommandExample[];
+  run(context: CommandContext): Promise<void>;
+}

@@ -1,0 +1,44 @@
+import type { CommandDefinition } from "./command-definition.js";
+import { blobCommand } from "./commands/blob.js";
+import { catalogCommand } from "./commands/catalog.js";
+import { configCommand } from "./commands/config.js";
+import { copyCommand } from "./commands/copy.js";
+import { deleteCommand } from "./commands/delete.js";
+import { digestCommand } from "./commands/digest.js";
+import { helpCommand } from "./commands/help.js";
+import { inspectCommand } from "./commands/inspect.js";
+import { loginCommand } from "./commands/login.js";
+import { logoutCommand } from "./commands/logout.js";
+import { lsCommand } from "./commands/ls.js";
+import { manifestCommand } from "./commands/manifest.js";
+import { pullCommand } from "./commands/pull.js";
+import { pushCommand } from "./commands/push.js";
+import { referrersCommand } from "./commands/referrers.js";
+import { tagCommand } from "./commands/tag.js";
+import { versionCommand } from "./commands/version.js";
+
+/** Every command, in the order `stevedore --help` lists them. */
+export const commandTable: readonly CommandDefinition[] = [
+  loginCommand,
+  logoutCommand,
+  catalogCommand,
+  lsCommand,
+  manifestCommand,
+  configCommand,
+  digestCommand,
+  blobCommand,
+  inspectCommand,
+  pullCommand,
+  pushCommand,
+  copyCommand,
+  tagCommand,
+  deleteCommand,
+  referrersCommand,
+  versionCommand,
+  helpCommand,
+];
+
+/** The command called `name` or one of its aliases (`cp` → copy). */
+export function findCommand(name: string): CommandDefinition | undefined {
+  return commandTable.find((command) => command.name === name || command.aliases?.includes(name));
+}

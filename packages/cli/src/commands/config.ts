@@ -1,0 +1,34 @@
+import { parseReference } from "@stevedore/core";
+import type { CommandDefinition } from "../command-definition.js";
+import { parseJsonBytes } from "../parse-json-bytes.js";
+import { singlePlatform } from "../single-platform.js";
+
+/** `stevedore config REF`: the image config of the selected platform. */
+export const configCommand: CommandDefinition = {
+  name: "config",
+  summary: "print the image config of an image (one platform)",
+  arguments: [{ name: "REF" }],
+  relevantGlobalFlags: ["platform"],
+  description:
+    "Writes the config blob of the image REF points to on stdout, byte for byte. For an index the " +
+    "platform is --platform, or this machine's platform.",
+  examples: [
+    { command: "stevedore config alpine:3.20 --platform linux/arm64", description: "arm64 config" },
+    { command: "stevedore config localhost:5000/app:v1 | jq .config.Labels", description: "the labels" },
+  ],
+  async run(context) {
+    const input = context.arguments[0] ?? "";
+    const platform = singlePlatform(context.options, "config");
+    const reference = parseReference(input);
+    const client = await context.createClient([reference.registry]);
+    const { descriptor, bytes } = await client.config(input, {
+      signal: context.signal,
+      ...(platform === undefined ? {} : { platform }),
+    });
+    if (context.options.json) {
+      await context.printJson({ reference: input, descriptor, config: parseJsonBytes(bytes) });
+    } else {
+      await context.write(bytes);
+    }
+  },
+};

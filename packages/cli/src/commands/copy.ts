@@ -1,0 +1,50 @@
+import type { CommandDefinition } from "../command-definition.js";
+import { locationRegistries } from "../location-registries.js";
+import { runTransfer } from "../run-transfer.js";
+
+/** `stevedore copy SRC DST`: between registries and local formats. */
+export const copyCommand: CommandDefinition = {
+  name: "copy",
+  aliases: ["cp"],
+  summary: "copy images between registries, OCI layouts and docker archives",
+  arguments: [{ name: "SRC" }, { name: "DST" }],
+  flags: [
+    {
+      name: "all-tags",
+      type: "boolean",
+      description: "copy every tag of the SRC repository (SRC without a tag)",
+    },
+    { name: "referrers", type: "boolean", description: "also copy the artifacts that refer to the images" },
+  ],
+  relevantGlobalFlags: ["platform", "concurrency", "username", "password-stdin"],
+  description:
+    "Copies SRC to DST. Each is a registry reference (docker://REF or bare), oci:PATH[:TAG] or " +
+    "docker-archive:PATH[:TAG]. Between two registries blobs stream through without touching disk; on " +
+    "the same registry they are mounted. --platform narrows an index (default: this machine's platform; " +
+    "'all' copies the index as it is, keeping its digest).",
+  examples: [
+    {
+      command: "stevedore copy alpine:3.20 localhost:5000/alpine:3.20 --platform all",
+      description: "mirror a multi-platform image",
+    },
+    {
+      command: "stevedore cp localhost:5000/app registry.example.com/app --all-tags --referrers",
+      description: "every tag, with signatures and SBOMs",
+    },
+    { command: "stevedore copy oci:./build:v1 docker-archive:app.tar", description: "layout to archive" },
+  ],
+  async run(context) {
+    const [source = "", destination = ""] = context.arguments;
+    const module = await context.loadClient();
+    const client = await context.createClient(locationRegistries(module, [source, destination]));
+    const allTags = context.flags["all-tags"] === true;
+    const referrers = context.flags.referrers === true;
+    await runTransfer(context, (options) =>
+      client.copy(source, destination, {
+        ...options,
+        ...(allTags ? { allTags } : {}),
+        ...(referrers ? { referrers } : {}),
+      }),
+    );
+  },
+};

@@ -1,0 +1,36 @@
+import { parseReference } from "@stevedore/core";
+import type { CommandDefinition } from "../command-definition.js";
+import { formatInspect } from "../format-inspect.js";
+import { singlePlatform } from "../single-platform.js";
+
+/** `stevedore inspect REF`: platforms, layers, sizes, created, labels. */
+export const inspectCommand: CommandDefinition = {
+  name: "inspect",
+  summary: "summarise an image: platforms, layers, sizes, created, labels",
+  arguments: [{ name: "REF" }],
+  relevantGlobalFlags: ["platform"],
+  description:
+    "Shows what REF points to: digest, media type and size; for an index its platforms (attestations left " +
+    "out); for the selected image (--platform, or this machine's) its creation time, config, layers with " +
+    "sizes and labels. With --json: the whole result as one object.",
+  examples: [
+    { command: "stevedore inspect alpine:3.20", description: "the platforms and the host platform's image" },
+    { command: "stevedore inspect alpine:3.20 --platform linux/arm64 --json", description: "as JSON" },
+  ],
+  async run(context) {
+    const input = context.arguments[0] ?? "";
+    const platform =
+      context.options.platforms === "all" ? undefined : singlePlatform(context.options, "inspect");
+    const reference = parseReference(input);
+    const client = await context.createClient([reference.registry]);
+    const result = await client.inspect(input, {
+      signal: context.signal,
+      ...(platform === undefined ? {} : { platform }),
+    });
+    if (context.options.json) {
+      await context.printJson({ ...result });
+      return;
+    }
+    for (const line of formatInspect(result)) await context.print(line);
+  },
+};

@@ -1,0 +1,28 @@
+import { parseReference, UsageError } from "@stevedore/core";
+import type { CommandDefinition } from "../command-definition.js";
+
+/** `stevedore ls REPOSITORY`: lists tags. */
+export const lsCommand: CommandDefinition = {
+  name: "ls",
+  summary: "list the tags of a repository",
+  arguments: [{ name: "REPOSITORY" }],
+  description: "Lists every tag of REPOSITORY, one per line, in the order the registry gives them.",
+  examples: [
+    { command: "stevedore ls alpine", description: "tags of docker.io/library/alpine" },
+    { command: "stevedore ls localhost:5000/team/app --json", description: '{"tags":[…]}' },
+  ],
+  async run(context) {
+    const input = context.arguments[0] ?? "";
+    const reference = parseReference(input);
+    if (reference.tag !== undefined || reference.digest !== undefined) {
+      throw new UsageError(`ls takes a repository without tag or digest, got ${JSON.stringify(input)}`);
+    }
+    const client = await context.createClient([reference.registry]);
+    const tags: string[] = [];
+    for await (const tag of client.tags(input, { signal: context.signal })) {
+      if (context.options.json) tags.push(tag);
+      else await context.print(tag);
+    }
+    await context.printJson({ repository: `${reference.registry}/${reference.repository}`, tags });
+  },
+};

@@ -1,0 +1,77 @@
+import { CredentialError, StevedoreError } from "@stevedore/core";
+import { ExitCode, type ExitCodeValue, exitCodeFor, hintFor } from "./exit-codes.js";
+
+/** What the CLI reports for a failure: the exit status and the one line for stderr. */
+export interface ErrorReport {
+  exitCode: ExitCodeValue;
+  /** `stevedore: <what failed>: <message> (<what to try>)`, without a newline. */
+  line: string;
+  /** For `--json`: the error's code and message (no stack, no cause). */
+  json: { name: string; code: string; message: string };
+}
+
+/** Options of {@link describeError}. */
+export interface DescribeErrorOptions {
+  /** The command that failed, for the usage hint (`see 'stevedore help pull'`). */
+  command?: string;
+  /** True when the failure followed a SIGINT: reported as an interruption whatever the error was. */
+  interrupted?: boolean;
+}
+
+const maxMessageLength = 1000;
+
+/**
+ * Turns any thrown value into the exit status and the single stderr line. The message is the library's
+ * (which holds no secrets); the hint comes from the exit-code table, narrowed for TLS and credential
+ * problems.
+ *
+ * @example
+ * describeError(new NotFoundError("tag v9 not found"), "ls localhost:5000/app").line;
+ * // "stevedore: ls localhost:5000/app: tag v9 not found (check the name, tag, digest or path)"
+ */
+export function describeError(error: unknown, what: string, options: DescribeErrorOptions = {}): ErrorReport {
+  const exitCode = options.interrupted ? ExitCode.interrupted : exitCodeFor(error);
+  const message = exitCode === ExitCode.interrupted ? "interrupted" : messageOf(error);
+  const hint = hintOf(error, exitCode, message, options.command);
+  const line = `stevedore: ${oneLine(what)}: ${message}${hint ? ` (${hint})` : ""}`;
+  const json = StevedoreError.isInstance(error)
+    ? { name: error.name, code: error.code, message }
+    : { name: error instanceof Error ? error.name : "Error", code: "STEVEDORE_INTERNAL", message };
+  if (exitCode === ExitCode.interrupted) json.code = "STEVEDORE_ABORTED";
+  return { exitCode, line, json };
+}
+
+function messageOf(error: unknown): string {
+  if (StevedoreError.isInstance(error)) return oneLine(error.message) || error.code;
+  if (error instanceof Error) {
+    // Not a stevedore error: a bug or an unwrapped Node error. Say which, without a stack.
+    const code = (error as { code?: unknown }).code;
+    const prefix = typeof code === "string" ? `${code}: ` : `${error.name}: `;
+    return oneLine(`${prefix}${error.message}`);
+  }
+  return oneLine(`unexpected failure: ${String(error)}`);
+}
+
+function hintOf(error: unknown, exitCode: ExitCodeValue, message: string, command?: string): string {
+  switch (exitCode) {
+    case ExitCode.usage:
+      return command ? `see 'stevedore help ${command}'` : hintFor(exitCode);
+    case ExitCode.network:
+      if (/certificate|tls|ssl|self[- ]signed|handshake/i.test(message)) {
+        return "pass --ca-file FILE for a private CA, or --insecure to skip TLS verification";
+      }
+      return hintFor(exitCode);
+    case ExitCode.authentication:
+      if (CredentialError.isInstance(error)) {
+        return "check the Docker config file (DOCKER_CONFIG) and its credential helpers";
+      }
+      return hintFor(exitCode);
+    default:
+      return hintFor(exitCode);
+  }
+}
+
+function oneLine(text: string): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > maxMessageLength ? `${flat.slice(0, maxMessageLength)}…` : flat;
+}

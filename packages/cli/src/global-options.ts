@@ -1,0 +1,130 @@
+import type { Platform } from "@stevedore/core";
+import { parsePlatform, UsageError } from "@stevedore/core";
+import type { FlagDefinition } from "./command-definition.js";
+import type { ParsedArguments } from "./parse-arguments.js";
+
+/** The flags every command accepts. */
+export const globalFlags: readonly FlagDefinition[] = [
+  {
+    name: "platform",
+    type: "string",
+    multiple: true,
+    valueName: "P|all",
+    description:
+      "platform(s) to select from an index: os/arch[/variant], comma-separated or repeated, or 'all'",
+  },
+  { name: "insecure", type: "boolean", description: "skip TLS certificate verification" },
+  {
+    name: "plain-http",
+    type: "boolean",
+    description: "use plain HTTP for every registry (loopback always is)",
+  },
+  {
+    name: "ca-file",
+    type: "string",
+    multiple: true,
+    valueName: "FILE",
+    description: "trust the CA certificates in this PEM file (repeatable)",
+  },
+  {
+    name: "username",
+    short: "u",
+    type: "string",
+    valueName: "USER",
+    description: "user name for the registries in the command (with --password-stdin)",
+  },
+  { name: "password-stdin", type: "boolean", description: "read the password from standard input" },
+  {
+    name: "concurrency",
+    type: "string",
+    valueName: "N",
+    description: "blobs transferred at once (1-256)",
+  },
+  { name: "json", type: "boolean", description: "JSON lines on stdout: progress events, then the result" },
+  { name: "quiet", short: "q", type: "boolean", description: "print only results, no progress" },
+  { name: "debug", type: "boolean", description: "print redacted request traces and error stacks on stderr" },
+  { name: "help", short: "h", type: "boolean", description: "show help" },
+  { name: "version", short: "v", type: "boolean", description: "print the version" },
+];
+
+/** The global flags, checked and typed. */
+export interface GlobalOptions {
+  /** `undefined`: the client's default (the host platform). */
+  platforms: Platform[] | "all" | undefined;
+  insecure: boolean;
+  plainHttp: boolean;
+  caFiles: string[];
+  username: string | undefined;
+  passwordStdin: boolean;
+  concurrency: number | undefined;
+  json: boolean;
+  quiet: boolean;
+  debug: boolean;
+  help: boolean;
+  version: boolean;
+}
+
+const maxConcurrency = 256;
+
+/**
+ * Checks and types the global flags.
+ *
+ * @throws UsageError or InvalidPlatformError (both exit 2) for values that cannot work.
+ */
+export function resolveGlobalOptions(values: ParsedArguments["values"]): GlobalOptions {
+  const text = (name: string): string | undefined => {
+    const value = values[name];
+    return typeof value === "string" ? value : undefined;
+  };
+  const list = (name: string): string[] => {
+    const value = values[name];
+    return Array.isArray(value) ? value : typeof value === "string" ? [value] : [];
+  };
+  const flag = (name: string): boolean => values[name] === true;
+
+  const username = text("username");
+  const passwordStdin = flag("password-stdin");
+  if (username !== undefined && username.trim() === "") throw new UsageError("-u/--username is empty");
+  if (username !== undefined && !passwordStdin) {
+    throw new UsageError("-u/--username needs --password-stdin (passwords are never taken as arguments)");
+  }
+  if (passwordStdin && username === undefined) {
+    throw new UsageError("--password-stdin needs -u/--username");
+  }
+
+  return {
+    platforms: resolvePlatforms(list("platform")),
+    insecure: flag("insecure"),
+    plainHttp: flag("plain-http"),
+    caFiles: list("ca-file"),
+    username,
+    passwordStdin,
+    concurrency: resolveConcurrency(text("concurrency")),
+    json: flag("json"),
+    quiet: flag("quiet"),
+    debug: flag("debug"),
+    help: flag("help"),
+    version: flag("version"),
+  };
+}
+
+function resolvePlatforms(values: string[]): Platform[] | "all" | undefined {
+  if (values.length === 0) return undefined;
+  const items = values.flatMap((value) => value.split(",")).map((item) => item.trim());
+  if (items.some((item) => item.toLowerCase() === "all")) {
+    if (items.length > 1) throw new UsageError("--platform all cannot be combined with other platforms");
+    return "all";
+  }
+  return items.map((item) => parsePlatform(item));
+}
+
+function resolveConcurrency(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const number = /^\d{1,4}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(number >= 1 && number <= maxConcurrency)) {
+    throw new UsageError(
+      `--concurrency ${JSON.stringify(value.slice(0, 20))} is not a whole number from 1 to ${maxConcurrency}`,
+    );
+  }
+  return number;
+}

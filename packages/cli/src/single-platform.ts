@@ -1,0 +1,18 @@
+import type { Platform } from "@stevedore/core";
+import { UsageError } from "@stevedore/core";
+import type { GlobalOptions } from "./global-options.js";
+
+/**
+ * The one platform a command such as `config` or `inspect` reads: `undefined` when `--platform` was not
+ * given (the client picks the host platform). `all`, or more than one, does not make sense there.
+ *
+ * @throws UsageError for `--platform all` or a list.
+ */
+export function singlePlatform(options: GlobalOptions, command: string): Platform | undefined {
+  const { platforms } = options;
+  if (platforms === undefined) return undefined;
+  if (platforms === "all" || platforms.length !== 1) {
+    throw new UsageError(`${command} reads one platform; give --platform os/arch[/variant] once`);
+  }
+  return platforms[0];
+}
