@@ -11,7 +11,14 @@ import type {
   Target,
   TargetCallOptions,
 } from "@stevedore/core";
-import { isManifestMediaType, NotFoundError, SizeMismatchError } from "@stevedore/core";
+import {
+  DigestMismatchError,
+  digestOf,
+  isManifestMediaType,
+  NotFoundError,
+  SizeMismatchError,
+  supportedDigestAlgorithms,
+} from "@stevedore/core";
 import { deleteBlob } from "./delete-blob.js";
 import { deleteManifest } from "./delete-manifest.js";
 import { fetchRange } from "./fetch-range.js";
@@ -184,6 +191,9 @@ export function createRemote(options: RemoteOptions): Remote {
         callOptions.onProgress?.(descriptor.size);
         return;
       }
+      // Bytes in memory are cheap to check first: a wrong digest is then a DigestMismatchError with
+      // nothing sent, rather than a refusal by the registry at the end of the upload.
+      if (source instanceof Uint8Array) checkBytes(descriptor, source);
       await uploadBlob(context, descriptor, source, callOptions);
     },
 
@@ -196,6 +206,15 @@ export function createRemote(options: RemoteOptions): Remote {
     },
   };
   return remote;
+}
+
+function checkBytes(descriptor: Descriptor, bytes: Uint8Array): void {
+  const where = `blob ${descriptor.digest}`;
+  if (bytes.length !== descriptor.size) throw new SizeMismatchError(descriptor.size, bytes.length, where);
+  const algorithm = typeof descriptor.digest === "string" ? descriptor.digest.split(":")[0] : undefined;
+  if (algorithm === undefined || !supportedDigestAlgorithms.includes(algorithm)) return;
+  const actual = digestOf(bytes, algorithm);
+  if (actual !== descriptor.digest) throw new DigestMismatchError(descriptor.digest, actual, where);
 }
 
 async function* single(bytes: Uint8Array): AsyncGenerator<Uint8Array, void, undefined> {

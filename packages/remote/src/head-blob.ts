@@ -1,11 +1,5 @@
 import type { TargetCallOptions } from "@stevedore/core";
-import {
-  DigestMismatchError,
-  digestAlgorithm,
-  isDigest,
-  parseDigest,
-  RegistryResponseError,
-} from "@stevedore/core";
+import { DigestMismatchError, digestAlgorithm, isDigest, parseDigest } from "@stevedore/core";
 import { blobWhere } from "./get-blob.js";
 import { headerValue } from "./header-value.js";
 import type { RemoteContext } from "./remote-context.js";
@@ -29,14 +23,15 @@ export async function headBlob(
   options: TargetCallOptions = {},
 ): Promise<BlobHead | undefined> {
   const requested = parseDigest(digest);
-  let response: Awaited<ReturnType<typeof sendRoute>>;
-  try {
-    response = await sendRoute(context, "blob-head", { digest: requested }, { signal: options.signal });
-  } catch (error) {
-    if (RegistryResponseError.isInstance(error) && error.status === 404) return undefined;
-    throw error;
-  }
+  // 404 is expected rather than caught: a HEAD has no error body to decode (§9.1).
+  const response = await sendRoute(
+    context,
+    "blob-head",
+    { digest: requested },
+    { signal: options.signal, expect: [200, 404] },
+  );
   await response.dump();
+  if (response.status === 404) return undefined;
   const claimed = headerValue(response.headers["docker-content-digest"]);
   if (
     claimed !== undefined &&

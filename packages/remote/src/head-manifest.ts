@@ -5,7 +5,6 @@ import {
   isDigest,
   NotFoundError,
   normalizeMediaType,
-  RegistryResponseError,
 } from "@stevedore/core";
 import { checkDigestReference } from "./check-digest-reference.js";
 import { getManifest, manifestAccept } from "./get-manifest.js";
@@ -32,19 +31,15 @@ export async function headManifest(
   options: TargetCallOptions = {},
 ): Promise<Descriptor | undefined> {
   const requested = checkDigestReference(reference);
-  let response: Awaited<ReturnType<typeof sendRoute>>;
-  try {
-    response = await sendRoute(
-      context,
-      "manifest-head",
-      { reference },
-      { headers: { accept: manifestAccept }, signal: options.signal },
-    );
-  } catch (error) {
-    if (RegistryResponseError.isInstance(error) && error.status === 404) return undefined;
-    throw error;
-  }
+  // 404 is expected rather than caught: a HEAD has no error body to decode (§9.1).
+  const response = await sendRoute(
+    context,
+    "manifest-head",
+    { reference },
+    { headers: { accept: manifestAccept }, signal: options.signal, expect: [200, 404] },
+  );
   await response.dump();
+  if (response.status === 404) return undefined;
   const claimed = headerValue(response.headers["docker-content-digest"]);
   const mediaType = normalizeMediaType(headerValue(response.headers["content-type"]) ?? "");
   const size = Number(headerValue(response.headers["content-length"]));

@@ -1,0 +1,191 @@
+import type { Descriptor } from "@stevedore/core";
+import {
+  InvalidReferenceError,
+  isBlobMounter,
+  isRangeFetcher,
+  isReferrerLister,
+  isTagLister,
+  MediaType,
+  NotFoundError,
+  RegistryResponseError,
+  UsageError,
+} from "@stevedore/core";
+import { createTransport } from "@stevedore/transport";
+import { afterEach, describe, expect, it } from "vitest";
+import { createRemote } from "./create-remote.js";
+import { defaultRemoteOptions } from "./resolve-remote-options.js";
+import { bytesOf, fixture, rejection, sha256 } from "./test-support/fixtures.js";
+import {
+  type ScriptedHandler,
+  type ScriptedRegistry,
+  startScriptedRegistry,
+} from "./test-support/scripted-registry.js";
+
+const layerBytes = Buffer.from("layer bytes");
+const layer: Descriptor = {
+  mediaType: MediaType.OciLayerGzip,
+  digest: sha256(layerBytes),
+  size: layerBytes.length,
+};
+const manifest = fixture("oci-image-manifest.json");
+
+let registry: ScriptedRegistry | undefined;
+afterEach(async () => {
+  await registry?.close();
+  registry = undefined;
+});
+
+async function serve(handler: ScriptedHandler): Promise<ScriptedRegistry> {
+  registry = await startScriptedRegistry(handler);
+  return registry;
+}
+
+describe("createRemote options", () => {
+  const transport = createTransport();
+  afterEach(() => transport.close());
+
+  it("applies the defaults and exposes the context", () => {
+    const remote = createRemote({ transport, registry: "registry.example:5000", repository: "team/app" });
+    expect(remote.registry).toBe("registry.example:5000");
+    expect(remote.repository).toBe("team/app");
+    expect(remote.context.baseUrl.href).toBe("https://registry.example:5000/");
+    expect(remote.context.options).toEqual(defaultRemoteOptions);
+    expect(defaultRemoteOptions).toMatchObject({ resumeAttempts: 5, singlePostUpload: false });
+    expect(
+      createRemote({ transport, registry: "127.0.0.1:5000", repository: "a" }).context.baseUrl.protocol,
+    ).toBe("http:");
+  });
+
+  it("refuses unusable options with a typed error", () => {
+    const base = { transport, registry: "registry.example", repository: "team/app" };
+    expect(() => createRemote({ ...base, repository: "Team/App" })).toThrow(InvalidReferenceError);
+    expect(() => createRemote({ ...base, registry: "https://registry.example" })).toThrow(UsageError);
+    expect(() => createRemote({ ...base, registry: "" })).toThrow(UsageError);
+    expect(() => createRemote({ ...base, transport: {} as never })).toThrow(UsageError);
+    expect(() => createRemote({ ...base, chunkSize: 0 })).toThrow(UsageError);
+    expect(() => createRemote({ ...base, resumeAttempts: -1 })).toThrow(UsageError);
+    expect(() => createRemote({ ...base, monolithicThreshold: 1.5 })).toThrow(UsageError);
+    expect(() => createRemote({ ...base, singlePostUpload: "yes" as never })).toThrow(UsageError);
+    expect(() => createRemote({ ...base, maxManifestBytes: 0 })).toThrow(UsageError);
+    expect(() => createRemote(null as never)).toThrow(UsageError);
+  });
+
+  it("is a Target with every optional capability", () => {
+    const remote = createRemote({ transport, registry: "registry.example", repository: "team/app" });
+    expect([isTagLister, isReferrerLister, isRangeFetcher, isBlobMounter].map((is) => is(remote))).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
+  });
+});
+
+describe("Target methods for blobs", () => {
+  it("push checks with HEAD and skips a blob that is there, reporting its size", async () => {
+    const scripted = await serve(() => ({ status: 200, headers: { "content-length": String(layer.size) } }));
+    const reported: number[] = [];
+    await scripted.remote().push(layer, layerBytes, { onProgress: (bytes) => reported.push(bytes) });
+    expect(scripted.requests.map((request) => `${request.method} ${request.path}`)).toEqual([
+      `HEAD /v2/team/app/blobs/${layer.digest}`,
+    ]);
+    expect(scripted.requests[0]?.scopes).toEqual(["repository:team/app:pull"]);
+    expect(reported).toEqual([layer.size]);
+  });
+
+  it("push uploads a blob the HEAD does not find", async () => {
+    const scripted = await serve((request) => {
+      if (request.method === "HEAD") return { status: 404 };
+      if (request.method === "POST")
+        return { status: 202, headers: { location: "/v2/team/app/blobs/uploads/s1?_state=x" } };
+      return { status: 201, headers: { "docker-content-digest": layer.digest } };
+    });
+    await scripted.remote().push(layer, layerBytes);
+    expect(scripted.requests.map((request) => request.method)).toEqual(["HEAD", "POST", "PUT"]);
+    const put = scripted.requests[2]!;
+    expect(new URL(put.path, "http://x").searchParams.get("digest")).toBe(layer.digest);
+    expect(Buffer.compare(put.body, layerBytes)).toBe(0);
+  });
+
+  it("exists and fetch use the blob endpoints for blobs and the manifest endpoints for manifests", async () => {
+    const scripted = await serve((request) => {
+      if (request.path.includes("/blobs/")) return { status: 200, body: layerBytes };
+      return {
+        status: 200,
+        headers: { "content-type": manifest.mediaType, "docker-content-digest": manifest.digest },
+        body: manifest.bytes,
+      };
+    });
+    const remote = scripted.remote();
+    expect(await remote.exists(layer)).toBe(true);
+    expect(await remote.exists(manifest)).toBe(true);
+    expect(Buffer.compare(await bytesOf(await remote.fetch(layer)), layerBytes)).toBe(0);
+    expect(Buffer.compare(await bytesOf(await remote.fetch(manifest)), manifest.bytes)).toBe(0);
+    expect(scripted.requests.map((request) => `${request.method} ${request.path.split("/")[4]}`)).toEqual([
+      "HEAD blobs",
+      "HEAD manifests",
+      "GET blobs",
+      "GET manifests",
+    ]);
+  });
+
+  it("headBlob reports the size, and undefined for a 404", async () => {
+    const scripted = await serve((request) =>
+      request.path.endsWith(layer.digest)
+        ? { status: 200, headers: { "content-length": "11" } }
+        : { status: 404 },
+    );
+    expect(await scripted.remote().headBlob(layer)).toEqual({ digest: layer.digest, size: 11 });
+    expect(await scripted.remote().headBlob(sha256("other"))).toBeUndefined();
+  });
+});
+
+describe("deletes, ping and mount", () => {
+  it("deleteManifest and deleteBlob send DELETE with the delete scope and map 404 to NotFoundError", async () => {
+    const scripted = await serve((request) =>
+      request.path.endsWith("gone") || request.path.endsWith(layer.digest)
+        ? { status: 404, body: { errors: [{ code: "MANIFEST_UNKNOWN" }] } }
+        : { status: 202 },
+    );
+    const remote = scripted.remote();
+    await remote.deleteManifest(manifest.digest);
+    await remote.deleteBlob(sha256("other"));
+    await expect(remote.deleteManifest("gone")).rejects.toBeInstanceOf(NotFoundError);
+    await expect(remote.deleteBlob(layer)).rejects.toBeInstanceOf(NotFoundError);
+    expect(scripted.requests.map((request) => request.method)).toEqual([
+      "DELETE",
+      "DELETE",
+      "DELETE",
+      "DELETE",
+    ]);
+    expect(scripted.requests[0]?.scopes).toEqual(["repository:team/app:delete"]);
+  });
+
+  it("keeps a disabled delete (405 UNSUPPORTED) a RegistryResponseError", async () => {
+    const scripted = await serve(() => ({ status: 405, body: { errors: [{ code: "UNSUPPORTED" }] } }));
+    const error = await rejection(scripted.remote().deleteManifest(manifest.digest));
+    expect(RegistryResponseError.isInstance(error) && error.hasCode("UNSUPPORTED")).toBe(true);
+  });
+
+  it("ping sends GET /v2/ without scopes and reports the API version", async () => {
+    const scripted = await serve(() => ({
+      status: 200,
+      headers: { "docker-distribution-api-version": "registry/2.0" },
+      body: "{}",
+    }));
+    expect(await scripted.remote().ping()).toEqual({ apiVersion: "registry/2.0" });
+    expect(scripted.requests[0]).toMatchObject({ method: "GET", path: "/v2/", scopes: [] });
+  });
+
+  it("mount asks for pull on the source repository too and reports the registry's answer", async () => {
+    const scripted = await serve(() => ({ status: 201, headers: { "docker-content-digest": layer.digest } }));
+    expect(await scripted.remote().mount(layer, "team/base")).toBe(true);
+    expect(scripted.requests[0]?.path).toBe(
+      `/v2/team/app/blobs/uploads/?mount=${encodeURIComponent(layer.digest)}&from=team%2Fbase`,
+    );
+    expect(scripted.requests[0]?.scopes).toEqual([
+      "repository:team/app:pull,push",
+      "repository:team/base:pull",
+    ]);
+  });
+});
