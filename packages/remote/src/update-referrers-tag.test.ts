@@ -172,7 +172,7 @@ describe("updateReferrersTag", () => {
   });
 
   it("gives up with the 412 when the tag keeps changing", async () => {
-    const { registry, repository, context } = await setup();
+    const { registry, context } = await setup();
     const tag = referrersTagFor(subject.digest);
     const first = artifact({ annotations: { n: "1" } });
     await updateReferrersTag(context, first.descriptor, first.bytes);
@@ -193,7 +193,6 @@ describe("updateReferrersTag", () => {
     );
     expect(RegistryResponseError.isInstance(error) && error.status === 412).toBe(true);
     expect(writes).toBe(5);
-    expect(repository).toBeTruthy();
   });
 
   it("refuses to touch a referrers tag that holds something other than an OCI index", async () => {

@@ -88,7 +88,9 @@ export async function updateReferrersTag(
     } else {
       const bytes = await current.bytes(defaultManifestMaxBytes);
       index = readIndex(bytes, headerValue(current, "content-type"), `${name}:${tag}`);
-      etag = headerValue(current, "etag");
+      // A weak ETag never matches If-Match (RFC 9110 §13.1.1): without a strong one, write unconditionally.
+      const tagged = headerValue(current, "etag")?.trim();
+      etag = tagged?.startsWith('"') ? tagged : undefined;
     }
     if (index.manifests.some((listed) => isDescriptorOf(listed, entry.descriptor.digest))) return;
     index.manifests.push(entry.descriptor);

@@ -19,6 +19,7 @@ import {
   rawPutManifest,
 } from "./test-support/raw-registry.js";
 import { testOptions, uniqueRepository } from "./test-support/upload-context.js";
+import { startCuttingProxy } from "./test-support/upload-cutting-proxy.js";
 import { referrersTagFor, updateReferrersTag } from "./update-referrers-tag.js";
 import { uploadBlob } from "./upload-blob.js";
 
@@ -39,13 +40,12 @@ function contextFor(
   mode: Mode,
   repository: string,
   options: Partial<ResolvedRemoteOptions> = {},
+  host = registries[mode].host,
 ): RemoteContext & { responses: [string, number][] } {
   const registry = registries[mode];
   const credentials = { username: "alice", password: registry.users.alice ?? "" };
   const auth =
-    mode === "open"
-      ? undefined
-      : createAuth({ credentials: staticCredentials({ [registry.host]: credentials }) });
+    mode === "open" ? undefined : createAuth({ credentials: staticCredentials({ [host]: credentials }) });
   const transport = createTransport(auth ? { auth } : {});
   transports.push(transport);
   const responses: [string, number][] = [];
@@ -61,8 +61,8 @@ function contextFor(
   };
   return {
     transport: recording,
-    baseUrl: transport.baseUrl(registry.host),
-    registry: registry.host,
+    baseUrl: transport.baseUrl(host),
+    registry: host,
     repository,
     options: { ...testOptions, ...options },
     responses,
@@ -141,6 +141,25 @@ describe.each(["open", "htpasswd", "token"] as const)("uploads to distribution 2
     expect(calls.at(-1)).toEqual(["PUT", 201]);
     expect(progress).toHaveLength(16);
     expect(progress.at(-1)).toBe(bytes.length);
+  });
+
+  it("finishes a chunked upload whose connection was cut in the middle of chunk 4", async () => {
+    const repository = uniqueRepository();
+    const proxy = await startCuttingProxy(registries[mode].url, { nth: 4, afterBytes: 10_000 });
+    const context = contextFor(mode, repository, { chunkSize: 64 * 1024, resumeAttempts: 2 }, proxy.host);
+    const { bytes, descriptor } = blob(6 * 64 * 1024);
+    try {
+      await uploadBlob(context, descriptor, bufferSource(bytes));
+    } finally {
+      await proxy.close();
+    }
+
+    await expectLanded(mode, repository, bytes);
+    // distribution keeps what arrived before the cut and reports it on the status GET: no new session.
+    const cut = proxy.exchanges.findIndex(([method, status]) => method === "PATCH" && status === 0);
+    expect(cut).toBeGreaterThan(0);
+    expect(proxy.exchanges[cut + 1]).toEqual(["GET", 204]);
+    expect(proxy.exchanges.filter(([method, status]) => method === "POST" && status === 202)).toHaveLength(1);
   });
 
   it("uploads with one streamed PATCH", async () => {
