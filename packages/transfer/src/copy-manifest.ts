@@ -1,0 +1,71 @@
+import type { Descriptor, ParsedManifest } from "@stevedore/core";
+import { isIndexMediaType, isManifestMediaType } from "@stevedore/core";
+import { copyBlob } from "./copy-blob.js";
+import { type ManifestDone, type Session, settleAll, share } from "./create-session.js";
+import { fetchManifest } from "./fetch-manifest.js";
+import { createTally, mergeTally, type Tally } from "./tally.js";
+
+/**
+ * Internal: copies a manifest and everything below it, children first and the manifest last, byte-exact
+ * (`spec/PROTOCOL.md` §5.1, §5.3). Once per digest for the whole session. `parsed` supplies bytes the
+ * caller already holds (an index it read, or a filtered index it made).
+ *
+ * A manifest the destination already has is not pushed and its blobs are not checked: a registry holds a
+ * manifest only with its content. With `referrers` its child manifests are still visited, because their
+ * referrers may be missing.
+ */
+export function copyManifest(
+  session: Session,
+  descriptor: Descriptor,
+  parsed?: ParsedManifest,
+): Promise<ManifestDone> {
+  return share(session.manifests, descriptor.digest, () => transferManifest(session, descriptor, parsed));
+}
+
+async function transferManifest(
+  session: Session,
+  descriptor: Descriptor,
+  given: ParsedManifest | undefined,
+): Promise<ManifestDone> {
+  const { source, destination, signal, limiter } = session;
+  const walkExisting = session.options.referrers && isIndexMediaType(descriptor.mediaType);
+  const { exists, parsed } = await limiter.run(async () => {
+    const present = await destination.exists(descriptor, { signal });
+    if (present && !walkExisting) return { exists: true, parsed: undefined };
+    return { exists: present, parsed: given ?? (await fetchManifest(source, descriptor, signal)) };
+  }, signal);
+
+  const tally = createTally();
+  if (parsed !== undefined) await copyChildren(session, parsed, exists, tally);
+  if (!exists && parsed !== undefined) {
+    await limiter.run(() => destination.push(descriptor, parsed.bytes, { signal }), signal);
+  }
+  const outcome = exists ? "skipped" : "transferred";
+  tally.manifests.set(descriptor.digest, { descriptor, outcome });
+  session.emit({ type: "manifest-done", descriptor, outcome });
+  return { tally };
+}
+
+async function copyChildren(
+  session: Session,
+  parsed: ParsedManifest,
+  exists: boolean,
+  tally: Tally,
+): Promise<void> {
+  const children =
+    parsed.kind === "index" ? parsed.manifest.manifests : [parsed.manifest.config, ...parsed.manifest.layers];
+  const work: Promise<void>[] = [];
+  for (const child of children) {
+    // `spec/PROTOCOL.md` §12.4: an index entry of an unknown media type is copied as an opaque blob.
+    if (isManifestMediaType(child.mediaType)) {
+      work.push(copyManifest(session, child).then((done) => mergeTally(tally, done.tally)));
+    } else if (!exists) {
+      work.push(
+        copyBlob(session, child).then((record) => {
+          if (!tally.blobs.has(child.digest)) tally.blobs.set(child.digest, record);
+        }),
+      );
+    }
+  }
+  await settleAll(session, work);
+}

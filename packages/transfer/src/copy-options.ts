@@ -1,0 +1,101 @@
+import type { Platform } from "@stevedore/core";
+import { hostPlatform, UsageError } from "@stevedore/core";
+import type { BlobLocations } from "./create-blob-locations.js";
+import type { TransferProgressEvent } from "./transfer-progress-event.js";
+
+/**
+ * Transfers in flight at once when {@link CopyOptions.concurrency} is not given. A placeholder: the right
+ * number depends on the registry and the link and is to be measured by the benchmarks (`tools/bench`).
+ */
+export const defaultConcurrency: number = 4;
+
+/** Options of `copy` and `copyAllTags`. */
+export interface CopyOptions {
+  /**
+   * Which images of an index to copy (`spec/PROTOCOL.md` §12.4, §12.5). Default: the host platform.
+   * - one platform: only the matching image; the destination reference points at that image manifest
+   *   (like `docker pull`);
+   * - several: a new index holding only their entries and their attestations (new bytes, new digest;
+   *   `filteredIndex` in the result and an `index-filtered` event) — or the source's index byte-exact when
+   *   that keeps every entry;
+   * - `"all"`: every entry, and the index byte-exact.
+   *
+   * Ignored when the source reference is a single image manifest.
+   */
+  platforms?: Platform[] | "all";
+  /** Also copy the referrers (signatures, SBOMs…) of every copied manifest, recursively (`spec/PROTOCOL.md` §7). */
+  referrers?: boolean;
+  /** Copy non-distributable layers too (`spec/PROTOCOL.md` §12.1). By default they are skipped and reported. */
+  includeNondistributable?: boolean;
+  /** Most target calls (existence checks, mounts, pushes, manifest reads) at once. Default {@link defaultConcurrency}. */
+  concurrency?: number;
+  /** Where blobs were seen before, to mount from (shared between copies). `copy` adds what it learns. */
+  locations?: BlobLocations;
+  /** Cancels the copy: nothing new starts, calls in flight get the signal, the copy rejects with `AbortError`. */
+  signal?: AbortSignal;
+  /** Receives progress events, synchronously, as they happen. */
+  onProgress?(event: TransferProgressEvent): void;
+  /** A monotonic clock in milliseconds, for the durations reported. Default `performance.now`. */
+  now?: () => number;
+}
+
+/** Internal: {@link CopyOptions} checked, with defaults filled in. */
+export interface ResolvedCopyOptions {
+  platforms: Platform[] | "all";
+  referrers: boolean;
+  includeNondistributable: boolean;
+  concurrency: number;
+  locations: BlobLocations | undefined;
+  signal: AbortSignal | undefined;
+  onProgress: ((event: TransferProgressEvent) => void) | undefined;
+  now: () => number;
+}
+
+/** Internal: validates `options` once, so the copy itself never meets a bad value. */
+export function resolveCopyOptions(options: CopyOptions): ResolvedCopyOptions {
+  if (typeof options !== "object" || options === null) throw new UsageError("copy options must be an object");
+  const concurrency = options.concurrency ?? defaultConcurrency;
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
+    throw new UsageError(`concurrency must be a positive integer, got ${String(options.concurrency)}`);
+  }
+  const { signal, onProgress, now, locations } = options;
+  if (signal !== undefined && !(signal instanceof AbortSignal))
+    throw new UsageError("signal must be an AbortSignal");
+  if (onProgress !== undefined && typeof onProgress !== "function") {
+    throw new UsageError("onProgress must be a function");
+  }
+  if (now !== undefined && typeof now !== "function") throw new UsageError("now must be a function");
+  if (
+    locations !== undefined &&
+    (typeof locations?.add !== "function" || typeof locations?.get !== "function")
+  ) {
+    throw new UsageError("locations must come from createBlobLocations()");
+  }
+  return {
+    platforms: checkPlatforms(options.platforms),
+    referrers: options.referrers === true,
+    includeNondistributable: options.includeNondistributable === true,
+    concurrency,
+    locations,
+    signal,
+    onProgress: onProgress === undefined ? undefined : (event) => onProgress.call(options, event),
+    now: now ?? (() => performance.now()),
+  };
+}
+
+function checkPlatforms(platforms: CopyOptions["platforms"]): Platform[] | "all" {
+  if (platforms === undefined) return [hostPlatform()];
+  if (platforms === "all") return "all";
+  if (!Array.isArray(platforms) || platforms.length === 0) {
+    throw new UsageError('platforms must be "all" or a non-empty list of platforms');
+  }
+  for (const platform of platforms) {
+    const { os, architecture } = (platform ?? {}) as Partial<Platform>;
+    if (typeof os !== "string" || typeof architecture !== "string" || os === "" || architecture === "") {
+      throw new UsageError(
+        "each platform needs os and architecture (parsePlatform makes one from linux/arm64)",
+      );
+    }
+  }
+  return platforms;
+}

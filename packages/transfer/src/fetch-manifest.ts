@@ -1,0 +1,22 @@
+import { readAll, verifyContent } from "@stevedore/blob";
+import type { Descriptor, ParsedManifest, ReadableTarget } from "@stevedore/core";
+import { defaultManifestMaxBytes, ManifestError, parseManifest } from "@stevedore/core";
+
+/**
+ * Internal: reads a manifest's exact bytes from `source`, checks them against the descriptor's size and
+ * digest (`spec/PROTOCOL.md` §5.2) and validates them, so the same bytes can be pushed unchanged (§5.1).
+ */
+export async function fetchManifest(
+  source: ReadableTarget,
+  descriptor: Descriptor,
+  signal: AbortSignal,
+): Promise<ParsedManifest> {
+  if (descriptor.size > defaultManifestMaxBytes) {
+    throw new ManifestError(
+      `manifest ${descriptor.digest} is ${descriptor.size} bytes, over the ${defaultManifestMaxBytes}-byte limit`,
+    );
+  }
+  const stream = await source.fetch(descriptor, { signal });
+  const bytes = await readAll(verifyContent(stream, descriptor, { where: `manifest ${descriptor.digest}` }));
+  return parseManifest(bytes, descriptor.mediaType);
+}

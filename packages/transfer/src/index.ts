@@ -1,0 +1,13 @@
+export { copy } from "./copy.js";
+export type { CopyAllTagsOptions, CopyAllTagsResult, TagCopy } from "./copy-all-tags.js";
+export { copyAllTags } from "./copy-all-tags.js";
+export type { CopyOptions } from "./copy-options.js";
+export { defaultConcurrency } from "./copy-options.js";
+export type { CopyResult } from "./copy-result.js";
+export type { BlobLocations, BlobLocationsOptions } from "./create-blob-locations.js";
+export { createBlobLocations } from "./create-blob-locations.js";
+export type { RepositoryLocation } from "./location-of.js";
+export { locationOf } from "./location-of.js";
+export { platformsOf } from "./platforms-of.js";
+export type { BlobCounts } from "./tally.js";
+export type { ManifestOutcome, SkipReason, TransferProgressEvent } from "./transfer-progress-event.js";

@@ -1,0 +1,80 @@
+import { isManifestMediaType, ManifestError, UsageError } from "@stevedore/core";
+import type { DestinationReference } from "./check-arguments.js";
+import { copyManifest } from "./copy-manifest.js";
+import { copyReferrers } from "./copy-referrers.js";
+import type { CopyResult } from "./copy-result.js";
+import type { Session } from "./create-session.js";
+import { planRoot } from "./plan-root.js";
+import { createTally, mergeTally, type Tally, totalsOf } from "./tally.js";
+
+/**
+ * Internal: one copy inside a session — resolve, choose platforms, copy the graph children first,
+ * referrers, the tag last (`DESIGN.md` §4, `spec/PROTOCOL.md` §5.3) — and its result. Shared with
+ * `copyAllTags`, whose copies share one session.
+ */
+export async function runCopy(
+  session: Session,
+  sourceReference: string,
+  destination: DestinationReference,
+): Promise<{ result: CopyResult; tally: Tally }> {
+  const { options, limiter, signal } = session;
+  const started = options.now();
+  const resolved = await limiter.run(() => session.source.resolve(sourceReference, { signal }), signal);
+  if (!isManifestMediaType(resolved.mediaType)) {
+    throw new ManifestError(
+      `${sourceReference} resolved to ${resolved.digest} of media type ${resolved.mediaType}, which is not a manifest`,
+    );
+  }
+  const plan = await planRoot(session, resolved);
+  const root = plan.descriptor;
+  if (destination.digest !== undefined && destination.digest !== root.digest) {
+    throw new UsageError(
+      `the destination reference ${destination.digest} does not match the copied manifest ${root.digest}`,
+    );
+  }
+  if (plan.filteredIndex) {
+    session.emit({ type: "index-filtered", source: resolved, descriptor: root, platforms: plan.platforms });
+  }
+
+  const tally = createTally();
+  mergeTally(tally, (await copyManifest(session, root, plan.parsed)).tally);
+  if (options.referrers) {
+    // A filtered index is new: nothing in the source can refer to it yet.
+    const subjects = [...tally.manifests.values()]
+      .map((record) => record.descriptor)
+      .filter((descriptor) => !plan.filteredIndex || descriptor.digest !== root.digest);
+    await copyReferrers(session, subjects, tally, new Set());
+  }
+  const { tag } = destination;
+  if (tag !== undefined) {
+    await limiter.run(() => session.destination.tag(root, tag, { signal }), signal);
+    const outcome = tally.manifests.get(root.digest)?.outcome ?? "transferred";
+    session.emit({ type: "manifest-done", descriptor: root, tag, outcome });
+  }
+
+  const totals = totalsOf(tally);
+  const milliseconds = options.now() - started;
+  const result: CopyResult = {
+    descriptor: root,
+    digest: root.digest,
+    source: resolved,
+    platforms: plan.platforms,
+    blobs: totals.blobs,
+    bytes: totals.bytes,
+    manifests: totals.manifests,
+    skippedManifests: totals.skippedManifests,
+    referrers: tally.referrers.size,
+    nondistributable: totals.nondistributable,
+    filteredIndex: plan.filteredIndex,
+    milliseconds,
+  };
+  if (tag !== undefined) result.tag = tag;
+  session.emit({
+    type: "copy-done",
+    descriptor: root,
+    blobs: { ...totals.blobs },
+    bytes: totals.bytes,
+    milliseconds,
+  });
+  return { result, tally };
+}
