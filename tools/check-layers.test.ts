@@ -105,6 +105,8 @@ describe("checkLayers", () => {
             'import { h } from "../../blob/src/test-support/helpers.js";\nimport "./own.js";\n',
           "src/up.test.ts": 'import { c } from "../../cli/src/test-support/run.js";\n',
           "src/inner.test.ts": 'import { x } from "../../blob/src/x.js";\n',
+          // Tests may use the repository's registries and token server; sources may not.
+          "src/registry.int.test.ts": 'import { seedImage } from "../../../tools/registry/raw-client.ts";\n',
           "src/helpers/deep.ts":
             'import { y } from "../own.js";\nimport { z } from "../../../../tools/x.ts";\n',
         },

@@ -10,7 +10,7 @@
 //   `optionalDependencies`; test files may also use `devDependencies`), or of one that does not exist;
 // - a package.json dependency on a workspace package that the layer table forbids;
 // - a relative import that leaves the package, except test files importing another package's
-//   src/test-support/ (still only downwards).
+//   src/test-support/ (still only downwards) or the repository's tools/ (registries, token server).
 // Runs under Node's type stripping: erasable TypeScript only, Node built-ins only.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
@@ -212,6 +212,8 @@ function checkFile(
     if (specifier.startsWith(".")) {
       const target = resolve(dirname(file), specifier);
       if (target === info.absolute || target.startsWith(info.absolute + sep)) continue;
+      // Tests may use the repository's test infrastructure (real registries, the token server) in tools/.
+      if (isTest && target.startsWith(join(root, "tools") + sep)) continue;
       const other = testSupportPackage(root, target);
       if (isTest && other !== undefined && packages.has(other)) {
         // A test may borrow another package's test helpers, but only from lower layers.
