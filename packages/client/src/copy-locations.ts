@@ -32,7 +32,7 @@ export async function copyLocations(
   const onProgress = progressHandler(options.onProgress ?? context.options.onProgress);
   const { signal } = options;
   if (options.allTags === true) checkAllTags(from, to);
-  const source = await openSource(context, from, signal);
+  const source = await openSource(context, from, { signal, allTags: options.allTags === true });
   if (to.kind === "docker-archive") {
     const outcome = await copyToArchive(source, {
       path: to.path,

@@ -54,23 +54,16 @@ export function createClient(options: ClientOptions = {}): Client {
   };
 
   return {
-    pull(reference, destination, copyOptions) {
+    async pull(reference, destination, copyOptions) {
       checkSingle("pull", copyOptions);
       return single(
-        (async () =>
-          copyLocations(
-            context,
-            registryLocation(reference),
-            parseLocalLocation(destination),
-            copyOptions,
-          ))(),
+        copyLocations(context, registryLocation(reference), parseLocalLocation(destination), copyOptions),
       );
     },
-    push(source, reference, copyOptions) {
+    async push(source, reference, copyOptions) {
       checkSingle("push", copyOptions);
       return single(
-        (async () =>
-          copyLocations(context, parseLocalLocation(source), registryLocation(reference), copyOptions))(),
+        copyLocations(context, parseLocalLocation(source), registryLocation(reference), copyOptions),
       );
     },
     async copy(source, destination, copyOptions) {

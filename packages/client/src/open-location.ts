@@ -35,8 +35,9 @@ export interface OpenedSource {
 export async function openSource(
   context: ClientContext,
   location: Location,
-  signal?: AbortSignal,
+  options: { signal?: AbortSignal | undefined; allTags?: boolean } = {},
 ): Promise<OpenedSource> {
+  const { signal } = options;
   if (location.kind === "registry") {
     const { reference } = location;
     const tag = reference.tag ?? (reference.digest === undefined ? "latest" : undefined);
@@ -52,7 +53,11 @@ export async function openSource(
   }
   if (location.kind === "oci") {
     const layout = createOciLayout(location.path);
-    const chosen = location.tag === undefined ? await soleImage(layout, location.path, signal) : undefined;
+    // Every tag is copied with allTags: no single image to find.
+    const chosen =
+      location.tag === undefined && options.allTags !== true
+        ? await soleImage(layout, location.path, signal)
+        : undefined;
     const reference = location.tag ?? chosen?.reference ?? "";
     const tag =
       location.tag === undefined ? chosen?.tag : isDigestText(location.tag) ? undefined : location.tag;

@@ -1,0 +1,217 @@
+/**
+ * Copies between local locations (OCI layouts and docker archives): no registry needed. Test images are
+ * written with test-support (Node built-ins only); results are read back from disk or through
+ * `@stevedore/layout`, which is not under test here.
+ */
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ProgressEvent } from "@stevedore/core";
+import { LocalFormatError, NotFoundError, parsePlatform, UsageError } from "@stevedore/core";
+import { createOciLayout, openDockerArchive } from "@stevedore/layout";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Client } from "./client.js";
+import { createClient } from "./create-client.js";
+import {
+  createTestImage,
+  readLayoutBlobs,
+  type TestImage,
+  writeTestLayout,
+} from "./test-support/test-image.js";
+
+const amd64 = parsePlatform("linux/amd64");
+const arm64 = parsePlatform("linux/arm64");
+
+let directory: string;
+let image: TestImage;
+let source: string;
+let client: Client;
+
+beforeEach(async () => {
+  directory = await mkdtemp(join(tmpdir(), "stevedore-client-"));
+  image = createTestImage();
+  source = join(directory, "source");
+  await writeTestLayout(source, image, "v1");
+  client = createClient({ credentials: false, env: {} });
+});
+
+afterEach(async () => {
+  await client.close();
+  await rm(directory, { recursive: true, force: true });
+});
+
+function blobCount(test: TestImage): number {
+  const manifests = new Set([
+    test.index.digest,
+    test.attestation.digest,
+    ...test.children.map((c) => c.manifest.digest),
+  ]);
+  return [...test.blobs.keys()].filter((digest) => !manifests.has(digest)).length;
+}
+
+describe("copy between OCI layouts", () => {
+  it("copies every platform byte for byte with platforms: all", async () => {
+    const destination = join(directory, "copy");
+    const [outcome] = await client.copy(`oci:${source}:v1`, `oci:${destination}`, { platforms: "all" });
+    expect(outcome).toMatchObject({
+      source: `oci:${source}:v1`,
+      destination: `oci:${destination}:v1`,
+      digest: image.index.digest,
+      mediaType: "application/vnd.oci.image.index.v1+json",
+      tag: "v1",
+      filteredIndex: false,
+      blobs: { transferred: blobCount(image), skipped: 0, mounted: 0 },
+    });
+    expect(outcome?.platforms).toEqual([amd64, { ...arm64, variant: "v8" }]);
+    const copied = await readLayoutBlobs(destination);
+    expect(copied).toEqual(
+      new Map([...image.blobs].map(([digest, blob]) => [digest, new Uint8Array(blob.bytes)])),
+    );
+    expect((await createOciLayout(destination).resolve("v1")).digest).toBe(image.index.digest);
+  });
+
+  it("takes one platform's image manifest for one platform", async () => {
+    const destination = join(directory, "arm");
+    const [outcome] = await client.copy(`oci:${source}:v1`, `oci:${destination}:arm`, { platforms: [arm64] });
+    const armChild = image.children[1]!;
+    expect(outcome?.digest).toBe(armChild.manifest.digest);
+    expect(outcome?.tag).toBe("arm");
+    const copied = await readLayoutBlobs(destination);
+    expect([...copied.keys()].sort()).toEqual(
+      [armChild.manifest.digest, armChild.config.digest, ...armChild.layers.map((l) => l.digest)].sort(),
+    );
+  });
+
+  it("uses the client's platforms when the call names none", async () => {
+    const armClient = createClient({ credentials: false, env: {}, platforms: [arm64] });
+    try {
+      const [outcome] = await armClient.copy(`oci:${source}`, `oci:${join(directory, "default")}`);
+      expect(outcome?.digest).toBe(image.children[1]!.manifest.digest);
+    } finally {
+      await armClient.close();
+    }
+  });
+
+  it("reports progress for every blob and keeps going when the handler throws", async () => {
+    const events: ProgressEvent[] = [];
+    const [outcome] = await client.copy(`oci:${source}:v1`, `oci:${join(directory, "progress")}`, {
+      platforms: [amd64, arm64],
+      onProgress(event) {
+        events.push(event);
+        throw new Error("a broken progress bar");
+      },
+    });
+    // Two of two platforms: the index keeps every image entry, so it is not filtered.
+    expect(outcome?.filteredIndex).toBe(false);
+    const done = events.filter((event) => event.type === "blob-done");
+    expect(done).toHaveLength(outcome!.blobs.transferred);
+    expect(events.at(-1)?.type).toBe("copy-done");
+  });
+
+  it("copies every tag with allTags, one outcome each", async () => {
+    const second = createTestImage();
+    const combined = join(directory, "combined");
+    await writeTestLayout(combined, second, "v2");
+    await client.copy(`oci:${source}:v1`, `oci:${combined}:v1`, { platforms: "all" });
+    const outcomes = await client.copy(`oci:${combined}`, `oci:${join(directory, "all")}`, {
+      allTags: true,
+      platforms: "all",
+    });
+    expect(outcomes.map((outcome) => [outcome.tag, outcome.digest]).sort()).toEqual(
+      [
+        ["v1", image.index.digest],
+        ["v2", second.index.digest],
+      ].sort(),
+    );
+  });
+
+  it("asks for a tag when a layout holds several images", async () => {
+    const combined = join(directory, "two");
+    await writeTestLayout(combined, createTestImage(), "a");
+    await client.copy(`oci:${source}:v1`, `oci:${combined}:b`, { platforms: "all" });
+    await expect(client.copy(`oci:${combined}`, `oci:${join(directory, "x")}`)).rejects.toThrow(
+      /holds 2 images \(tags: a, b\)/,
+    );
+  });
+
+  it("reads a layout's only untagged image by its index.json entry", async () => {
+    const untagged = join(directory, "untagged");
+    await writeTestLayout(untagged, image, "v1");
+    const index = JSON.parse(await readFile(join(untagged, "index.json"), "utf8"));
+    delete index.manifests[0].annotations;
+    await writeFile(join(untagged, "index.json"), JSON.stringify(index));
+    const [outcome] = await client.copy(`oci:${untagged}`, `oci:${join(directory, "from-untagged")}`, {
+      platforms: "all",
+    });
+    expect(outcome?.digest).toBe(image.index.digest);
+    // No tag to carry over: the destination gets the image by digest only.
+    expect(outcome?.tag).toBeUndefined();
+  });
+});
+
+describe("docker archives", () => {
+  it("writes one platform, named, and reads it back", async () => {
+    const archive = join(directory, "image.tar");
+    const events: ProgressEvent[] = [];
+    const [outcome] = await client.copy(`oci:${source}:v1`, `docker-archive:${archive}:team/app:v1`, {
+      platforms: [amd64],
+      onProgress: (event) => events.push(event),
+    });
+    const amdChild = image.children[0]!;
+    expect(outcome).toMatchObject({
+      digest: amdChild.manifest.digest,
+      tag: "team/app:v1",
+      destination: `docker-archive:${archive}:team/app:v1`,
+      blobs: { transferred: 3, skipped: 0, mounted: 0 },
+      bytes: amdChild.config.size + amdChild.layers.reduce((sum, layer) => sum + layer.size, 0),
+      platforms: [amd64],
+    });
+    expect(events.filter((event) => event.type === "blob-done")).toHaveLength(3);
+    const read = await openDockerArchive(archive);
+    expect(read.images.map((entry) => entry.repoTags)).toEqual([["team/app:v1"]]);
+    expect((await read.resolve("team/app:v1")).digest).toBe(amdChild.manifest.digest);
+
+    // And back into a layout: the archive's name gives the tag.
+    const back = join(directory, "back");
+    const [again] = await client.copy(`docker-archive:${archive}`, `oci:${back}`);
+    expect(again).toMatchObject({ digest: amdChild.manifest.digest, tag: "v1" });
+  });
+
+  it("refuses an index with several platforms", async () => {
+    await expect(
+      client.copy(`oci:${source}:v1`, `docker-archive:${join(directory, "all.tar")}`, { platforms: "all" }),
+    ).rejects.toThrow(UsageError);
+  });
+});
+
+describe("bad input", () => {
+  it("gives typed errors", async () => {
+    await expect(
+      client.copy(`oci:${join(directory, "missing")}:v1`, `oci:${join(directory, "d")}`),
+    ).rejects.toSatisfy((error) => NotFoundError.isInstance(error) || LocalFormatError.isInstance(error));
+    await expect(client.copy(`oci:${source}:nope`, `oci:${join(directory, "d")}`)).rejects.toThrow(
+      NotFoundError,
+    );
+    await expect(client.copy("ftp:x", `oci:${join(directory, "d")}`)).rejects.toThrow(UsageError);
+    await expect(
+      client.copy(`oci:${source}:v1`, `oci:${join(directory, "d")}`, { concurrency: 0 }),
+    ).rejects.toThrow(UsageError);
+    await expect(
+      client.copy(`oci:${source}:v1`, `oci:${join(directory, "d")}`, { allTags: true }),
+    ).rejects.toThrow(/without a tag/);
+    await expect(client.pull(`oci:${source}:v1`, join(directory, "d"))).rejects.toThrow(UsageError);
+    await expect(client.push(`oci:${source}:v1`, `oci:${join(directory, "d")}`)).rejects.toThrow(UsageError);
+    await expect(client.pull("localhost:5000/app", join(directory, "d"), { allTags: true })).rejects.toThrow(
+      /copy\(\) with allTags/,
+    );
+    await expect(
+      client.copy(`oci:${source}:v1`, `oci:${join(directory, "d")}`, { platforms: [] }),
+    ).rejects.toThrow(UsageError);
+  });
+
+  it("refuses every call once closed", async () => {
+    await client.close();
+    await expect(client.copy(`oci:${source}:v1`, `oci:${join(directory, "d")}`)).rejects.toThrow(/closed/);
+    await expect(client.digest("localhost:5000/app:v1")).rejects.toThrow(/closed/);
+  });
+});

@@ -1,0 +1,308 @@
+/**
+ * How `createClient` wires its pieces, seen from the wire: credentials from static options and Docker's
+ * config reach the registry, `credentials: false` stays anonymous, login checks before it stores, delete
+ * falls back to digests, plain HTTP for every host, options refused up front. Registries are scripted
+ * `node:http` servers on 127.0.0.1.
+ */
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AuthenticationError, digestOf, NotFoundError, UsageError } from "@stevedore/core";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createClient } from "./create-client.js";
+import { createClientTransport } from "./create-client-transport.js";
+import { resolveClientOptions } from "./resolve-client-options.js";
+import {
+  type ScriptedServer,
+  type SeenRequest,
+  startScriptedServer,
+} from "./test-support/scripted-server.js";
+
+const basic = (username: string, password: string): string =>
+  `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
+
+/** A registry behind Basic auth that accepts one user. */
+function basicRegistry(
+  username: string,
+  password: string,
+): (request: SeenRequest) => { status: number; headers?: Record<string, string> } {
+  return (request) =>
+    request.headers.authorization === basic(username, password)
+      ? { status: 200, headers: { "docker-distribution-api-version": "registry/2.0" } }
+      : { status: 401, headers: { "www-authenticate": 'Basic realm="test"' } };
+}
+
+let directory: string;
+let server: ScriptedServer | undefined;
+
+beforeEach(async () => {
+  directory = await mkdtemp(join(tmpdir(), "stevedore-client-wiring-"));
+});
+
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+  await rm(directory, { recursive: true, force: true });
+});
+
+describe("credentials", () => {
+  it("answers a Basic challenge with static credentials", async () => {
+    server = await startScriptedServer(basicRegistry("me", "secret"));
+    const client = createClient({
+      credentials: false,
+      env: {},
+      staticCredentials: { [server.host]: { username: "me", password: "secret" } },
+    });
+    try {
+      await client.ping(server.host);
+    } finally {
+      await client.close();
+    }
+    expect(server.requests.map((request) => request.headers.authorization)).toEqual([
+      undefined,
+      basic("me", "secret"),
+    ]);
+  });
+
+  it("reads Docker's config from env.DOCKER_CONFIG by default", async () => {
+    server = await startScriptedServer(basicRegistry("docker-user", "from-config"));
+    const auth = Buffer.from("docker-user:from-config").toString("base64");
+    await writeFile(join(directory, "config.json"), JSON.stringify({ auths: { [server.host]: { auth } } }));
+    const client = createClient({ env: { DOCKER_CONFIG: directory, HOME: directory } });
+    try {
+      await client.ping(server.host);
+    } finally {
+      await client.close();
+    }
+    expect(server.requests.at(-1)?.headers.authorization).toBe(basic("docker-user", "from-config"));
+  });
+
+  it("stays anonymous with credentials: false", async () => {
+    server = await startScriptedServer(basicRegistry("docker-user", "from-config"));
+    const auth = Buffer.from("docker-user:from-config").toString("base64");
+    await writeFile(join(directory, "config.json"), JSON.stringify({ auths: { [server.host]: { auth } } }));
+    const client = createClient({ credentials: false, env: { DOCKER_CONFIG: directory } });
+    try {
+      await expect(client.ping(server.host)).rejects.toThrow(AuthenticationError);
+    } finally {
+      await client.close();
+    }
+    expect(server.requests.every((request) => request.headers.authorization === undefined)).toBe(true);
+  });
+});
+
+describe("login and logout", () => {
+  it("stores credentials only after the registry accepted them, and logout removes them", async () => {
+    server = await startScriptedServer(basicRegistry("me", "right"));
+    const env = { DOCKER_CONFIG: directory, HOME: directory };
+    const client = createClient({ credentials: false, env });
+    const configFile = join(directory, "config.json");
+    try {
+      await expect(client.login(server.host, "me", "wrong")).rejects.toThrow(AuthenticationError);
+      await expect(readFile(configFile, "utf8")).rejects.toThrow(/ENOENT/);
+
+      const stored = await client.login(server.host, "me", "right");
+      expect(stored).toEqual({ file: configFile });
+      const config = JSON.parse(await readFile(configFile, "utf8"));
+      expect(config.auths[server.host].auth).toBe(Buffer.from("me:right").toString("base64"));
+
+      expect(await client.logout(server.host)).toEqual({ file: configFile, changed: true });
+      expect(JSON.parse(await readFile(configFile, "utf8")).auths).toEqual({});
+      expect(await client.logout(server.host)).toEqual({ file: configFile, changed: false });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("refuses empty usernames, passwords and bad registries before sending anything", async () => {
+    server = await startScriptedServer(basicRegistry("me", "right"));
+    const client = createClient({ credentials: false, env: { DOCKER_CONFIG: directory } });
+    try {
+      await expect(client.login(server.host, "", "x")).rejects.toThrow(UsageError);
+      await expect(client.login(server.host, "me", "")).rejects.toThrow(UsageError);
+      await expect(client.login("not a host", "me", "x")).rejects.toThrow(UsageError);
+      await expect(client.logout("bad/registry")).rejects.toThrow(UsageError);
+    } finally {
+      await client.close();
+    }
+    expect(server.requests).toEqual([]);
+  });
+
+  it("never puts the password in an error or a debug line", async () => {
+    server = await startScriptedServer(basicRegistry("me", "right"));
+    const lines: string[] = [];
+    const client = createClient({
+      credentials: false,
+      env: { DOCKER_CONFIG: directory },
+      onDebug: (line) => lines.push(line),
+    });
+    const secret = "sentinel-Pa55word-0123";
+    try {
+      const error = await client.login(server.host, "me", secret).catch((caught: unknown) => caught);
+      expect(AuthenticationError.isInstance(error)).toBe(true);
+      const seen = [String(error), JSON.stringify(error), (error as Error).stack ?? "", ...lines].join("\n");
+      expect(seen).not.toContain(secret);
+      expect(seen).not.toContain(Buffer.from(`me:${secret}`).toString("base64"));
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe("delete", () => {
+  const digest = `sha256:${"b".repeat(64)}`;
+
+  it("falls back to the digest when the registry cannot delete a tag", async () => {
+    server = await startScriptedServer((request) => {
+      if (request.method === "DELETE" && request.path.endsWith("/manifests/v1")) {
+        return { status: 405, body: { errors: [{ code: "UNSUPPORTED", message: "unsupported" }] } };
+      }
+      if (request.method === "HEAD") {
+        return {
+          status: 200,
+          headers: {
+            "docker-content-digest": digest,
+            "content-type": "application/vnd.oci.image.manifest.v1+json",
+            "content-length": "321",
+          },
+        };
+      }
+      if (request.method === "DELETE") return { status: 202 };
+      return { status: 404 };
+    });
+    const client = createClient({ credentials: false, env: {} });
+    try {
+      await client.delete(`${server.host}/team/app:v1`);
+    } finally {
+      await client.close();
+    }
+    expect(server.requests.map((request) => `${request.method} ${request.path}`)).toEqual([
+      "DELETE /v2/team/app/manifests/v1",
+      "HEAD /v2/team/app/manifests/v1",
+      `DELETE /v2/team/app/manifests/${digest}`,
+    ]);
+  });
+
+  it("deletes a tag as a tag where the registry can", async () => {
+    server = await startScriptedServer((request) => ({ status: request.method === "DELETE" ? 202 : 404 }));
+    const client = createClient({ credentials: false, env: {} });
+    try {
+      await client.delete(`${server.host}/team/app:v1`);
+      await expect(client.delete(`${server.host}/team/app`)).rejects.toThrow(/needs a tag or digest/);
+    } finally {
+      await client.close();
+    }
+    expect(server.requests.map((request) => `${request.method} ${request.path}`)).toEqual([
+      "DELETE /v2/team/app/manifests/v1",
+    ]);
+  });
+
+  it("reports a missing tag as NotFoundError", async () => {
+    server = await startScriptedServer(() => ({
+      status: 404,
+      body: { errors: [{ code: "MANIFEST_UNKNOWN" }] },
+    }));
+    const client = createClient({ credentials: false, env: {} });
+    try {
+      await expect(client.delete(`${server.host}/team/app:v1`)).rejects.toThrow(NotFoundError);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe("options", () => {
+  it("speaks plain HTTP to every host with plainHttp: true, and HTTPS otherwise", () => {
+    const plain = createClientTransport({ ...resolveClientOptions({ env: {}, plainHttp: true }) });
+    const default_ = createClientTransport({ ...resolveClientOptions({ env: {} }) });
+    const listed = createClientTransport({
+      ...resolveClientOptions({ env: {}, plainHttp: ["registry.test"] }),
+    });
+    expect(plain.transport.baseUrl("registry.example:5000").href).toBe("http://registry.example:5000/");
+    expect(default_.transport.baseUrl("registry.example:5000").href).toBe("https://registry.example:5000/");
+    expect(listed.transport.baseUrl("registry.test").href).toBe("http://registry.test/");
+    expect(default_.transport.baseUrl("127.0.0.1:5000").href).toBe("http://127.0.0.1:5000/");
+    void Promise.all([plain.close(), default_.close(), listed.close()]);
+  });
+
+  it("takes proxies from env unless told not to", () => {
+    const env = { HTTPS_PROXY: "http://proxy.test:3128", NO_PROXY: "localhost" };
+    expect(resolveClientOptions({ env }).transport).toMatchObject({ proxy: "environment", env });
+    expect(resolveClientOptions({ env, environmentProxies: false }).transport.proxy).toBeUndefined();
+    expect(resolveClientOptions({ env: {} }).transport.proxy).toBeUndefined();
+  });
+
+  it("reads CA files and marks insecure hosts", async () => {
+    const pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    await writeFile(join(directory, "ca.pem"), pem);
+    const resolved = resolveClientOptions({
+      env: {},
+      caFiles: [join(directory, "ca.pem")],
+      insecure: ["registry.test"],
+    });
+    expect(resolved.transport.tls).toEqual({ ca: [pem] });
+    expect(resolved.transport.hosts).toEqual({ "registry.test": { insecure: true } });
+    expect(resolveClientOptions({ env: {}, insecure: true }).transport.tls).toEqual({ insecure: true });
+  });
+
+  it.each([
+    [{ caFiles: ["/nonexistent/stevedore-ca.pem"] }, /cannot read CA file/],
+    [{ concurrency: 0 }, /concurrency/],
+    [{ concurrency: 1.5 }, /concurrency/],
+    [{ platforms: [] }, /platforms/],
+    [{ platforms: ["linux/amd64"] }, /platforms/],
+    [{ insecure: "yes" }, /insecure/],
+    [{ plainHttp: [""] }, /plainHttp/],
+    [{ credentials: {} }, /credentials/],
+    [{ onProgress: "log" }, /onProgress/],
+    [{ environmentProxies: "no" }, /environmentProxies/],
+  ])("refuses %o", (options, message) => {
+    const attempt = (): unknown => createClient({ env: {}, ...(options as object) });
+    expect(attempt).toThrow(UsageError);
+    expect(attempt).toThrow(message);
+  });
+
+  it("sends Warning headers to onWarning and request lines to onDebug", async () => {
+    server = await startScriptedServer(() => ({
+      status: 200,
+      headers: { warning: '299 - "this registry is deprecated"' },
+    }));
+    const warnings: string[] = [];
+    const lines: string[] = [];
+    const client = createClient({
+      credentials: false,
+      env: {},
+      onWarning: (warning) => warnings.push(warning),
+      onDebug: (line) => lines.push(line),
+    });
+    try {
+      await client.ping(server.host);
+    } finally {
+      await client.close();
+    }
+    expect(warnings).toEqual(["this registry is deprecated"]);
+    expect(lines.some((line) => line.includes("/v2/"))).toBe(true);
+  });
+
+  it("fetches a blob verified against its digest", async () => {
+    const content = Buffer.from("stevedore blob");
+    const digest = digestOf(content);
+    server = await startScriptedServer((request) =>
+      request.path.endsWith(digest)
+        ? { status: 200, headers: { "docker-content-digest": digest }, body: content }
+        : { status: 404 },
+    );
+    const client = createClient({ credentials: false, env: {} });
+    try {
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of await client.blob(`${server.host}/team/app@${digest}`)) chunks.push(chunk);
+      expect(Buffer.concat(chunks).toString()).toBe("stevedore blob");
+      await expect(client.blob(`${server.host}/team/app:v1`)).rejects.toThrow(UsageError);
+      await expect(client.blob(`${server.host}/team/app@sha256:${"c".repeat(64)}`)).rejects.toThrow(
+        NotFoundError,
+      );
+    } finally {
+      await client.close();
+    }
+  });
+});
