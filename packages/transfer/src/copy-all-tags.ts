@@ -65,7 +65,7 @@ export async function copyAllTags(
       const listed: string[] = [];
       for await (const tag of source.tags({ signal: session.signal })) listed.push(tag);
       return listed;
-    }, session.signal);
+    });
 
     const entries: TagCopy[] = [];
     const total = createTally();

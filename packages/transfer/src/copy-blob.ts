@@ -30,7 +30,7 @@ async function transferBlob(session: Session, descriptor: Descriptor): Promise<B
     const done = { type: "blob-done", descriptor, bytes: record.bytes, outcome: record.outcome } as const;
     session.emit(record.reason === undefined ? done : { ...done, reason: record.reason });
     return record;
-  }, session.signal);
+  });
 }
 
 async function place(session: Session, descriptor: Descriptor): Promise<BlobRecord> {

@@ -33,12 +33,12 @@ async function transferManifest(
     const present = await destination.exists(descriptor, { signal });
     if (present && !walkExisting) return { exists: true, parsed: undefined };
     return { exists: present, parsed: given ?? (await fetchManifest(source, descriptor, signal)) };
-  }, signal);
+  });
 
   const tally = createTally();
   if (parsed !== undefined) await copyChildren(session, parsed, exists, tally);
   if (!exists && parsed !== undefined) {
-    await limiter.run(() => destination.push(descriptor, parsed.bytes, { signal }), signal);
+    await limiter.run(() => destination.push(descriptor, parsed.bytes, { signal }));
   }
   const outcome = exists ? "skipped" : "transferred";
   tally.manifests.set(descriptor.digest, { descriptor, outcome });

@@ -29,7 +29,7 @@ export async function copyReferrers(
         for await (const referrer of source.referrers(subject, { signal: session.signal }))
           found.push(referrer);
         return found;
-      }, session.signal);
+      });
       await settleAll(
         session,
         // Referrers are manifests; anything else a lister returns is not content we can copy.

@@ -58,7 +58,7 @@ export function createSession(
     destination,
     options,
     signal: controller.signal,
-    limiter: createLimiter(options.concurrency),
+    limiter: createLimiter(options.concurrency, controller.signal),
     blobs: new Map(),
     manifests: new Map(),
     fail(error) {

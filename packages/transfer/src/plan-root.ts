@@ -24,10 +24,7 @@ export async function planRoot(session: Session, resolved: Descriptor): Promise<
   if (!isIndexMediaType(resolved.mediaType))
     return { descriptor: resolved, platforms: [], filteredIndex: false };
   const { platforms } = session.options;
-  const index = await session.limiter.run(
-    () => fetchManifest(session.source, resolved, session.signal),
-    session.signal,
-  );
+  const index = await session.limiter.run(() => fetchManifest(session.source, resolved, session.signal));
   if (index.kind !== "index") {
     throw new ManifestError(`${resolved.digest} was announced as an index but is an image manifest`);
   }

@@ -19,7 +19,7 @@ export async function runCopy(
 ): Promise<{ result: CopyResult; tally: Tally }> {
   const { options, limiter, signal } = session;
   const started = options.now();
-  const resolved = await limiter.run(() => session.source.resolve(sourceReference, { signal }), signal);
+  const resolved = await limiter.run(() => session.source.resolve(sourceReference, { signal }));
   if (!isManifestMediaType(resolved.mediaType)) {
     throw new ManifestError(
       `${sourceReference} resolved to ${resolved.digest} of media type ${resolved.mediaType}, which is not a manifest`,
@@ -47,7 +47,7 @@ export async function runCopy(
   }
   const { tag } = destination;
   if (tag !== undefined) {
-    await limiter.run(() => session.destination.tag(root, tag, { signal }), signal);
+    await limiter.run(() => session.destination.tag(root, tag, { signal }));
     const outcome = tally.manifests.get(root.digest)?.outcome ?? "transferred";
     session.emit({ type: "manifest-done", descriptor: root, tag, outcome });
   }
