@@ -25,7 +25,8 @@ export interface ScriptedRequest {
 /** The handler's answer. An object body is sent as JSON. */
 export interface ScriptedReply {
   status: number;
-  headers?: Record<string, string | string[]>;
+  /** `undefined` values are not sent. */
+  headers?: Record<string, string | string[] | undefined>;
   body?: string | Uint8Array | object;
 }
 
@@ -69,7 +70,10 @@ export async function startScriptedRegistry(handler: ScriptedHandler): Promise<S
           : typeof reply.body === "string" || reply.body instanceof Uint8Array
             ? Buffer.from(reply.body)
             : Buffer.from(JSON.stringify(reply.body));
-      outgoing.writeHead(reply.status, { "content-length": String(body.length), ...reply.headers });
+      const headers: Record<string, string | string[]> = { "content-length": String(body.length) };
+      for (const [name, value] of Object.entries(reply.headers ?? {}))
+        if (value !== undefined) headers[name] = value;
+      outgoing.writeHead(reply.status, headers);
       outgoing.end(request.method === "HEAD" ? undefined : body);
     })();
   });
