@@ -68,8 +68,23 @@ export function createClientTransport(options: ClientTransportOptions): ClientTr
     return auth;
   };
 
+  // Workaround, see `learnChallenge`: origins whose challenge was looked up with a GET /v2/.
+  const learned = new Map<string, Promise<void>>();
+
   const forwarding: AuthStrategy = {
-    authorize: (request) => authFor(request).authorize(request),
+    async authorize(request) {
+      const auth = authFor(request);
+      const header = await auth.authorize(request);
+      if (header !== undefined || request.method !== "HEAD" || request.scopes.length === 0) return header;
+      const origin = request.url.origin;
+      let learning = learned.get(origin);
+      if (learning === undefined) {
+        learning = learnChallenge(created, auth, request);
+        learned.set(origin, learning);
+      }
+      await learning;
+      return auth.authorize(request);
+    },
     challenge: (request, challenges) => authFor(request).challenge(request, challenges),
   };
   const created = createTransport({ ...options.transport, auth: forwarding });
@@ -83,11 +98,43 @@ export function createClientTransport(options: ClientTransportOptions): ClientTr
   return {
     transport: wrapped,
     clearAuth() {
+      learned.clear();
       shared?.clear();
       for (const auth of strategies.values()) auth.clear();
     },
     close: () => created.close(),
   };
+}
+
+/**
+ * Teaches `auth` the registry's challenge with an anonymous `GET /v2/` (`spec/PROTOCOL.md` §11.1), as
+ * Docker does before its first request.
+ *
+ * This works around a transport problem: when the first request to an origin is a `HEAD` answered 401,
+ * `@stevedore/transport` destroys the unread HEAD body, and undici then emits an `AbortError` that no one
+ * listens to — an uncaught exception. Once the strategy knows the challenge it sends a token with the
+ * first request, so that 401 never happens. Best effort: any failure here leaves the normal flow to report.
+ */
+async function learnChallenge(transport: Transport, auth: Auth, request: AuthRequest): Promise<void> {
+  try {
+    const url = new URL("/v2/", request.url);
+    const response = await transport.send({
+      method: "GET",
+      url,
+      scopes: [],
+      // A 401 is handed back untouched, so its challenge is learned here without a token request.
+      expect: [200, 204, 401],
+      ...(request.signal === undefined ? {} : { signal: request.signal }),
+    });
+    const header = response.headers["www-authenticate"];
+    await response.dump();
+    const challenges = header === undefined ? [] : Array.isArray(header) ? header : [header];
+    if (response.status === 401 && challenges.length > 0) {
+      await auth.challenge({ method: "GET", url, scopes: [] }, challenges);
+    }
+  } catch {
+    // The request that asked will meet the same problem and report it properly.
+  }
 }
 
 function plainBaseUrl(url: URL): URL {

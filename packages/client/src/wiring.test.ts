@@ -178,6 +178,8 @@ describe("delete", () => {
     }
     expect(server.requests.map((request) => `${request.method} ${request.path}`)).toEqual([
       "DELETE /v2/team/app/manifests/v1",
+      // Before the first HEAD of an origin the client learns its challenge (create-client-transport.ts).
+      "GET /v2/",
       "HEAD /v2/team/app/manifests/v1",
       `DELETE /v2/team/app/manifests/${digest}`,
     ]);

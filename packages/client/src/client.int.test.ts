@@ -1,0 +1,412 @@
+/**
+ * The client against the real CNCF distribution registry 2.8 (started by tools/registry/global-setup.ts):
+ * push a generated multi-platform layout and pull it back byte for byte, platform selection, mounts
+ * between repositories, the read and housekeeping verbs, docker archives streamed from the registry,
+ * login/logout with the token registry, and how many token requests a 10-tag copy costs. Test data is made
+ * with test-support (Node built-ins and raw HTTP), never with the code under test; every test uses fresh
+ * repository names.
+ */
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ProgressEvent } from "@stevedore/core";
+import {
+  AuthenticationError,
+  InvalidReferenceError,
+  NotFoundError,
+  parsePlatform,
+  UsageError,
+} from "@stevedore/core";
+import { createOciLayout, openDockerArchive } from "@stevedore/layout";
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import type { Client } from "./client.js";
+import { createClient } from "./create-client.js";
+import {
+  createTestImage,
+  manifestStatus,
+  readLayoutBlobs,
+  seedTestImage,
+  sha256,
+  type TestImage,
+  writeTestLayout,
+} from "./test-support/test-image.js";
+import { bearerFor, readTokenRequests, resetTokenRequests } from "./test-support/token-server.js";
+
+const open = inject("registryOpen");
+const tokenRegistry = inject("registryToken");
+const alice = { username: "alice", password: "alice-password" };
+const amd64 = parsePlatform("linux/amd64");
+const arm64 = parsePlatform("linux/arm64");
+
+let counter = 0;
+/** A repository name no other test (or earlier run against the same registry) uses. */
+function unique(prefix: string): string {
+  counter += 1;
+  return `${prefix}/client-${Date.now().toString(36)}-${process.pid}-${counter}`;
+}
+
+function blobCount(image: TestImage): number {
+  const manifests = new Set([
+    image.index.digest,
+    image.attestation.digest,
+    ...image.children.map((c) => c.manifest.digest),
+  ]);
+  return [...image.blobs.keys()].filter((digest) => !manifests.has(digest)).length;
+}
+
+let directory: string;
+const clients: Client[] = [];
+function client(options: Parameters<typeof createClient>[0] = {}): Client {
+  const created = createClient({ credentials: false, env: {}, ...options });
+  clients.push(created);
+  return created;
+}
+
+beforeAll(async () => {
+  directory = await mkdtemp(join(tmpdir(), "stevedore-client-int-"));
+});
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((created) => created.close()));
+});
+afterAll(async () => {
+  await rm(directory, { recursive: true, force: true });
+});
+
+describe("push and pull (open registry)", () => {
+  it("pushes a multi-platform layout and pulls every platform back byte for byte", async () => {
+    const image = createTestImage();
+    const source = join(directory, unique("push"));
+    await writeTestLayout(source, image, "v1");
+    const repository = unique("team");
+    const reference = `${open.host}/${repository}:v1`;
+
+    const pushed = await client().push(source, reference, { platforms: "all" });
+    expect(pushed).toMatchObject({
+      source: `oci:${source}:v1`,
+      destination: reference,
+      digest: image.index.digest,
+      tag: "v1",
+      filteredIndex: false,
+      blobs: { transferred: blobCount(image), skipped: 0, mounted: 0 },
+    });
+    expect(await manifestStatus({ url: open.url, repository }, image.index.digest)).toBe(200);
+
+    const destination = join(directory, unique("pull"));
+    const pulled = await client().pull(reference, destination, { platforms: "all" });
+    expect(pulled).toMatchObject({
+      digest: image.index.digest,
+      tag: "v1",
+      destination: `oci:${destination}:v1`,
+    });
+    const expected = new Map([...image.blobs].map(([digest, blob]) => [digest, new Uint8Array(blob.bytes)]));
+    expect(await readLayoutBlobs(destination)).toEqual(expected);
+
+    // Pushing again finds everything in place.
+    const again = await client().push(`oci:${source}:v1`, reference, { platforms: "all" });
+    expect(again.blobs.transferred).toBe(0);
+  });
+
+  it("pulls only the arm64 image with platforms: [linux/arm64]", async () => {
+    const image = createTestImage();
+    const repository = unique("team");
+    await seedTestImage({ url: open.url, repository }, image, ["v1"]);
+    const destination = join(directory, unique("arm"));
+    const outcome = await client().pull(`${open.host}/${repository}:v1`, `oci:${destination}`, {
+      platforms: [arm64],
+    });
+    const armChild = image.children[1]!;
+    expect(outcome.digest).toBe(armChild.manifest.digest);
+    expect(outcome.platforms).toEqual([{ ...arm64, variant: "v8" }]);
+    expect((await createOciLayout(destination).resolve("v1")).digest).toBe(armChild.manifest.digest);
+    expect([...(await readLayoutBlobs(destination)).keys()].sort()).toEqual(
+      [
+        armChild.manifest.digest,
+        armChild.config.digest,
+        ...armChild.layers.map((layer) => layer.digest),
+      ].sort(),
+    );
+  });
+
+  it("mounts blobs when copying between repositories of one registry", async () => {
+    const image = createTestImage();
+    const from = unique("team");
+    const to = unique("team");
+    await seedTestImage({ url: open.url, repository: from }, image, ["v1"]);
+    const events: ProgressEvent[] = [];
+    const [outcome] = await client().copy(`${open.host}/${from}:v1`, `docker://${open.host}/${to}`, {
+      platforms: "all",
+      onProgress: (event) => events.push(event),
+    });
+    expect(outcome).toMatchObject({
+      digest: image.index.digest,
+      tag: "v1",
+      destination: `${open.host}/${to}:v1`,
+      blobs: { transferred: 0, skipped: 0, mounted: blobCount(image) },
+      bytes: 0,
+    });
+    const mounted = events.filter((event) => event.type === "blob-done" && event.outcome === "mounted");
+    expect(mounted).toHaveLength(blobCount(image));
+    expect(await manifestStatus({ url: open.url, repository: to }, "v1")).toBe(200);
+  });
+
+  it("streams one platform from the registry into a docker archive", async () => {
+    const image = createTestImage();
+    const repository = unique("team");
+    await seedTestImage({ url: open.url, repository }, image, ["v1"]);
+    const file = join(directory, `${unique("archive").replaceAll("/", "-")}.tar`);
+    const reference = `${open.host}/${repository}:v1`;
+    const outcome = await client().pull(reference, `docker-archive:${file}`, { platforms: [amd64] });
+    const amdChild = image.children[0]!;
+    expect(outcome).toMatchObject({
+      digest: amdChild.manifest.digest,
+      tag: reference,
+      blobs: { transferred: 3 },
+    });
+    const archive = await openDockerArchive(file);
+    expect(archive.images.map((entry) => entry.repoTags)).toEqual([[reference]]);
+    expect((await archive.resolve(reference)).digest).toBe(amdChild.manifest.digest);
+  });
+
+  it("fails with typed errors for what is not there", async () => {
+    const repository = unique("team");
+    await seedTestImage({ url: open.url, repository }, createTestImage(), ["v1"]);
+    const target = join(directory, unique("missing"));
+    await expect(client().pull(`${open.host}/${repository}:nope`, target)).rejects.toThrow(NotFoundError);
+    await expect(
+      client().pull(`${open.host}/${repository}:v1`, target, { platforms: [parsePlatform("linux/s390x")] }),
+    ).rejects.toThrow(/linux\/amd64, linux\/arm64\/v8/);
+    await expect(client().pull(`${open.host}/Bad:v1`, target)).rejects.toThrow(InvalidReferenceError);
+    await expect(
+      client().push(join(directory, "no-such-layout"), `${open.host}/${repository}:v2`),
+    ).rejects.toSatisfy(
+      (error) => NotFoundError.isInstance(error) || UsageError.isInstance(error) || error instanceof Error,
+    );
+  });
+});
+
+describe("read and housekeeping verbs (open registry)", () => {
+  let image: TestImage;
+  let repository: string;
+  let base: string;
+
+  beforeAll(async () => {
+    image = createTestImage({ label: "inspect-me" });
+    repository = unique("team");
+    base = `${open.host}/${repository}`;
+    await seedTestImage({ url: open.url, repository }, image, ["v1"]);
+  });
+
+  it("digest, manifest and config", async () => {
+    const c = client();
+    expect(await c.digest(`${base}:v1`)).toBe(image.index.digest);
+    const manifest = await c.manifest(`${base}:v1`);
+    expect(Buffer.from(manifest.bytes).equals(Buffer.from(image.index.bytes))).toBe(true);
+    expect(manifest.descriptor).toMatchObject({
+      digest: image.index.digest,
+      mediaType: image.index.mediaType,
+    });
+    const config = await c.config(`${base}:v1`, { platform: arm64 });
+    expect(config.descriptor.digest).toBe(image.children[1]!.config.digest);
+    expect(Buffer.from(config.bytes).equals(Buffer.from(image.children[1]!.config.bytes))).toBe(true);
+    await expect(c.digest(`${base}:absent`)).rejects.toThrow(NotFoundError);
+  });
+
+  it("inspect lists the platforms without attestations and describes the chosen image", async () => {
+    const result = await client().inspect(`docker://${base}:v1`, { platform: arm64 });
+    const armChild = image.children[1]!;
+    expect(result).toMatchObject({
+      reference: `${base}:v1`,
+      digest: image.index.digest,
+      mediaType: "application/vnd.oci.image.index.v1+json",
+      size: image.index.size,
+      annotations: { "org.opencontainers.image.description": "stevedore client test image" },
+    });
+    expect(result.platforms).toEqual(
+      image.children.map((child) => ({
+        platform: child.platform,
+        digest: child.manifest.digest,
+        size: child.manifest.size,
+      })),
+    );
+    expect(result.image).toEqual({
+      platform: { ...arm64, variant: "v8" },
+      created: "2024-05-01T12:00:00Z",
+      labels: { "org.example.platform": "linux/arm64", "org.example.label": "inspect-me" },
+      layers: armChild.layers.map((layer) => ({
+        digest: layer.digest,
+        mediaType: layer.mediaType,
+        size: layer.size,
+      })),
+      totalSize: armChild.config.size + armChild.layers.reduce((sum, layer) => sum + layer.size, 0),
+      config: { digest: armChild.config.digest, size: armChild.config.size },
+    });
+    // An image manifest describes itself, its platform read from the config.
+    const single = await client().inspect(`${base}@${image.children[0]!.manifest.digest}`);
+    expect(single.platforms).toBeUndefined();
+    expect(single.image?.platform).toEqual(amd64);
+  });
+
+  it("tags, lists tags, finds referrers and deletes", async () => {
+    const c = client();
+    const descriptor = await c.tag(`${base}:v1`, "v2");
+    expect(descriptor.digest).toBe(image.index.digest);
+    const tags: string[] = [];
+    for await (const tag of c.tags(base)) tags.push(tag);
+    expect(tags.sort()).toEqual(["v1", "v2"]);
+    await expect(c.tag(`${base}:v1`, "bad tag!")).rejects.toThrow(InvalidReferenceError);
+
+    // distribution 2.8 has no referrers API: an OCI 1.1 client keeps them under the referrers tag (§7.2).
+    const subject = image.children[0]!.manifest;
+    const empty = Buffer.from("{}");
+    const artifact = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: "application/vnd.oci.image.manifest.v1+json",
+        artifactType: "application/vnd.example.sbom",
+        config: { mediaType: "application/vnd.oci.empty.v1+json", digest: sha256(empty), size: empty.length },
+        layers: [
+          { mediaType: "application/vnd.oci.empty.v1+json", digest: sha256(empty), size: empty.length },
+        ],
+        subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
+      }),
+    );
+    const artifactDescriptor = {
+      mediaType: "application/vnd.oci.image.manifest.v1+json",
+      digest: sha256(artifact),
+      size: artifact.length,
+      artifactType: "application/vnd.example.sbom",
+    };
+    const referrersIndex = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: "application/vnd.oci.image.index.v1+json",
+        manifests: [artifactDescriptor],
+      }),
+    );
+    await seedRaw(repository, empty, artifact, referrersIndex, subject.digest);
+    expect(await c.referrers(`${base}@${subject.digest}`)).toEqual([artifactDescriptor]);
+    expect(
+      await c.referrers(`${base}@${subject.digest}`, { artifactType: "application/vnd.example.other" }),
+    ).toEqual([]);
+
+    // distribution deletes only by digest: deleting v2 removes the manifest, and v1 with it.
+    await c.delete(`${base}:v2`);
+    expect(await manifestStatus({ url: open.url, repository }, "v2")).toBe(404);
+    expect(await manifestStatus({ url: open.url, repository }, "v1")).toBe(404);
+    await expect(c.delete(`${base}:v2`)).rejects.toThrow(NotFoundError);
+  });
+
+  it("pings and lists the catalog", async () => {
+    const c = client();
+    await c.ping(open.host);
+    const names: string[] = [];
+    for await (const name of c.catalog(open.host)) names.push(name);
+    expect(names).toContain(repository);
+  });
+});
+
+/** Pushes the empty blob, an artifact manifest and the referrers tag index with raw HTTP. */
+async function seedRaw(
+  repository: string,
+  empty: Buffer,
+  artifact: Buffer,
+  referrersIndex: Buffer,
+  subjectDigest: string,
+): Promise<void> {
+  const start = await fetch(`${open.url}/v2/${repository}/blobs/uploads/`, { method: "POST" });
+  await start.arrayBuffer();
+  const upload = new URL(start.headers.get("location") ?? "", open.url);
+  upload.searchParams.set("digest", sha256(empty));
+  const put = await fetch(upload, { method: "PUT", body: empty });
+  await put.arrayBuffer();
+  expect(put.status).toBe(201);
+  for (const [reference, bytes, mediaType] of [
+    [sha256(artifact), artifact, "application/vnd.oci.image.manifest.v1+json"],
+    [subjectDigest.replace(":", "-"), referrersIndex, "application/vnd.oci.image.index.v1+json"],
+  ] as const) {
+    const response = await fetch(`${open.url}/v2/${repository}/manifests/${reference}`, {
+      method: "PUT",
+      headers: { "content-type": mediaType },
+      body: bytes,
+    });
+    await response.arrayBuffer();
+    expect(response.status).toBe(201);
+  }
+}
+
+describe("token auth", () => {
+  it("logs in to a temporary DOCKER_CONFIG, pushes with those credentials, and logs out", async () => {
+    const config = await mkdtemp(join(directory, "docker-config-"));
+    const env = { DOCKER_CONFIG: config, HOME: config };
+    const image = createTestImage();
+    const source = join(directory, unique("login"));
+    await writeTestLayout(source, image, "v1");
+    const reference = `${tokenRegistry.host}/${unique("team")}:v1`;
+
+    await expect(client({ env }).login(tokenRegistry.host, "alice", "wrong-password")).rejects.toThrow(
+      AuthenticationError,
+    );
+    await expect(readFile(join(config, "config.json"), "utf8")).rejects.toThrow(/ENOENT/);
+
+    const stored = await client({ env }).login(tokenRegistry.host, alice.username, alice.password);
+    expect(stored.file).toBe(join(config, "config.json"));
+    const written = JSON.parse(await readFile(stored.file, "utf8"));
+    expect(Object.keys(written.auths)).toEqual([tokenRegistry.host]);
+
+    // A new client, default credentials: Docker's config under env.DOCKER_CONFIG.
+    const pushed = await createClientWith(env).push(`oci:${source}:v1`, reference, { platforms: "all" });
+    expect(pushed.digest).toBe(image.index.digest);
+
+    expect(await createClientWith(env).digest(reference)).toBe(image.index.digest);
+    expect((await client({ env }).logout(tokenRegistry.host)).changed).toBe(true);
+    // Anonymous users may not even list team/*. (A GET: a HEAD refused with 401 trips the transport's
+    // unread-HEAD-body problem, see create-client-transport.ts.)
+    const tags = async (): Promise<string[]> => {
+      const found: string[] = [];
+      for await (const tag of createClientWith(env).tags(reference)) found.push(tag);
+      return found;
+    };
+    await expect(tags()).rejects.toThrow(AuthenticationError);
+  });
+
+  it("asks the token server once per scope set when copying 10 tags", async () => {
+    const image = createTestImage();
+    const from = unique("team");
+    const to = unique("team");
+    const authorization = await bearerFor(
+      tokenRegistry.realm,
+      tokenRegistry.service,
+      [`repository:${from}:pull,push`],
+      alice.username,
+      alice.password,
+    );
+    const tags = Array.from({ length: 10 }, (_, position) => `t${position}`);
+    await seedTestImage({ url: tokenRegistry.url, repository: from, authorization }, image, tags);
+    await resetTokenRequests(tokenRegistry.realm);
+
+    const lines: string[] = [];
+    const outcomes = await client({
+      staticCredentials: { [tokenRegistry.host]: alice },
+      onDebug: (line) => lines.push(line),
+    }).copy(`${tokenRegistry.host}/${from}`, `${tokenRegistry.host}/${to}`, {
+      allTags: true,
+      platforms: "all",
+    });
+    expect(outcomes.map((outcome) => outcome.tag).sort()).toEqual([...tags].sort());
+    expect(new Set(outcomes.map((outcome) => outcome.digest))).toEqual(new Set([image.index.digest]));
+
+    const requests = await readTokenRequests(tokenRegistry.realm);
+    const scopeSets = requests.map((request) => [...request.scopes].sort().join(" "));
+    expect(requests.length).toBeGreaterThan(0);
+    expect(requests.every((request) => request.status === 200 && request.account === "alice")).toBe(true);
+    // One token per distinct scope set, however many registry requests used it.
+    expect(new Set(scopeSets).size).toBe(requests.length);
+    expect(requests.length).toBeLessThanOrEqual(4);
+  });
+});
+
+function createClientWith(env: Record<string, string>): Client {
+  const created = createClient({ env });
+  clients.push(created);
+  return created;
+}
