@@ -3,6 +3,7 @@
  * The `stevedore` executable: runs `main` with this process's streams and environment, turns SIGINT into
  * an abort (the running transfer cleans up, then the exit status is 130), and sets `process.exitCode`.
  */
+import { isStrayAbort } from "./is-stray-abort.js";
 import { main } from "./main.js";
 
 const controller = new AbortController();
@@ -18,6 +19,19 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
   throw error;
 });
+// A request body destroyed during cleanup may emit an abort nobody listens for; the command has already
+// reported (or will report) the real failure, so such leftovers must not replace it with a crash.
+const onStray = (error: unknown): void => {
+  if (isStrayAbort(error)) return;
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  process.stderr.write(
+    `stevedore: internal error: ${message.replace(/\s+/g, " ")} (please report this; --debug shows more)\n`,
+  );
+  if (process.argv.includes("--debug") && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  process.exit(1);
+};
+process.on("uncaughtException", onStray);
+process.on("unhandledRejection", onStray);
 
 process.exitCode = await main(process.argv.slice(2), {
   stdout: process.stdout,

@@ -1,6 +1,7 @@
 /**
  * What `main` talks to instead of `process`: tests pass fakes, `bin.ts` passes the real streams.
  */
+import type { ClientOptions } from "@stevedore/client";
 
 /** A writable stream as far as the CLI needs one (a Node `Writable`, or a test fake). */
 export interface OutputStream {
@@ -28,6 +29,11 @@ export interface CliIo {
   columns?: number;
   /** The clock for progress throttling. Default `Date.now`. */
   now?: () => number;
+  /**
+   * Client options under the ones the flags set, for tests and programs embedding `main` (e.g.
+   * `{ transport: { sleep } }` to skip retry delays). The flags win where both say something.
+   */
+  clientOptions?: Partial<ClientOptions>;
 }
 
 /**

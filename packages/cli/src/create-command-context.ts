@@ -48,6 +48,7 @@ export function createCommandContext(init: CreateCommandContextOptions): Command
     async createClient(registries, overrides = {}): Promise<Client> {
       const module = await loadClient();
       const clientOptions: ClientOptions = {
+        ...io.clientOptions,
         env: io.env,
         onWarning: (warning) => {
           io.stderr.write(`stevedore: warning: ${warning.replace(/\s+/g, " ")}\n`);

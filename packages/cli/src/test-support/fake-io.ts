@@ -29,6 +29,8 @@ export interface RunCliOptions {
   /** Called with each stderr write, e.g. to abort once a transfer is under way. */
   onStderr?: (text: string) => void;
   onStdout?: (chunk: Buffer) => void;
+  /** Default: retries without waiting, so network failures fail fast. */
+  clientOptions?: CliIo["clientOptions"];
 }
 
 /** Runs `main(argv)` with fake streams. */
@@ -56,6 +58,7 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
       if (options.stdin !== undefined) yield Buffer.from(options.stdin);
     })(),
     env: options.env ?? {},
+    clientOptions: options.clientOptions ?? { transport: { sleep: async () => {} } },
     isTTY: options.isTTY ?? false,
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(options.columns === undefined ? {} : { columns: options.columns }),

@@ -1,0 +1,183 @@
+/**
+ * The real `stevedore` process (src/bin.ts run from source through the loader hooks): SIGINT during a pull
+ * exits 130 after cleanup, and errors stay one line. A scripted registry on 127.0.0.1 tells the test when
+ * the child is mid-transfer, so no sleep is needed to time the signal.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { afterEach, describe, expect, it } from "vitest";
+
+const hooks = fileURLToPath(new URL("./test-support/source-hooks.ts", import.meta.url));
+const bin = fileURLToPath(new URL("./bin.ts", import.meta.url));
+
+interface Exited {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function startCli(argv: string[]): { child: ChildProcess; exited: Promise<Exited> } {
+  const child = spawn(process.execPath, ["--import", hooks, bin, ...argv], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: tmpdir(),
+      DOCKER_CONFIG: join(tmpdir(), "stevedore-no-config"),
+    },
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.setEncoding("utf8").on("data", (text: string) => {
+    stdout += text;
+  });
+  child.stderr?.setEncoding("utf8").on("data", (text: string) => {
+    stderr += text;
+  });
+  const exited = once(child, "exit").then(([code, signal]) => ({
+    code: code as number | null,
+    signal: signal as NodeJS.Signals | null,
+    stdout,
+    stderr,
+  }));
+  return { child, exited };
+}
+
+const servers: Server[] = [];
+const directories: string[] = [];
+afterEach(async () => {
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections();
+    server.close();
+  }
+  for (const directory of directories.splice(0)) await rm(directory, { recursive: true, force: true });
+});
+
+async function serve(handler: (request: IncomingMessage, response: ServerResponse) => void): Promise<string> {
+  const server = createServer(handler);
+  servers.push(server);
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return `127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+const sha256 = (bytes: Uint8Array): string => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+
+describe("the stevedore process", () => {
+  it("SIGINT during a pull aborts, cleans up and exits 130 with one line", async () => {
+    const layer = gzipSync(randomBytes(256 * 1024), { level: 0 });
+    const config = Buffer.from(
+      JSON.stringify({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [] } }),
+    );
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: "application/vnd.oci.image.manifest.v1+json",
+        config: {
+          mediaType: "application/vnd.oci.image.config.v1+json",
+          digest: sha256(config),
+          size: config.length,
+        },
+        layers: [
+          {
+            mediaType: "application/vnd.oci.image.layer.v1.tar+gzip",
+            digest: sha256(layer),
+            size: layer.length,
+          },
+        ],
+      }),
+    );
+    let stalled: () => void = () => {};
+    const midTransfer = new Promise<void>((resolve) => {
+      stalled = resolve;
+    });
+    const host = await serve((request, response) => {
+      const url = request.url ?? "";
+      if (url === "/v2/") return void response.end("{}");
+      if (url.endsWith("/manifests/v1") || url.endsWith(`/manifests/${sha256(manifest)}`)) {
+        response.writeHead(200, {
+          "content-type": "application/vnd.oci.image.manifest.v1+json",
+          "docker-content-digest": sha256(manifest),
+          "content-length": manifest.length,
+        });
+        return void response.end(request.method === "HEAD" ? undefined : manifest);
+      }
+      if (url.endsWith(`/blobs/${sha256(config)}`)) {
+        response.writeHead(200, { "content-length": config.length });
+        return void response.end(config);
+      }
+      if (url.endsWith(`/blobs/${sha256(layer)}`)) {
+        // Half the layer, then nothing: the pull is stuck mid-blob until it is interrupted.
+        response.writeHead(200, { "content-length": layer.length });
+        response.write(layer.subarray(0, layer.length / 2), () => stalled());
+        return;
+      }
+      response.writeHead(404, { "content-type": "application/json" });
+      response.end(JSON.stringify({ errors: [{ code: "NAME_UNKNOWN" }] }));
+    });
+    const destination = await mkdtemp(join(tmpdir(), "stevedore-cli-sigint-"));
+    directories.push(destination);
+
+    const { child, exited } = startCli(["pull", `${host}/app:v1`, join(destination, "out"), "--quiet"]);
+    await midTransfer;
+    child.kill("SIGINT");
+    const result = await exited;
+
+    expect(result.signal).toBeNull();
+    expect(result.code).toBe(130);
+    expect(result.stdout).toBe("");
+    expect(result.stderr.trimEnd().split("\n")).toEqual([
+      `stevedore: pull ${host}/app:v1 ${join(destination, "out")}: interrupted`,
+    ]);
+    // No partial blob is left: every file under blobs/ is complete and named by its digest.
+    for (const file of await listFiles(join(destination, "out"))) {
+      const path = relative(join(destination, "out"), file);
+      if (path === "oci-layout" || path === "index.json") continue;
+      expect(path).toMatch(/^blobs\/sha256\/[0-9a-f]{64}$/);
+      expect(sha256(await readFile(file))).toBe(`sha256:${path.slice("blobs/sha256/".length)}`);
+    }
+  });
+
+  it("an authentication failure on a HEAD request exits 4 with one line, no crash", async () => {
+    const host = await serve((request, response) => {
+      response.writeHead(401, {
+        "www-authenticate": 'Basic realm="test"',
+        "content-type": "application/json",
+      });
+      response.end(
+        request.method === "HEAD" ? undefined : JSON.stringify({ errors: [{ code: "UNAUTHORIZED" }] }),
+      );
+    });
+    const result = await startCli(["digest", `${host}/app:v1`]).exited;
+    expect(result.code).toBe(4);
+    expect(result.stderr.trimEnd().split("\n")).toEqual([
+      expect.stringMatching(
+        new RegExp(`^stevedore: digest ${host}/app:v1: .*authentication required.*\\(log in with`),
+      ),
+    ]);
+  });
+
+  it("version answers without loading the client", async () => {
+    const result = await startCli(["--version"]).exited;
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^stevedore \d+\.\d+\.\d+ \(node v\d+/);
+  });
+});
+
+async function listFiles(directory: string): Promise<string[]> {
+  const files: string[] = [];
+  for (const entry of await readdir(directory, { withFileTypes: true })) {
+    const path = join(directory, entry.name);
+    if (entry.isDirectory()) files.push(...(await listFiles(path)));
+    else files.push(path);
+  }
+  return files;
+}

@@ -1,0 +1,376 @@
+/**
+ * `stevedore` against the real CNCF distribution registry 2.8 (tools/registry/global-setup.ts), through
+ * `main()` with fake streams. Test images are built and seeded with the client's test helpers, which use
+ * Node's crypto, zlib and fetch only, never the code under test.
+ */
+import { randomUUID } from "node:crypto";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import {
+  createTestImage,
+  manifestStatus,
+  readLayoutBlobs,
+  seedTestImage,
+  type TestImage,
+  writeTestLayout,
+} from "../../client/src/test-support/test-image.js";
+import { ExitCode } from "./exit-codes.js";
+import { runCli } from "./test-support/fake-io.js";
+
+const open = inject("registryOpen");
+let workspace: string;
+let image: TestImage;
+let layout: string;
+
+beforeAll(async () => {
+  workspace = await mkdtemp(join(tmpdir(), "stevedore-cli-"));
+  image = createTestImage({ label: "cli" });
+  layout = join(workspace, "layout");
+  await writeTestLayout(layout, image, "v1");
+});
+
+afterAll(async () => {
+  await rm(workspace, { recursive: true, force: true });
+});
+
+const repository = (name: string): string => `${open.host}/cli/${name}-${randomUUID().slice(0, 8)}`;
+const [amd64, arm64] = [0, 1].map((index) => {
+  return () => {
+    const child = image.children[index];
+    if (child === undefined) throw new Error("test image has two children");
+    return child;
+  };
+}) as [() => TestImage["children"][number], () => TestImage["children"][number]];
+
+function expectOneErrorLine(stderrLines: string[], pattern: RegExp): void {
+  expect(stderrLines).toHaveLength(1);
+  expect(stderrLines[0]).toMatch(/^stevedore: [^\n]+: [^\n]+ \([^\n]+\)$/);
+  expect(stderrLines[0]).toMatch(pattern);
+}
+
+describe("push, read back, pull", () => {
+  let name: string;
+  beforeAll(async () => {
+    name = repository("app");
+    const run = await runCli(["push", `oci:${layout}:v1`, `${name}:v1`, "--platform", "all"]);
+    expect(run.stderr).toMatch(/^blob sha256:[0-9a-f]{12}… \d+(\.\d)? (B|KiB) transferred$/m);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(
+      `${name}:v1 ${image.index.digest} (${image.blobs.size - 4} transferred, 0 skipped, 0 mounted; ${run.stdout.split("; ")[1]}`,
+    );
+  });
+
+  it("ls lists the tag, digest and manifest give the index", async () => {
+    const ls = await runCli(["ls", name]);
+    expect([ls.code, ls.stdout]).toEqual([0, "v1\n"]);
+    const digest = await runCli(["digest", `${name}:v1`]);
+    expect([digest.code, digest.stdout]).toEqual([0, `${image.index.digest}\n`]);
+    const manifest = await runCli(["manifest", `${name}:v1`]);
+    expect(manifest.code).toBe(0);
+    expect(manifest.stdoutBytes.equals(Buffer.from(image.index.bytes))).toBe(true);
+  });
+
+  it("config and blob give exact bytes; --platform picks the image", async () => {
+    const config = await runCli(["config", `${name}:v1`, "--platform", "linux/arm64"]);
+    expect(config.code).toBe(0);
+    expect(config.stdoutBytes.equals(Buffer.from(arm64().config.bytes))).toBe(true);
+    const layer = amd64().layers[0]!;
+    const blob = await runCli(["blob", `${name}@${layer.digest}`]);
+    expect(blob.code).toBe(0);
+    expect(blob.stdoutBytes.equals(Buffer.from(layer.bytes))).toBe(true);
+  });
+
+  it("inspect --json: one result with platforms (no attestation), the chosen image and its labels", async () => {
+    const run = await runCli(["inspect", `${name}:v1`, "--platform", "linux/arm64", "--json"]);
+    expect(run.code).toBe(0);
+    const [result, ...rest] = run.json();
+    expect(rest).toEqual([]);
+    expect(result).toMatchObject({
+      type: "result",
+      command: "inspect",
+      digest: image.index.digest,
+      mediaType: "application/vnd.oci.image.index.v1+json",
+      size: image.index.size,
+      platforms: [
+        { platform: { os: "linux", architecture: "amd64" }, digest: amd64().manifest.digest },
+        { platform: { os: "linux", architecture: "arm64" }, digest: arm64().manifest.digest },
+      ],
+      image: {
+        platform: { os: "linux", architecture: "arm64" },
+        created: "2024-05-01T12:00:00Z",
+        labels: { "org.example.platform": "linux/arm64", "org.example.label": "cli" },
+        config: { digest: arm64().config.digest, size: arm64().config.size },
+        layers: arm64().layers.map((layer) => ({ digest: layer.digest, size: layer.size })),
+      },
+    });
+    const text = await runCli(["inspect", `${name}:v1`, "--platform", "linux/arm64"]);
+    expect(text.stdout).toContain(`Digest:      ${image.index.digest}`);
+    expect(text.stdout).toMatch(/^Platforms: {3}2$/m);
+    expect(text.stdout).toContain("org.example.label=cli");
+  });
+
+  it("pull --platform all writes every blob; --platform linux/arm64 only arm64's", async () => {
+    const all = join(workspace, "pull-all");
+    const run = await runCli(["pull", `${name}:v1`, all, "--platform", "all", "--quiet"]);
+    expect([run.code, run.stderr]).toEqual([0, ""]);
+    expect(run.stdout).toContain(`oci:${all}`);
+    const blobs = await readLayoutBlobs(all);
+    for (const digest of image.blobs.keys()) expect(blobs.has(digest)).toBe(true);
+
+    const arm = join(workspace, "pull-arm");
+    const armRun = await runCli(["pull", `${name}:v1`, arm, "--platform", "linux/arm64"]);
+    expect(armRun.code).toBe(0);
+    const armBlobs = await readLayoutBlobs(arm);
+    for (const layer of arm64().layers) expect(armBlobs.has(layer.digest)).toBe(true);
+    for (const layer of amd64().layers) expect(armBlobs.has(layer.digest)).toBe(false);
+  });
+
+  it("pull --format docker writes a docker archive", async () => {
+    const archive = join(workspace, "app.tar");
+    const run = await runCli([
+      "pull",
+      `${name}:v1`,
+      archive,
+      "--format",
+      "docker",
+      "--platform",
+      "linux/amd64",
+    ]);
+    expect(run.code).toBe(0);
+    const bytes = await readFile(archive);
+    expect(bytes.subarray(257, 262).toString("latin1")).toBe("ustar");
+  });
+});
+
+describe("--json and progress output", () => {
+  it("push --json: events one per line, then the result last", async () => {
+    const name = repository("json");
+    const run = await runCli(["push", `oci:${layout}:v1`, `${name}:v1`, "--json", "--platform", "all"]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe("");
+    const lines = run.json();
+    const result = lines.at(-1);
+    expect(result).toMatchObject({
+      type: "result",
+      command: "push",
+      outcomes: [{ digest: image.index.digest, destination: `${name}:v1` }],
+    });
+    const types = new Set(lines.slice(0, -1).map((line) => line.type));
+    expect(types).toContain("blob-done");
+    expect(types).toContain("manifest-done");
+    for (const type of types)
+      expect(["blob-start", "blob-progress", "blob-done", "manifest-done", "copy-done"]).toContain(type);
+  });
+
+  it("a terminal gets redrawn bars on stderr, the result still on stdout", async () => {
+    const name = repository("tty");
+    const run = await runCli(["push", `oci:${layout}:v1`, `${name}:v1`, "--platform", "all"], {
+      isTTY: true,
+      columns: 100,
+    });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain("\u001b[");
+    expect(run.stderr).toMatch(/blobs {2}/);
+    expect(run.stdout).toContain(image.index.digest);
+  });
+});
+
+describe("tag, copy, delete", () => {
+  let name: string;
+  beforeAll(async () => {
+    name = repository("copy");
+    await seedTestImage({ url: open.url, repository: name.slice(open.host.length + 1) }, image, ["v1"]);
+  });
+
+  it("tag adds a tag that ls then lists", async () => {
+    const run = await runCli(["tag", `${name}:v1`, "v2"]);
+    expect([run.code, run.stdout]).toEqual([0, `${name}:v2 ${image.index.digest}\n`]);
+    const ls = await runCli(["ls", name, "--json"]);
+    expect([...((ls.json()[0]?.tags as string[] | undefined) ?? [])].sort()).toEqual(["v1", "v2"]);
+  });
+
+  it("copy --all-tags copies every tag, index unchanged", async () => {
+    const destination = repository("mirror");
+    const run = await runCli(["copy", name, destination, "--all-tags", "--platform", "all", "--json"]);
+    expect(run.code).toBe(0);
+    const result = run.json().at(-1) as { outcomes: { tag?: string; digest: string }[] };
+    expect(result.outcomes.map((outcome) => outcome.tag).sort()).toEqual(["v1", "v2"]);
+    for (const outcome of result.outcomes) expect(outcome.digest).toBe(image.index.digest);
+    const ls = await runCli(["ls", destination]);
+    expect(ls.stdout.split("\n").filter(Boolean).sort()).toEqual(["v1", "v2"]);
+  });
+
+  it("cp --platform linux/arm64 copies that platform's image alone", async () => {
+    const destination = repository("arm");
+    const run = await runCli([
+      "cp",
+      `${name}:v1`,
+      `${destination}:v1`,
+      "--platform",
+      "linux/arm64",
+      "--json",
+    ]);
+    expect(run.code).toBe(0);
+    const { outcomes } = run.json().at(-1) as { outcomes: { digest: string; platforms: unknown[] }[] };
+    expect(outcomes).toEqual([
+      expect.objectContaining({
+        digest: arm64().manifest.digest,
+        platforms: [{ os: "linux", architecture: "arm64", variant: "v8" }],
+      }),
+    ]);
+    const inspect = await runCli(["inspect", `${destination}:v1`, "--json"]);
+    expect(inspect.json()[0]).toMatchObject({
+      digest: arm64().manifest.digest,
+      image: { platform: { os: "linux", architecture: "arm64" } },
+    });
+    expect(inspect.json()[0]?.platforms).toBeUndefined();
+  });
+
+  it("delete removes the manifest; then the tag is not found (exit 3)", async () => {
+    const target = repository("delete");
+    await seedTestImage({ url: open.url, repository: target.slice(open.host.length + 1) }, image, ["gone"]);
+    const run = await runCli(["delete", `${target}:gone`]);
+    expect([run.code, run.stdout]).toEqual([0, `Deleted ${target}:gone\n`]);
+    expect(
+      await manifestStatus({ url: open.url, repository: target.slice(open.host.length + 1) }, "gone"),
+    ).toBe(404);
+    const digest = await runCli(["digest", `${target}:gone`]);
+    expect(digest.code).toBe(ExitCode.notFound);
+    expectOneErrorLine(digest.stderrLines, /^stevedore: digest [^:]+:\d+\/cli\/delete-[0-9a-f]+:gone: /);
+  });
+
+  it("referrers on a registry without the referrers API: none, through the tag schema", async () => {
+    const run = await runCli(["referrers", `${name}:v1`, "--json"]);
+    expect(run.code).toBe(0);
+    expect(run.json()).toEqual([
+      { type: "result", command: "referrers", reference: `${name}:v1`, referrers: [] },
+    ]);
+  });
+
+  it("catalog lists the repositories", async () => {
+    const run = await runCli(["catalog", open.host]);
+    expect(run.code).toBe(0);
+    expect(run.stdout.split("\n")).toContain(name.slice(open.host.length + 1));
+  });
+});
+
+describe("not found exits 3 with one line", () => {
+  const missing = `${open.host}/cli/missing-${randomUUID().slice(0, 8)}`;
+  it.each([
+    ["a tag", ["digest", `${missing}:v1`]],
+    ["a manifest", ["manifest", `${missing}:v1`]],
+    ["a blob", ["blob", `${missing}@sha256:${"0".repeat(64)}`]],
+    ["an inspect", ["inspect", `${missing}:v1`]],
+    ["a pull", ["pull", `${missing}:v1`, "/nonexistent-never/out"]],
+  ])("%s", async (_name, argv) => {
+    const run = await runCli(argv as string[]);
+    expect(run.code).toBe(ExitCode.notFound);
+    expectOneErrorLine(run.stderrLines, /check the name, tag, digest or path/);
+  });
+
+  it("a push from a missing layout", async () => {
+    const run = await runCli(["push", join(workspace, "no-such-layout"), `${missing}:v1`]);
+    expect(run.code).toBe(ExitCode.notFound);
+    expectOneErrorLine(run.stderrLines, /no-such-layout/);
+  });
+
+  it("a connection refused is a network error (exit 5)", async () => {
+    const run = await runCli(["digest", "127.0.0.1:9/app:v1"]);
+    expect(run.code).toBe(ExitCode.network);
+    expectOneErrorLine(run.stderrLines, /^stevedore: digest 127\.0\.0\.1:9\/app:v1: /);
+  });
+});
+
+describe("credentials against the token registry", () => {
+  const token = inject("registryToken");
+  const password = token.users.alice ?? "alice-password";
+  let dockerConfig: string;
+  beforeAll(async () => {
+    dockerConfig = await mkdtemp(join(tmpdir(), "stevedore-cli-docker-"));
+  });
+  afterAll(async () => {
+    await rm(dockerConfig, { recursive: true, force: true });
+  });
+  const env = (): Record<string, string> => ({ DOCKER_CONFIG: dockerConfig, HOME: dockerConfig });
+  const target = (): string => `${token.host}/team/cli-${randomUUID().slice(0, 8)}:v1`;
+
+  // `manifest` (GET), not `digest` (HEAD): see bin.test.ts for HEAD refusals, which need the process guard.
+  it("reading without credentials is refused (exit 4)", async () => {
+    const run = await runCli(["manifest", target()], { env: env() });
+    expect(run.code).toBe(ExitCode.authentication);
+    expectOneErrorLine(run.stderrLines, /stevedore login/);
+  });
+
+  it("-u with --password-stdin pushes without storing anything", async () => {
+    const run = await runCli(
+      ["push", `oci:${layout}:v1`, target(), "-u", "alice", "--password-stdin", "--debug"],
+      {
+        env: env(),
+        stdin: `${password}\n`,
+      },
+    );
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain("debug: ");
+    expect(run.stdout + run.stderr).not.toContain(password);
+    await expect(readdir(dockerConfig)).resolves.toEqual([]);
+  });
+
+  it("a wrong password fails login with exit 4 and is never printed", async () => {
+    const wrong = "wrong-sentinel-password";
+    const run = await runCli(["login", token.host, "-u", "alice", "--password-stdin", "--debug"], {
+      env: env(),
+      stdin: wrong,
+    });
+    expect(run.code).toBe(ExitCode.authentication);
+    // --debug: request traces and a stack besides the one error line.
+    expect(run.stderrLines.filter((line) => line.startsWith("stevedore: "))).toEqual([
+      expect.stringMatching(/^stevedore: login 127\.0\.0\.1:\d+: .*\(log in with/),
+    ]);
+    expect(run.stdout + run.stderr).not.toContain(wrong);
+  });
+
+  it("login stores the credentials, push uses them, logout removes them", async () => {
+    const login = await runCli(["login", token.host, "-u", "alice", "--password-stdin"], {
+      env: env(),
+      stdin: `${password}\n`,
+    });
+    expect(login.code).toBe(0);
+    expect(login.stdout).toBe(
+      `Login succeeded: ${token.host} (credentials stored in ${join(dockerConfig, "config.json")})\n`,
+    );
+    const config = JSON.parse(await readFile(join(dockerConfig, "config.json"), "utf8")) as {
+      auths: Record<string, { auth: string }>;
+    };
+    expect(Buffer.from(config.auths[token.host]?.auth ?? "", "base64").toString()).toBe(`alice:${password}`);
+
+    const pushed = target();
+    const push = await runCli(["push", `oci:${layout}:v1`, pushed, "--quiet", "--platform", "all"], {
+      env: env(),
+    });
+    expect([push.code, push.stderr]).toEqual([0, ""]);
+
+    const logout = await runCli(["logout", token.host], { env: env() });
+    expect(logout.code).toBe(0);
+    expect(logout.stdout).toMatch(/^Removed the credentials of /);
+    const again = await runCli(["logout", token.host], { env: env() });
+    expect(again.stdout).toMatch(/^No credentials stored for /);
+    const refused = await runCli(["manifest", pushed], { env: env() });
+    expect(refused.code).toBe(ExitCode.authentication);
+    const withFlags = await runCli(["digest", pushed, "-u", "alice", "--password-stdin"], {
+      env: env(),
+      stdin: password,
+    });
+    expect([withFlags.code, withFlags.stdout]).toEqual([0, `${image.index.digest}\n`]);
+  });
+
+  it("a broken Docker config is a credential error (exit 4)", async () => {
+    const broken = await mkdtemp(join(tmpdir(), "stevedore-cli-broken-"));
+    await writeFile(join(broken, "config.json"), "{ not json");
+    const run = await runCli(["manifest", `${token.host}/team/app:v1`], { env: { DOCKER_CONFIG: broken } });
+    await rm(broken, { recursive: true, force: true });
+    expect(run.code).toBe(ExitCode.authentication);
+    expect(run.stderrLines).toHaveLength(1);
+  });
+});
