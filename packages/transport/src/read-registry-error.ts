@@ -44,7 +44,7 @@ export async function readRegistryError(
   now: number,
 ): Promise<RegistryResponseError> {
   const text = response.method === "HEAD" ? "" : await readCapped(response.body, limit);
-  if (response.method === "HEAD") response.body.destroy();
+  if (response.method === "HEAD") closeQuietly(response.body);
   const retryAfter = parseRetryAfter(response.headers["retry-after"], now);
   return new RegistryResponseError({
     status: response.status,
@@ -102,7 +102,16 @@ async function readCapped(body: Readable, limit: number): Promise<string> {
   } catch {
     // A body cut short still yields whatever arrived; the status alone is the error.
   } finally {
-    body.destroy();
+    closeQuietly(body);
   }
   return Buffer.concat(chunks).toString("utf8");
+}
+
+/**
+ * Destroys a body we are done with. undici's body emits "Request aborted" when destroyed before its end
+ * (always so for a HEAD): without a listener that error would be uncaught and end the process.
+ */
+function closeQuietly(body: Readable): void {
+  body.on("error", () => undefined);
+  body.destroy();
 }
