@@ -13,6 +13,7 @@ import { createClient } from "./create-client.js";
 import { createClientTransport } from "./create-client-transport.js";
 import { resolveClientOptions } from "./resolve-client-options.js";
 import {
+  type ScriptedReply,
   type ScriptedServer,
   type SeenRequest,
   startScriptedServer,
@@ -22,10 +23,7 @@ const basic = (username: string, password: string): string =>
   `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
 
 /** A registry behind Basic auth that accepts one user. */
-function basicRegistry(
-  username: string,
-  password: string,
-): (request: SeenRequest) => { status: number; headers?: Record<string, string> } {
+function basicRegistry(username: string, password: string): (request: SeenRequest) => ScriptedReply {
   return (request) =>
     request.headers.authorization === basic(username, password)
       ? { status: 200, headers: { "docker-distribution-api-version": "registry/2.0" } }

@@ -18,7 +18,8 @@ export interface SeenRequest {
 /** The handler's answer; an object body is sent as JSON. */
 export interface ScriptedReply {
   status: number;
-  headers?: Record<string, string>;
+  /** Headers to send; `undefined` values are left out. */
+  headers?: Record<string, string | undefined>;
   body?: string | Uint8Array | object;
 }
 
@@ -56,7 +57,7 @@ export async function startScriptedServer(
       outgoing.writeHead(reply.status, {
         ...(json ? { "content-type": "application/json" } : {}),
         "content-length": String(body.length),
-        ...reply.headers,
+        ...Object.fromEntries(Object.entries(reply.headers ?? {}).filter(([, value]) => value !== undefined)),
       });
       outgoing.end(request.method === "HEAD" ? undefined : body);
     });
