@@ -5,6 +5,7 @@ import {
   isImageManifestMediaType,
   isIndexMediaType,
   isManifestMediaType,
+  ManifestError,
   parseManifest,
   selectManifests,
   UsageError,
@@ -49,15 +50,13 @@ export async function copyToArchive(
         `${source.description} is an index, and a docker archive holds one platform of it: choose exactly one platform`,
       );
     }
-    const index = parseManifest(await readAll(await source.target.fetch(descriptor, call), maxManifestBytes));
-    if (index.kind !== "index") throw new UsageError(`${source.description} is not an index`);
-    const [entry] = selectManifests(index.manifest, [...wanted]);
-    descriptor = {
-      mediaType: (entry as Descriptor).mediaType,
-      digest: (entry as Descriptor).digest,
-      size: (entry as Descriptor).size,
-    };
-    if (entry?.platform !== undefined) platforms.push(entry.platform);
+    const bytes = await readAll(await source.target.fetch(descriptor, call), maxManifestBytes);
+    const index = parseManifest(bytes, descriptor.mediaType);
+    if (index.kind !== "index") throw new ManifestError(`${source.description} is not an index`);
+    // selectManifests throws NotFoundError (listing what there is) when the platform is missing.
+    const entry = selectManifests(index.manifest, [...wanted])[0] as Descriptor;
+    descriptor = { mediaType: entry.mediaType, digest: entry.digest, size: entry.size };
+    if (entry.platform !== undefined) platforms.push(entry.platform);
   }
   if (!isImageManifestMediaType(descriptor.mediaType)) {
     throw new UsageError(

@@ -70,6 +70,12 @@ describe("parseLocation", () => {
     expect(() => parseLocation("./alpine")).toThrow(/oci:\.\/alpine/);
   });
 
+  it("names the whole location in reference errors", () => {
+    expect(() => parseLocation("docker://Team/App")).toThrow(
+      /^invalid reference "docker:\/\/Team\/App": .*lower-case/,
+    );
+  });
+
   it("refuses non-strings with a UsageError", () => {
     expect(() => parseLocation(42 as unknown as string)).toThrow(UsageError);
   });
@@ -97,6 +103,10 @@ describe("parseLocalLocation", () => {
     ["docker-archive:a.tar", { kind: "docker-archive", path: "a.tar" }],
   ])("%s", (input, expected) => {
     expect(parseLocalLocation(input)).toEqual(expected);
+  });
+
+  it.each(["dir:/tmp/x", "ftp:x", "https://example.com/image.tar"])("%s is a UsageError", (input) => {
+    expect(() => parseLocalLocation(input)).toThrow(/unknown transport/);
   });
 
   it("still reads docker:// as a registry", () => {

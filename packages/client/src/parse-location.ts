@@ -85,13 +85,22 @@ export function parseLocation(input: string): Location {
 
 /**
  * Parses the local side of a pull or push: like {@link parseLocation}, except that a bare value is the
- * path of an OCI image layout directory (`./alpine`, `/tmp/image`).
+ * path of an OCI image layout directory (`./alpine`, `/tmp/image`). Other tools' transports (`dir:x`,
+ * `http://…`) are still a `UsageError`.
  */
 export function parseLocalLocation(input: string): Location {
   if (typeof input !== "string") throw new UsageError(`a location must be a string, got ${typeof input}`);
   if (input.trim() === "") throw new UsageError("a path cannot be empty");
   const scheme = transportOf(input);
   if (scheme !== undefined && (scheme in localTransports || scheme === "docker")) return parseLocation(input);
+  if (
+    scheme !== undefined &&
+    (foreignTransports.has(scheme) || input.slice(scheme.length + 1).startsWith("//"))
+  ) {
+    throw new UsageError(
+      `unknown transport ${quote(scheme)} in ${quote(input)}: use ${supported}, or a directory path`,
+    );
+  }
   return { kind: "oci", path: input };
 }
 
@@ -123,13 +132,11 @@ function registryLocation(text: string, input: string): Location {
   } catch (error) {
     if (!InvalidReferenceError.isInstance(error)) throw error;
     const hint = /^(\.{0,2}\/|~)/.test(text) ? ` (for a local directory write oci:${text})` : "";
-    throw new InvalidReferenceError(
-      input,
-      `${error.message.replace(/^invalid reference "[^"]*": /, "")}${hint}`,
-      {
-        cause: error,
-      },
-    );
+    if (hint === "" && text === input) throw error;
+    // Name the whole location, keep core's reason.
+    const prefix = `invalid reference ${JSON.stringify(text.length > 300 ? `${text.slice(0, 300)}…` : text)}: `;
+    const reason = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+    throw new InvalidReferenceError(input, `${reason}${hint}`, { cause: error });
   }
 }
 
