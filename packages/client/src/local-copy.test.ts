@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ProgressEvent } from "@stevedore/core";
-import { LocalFormatError, NotFoundError, parsePlatform, UsageError } from "@stevedore/core";
+import { AbortError, LocalFormatError, NotFoundError, parsePlatform, UsageError } from "@stevedore/core";
 import { createOciLayout, openDockerArchive } from "@stevedore/layout";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Client } from "./client.js";
@@ -207,6 +207,14 @@ describe("bad input", () => {
     await expect(
       client.copy(`oci:${source}:v1`, `oci:${join(directory, "d")}`, { platforms: [] }),
     ).rejects.toThrow(UsageError);
+  });
+
+  it("stops with AbortError when the signal is aborted", async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await expect(
+      client.copy(`oci:${source}:v1`, `oci:${join(directory, "aborted")}`, { signal: controller.signal }),
+    ).rejects.toThrow(AbortError);
   });
 
   it("refuses every call once closed", async () => {
