@@ -14,6 +14,7 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
+import { createTestImage, writeTestLayout } from "../../client/src/test-support/test-image.js";
 
 const hooks = fileURLToPath(new URL("./test-support/source-hooks.ts", import.meta.url));
 const bin = fileURLToPath(new URL("./bin.ts", import.meta.url));
@@ -25,8 +26,11 @@ interface Exited {
   stderr: string;
 }
 
-function startCli(argv: string[]): { child: ChildProcess; exited: Promise<Exited> } {
-  const child = spawn(process.execPath, ["--import", hooks, bin, ...argv], {
+function startCli(
+  argv: string[],
+  nodeOptions: string[] = [],
+): { child: ChildProcess; exited: Promise<Exited> } {
+  const child = spawn(process.execPath, ["--import", hooks, ...nodeOptions, bin, ...argv], {
     stdio: ["ignore", "pipe", "pipe"],
     env: {
       PATH: process.env.PATH ?? "",
@@ -146,6 +150,59 @@ describe("the stevedore process", () => {
     }
   });
 
+  it("SIGINT during a push cancels the upload session and exits 130", async () => {
+    const layout = await mkdtemp(join(tmpdir(), "stevedore-cli-push-"));
+    directories.push(layout);
+    await writeTestLayout(layout, createTestImage(), "v1");
+    const requests: string[] = [];
+    let stalled: () => void = () => {};
+    const midUpload = new Promise<void>((resolve) => {
+      stalled = resolve;
+    });
+    const host = await serve((request, response) => {
+      const url = request.url ?? "";
+      requests.push(`${request.method} ${url.replace(/\?.*$/, "")}`);
+      if (url === "/v2/") return void response.end("{}");
+      if (request.method === "POST" && url.startsWith("/v2/app/blobs/uploads/")) {
+        response.writeHead(202, {
+          location: `/v2/app/blobs/uploads/session-${requests.length}`,
+          range: "0-0",
+        });
+        return void response.end();
+      }
+      if (
+        (request.method === "PUT" || request.method === "PATCH") &&
+        url.includes("/blobs/uploads/session-")
+      ) {
+        // Take the body and never answer: the upload is in flight until the signal.
+        request.resume();
+        stalled();
+        return;
+      }
+      if (request.method === "DELETE" && url.includes("/blobs/uploads/session-")) {
+        response.writeHead(204);
+        return void response.end();
+      }
+      response.writeHead(404, { "content-type": "application/json" });
+      response.end(
+        request.method === "HEAD" ? undefined : JSON.stringify({ errors: [{ code: "BLOB_UNKNOWN" }] }),
+      );
+    });
+
+    const { child, exited } = startCli(["push", layout, `${host}/app:v1`, "--quiet", "--concurrency", "1"]);
+    await midUpload;
+    child.kill("SIGINT");
+    const result = await exited;
+
+    expect(result.code).toBe(130);
+    expect(result.stderr.trimEnd().split("\n")).toEqual([
+      `stevedore: push ${layout} ${host}/app:v1: interrupted`,
+    ]);
+    const sessions = requests.filter((line) => /^(PUT|PATCH) /.test(line)).map((line) => line.split(" ")[1]);
+    expect(sessions).toHaveLength(1);
+    expect(requests).toContain(`DELETE ${sessions[0]}`);
+  });
+
   it("an authentication failure on a HEAD request exits 4 with one line, no crash", async () => {
     const host = await serve((request, response) => {
       response.writeHead(401, {
@@ -166,9 +223,23 @@ describe("the stevedore process", () => {
   });
 
   it("version answers without loading the client", async () => {
-    const result = await startCli(["--version"]).exited;
-    expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^stevedore \d+\.\d+\.\d+ \(node v\d+/);
+    // A second hook, after the source hooks, reports every workspace package the process loads.
+    const trace = `data:text/javascript,${encodeURIComponent(
+      `import { registerHooks } from "node:module";
+      registerHooks({ resolve(specifier, context, next) {
+        const result = next(specifier, context);
+        const match = /\\/packages\\/([a-z-]+)\\/src\\//.exec(result.url);
+        if (match) process.stderr.write("loaded " + match[1] + "\\n");
+        return result;
+      } });`,
+    )}`;
+    const version = await startCli(["--version"], ["--import", trace]).exited;
+    expect(version.code).toBe(0);
+    expect(version.stdout).toMatch(/^stevedore \d+\.\d+\.\d+ \(node v\d+/);
+    expect(new Set(version.stderr.trim().split("\n"))).toEqual(new Set(["loaded cli", "loaded core"]));
+    // The same trace sees the client once a command needs it (so the check above can fail).
+    const copy = await startCli(["copy", "ftp:x", "oci:y"], ["--import", trace]).exited;
+    expect(copy.stderr).toContain("loaded client\n");
   });
 });
 
