@@ -1,0 +1,33 @@
+# shellcheck shell=bash
+# The README's first command: `. tools/setup.sh` (sourced, so Node 24 and pnpm stay on PATH for `pnpm test`).
+# Installs the system packages the tests and the demo use (docker-registry, skopeo, apache2-utils) when they
+# are missing, the Node toolchain and dependencies, builds everything, and runs the end-to-end demo:
+# a local registry, a push of a generated two-platform image, a pull back and `stevedore inspect`.
+
+_stevedore_setup() {
+  local root
+  root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd) || return 1
+  if ! command -v docker-registry >/dev/null 2>&1 || ! command -v skopeo >/dev/null 2>&1 ||
+    ! command -v htpasswd >/dev/null 2>&1; then
+    echo "setup: installing docker-registry, skopeo and apache2-utils with apt-get" >&2
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo=sudo
+    $sudo apt-get update -q >/dev/null || return 1
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q docker-registry skopeo apache2-utils >/dev/null || return 1
+  fi
+  # shellcheck source=tools/node-env.sh
+  . "$root/tools/node-env.sh" || return 1
+  (
+    cd "$root" || exit 1
+    pnpm install --frozen-lockfile || pnpm install --frozen-lockfile || exit 1
+    pnpm build || exit 1
+    pnpm demo
+  )
+}
+
+_stevedore_setup
+_stevedore_status=$?
+unset -f _stevedore_setup
+[ "$_stevedore_status" -eq 0 ] || echo "setup: failed (exit $_stevedore_status)" >&2
+# shellcheck disable=SC2317
+return "$_stevedore_status" 2>/dev/null || exit "$_stevedore_status"
