@@ -21,7 +21,7 @@ export function usageLine(command: CommandDefinition): string {
 export function renderGeneralHelp(commands: readonly CommandDefinition[]): string {
   const commandRows = commands.map((command): [string, string] => [
     [command.name, ...(command.aliases ?? [])].join(", ") +
-      ` ${command.arguments.map((argument) => argument.name).join(" ")}`,
+      ` ${command.arguments.map((argument) => (argument.optional ? `[${argument.name}]` : argument.name)).join(" ")}`,
     command.summary,
   ]);
   return [
