@@ -172,7 +172,8 @@ describe("progressModeFor", () => {
   it("quiet reports nothing anywhere", () => {
     const stdout = sink();
     const stderr = sink();
-    const progress = createProgressReporter("none", { stdout, stderr, stdin: [], env: {}, isTTY: true });
+    const stdin = (async function* (): AsyncGenerator<Uint8Array> {})();
+    const progress = createProgressReporter("none", { stdout, stderr, stdin, env: {}, isTTY: true });
     for (const event of events) progress.onProgress(event);
     progress.finish();
     expect(stdout.text() + stderr.text()).toBe("");
