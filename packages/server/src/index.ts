@@ -1,1 +1,11 @@
-export const placeholder: number = 1;
+export { verifyBcrypt } from "./bcrypt.js";
+export type { AccessCheck, ServerAuthOptions, TokenPolicy } from "./create-authorizer.js";
+export { createDirectoryStorage } from "./create-directory-storage.js";
+export type { FaultAction, FaultHandle, FaultRule, Faults } from "./create-faults.js";
+export { createFaults } from "./create-faults.js";
+export { createMemoryStorage } from "./create-memory-storage.js";
+export type { ListeningAddress, RegistryServer, RegistryServerOptions } from "./create-registry-server.js";
+export { createRegistryServer } from "./create-registry-server.js";
+export type { PasswordCheck } from "./parse-htpasswd.js";
+export { parseHtpasswd } from "./parse-htpasswd.js";
+export type { RegistryStorage, StoredManifest, UploadSink } from "./registry-storage.js";
