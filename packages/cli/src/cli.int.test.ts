@@ -72,6 +72,12 @@ describe("push, read back, pull", () => {
     expect(manifest.stdoutBytes.equals(Buffer.from(image.index.bytes))).toBe(true);
   });
 
+  it("ls of a repository the registry does not know exits 3 with one line", async () => {
+    const ls = await runCli(["ls", repository("never-pushed")]);
+    expect([ls.code, ls.stdout]).toEqual([3, ""]);
+    expectOneErrorLine(ls.stderrLines, /not found \(NAME_UNKNOWN\)/);
+  });
+
   it("config and blob give exact bytes; --platform picks the image", async () => {
     const config = await runCli(["config", `${name}:v1`, "--platform", "linux/arm64"]);
     expect(config.code).toBe(0);

@@ -71,7 +71,8 @@ export function createClient(options: ClientOptions = {}): Client {
     },
     async *tags(repository, listOptions = {}) {
       const reference = parseImageReference(repository);
-      yield* context.remote(reference).tags(call(listOptions.signal));
+      // Asked for by name: a repository the registry does not know is an error, not an empty list.
+      yield* context.remote(reference).tags({ ...call(listOptions.signal), missingRepository: "error" });
     },
     async *catalog(registry, listOptions = {}) {
       context.checkOpen();

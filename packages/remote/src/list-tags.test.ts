@@ -87,6 +87,15 @@ describe("tags", () => {
     expect(await collect(scripted.remote().tags())).toEqual([]);
   });
 
+  it("reports a 404 for the first page as NotFoundError naming the repository when asked to", async () => {
+    const scripted = await serve(() => ({ status: 404, body: { errors: [{ code: "NAME_UNKNOWN" }] } }));
+    const failure = await collect(scripted.remote().tags({ missingRepository: "error" })).catch(
+      (e: unknown) => e,
+    );
+    expect(NotFoundError.isInstance(failure)).toBe(true);
+    expect(String(failure)).toMatch(/repository .*team\/app not found \(NAME_UNKNOWN\)/);
+  });
+
   it("leaves out referrers-tag-schema tags only when asked to", async () => {
     const digestTag = `sha256-${"ab".repeat(32)}`;
     const tags = ["v1", digestTag, `${digestTag}.sig`];

@@ -3,6 +3,7 @@ import { InvalidResponseError, redactUrl, UsageError } from "@stevedore/core";
 import { buildUrl, scopesFor } from "@stevedore/routing";
 import type { TransportResponse } from "@stevedore/transport";
 import { isReferrersTag } from "./is-referrers-tag.js";
+import { mapNotFound } from "./not-found.js";
 import { paginate } from "./paginate.js";
 import type { RemoteContext } from "./remote-context.js";
 
@@ -16,6 +17,12 @@ export interface ListTagsOptions extends TargetCallOptions {
    * `excludeReferrersTags` option.
    */
   excludeReferrersTags?: boolean;
+  /**
+   * What a 404 on the first page means. `"empty"` (default): a repository nothing was pushed to yet, which
+   * some registries answer with 404 (§6), so a `Target` starts out with no tags. `"error"`: a
+   * `NotFoundError` naming the repository, for users who asked for this repository's tags (`stevedore ls`).
+   */
+  missingRepository?: "empty" | "error";
 }
 
 /** Largest page body read, in bytes: a page of 10 000 long tags is ~1.5 MB. */
@@ -42,7 +49,12 @@ export async function* listTags(
     scopes: scopesFor("tags-list", params),
     signal: options.signal,
     read: readTagsPage,
-    onNotFound: async function* () {},
+    onNotFound: async function* (error) {
+      if (options.missingRepository === "error") {
+        throw mapNotFound(error, `repository ${context.registry}/${context.repository}`);
+      }
+      yield* [];
+    },
   });
   for await (const tag of tags) {
     if (options.excludeReferrersTags === true && isReferrersTag(tag)) continue;
