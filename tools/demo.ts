@@ -37,7 +37,11 @@ async function buildLayout(layout: string): Promise<void> {
   const children = [];
   for (const architecture of ["amd64", "arm64"]) {
     const tar = tarWithFile(`${architecture}.bin`, randomBytes(64 * 1024));
-    const layer = await writeBlob(layout, gzipSync(tar, { level: 0 }), "application/vnd.oci.image.layer.v1.tar+gzip");
+    const layer = await writeBlob(
+      layout,
+      gzipSync(tar, { level: 0 }),
+      "application/vnd.oci.image.layer.v1.tar+gzip",
+    );
     const config = await writeBlob(
       layout,
       Buffer.from(
@@ -63,7 +67,11 @@ async function buildLayout(layout: string): Promise<void> {
     children.push({ ...descriptor, platform: { architecture, os: "linux" } });
   }
   const index = Buffer.from(
-    JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests: children }),
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: "application/vnd.oci.image.index.v1+json",
+      manifests: children,
+    }),
   );
   const root = await writeBlob(layout, index, "application/vnd.oci.image.index.v1+json");
   await writeFile(
