@@ -4,7 +4,8 @@ import { randomBlob, testClient, testImage } from "./test-support/registry-clien
 
 // `htpasswd -nbB -C 5 alice s3cret`
 const htpasswd = "alice:$2y$05$GSbDqIN8xfeBh4XUlrF3/eic4Rsmza5m9Vt8hrDZcBGeZfU5YQTFi\n";
-const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+const basic = (user: string, password: string) =>
+  `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
 
 let server: RegistryServer | undefined;
 afterEach(async () => {
@@ -42,7 +43,10 @@ describe("token auth", () => {
     const response = await fetch(`${url}/token?${query}`, {
       headers: authorization === undefined ? {} : { Authorization: authorization },
     });
-    return { status: response.status, body: (await response.json()) as { token: string; access_token: string; scope: string } };
+    return {
+      status: response.status,
+      body: (await response.json()) as { token: string; access_token: string; scope: string },
+    };
   };
 
   it("puts the needed scope in every challenge (none on the ping)", async () => {
@@ -55,8 +59,13 @@ describe("token auth", () => {
     expect(pull.headers.get("www-authenticate")).toContain('scope="repository:team/app:pull"');
     const push = await client.request("POST", "/v2/team/app/blobs/uploads/");
     expect(push.headers.get("www-authenticate")).toContain('scope="repository:team/app:pull,push"');
-    const mount = await client.request("POST", `/v2/team/app/blobs/uploads/?mount=${randomBlob(4).digest}&from=team/base`);
-    expect(mount.headers.get("www-authenticate")).toContain('scope="repository:team/app:pull,push repository:team/base:pull"');
+    const mount = await client.request(
+      "POST",
+      `/v2/team/app/blobs/uploads/?mount=${randomBlob(4).digest}&from=team/base`,
+    );
+    expect(mount.headers.get("www-authenticate")).toContain(
+      'scope="repository:team/app:pull,push repository:team/base:pull"',
+    );
     const catalog = await client.request("GET", "/v2/_catalog");
     expect(catalog.headers.get("www-authenticate")).toContain('scope="registry:catalog:*"');
     const remove = await client.request("DELETE", `/v2/team/app/manifests/latest`);
@@ -111,7 +120,14 @@ describe("token auth", () => {
 
   it("accepts the OAuth2 password grant on POST", async () => {
     const url = await start();
-    const form = new URLSearchParams({ grant_type: "password", username: "alice", password: "s3cret", service: "stevedore", client_id: "test", scope: "repository:a:pull" });
+    const form = new URLSearchParams({
+      grant_type: "password",
+      username: "alice",
+      password: "s3cret",
+      service: "stevedore",
+      client_id: "test",
+      scope: "repository:a:pull",
+    });
     const response = await fetch(`${url}/token`, { method: "POST", body: form });
     expect(response.status).toBe(200);
     expect((await response.json()).scope).toBe("repository:a:pull");
@@ -121,7 +137,10 @@ describe("token auth", () => {
 
   it("never writes passwords or tokens into the log", async () => {
     const lines: string[] = [];
-    server = createRegistryServer({ auth: { type: "token", users: { alice: "s3cret" } }, log: (line) => lines.push(line) });
+    server = createRegistryServer({
+      auth: { type: "token", users: { alice: "s3cret" } },
+      log: (line) => lines.push(line),
+    });
     const { url } = await server.listen();
     const issued = await token(url, ["repository:a:pull"], basic("alice", "s3cret"));
     await testClient(url, { Authorization: `Bearer ${issued.body.token}` }).request("GET", "/v2/a/tags/list");

@@ -1,0 +1,71 @@
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createRegistryServer } from "./create-registry-server.js";
+import { randomBlob, testClient, testImage } from "./test-support/registry-client.js";
+
+let directory: string;
+beforeEach(async () => {
+  directory = await mkdtemp(join(tmpdir(), "stevedore-server-dir-"));
+});
+afterEach(async () => {
+  await rm(directory, { recursive: true, force: true });
+});
+
+describe("directory storage", () => {
+  it("survives a restart: blobs, manifests, tags and the catalog are intact", async () => {
+    const image = testImage();
+    const first = createRegistryServer({ storage: { directory } });
+    const client = testClient((await first.listen()).url);
+    await client.pushBlob("team/app", image.config);
+    await client.pushBlob("team/app", image.layer);
+    expect((await client.putManifest("team/app", "v1", image.manifest)).status).toBe(201);
+    await first.close();
+
+    const second = createRegistryServer({ storage: { directory } });
+    const again = testClient((await second.listen()).url);
+    const manifest = await again.request("GET", "/v2/team/app/manifests/v1");
+    expect(manifest.headers.get("docker-content-digest")).toBe(image.manifest.digest);
+    expect(new Uint8Array(await manifest.arrayBuffer())).toEqual(image.manifest.bytes);
+    const layer = await again.request("GET", `/v2/team/app/blobs/${image.layer.digest}`);
+    expect(new Uint8Array(await layer.arrayBuffer())).toEqual(image.layer.bytes);
+    expect(await (await again.request("GET", "/v2/team/app/tags/list")).json()).toEqual({
+      name: "team/app",
+      tags: ["v1"],
+    });
+    expect(await (await again.request("GET", "/v2/_catalog")).json()).toEqual({ repositories: ["team/app"] });
+    await second.close();
+  });
+
+  it("keeps blob bytes once, shared by repositories, as content-addressed files", async () => {
+    const server = createRegistryServer({ storage: { directory } });
+    const client = testClient((await server.listen()).url);
+    const blob = randomBlob(64);
+    await client.pushBlob("one", blob);
+    await client.pushBlob("two/nested", blob);
+    const hex = blob.digest.slice("sha256:".length);
+    expect(await readdir(join(directory, "blobs", "sha256"))).toEqual([hex]);
+    expect(new Uint8Array(await readFile(join(directory, "blobs", "sha256", hex)))).toEqual(blob.bytes);
+    expect(await readdir(join(directory, "repositories", "two", "nested", "_blobs", "sha256"))).toEqual([
+      hex,
+    ]);
+    expect(await readdir(join(directory, "uploads"))).toEqual([]);
+    await server.close();
+  });
+
+  it("ends 20 parallel uploads of the same blob with one intact blob", async () => {
+    const server = createRegistryServer({ storage: { directory } });
+    const client = testClient((await server.listen()).url);
+    const blob = randomBlob(256 * 1024);
+    await Promise.all(Array.from({ length: 20 }, (_, index) => client.pushBlob(`repo${index % 4}`, blob)));
+    const hex = blob.digest.slice("sha256:".length);
+    expect(await readdir(join(directory, "blobs", "sha256"))).toEqual([hex]);
+    expect(new Uint8Array(await readFile(join(directory, "blobs", "sha256", hex)))).toEqual(blob.bytes);
+    for (let index = 0; index < 4; index++) {
+      const response = await client.request("GET", `/v2/repo${index}/blobs/${blob.digest}`);
+      expect(new Uint8Array(await response.arrayBuffer())).toEqual(blob.bytes);
+    }
+    await server.close();
+  });
+});
