@@ -20,7 +20,7 @@ describe("Basic auth", () => {
     const anonymous = await testClient(url).request("GET", "/v2/");
     expect(anonymous.status).toBe(401);
     expect(anonymous.headers.get("www-authenticate")).toBe('Basic realm="stevedore"');
-    expect((await anonymous.json()).errors[0].code).toBe("UNAUTHORIZED");
+    expect((await anonymous.json()).errors[0]?.code).toBe("UNAUTHORIZED");
     const wrong = await testClient(url, { Authorization: basic("alice", "nope") }).request("GET", "/v2/");
     expect(wrong.status).toBe(401);
     const client = testClient(url, { Authorization: basic("alice", "s3cret") });
@@ -39,7 +39,10 @@ describe("token auth", () => {
     return (await server.listen()).url;
   };
   const token = async (url: string, scopes: string[], authorization?: string) => {
-    const query = new URLSearchParams([["service", "stevedore"], ...scopes.map((scope) => ["scope", scope])]);
+    const query = new URLSearchParams([
+      ["service", "stevedore"],
+      ...scopes.map((scope): [string, string] => ["scope", scope]),
+    ]);
     const response = await fetch(`${url}/token?${query}`, {
       headers: authorization === undefined ? {} : { Authorization: authorization },
     });
@@ -130,7 +133,7 @@ describe("token auth", () => {
     });
     const response = await fetch(`${url}/token`, { method: "POST", body: form });
     expect(response.status).toBe(200);
-    expect((await response.json()).scope).toBe("repository:a:pull");
+    expect(((await response.json()) as { scope: string }).scope).toBe("repository:a:pull");
     form.set("password", "bad");
     expect((await fetch(`${url}/token`, { method: "POST", body: form })).status).toBe(401);
   });

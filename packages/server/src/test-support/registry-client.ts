@@ -45,6 +45,29 @@ export function json(document: unknown): TestBlob {
   return blobOf(JSON.stringify(document));
 }
 
+/** A referrers entry (`spec/PROTOCOL.md` §7.1). */
+export interface ReferrerDescriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  artifactType?: string;
+  annotations: Record<string, string>;
+}
+
+/** Every JSON body the registry sends, loosely: listings, referrers indexes, error bodies. */
+export interface RegistryJson {
+  name: string;
+  tags: string[];
+  repositories: string[];
+  schemaVersion: number;
+  mediaType: string;
+  manifests: ReferrerDescriptor[];
+  errors: { code: string; message: string }[];
+}
+
+/** A fetch `Response` whose `json()` is typed as a registry body. */
+export type TestResponse = Omit<Response, "json"> & { json(): Promise<RegistryJson> };
+
 /** A fetch client bound to a registry base URL. */
 export interface TestClient {
   base: string;
@@ -52,7 +75,7 @@ export interface TestClient {
     method: string,
     path: string,
     init?: { body?: Uint8Array | string; headers?: Record<string, string> },
-  ): Promise<Response>;
+  ): Promise<TestResponse>;
   /** POST then PUT; returns the blob's digest. */
   pushBlob(repository: string, blob: TestBlob): Promise<void>;
   /** PUT of a manifest under `reference`; returns the response. */
@@ -61,16 +84,16 @@ export interface TestClient {
     reference: string,
     manifest: TestBlob,
     mediaType?: string,
-  ): Promise<Response>;
+  ): Promise<TestResponse>;
 }
 
 export function testClient(base: string, headers: Record<string, string> = {}): TestClient {
-  const request: TestClient["request"] = (method, path, init = {}) =>
-    fetch(new URL(path, base), {
+  const request: TestClient["request"] = async (method, path, init = {}) =>
+    (await fetch(new URL(path, base), {
       method,
       headers: { ...headers, ...init.headers },
       ...(init.body === undefined ? {} : { body: init.body }),
-    });
+    })) as TestResponse;
   return {
     base,
     request,
