@@ -1,19 +1,23 @@
 #!/usr/bin/env node
 /**
- * The `stevedore` executable: runs `main` with this process's streams and environment, turns SIGINT into
- * an abort (the running transfer cleans up, then the exit status is 130), and sets `process.exitCode`.
+ * The `stevedore` executable: runs `main` with this process's streams and environment, turns SIGINT and
+ * SIGTERM into an abort (the running transfer cleans up, then the exit status is 130; `serve` closes and
+ * exits 0), and sets `process.exitCode`.
  */
 import { isStrayAbort } from "./is-stray-abort.js";
 import { main } from "./main.js";
 
 const controller = new AbortController();
 let interrupts = 0;
-process.on("SIGINT", () => {
+const interrupt = (): void => {
   interrupts++;
-  // A second Ctrl-C means "now": skip the cleanup the first one started.
+  // A second Ctrl-C (or SIGTERM) means "now": skip the cleanup the first one started.
   if (interrupts > 1) process.exit(130);
   controller.abort();
-});
+};
+process.on("SIGINT", interrupt);
+// SIGTERM (a service manager, `kill`) gets the same cleanup: upload sessions cancelled, `serve` closed.
+process.on("SIGTERM", interrupt);
 // `stevedore ls … | head -1`: a closed pipe ends the command quietly, as it does for other tools.
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);

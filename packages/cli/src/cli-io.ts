@@ -23,7 +23,7 @@ export interface CliIo {
   env: Record<string, string | undefined>;
   /** True when stderr is a terminal: progress bars instead of plain lines. */
   isTTY: boolean;
-  /** Aborted on SIGINT: transfers stop, clean up, and `main` returns 130. */
+  /** Aborted on SIGINT or SIGTERM: transfers stop, clean up, and `main` returns 130 (`serve` returns 0). */
   signal?: AbortSignal;
   /** Terminal width for progress bars. Default 80. */
   columns?: number;

@@ -17,7 +17,7 @@ export interface CommandContext {
   /** All flag values by long name (global and the command's own). */
   flags: ParsedArguments["values"];
   options: GlobalOptions;
-  /** Aborted on SIGINT; pass it to every client call. */
+  /** Aborted on SIGINT or SIGTERM; pass it to every client call. */
   signal: AbortSignal | undefined;
   /** Imports `@stevedore/client` (once; `stevedore version` and `--help` never do). */
   loadClient(): Promise<ClientModule>;

@@ -14,6 +14,7 @@ import { manifestCommand } from "./commands/manifest.js";
 import { pullCommand } from "./commands/pull.js";
 import { pushCommand } from "./commands/push.js";
 import { referrersCommand } from "./commands/referrers.js";
+import { serveCommand } from "./commands/serve.js";
 import { tagCommand } from "./commands/tag.js";
 import { versionCommand } from "./commands/version.js";
 
@@ -34,6 +35,7 @@ export const commandTable: readonly CommandDefinition[] = [
   tagCommand,
   deleteCommand,
   referrersCommand,
+  serveCommand,
   versionCommand,
   helpCommand,
 ];

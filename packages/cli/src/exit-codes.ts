@@ -83,7 +83,7 @@ export const exitCodeTable: readonly ExitCodeEntry[] = [
   },
   {
     code: 130,
-    meaning: "interrupted (SIGINT); partial downloads and upload sessions are cleaned up",
+    meaning: "interrupted (SIGINT or SIGTERM); partial downloads and upload sessions are cleaned up",
     hint: "",
   },
 ];
