@@ -1,14 +1,15 @@
-// The README's end-to-end job: start a local registry, build a two-platform image as an OCI layout, push it
-// with the `stevedore` CLI, pull it back, compare, and show `inspect`. Run with `pnpm demo` after `pnpm build`.
-import { spawnSync } from "node:child_process";
+// The README's end-to-end job: start a local registry with `stevedore serve`, build a two-platform image as
+// an OCI layout, push it with the `stevedore` CLI, pull it back, compare, and show `inspect`. Needs only
+// Node: run with `pnpm demo` after `pnpm build`.
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
+import { once } from "node:events";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { tarWithFile } from "./registry/raw-client.ts";
-import { startRegistry } from "./registry/start-registry.ts";
 
 const cli = fileURLToPath(new URL("../packages/cli/dist/bin.js", import.meta.url));
 
@@ -93,14 +94,41 @@ function stevedore(...args: string[]): string {
   return result.stdout;
 }
 
+/** Starts `stevedore serve --port 0` (in memory, no auth) and reads its address from the first stderr line. */
+async function serve(): Promise<{ child: ChildProcess; url: string; host: string }> {
+  const child = spawn(process.execPath, [cli, "serve", "--port", "0", "--quiet"], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr?.setEncoding("utf8").on("data", (text: string) => {
+      stderr += text;
+      const match = /^serving (http:\/\/\S+) \(/.exec(stderr);
+      if (match?.[1] !== undefined) resolve(match[1]);
+    });
+    child.once("error", reject);
+    child.once("exit", (code) => reject(new Error(`stevedore serve exited with ${code}: ${stderr.trim()}`)));
+  });
+  return { child, url, host: url.replace(/^http:\/\//, "") };
+}
+
+/** Stops the registry the way Ctrl-C would and checks that it exits 0. */
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, "exit");
+  child.kill("SIGINT");
+  const [code] = await exited;
+  if (code !== 0) throw new Error(`stevedore serve exited with ${code} after SIGINT`);
+}
+
 const work = await mkdtemp(join(tmpdir(), "stevedore-demo-"));
-const registry = await startRegistry({ mode: "open" });
+const registry = await serve();
 try {
   const source = join(work, "image");
   const pulled = join(work, "pulled");
   await buildLayout(source);
   const reference = `${registry.host}/demo/hello:v1`;
-  console.log(`registry: ${registry.url} (distribution, open)\nimage layout: ${source}\n`);
+  console.log(`registry: ${registry.url} (stevedore serve, in memory)\nimage layout: ${source}\n`);
   stevedore("push", `oci:${source}:v1`, reference, "--platform", "all");
   stevedore("ls", `${registry.host}/demo/hello`);
   const digest = stevedore("digest", reference).trim();
@@ -114,6 +142,6 @@ try {
   }
   console.log(`\ndemo ok: pushed, listed, pulled back and inspected ${reference} (${digest})`);
 } finally {
-  await registry.stop();
+  await stop(registry.child);
   await rm(work, { recursive: true, force: true });
 }
