@@ -1,10 +1,14 @@
-import { DigestMismatchError, digestOf, InvalidReferenceError } from "@stevedore/core";
+import { AbortError, DigestMismatchError, digestOf, InvalidReferenceError } from "@stevedore/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { mountBlob } from "./mount-blob.js";
 import { mountOrUpload } from "./mount-or-upload.js";
 import type { ResolvedRemoteOptions } from "./remote-context.js";
 import { randomBlob, uniqueRepository, uploadContext } from "./test-support/upload-context.js";
-import { startUploadRegistry, type UploadRegistry } from "./test-support/upload-registry.js";
+import {
+  startUploadRegistry,
+  type UploadRegistry,
+  type UploadRegistryOptions,
+} from "./test-support/upload-registry.js";
 
 const cleanups: (() => Promise<void>)[] = [];
 
@@ -12,8 +16,11 @@ afterEach(async () => {
   await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
 });
 
-async function setup(options: Partial<ResolvedRemoteOptions> = {}) {
-  const registry = await startUploadRegistry();
+async function setup(
+  options: Partial<ResolvedRemoteOptions> = {},
+  registryOptions: UploadRegistryOptions = {},
+) {
+  const registry = await startUploadRegistry(registryOptions);
   const repository = uniqueRepository();
   const from = uniqueRepository();
   const context = uploadContext(registry.host, repository, options);
@@ -110,6 +117,30 @@ describe("mountOrUpload", () => {
     ]);
     expect(registry.blob(repository, descriptor.digest)).toEqual(bytes);
     expect(progress).toEqual([1000]);
+  });
+
+  it("cancels the session a declined mount opened while an abort came in flight", async () => {
+    const controller = new AbortController();
+    const { registry, repository, from, context } = await setup(
+      {},
+      {
+        onRequest: (method) => {
+          if (method === "POST") controller.abort();
+        },
+      },
+    );
+    const { bytes, descriptor } = randomBlob(1000);
+    const error = await mountOrUpload(context, descriptor, from, bytes, { signal: controller.signal }).catch(
+      (caught: unknown) => caught,
+    );
+
+    expect(AbortError.isInstance(error)).toBe(true);
+    expect(methods(registry)).toEqual([
+      ["POST", 202],
+      ["DELETE", 204],
+    ]);
+    expect(registry.openSessions()).toBe(0);
+    expect(registry.blob(repository, descriptor.digest)).toBeUndefined();
   });
 
   it("continues a declined mount's session in chunks for a large blob", async () => {

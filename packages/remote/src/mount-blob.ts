@@ -6,7 +6,13 @@ import { parseDigest, UsageError } from "@stevedore/core";
 import { buildUrl, scopesFor } from "@stevedore/routing";
 import type { TransportResponse } from "@stevedore/transport";
 import type { RemoteContext } from "./remote-context.js";
-import { cancelUpload, checkConfirmedDigest, headerValue, sessionOf } from "./upload-requests.js";
+import {
+  cancelUpload,
+  checkConfirmedDigest,
+  headerValue,
+  lingerAfterAbort,
+  sessionOf,
+} from "./upload-requests.js";
 
 /** Options of {@link mountBlob}. */
 export interface MountBlobOptions {
@@ -59,16 +65,22 @@ export async function postMount(
   }
   const mount = parseDigest(descriptor.digest);
   const params = { name: context.repository, mount, from: fromRepository };
-  const response = await context.transport.send({
-    method: "POST",
-    url: buildUrl(context.baseUrl, "upload-mount", params),
-    headers: { "content-length": "0" },
-    scopes: scopesFor("upload-mount", params),
-    expect: [201, 202],
-    idempotent: false,
-    ...(signal ? { signal } : {}),
-  });
-  await response.dump();
-  if (response.status === 201) checkConfirmedDigest(context, response, descriptor);
-  return response;
+  // A declined mount opens a session: an abort in flight waits for its Location (see startUpload).
+  const lingering = lingerAfterAbort(signal);
+  try {
+    const response = await context.transport.send({
+      method: "POST",
+      url: buildUrl(context.baseUrl, "upload-mount", params),
+      headers: { "content-length": "0" },
+      scopes: scopesFor("upload-mount", params),
+      expect: [201, 202],
+      idempotent: false,
+      ...(lingering ? { signal: lingering.signal } : {}),
+    });
+    await response.dump();
+    if (response.status === 201) checkConfirmedDigest(context, response, descriptor);
+    return response;
+  } finally {
+    lingering?.dispose();
+  }
 }

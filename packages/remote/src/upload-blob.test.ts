@@ -310,6 +310,27 @@ describe("uploadBlob: abort and refusals", () => {
     expect(registry.openSessions()).toBe(0);
   });
 
+  it("cancels the session whose POST was in flight when the abort came", async () => {
+    const controller = new AbortController();
+    const { registry, context } = await setup({
+      // The registry has the POST and opens the session whatever happens to the connection.
+      onRequest: (method) => {
+        if (method === "POST") controller.abort();
+      },
+    });
+    const { bytes, descriptor } = randomBlob(1000);
+    const error = await uploadBlob(context, descriptor, bytes, { signal: controller.signal }).catch(
+      (caught: unknown) => caught,
+    );
+
+    expect(AbortError.isInstance(error)).toBe(true);
+    expect(registry.requests.map((request) => [request.method, request.status])).toEqual([
+      ["POST", 202],
+      ["DELETE", 204],
+    ]);
+    expect(registry.openSessions()).toBe(0);
+  });
+
   it("fails with AbortError before sending anything when the signal is already aborted", async () => {
     const { registry, context } = await setup();
     const { bytes, descriptor } = randomBlob(10);

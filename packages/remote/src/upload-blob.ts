@@ -6,7 +6,7 @@ import type { Descriptor, ReplayableSource } from "@stevedore/core";
 import { AbortError, parseDigest, SizeMismatchError, UsageError } from "@stevedore/core";
 import type { RemoteContext } from "./remote-context.js";
 import type { UploadContent } from "./upload-body.js";
-import type { UploadSession } from "./upload-requests.js";
+import { cancelUpload, type UploadSession } from "./upload-requests.js";
 import { runUpload, type UploadStrategy } from "./upload-session.js";
 
 /** Options of {@link uploadBlob}. */
@@ -64,6 +64,8 @@ export async function uploadIntoSession(
   const content = checkContent(descriptor, source);
   const signal = options.signal;
   if (signal?.aborted) {
+    // A session handed over (a declined mount's) is ours to cancel.
+    if (session !== undefined) await cancelUpload(context, session.location);
     throw new AbortError(`the upload of ${descriptor.digest} aborted`, { cause: signal.reason });
   }
   const strategy = options.strategy ?? chooseStrategy(context, content.size);

@@ -30,24 +30,64 @@ export function uploadScopes(context: RemoteContext): Scope[] {
   return scopesFor("upload-start", { name: context.repository });
 }
 
-/** `POST /v2/<name>/blobs/uploads/` with an empty body (end-4a): `202` and a session. */
+/**
+ * `POST /v2/<name>/blobs/uploads/` with an empty body (end-4a): `202` and a session.
+ *
+ * An abort while the `POST` is in flight does not cut it at once: a registry that received it opens the
+ * session whether or not anyone stays for the answer (distribution does), and a session whose `Location`
+ * was never read cannot be cancelled. The `POST` gets up to {@link cancelTimeout} more to answer, and the
+ * caller, seeing its signal aborted, cancels the session returned.
+ */
 export async function startUpload(
   context: RemoteContext,
   signal: AbortSignal | undefined,
 ): Promise<UploadSession> {
   const url = buildUrl(context.baseUrl, "upload-start", { name: context.repository });
-  // Some registries refuse a POST without Content-Length (§4.1).
-  const response = await context.transport.send({
-    method: "POST",
-    url,
-    headers: { "content-length": "0" },
-    scopes: uploadScopes(context),
-    expect: [202],
-    idempotent: false,
-    ...(signal ? { signal } : {}),
-  });
-  await response.dump();
-  return sessionOf(response);
+  const lingering = lingerAfterAbort(signal);
+  try {
+    // Some registries refuse a POST without Content-Length (§4.1).
+    const response = await context.transport.send({
+      method: "POST",
+      url,
+      headers: { "content-length": "0" },
+      scopes: uploadScopes(context),
+      expect: [202],
+      idempotent: false,
+      ...(lingering ? { signal: lingering.signal } : {}),
+    });
+    await response.dump();
+    return sessionOf(response);
+  } finally {
+    lingering?.dispose();
+  }
+}
+
+/**
+ * For a request that opens an upload session (a `POST`): a signal that aborts {@link cancelTimeout}
+ * milliseconds after `signal` does (at once if it already has), so an abort in flight still learns the
+ * session's `Location` and can cancel it. `dispose` once the request is answered.
+ */
+export function lingerAfterAbort(
+  signal: AbortSignal | undefined,
+): { signal: AbortSignal; dispose: () => void } | undefined {
+  if (signal === undefined) return undefined;
+  if (signal.aborted) return { signal, dispose: () => {} };
+  const controller = new AbortController();
+  let timer: AbortSignal | undefined;
+  const expire = (): void => controller.abort(signal.reason);
+  const onAbort = (): void => {
+    // AbortSignal.timeout keeps no process alive: an interrupted CLI does not wait for it.
+    timer = AbortSignal.timeout(cancelTimeout);
+    timer.addEventListener("abort", expire, { once: true });
+  };
+  signal.addEventListener("abort", onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      signal.removeEventListener("abort", onAbort);
+      timer?.removeEventListener("abort", expire);
+    },
+  };
 }
 
 /** What a single `POST ?digest=` led to: the blob is stored, or a session opened instead (§4.1 flow 2). */

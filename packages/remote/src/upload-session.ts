@@ -8,7 +8,8 @@
  *   new `POST`;
  * - a monolithic upload restarts from `POST` on any of these: the blob is small, and a resent whole body
  *   cannot land on top of a half-written one;
- * - an abort: `DELETE <location>` (failures ignored) and `AbortError`;
+ * - an abort: `DELETE <location>` (failures ignored) and `AbortError` — also of a session whose opening
+ *   `POST` was in flight when the abort came (`startUpload` waits for its answer);
  * - a closing `PUT` refused with `DIGEST_INVALID`, `SIZE_INVALID` or `BLOB_UPLOAD_INVALID`: `UploadError`.
  *
  * Every recovery counts against `options.resumeAttempts`; past it the upload fails with `UploadError`
@@ -100,6 +101,8 @@ export async function runUpload(context: RemoteContext, plan: UploadPlan): Promi
           strategy = "monolithic";
         } else {
           session = await startUpload(context, signal);
+          // An abort during the POST: the session it opened is cancelled below.
+          if (signal?.aborted) throw new AbortError(`${where} aborted`, { cause: signal.reason });
         }
       } else if (recovering !== undefined) {
         phase = "status";
