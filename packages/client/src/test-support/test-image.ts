@@ -248,7 +248,7 @@ export async function seedTestImage(
   };
   for (const child of image.children) await putManifest(child.manifest, child.manifest.digest);
   await putManifest(image.attestation, image.attestation.digest);
-  for (const tag of tags) await putManifest(image.index, tag);
+  await Promise.all(tags.map((tag) => putManifest(image.index, tag)));
 }
 
 /** Raw GET of a manifest's status (200, 404 …), for checks that must not go through the client. */
@@ -261,4 +261,17 @@ export async function manifestStatus(target: RawTarget, reference: string): Prom
     },
   });
   return response.status;
+}
+
+/** Raw GET of a manifest: the sha256 of the bytes the registry serves for `reference`. */
+export async function manifestDigest(target: RawTarget, reference: string): Promise<string> {
+  const response = await fetch(`${target.url}/v2/${target.repository}/manifests/${reference}`, {
+    headers: {
+      accept: [ociIndex, ociManifest].join(", "),
+      ...(target.authorization === undefined ? {} : { authorization: target.authorization }),
+    },
+  });
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  if (response.status !== 200) throw new Error(`GET manifest ${reference} answered ${response.status}`);
+  return sha256(bytes);
 }
