@@ -68,7 +68,7 @@ export function createClientTransport(options: ClientTransportOptions): ClientTr
     return auth;
   };
 
-  // Workaround, see `learnChallenge`: origins whose challenge was looked up with a GET /v2/.
+  // See `learnChallenge`: origins whose challenge was looked up with a GET /v2/.
   const learned = new Map<string, Promise<void>>();
 
   const forwarding: AuthStrategy = {
@@ -110,10 +110,10 @@ export function createClientTransport(options: ClientTransportOptions): ClientTr
  * Teaches `auth` the registry's challenge with an anonymous `GET /v2/` (`spec/PROTOCOL.md` §11.1), as
  * Docker does before its first request.
  *
- * This works around a transport problem: when the first request to an origin is a `HEAD` answered 401,
- * `@stevedore/transport` destroys the unread HEAD body, and undici then emits an `AbortError` that no one
- * listens to — an uncaught exception. Once the strategy knows the challenge it sends a token with the
- * first request, so that 401 never happens. Best effort: any failure here leaves the normal flow to report.
+ * A copy starts with many existence checks (`HEAD`) at once; learning the challenge once per origin first
+ * means they all go out with a token instead of each taking a 401 round trip. (It was first written to
+ * avoid an uncaught error on refused HEADs in the transport, since fixed there.) Best effort: any failure
+ * here leaves the normal flow to report.
  */
 async function learnChallenge(transport: Transport, auth: Auth, request: AuthRequest): Promise<void> {
   try {
