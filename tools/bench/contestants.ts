@@ -1,0 +1,103 @@
+import type { GeneratedLayout } from "./generate.ts";
+
+/** What is measured: pull to a layout, push from one (fresh repository, then again when all exists), copy. */
+export type Operation = "pull" | "push" | "push-existing" | "copy";
+
+/** The two programs that race. */
+export type Tool = "stevedore" | "skopeo";
+
+/** Every operation, in the order a case runs them. */
+export const operations: Operation[] = ["pull", "push", "push-existing", "copy"];
+
+/** Where one measured run reads and writes. */
+export interface RunPlan {
+  layout: GeneratedLayout;
+  /** `127.0.0.1:PORT`. */
+  host: string;
+  /** The repository read by `pull` and `copy`. */
+  source: string;
+  /** The repository written by `push`, `push-existing` and `copy`. */
+  destination: string;
+  /** The folder `pull` writes (absent before the run). */
+  output: string;
+}
+
+/** A command line to measure. */
+export interface Invocation {
+  command: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+}
+
+/** How to start the contestants: the built CLI, extra `node` flags (`--cpu-prof`), skopeo's cache folder. */
+export interface ContestantOptions {
+  stevedoreBin: string;
+  nodeArguments: string[];
+  /**
+   * A fresh folder per skopeo run for its blob info cache. skopeo remembers in a machine-wide cache
+   * (/var/lib/containers/cache for root) which repositories hold which blobs and then mounts instead of
+   * uploading, so after the first round every "push" would be mounts. A private empty cache makes each run
+   * what it is on a clean machine, as stevedore's in-process memory of blob locations is.
+   */
+  skopeoCacheDirectory: string;
+}
+
+/** The command that performs `operation` with `tool`. */
+export function invocation(
+  tool: Tool,
+  operation: Operation,
+  plan: RunPlan,
+  options: ContestantOptions,
+): Invocation {
+  const { layout, host } = plan;
+  const remoteSource = `${host}/${plan.source}:${layout.tag}`;
+  const remoteDestination = `${host}/${plan.destination}:${layout.tag}`;
+  const local = `oci:${layout.directory}:${layout.tag}`;
+  const [from, to] =
+    operation === "pull"
+      ? [remoteSource, `oci:${plan.output}:${layout.tag}`]
+      : operation === "copy"
+        ? [remoteSource, remoteDestination]
+        : [local, remoteDestination];
+  if (tool === "stevedore") {
+    const verb = operation === "pull" ? "pull" : operation === "copy" ? "copy" : "push";
+    return {
+      command: process.execPath,
+      args: [
+        ...options.nodeArguments,
+        options.stevedoreBin,
+        verb,
+        from,
+        to,
+        "--quiet",
+        ...(layout.index ? ["--platform", "all"] : []),
+      ],
+      env: process.env,
+    };
+  }
+  const docker = (reference: string): string =>
+    reference.startsWith("oci:") ? reference : `docker://${reference}`;
+  return {
+    command: "skopeo",
+    args: [
+      "copy",
+      "--quiet",
+      "--src-tls-verify=false",
+      "--dest-tls-verify=false",
+      "--preserve-digests",
+      ...(layout.index ? ["--all"] : []),
+      docker(from),
+      docker(to),
+    ],
+    env: skopeoEnvironment(options.skopeoCacheDirectory),
+  };
+}
+
+/**
+ * The environment for a skopeo run whose blob info cache is `cacheDirectory` (see
+ * {@link ContestantOptions.skopeoCacheDirectory}): with a non-zero "rootless" uid, containers/image keeps
+ * the cache under `XDG_DATA_HOME` instead of /var/lib/containers/cache.
+ */
+export function skopeoEnvironment(cacheDirectory: string): NodeJS.ProcessEnv {
+  return { ...process.env, _CONTAINERS_ROOTLESS_UID: "1000", XDG_DATA_HOME: cacheDirectory };
+}

@@ -1,0 +1,106 @@
+import type { GeneratedLayout } from "./generate.ts";
+import type { RetriedRun } from "./run-case.ts";
+import type { Spread } from "./statistics.ts";
+import type { OperationSummary, RecordedSample } from "./summarize.ts";
+import type { TargetResult } from "./targets.ts";
+
+/** Everything a run records; written as JSON, rendered as markdown by {@link renderReport}. */
+export interface BenchResults {
+  date: string;
+  mode: "quick" | "full";
+  machine: {
+    cpus: number;
+    cpuModel: string;
+    memoryGibibytes: number;
+    loadAverageBefore: number[];
+    loadAverageAfter: number[];
+    node: string;
+    skopeo: string;
+    registry: string;
+    stevedore: string;
+  };
+  /** sha256 on one core, MiB/s, measured before and after the cases; `median` of all rounds. */
+  sha256: { rounds: number[]; median: number };
+  /** `stevedore --version` wall time, seconds. */
+  version: { samples: number[]; wall: Spread };
+  layouts: GeneratedLayout[];
+  samples: RecordedSample[];
+  /** Runs that hung, were killed and run again (not in `samples`). */
+  retried: RetriedRun[];
+  summaries: OperationSummary[];
+  targets: TargetResult[];
+  durationSeconds: number;
+}
+
+const seconds = (value: number): string => (value >= 10 ? value.toFixed(1) : value.toFixed(2));
+const range = (value: Spread, format: (n: number) => string): string =>
+  `${format(value.median)} (${format(value.min)}–${format(value.max)})`;
+
+/** The markdown report of a run: machine notes, the per-case table, the targets. */
+export function renderReport(results: BenchResults): string {
+  const { machine } = results;
+  const lines = [
+    `# stevedore vs skopeo — ${results.mode} run, ${results.date}`,
+    "",
+    `Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGibibytes.toFixed(0)} GiB; load average ` +
+      `${machine.loadAverageBefore.map((n) => n.toFixed(2)).join(" ")} before, ` +
+      `${machine.loadAverageAfter.map((n) => n.toFixed(2)).join(" ")} after. ` +
+      `${machine.stevedore}, ${machine.skopeo}, ${machine.registry}. Run took ${(results.durationSeconds / 60).toFixed(1)} min.`,
+    "",
+    `sha256 on one core: ${results.sha256.median.toFixed(0)} MiB/s (median of ${results.sha256.rounds.length} rounds, ` +
+      `${Math.min(...results.sha256.rounds).toFixed(0)}–${Math.max(...results.sha256.rounds).toFixed(0)}). ` +
+      `\`stevedore --version\`: ${range(results.version.wall, (n) => (n * 1000).toFixed(0))} ms.`,
+    "",
+    "Wall times in seconds, median (min–max) over the measured pairs; ratio = stevedore / skopeo per pair. " +
+      "CPU = user + system seconds of the client; registry = CPU seconds of the registry process during the run; " +
+      "others = CPU seconds every other process on the machine used meanwhile (noise). Throughput = image bytes / " +
+      "stevedore's median wall time, and its share of sha256 on one core.",
+    "",
+    "| case | operation | pairs | stevedore s | skopeo s | ratio | stevedore CPU | skopeo CPU | peak RSS MiB (st / sk) | registry CPU (st / sk) | others CPU (st / sk) | throughput |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+  ];
+  for (const summary of results.summaries) {
+    const layout = results.layouts.find((candidate) => candidate.name === summary.case);
+    const { stevedore, skopeo } = summary;
+    const throughput =
+      summary.throughput === undefined
+        ? "—"
+        : `${summary.throughput.toFixed(0)} MiB/s (${((summary.throughputShare ?? 0) * 100).toFixed(0)} %)`;
+    lines.push(
+      [
+        `(${summary.case}) ${layout?.title ?? ""}`,
+        summary.operation,
+        String(summary.pairs),
+        range(stevedore.wall, seconds),
+        range(skopeo.wall, seconds),
+        `**${summary.ratio.median.toFixed(3)}** (${summary.ratio.min.toFixed(3)}–${summary.ratio.max.toFixed(3)})`,
+        seconds(stevedore.cpu.median),
+        seconds(skopeo.cpu.median),
+        `${stevedore.peakRss.toFixed(0)} / ${skopeo.peakRss.toFixed(0)}`,
+        `${seconds(stevedore.registryCpu.median)} / ${seconds(skopeo.registryCpu.median)}`,
+        `${seconds(stevedore.otherCpu.median)} / ${seconds(skopeo.otherCpu.median)}`,
+        throughput,
+      ]
+        .join(" | ")
+        .replace(/^/, "| ")
+        .replace(/$/, " |"),
+    );
+  }
+  lines.push("", "| target | measured | met |", "| --- | --- | --- |");
+  for (const target of results.targets) {
+    const value = Number.isNaN(target.value)
+      ? "not measured"
+      : target.unit === "ratio"
+        ? target.value.toFixed(3)
+        : `${target.value.toFixed(0)} ${target.unit}`;
+    const met = target.met === undefined ? "—" : target.met ? "yes" : "**no**";
+    lines.push(`| ${target.label} | ${value} | ${met} |`);
+  }
+  for (const run of results.retried) {
+    lines.push("", `Retried: ${run.tool} ${run.operation} (${run.case}) round ${run.round}: ${run.message}.`);
+  }
+  if (results.mode === "quick") {
+    lines.push("", "Quick run: the cases are scaled down, so the targets are only indicative.");
+  }
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,227 @@
+// The benchmark: stevedore against `skopeo copy` on a real distribution registry on loopback.
+//
+//   pnpm bench [--quick] [--case a,b] [--operation pull,push] [--pairs N] [--cpu-prof] [--cache DIR]
+//
+// Starts docker-registry (open mode), generates or reuses the synthetic layouts (generate.ts), seeds the
+// registry with skopeo, then for each case and operation runs stevedore and skopeo in turn (a warm-up pair,
+// then N measured pairs), each in a fresh repository or output folder, under GNU time. Prints and writes
+// the report to tools/bench/results/. Not part of `pnpm test`. See tools/bench/README.md.
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { cpus, loadavg, totalmem } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { startRegistry } from "../registry/start-registry.ts";
+import { type BenchCase, fullCases, quickCases } from "./cases.ts";
+import { type ContestantOptions, type Operation, operations } from "./contestants.ts";
+import { defaultCacheDirectory, ensureLayout, type GeneratedLayout } from "./generate.ts";
+import { type ImageGraph, readImageGraph } from "./image-graph.ts";
+import { gnuTime, measure } from "./measure.ts";
+import { findProcess } from "./proc-stat.ts";
+import { type BenchResults, renderReport } from "./render-report.ts";
+import { type RetriedRun, runCase } from "./run-case.ts";
+import { sha256Speed } from "./sha256-speed.ts";
+import { spread } from "./statistics.ts";
+import { type RecordedSample, summarize } from "./summarize.ts";
+import { checkTargets } from "./targets.ts";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const defaultStevedoreBin = join(root, "packages/cli/dist/bin.js");
+const resultsDirectory = join(root, "tools/bench/results");
+
+interface RunOptions {
+  quick: boolean;
+  cases: BenchCase[];
+  operations: Operation[];
+  pairs: number;
+  cpuProfile: boolean;
+  cacheDirectory: string;
+  /** The CLI to race (a patched copy, say); the workspace build by default. */
+  stevedoreBin: string;
+}
+
+function parseOptions(argv: string[]): RunOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: "boolean", default: false },
+      case: { type: "string", multiple: true },
+      operation: { type: "string", multiple: true },
+      pairs: { type: "string" },
+      "cpu-prof": { type: "boolean", default: false },
+      cache: { type: "string" },
+      stevedore: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    console.log(
+      "usage: pnpm bench [--quick] [--case a,b,c,d] [--operation pull,push,push-existing,copy] [--pairs N]\n" +
+        "                  [--cpu-prof] [--cache DIR] [--stevedore path/to/bin.js]\n" +
+        "Races stevedore against skopeo on a local distribution registry; see tools/bench/README.md.",
+    );
+    process.exit(0);
+  }
+  const list = (given: string[] | undefined): string[] => given?.flatMap((item) => item.split(",")) ?? [];
+  const wantedCases = list(values.case);
+  const allCases = values.quick ? quickCases : fullCases;
+  const unknownCase = wantedCases.find((name) => !allCases.some((benchCase) => benchCase.name === name));
+  if (unknownCase) throw new Error(`unknown case ${unknownCase}: choose from a, b, c, d`);
+  const wantedOperations = list(values.operation);
+  const unknownOperation = wantedOperations.find((name) => !operations.includes(name as Operation));
+  if (unknownOperation)
+    throw new Error(`unknown operation ${unknownOperation}: choose from ${operations.join(", ")}`);
+  const pairs = values.pairs === undefined ? (values.quick ? 3 : 5) : Number(values.pairs);
+  if (!Number.isInteger(pairs) || pairs < 1)
+    throw new Error(`--pairs must be a positive integer, got ${values.pairs}`);
+  return {
+    quick: values.quick,
+    cases: allCases.filter((benchCase) => wantedCases.length === 0 || wantedCases.includes(benchCase.name)),
+    operations: operations.filter((name) => wantedOperations.length === 0 || wantedOperations.includes(name)),
+    pairs,
+    cpuProfile: values["cpu-prof"],
+    cacheDirectory: values.cache ?? defaultCacheDirectory(),
+    stevedoreBin: resolve(values.stevedore ?? defaultStevedoreBin),
+  };
+}
+
+function checkPrerequisites(stevedoreBin: string): void {
+  const missing: string[] = [];
+  if (!existsSync(gnuTime)) missing.push(`${gnuTime} (apt-get install time)`);
+  if (!existsSync(stevedoreBin)) missing.push(`${stevedoreBin} (run pnpm build)`);
+  for (const [command, hint] of [
+    ["skopeo", "apt-get install skopeo"],
+    ["docker-registry", "apt-get install docker-registry"],
+  ] as const) {
+    try {
+      execFileSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" });
+    } catch {
+      missing.push(`${command} (${hint})`);
+    }
+  }
+  if (missing.length > 0) throw new Error(`missing: ${missing.join(", ")}`);
+}
+
+function versionOf(command: string, args: string[]): string {
+  try {
+    return execFileSync(command, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  } catch {
+    return `${command} (version unknown)`;
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const options = parseOptions(argv);
+  checkPrerequisites(options.stevedoreBin);
+  const { stevedoreBin } = options;
+  const started = performance.now();
+  const date = new Date().toISOString();
+  const loadAverageBefore = loadavg();
+  const work = join(options.cacheDirectory, "work");
+  await rm(work, { recursive: true, force: true });
+  await mkdir(work, { recursive: true });
+  const profiles = join(resultsDirectory, "profiles", date.replaceAll(":", "-"));
+  const contestants: ContestantOptions = {
+    stevedoreBin,
+    nodeArguments: options.cpuProfile ? ["--cpu-prof", `--cpu-prof-dir=${profiles}`] : [],
+    skopeoCacheDirectory: "",
+  };
+
+  console.log(`sha256 on one core …`);
+  const sha256Rounds = sha256Speed();
+  console.log(`  ${spread(sha256Rounds).median.toFixed(0)} MiB/s`);
+
+  console.log("stevedore --version …");
+  const versionSamples: number[] = [];
+  for (let round = 0; round < 12; round++) {
+    const sample = await measure(process.execPath, [stevedoreBin, "--version"]);
+    if (round >= 2) versionSamples.push(sample.wall);
+  }
+  console.log(`  ${(spread(versionSamples).median * 1000).toFixed(0)} ms`);
+
+  const layouts: GeneratedLayout[] = [];
+  const graphs = new Map<string, ImageGraph>();
+  for (const benchCase of options.cases) {
+    const layout = await ensureLayout(benchCase, options.cacheDirectory, console.log);
+    layouts.push(layout);
+    graphs.set(layout.name, await readImageGraph(layout));
+  }
+
+  const registry = await startRegistry({ mode: "open" });
+  const samples: RecordedSample[] = [];
+  const retried: RetriedRun[] = [];
+  try {
+    const pid = findProcess(["docker-registry", registry.dir]);
+    if (pid === undefined) console.log("(registry process not found: no registry CPU figures)");
+    for (const layout of layouts) {
+      console.log(
+        `\ncase ${layout.name}: ${layout.title} (${layout.blobCount} blobs, ${mebibytes(layout.blobBytes)})`,
+      );
+      const result = await runCase({
+        layout,
+        graph: graphs.get(layout.name)!,
+        registry: { host: registry.host, url: registry.url, pid },
+        work,
+        operations: options.operations,
+        pairs: options.pairs,
+        contestants,
+        log: console.log,
+      });
+      samples.push(...result.samples);
+      retried.push(...result.retried);
+    }
+  } finally {
+    await registry.stop();
+    await rm(work, { recursive: true, force: true });
+  }
+
+  sha256Rounds.push(...sha256Speed());
+  const sha256 = spread(sha256Rounds).median;
+  const summaries = summarize(samples, layouts, sha256);
+  const version = { samples: versionSamples, wall: spread(versionSamples) };
+  const results: BenchResults = {
+    date,
+    mode: options.quick ? "quick" : "full",
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? "unknown",
+      memoryGibibytes: totalmem() / 1024 ** 3,
+      loadAverageBefore,
+      loadAverageAfter: loadavg(),
+      node: process.version,
+      skopeo: versionOf("skopeo", ["--version"]),
+      registry: versionOf("docker-registry", ["--version"]),
+      stevedore: versionOf(process.execPath, [stevedoreBin, "--version"]),
+    },
+    sha256: { rounds: sha256Rounds, median: sha256 },
+    version,
+    layouts,
+    samples,
+    retried,
+    summaries,
+    targets: checkTargets(summaries, version.wall.median * 1000),
+    durationSeconds: (performance.now() - started) / 1000,
+  };
+  const report = renderReport(results);
+  await mkdir(resultsDirectory, { recursive: true });
+  const stem = join(resultsDirectory, `${date.replaceAll(":", "-").replace(/\..*/, "")}-${results.mode}`);
+  await writeFile(`${stem}.json`, `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(`${stem}.md`, report);
+  await writeFile(join(resultsDirectory, `latest-${results.mode}.md`), report);
+  console.log(`\n${report}`);
+  console.log(`written: ${stem}.json, ${stem}.md${options.cpuProfile ? `; profiles in ${profiles}` : ""}`);
+}
+
+function mebibytes(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+// Ctrl-C: exit through the exit hooks, which stop the registry and kill the measured process groups.
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  process.exitCode = 1;
+});

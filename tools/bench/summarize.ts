@@ -1,0 +1,89 @@
+import type { Operation, Tool } from "./contestants.ts";
+import type { GeneratedLayout } from "./generate.ts";
+import type { Sample } from "./measure.ts";
+import { type Spread, spread } from "./statistics.ts";
+
+/** A sample with what it measured. Warm-up rounds are kept in the JSON but left out of every summary. */
+export interface RecordedSample extends Sample {
+  case: string;
+  operation: Operation;
+  tool: Tool;
+  round: number;
+  warmup: boolean;
+}
+
+/** One tool's figures for one case and operation. */
+export interface ToolSummary {
+  wall: Spread;
+  /** User + system seconds. */
+  cpu: Spread;
+  /** The highest peak RSS of any run, MiB. */
+  peakRss: number;
+  registryCpu: Spread;
+  otherCpu: Spread;
+}
+
+/** The comparison for one case and operation. */
+export interface OperationSummary {
+  case: string;
+  operation: Operation;
+  pairs: number;
+  stevedore: ToolSummary;
+  skopeo: ToolSummary;
+  /** stevedore's wall time over skopeo's, pair by pair. */
+  ratio: Spread;
+  /** Bytes moved per second by stevedore (median run), MiB/s; absent when nothing is moved (all exists, mounts). */
+  throughput?: number;
+  /** {@link throughput} as a share of sha256 on one core. */
+  throughputShare?: number;
+}
+
+/** Summarises the non-warm-up samples of every case and operation that has both tools. */
+export function summarize(
+  samples: RecordedSample[],
+  layouts: GeneratedLayout[],
+  sha256MebibytesPerSecond: number,
+): OperationSummary[] {
+  const summaries: OperationSummary[] = [];
+  const keys = [...new Set(samples.map((sample) => `${sample.case}\u0000${sample.operation}`))];
+  for (const key of keys) {
+    const [name, operation] = key.split("\u0000") as [string, Operation];
+    const measured = samples.filter(
+      (sample) => sample.case === name && sample.operation === operation && !sample.warmup,
+    );
+    const of = (tool: Tool) => measured.filter((sample) => sample.tool === tool);
+    const stevedore = of("stevedore");
+    const skopeo = of("skopeo");
+    if (stevedore.length === 0 || skopeo.length === 0) continue;
+    const ratios: number[] = [];
+    for (const run of stevedore) {
+      const peer = skopeo.find((sample) => sample.round === run.round);
+      if (peer) ratios.push(run.wall / peer.wall);
+    }
+    const summary: OperationSummary = {
+      case: name,
+      operation,
+      pairs: ratios.length,
+      stevedore: summarizeTool(stevedore),
+      skopeo: summarizeTool(skopeo),
+      ratio: spread(ratios),
+    };
+    const layout = layouts.find((candidate) => candidate.name === name);
+    if (layout && (operation === "pull" || operation === "push")) {
+      summary.throughput = layout.blobBytes / 1024 / 1024 / summary.stevedore.wall.median;
+      summary.throughputShare = summary.throughput / sha256MebibytesPerSecond;
+    }
+    summaries.push(summary);
+  }
+  return summaries;
+}
+
+function summarizeTool(samples: Sample[]): ToolSummary {
+  return {
+    wall: spread(samples.map((sample) => sample.wall)),
+    cpu: spread(samples.map((sample) => sample.user + sample.system)),
+    peakRss: Math.max(...samples.map((sample) => sample.peakRss)),
+    registryCpu: spread(samples.map((sample) => sample.registryCpu ?? Number.NaN)),
+    otherCpu: spread(samples.map((sample) => sample.otherCpu)),
+  };
+}

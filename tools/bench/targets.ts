@@ -1,0 +1,57 @@
+import type { Operation } from "./contestants.ts";
+import type { OperationSummary } from "./summarize.ts";
+
+/** A goal of the issue, checked against the medians of a run. */
+export interface TargetResult {
+  label: string;
+  /** The limit, in the unit of `value`. */
+  limit: number;
+  /** The measured value: a median ratio, MiB or seconds; NaN when the run did not measure it. */
+  value: number;
+  unit: "ratio" | "MiB" | "ms";
+  met: boolean | undefined;
+}
+
+const ratioTargets: { case: string; operation: Operation; limit: number; label: string }[] = [
+  { case: "b", operation: "pull", limit: 0.4, label: "pull (b)" },
+  { case: "a", operation: "pull", limit: 0.35, label: "pull (a)" },
+  { case: "c", operation: "pull", limit: 0.25, label: "pull (c)" },
+  { case: "b", operation: "push", limit: 0.8, label: "push (b)" },
+  { case: "c", operation: "push", limit: 0.1, label: "push (c)" },
+  { case: "c", operation: "push-existing", limit: 0.05, label: "push (c), all exist" },
+  { case: "b", operation: "copy", limit: 0.05, label: "copy (b), same registry (mounts)" },
+];
+
+/** The issue's targets: median stevedore/skopeo ratios, peak RSS ≤ 120 MiB, `--version` ≤ 150 ms. */
+export function checkTargets(summaries: OperationSummary[], versionMilliseconds: number): TargetResult[] {
+  const results: TargetResult[] = ratioTargets.map((target) => {
+    const summary = summaries.find(
+      (item) => item.case === target.case && item.operation === target.operation,
+    );
+    const value = summary?.ratio.median ?? Number.NaN;
+    return {
+      label: `${target.label} ≤ ${target.limit}`,
+      limit: target.limit,
+      value,
+      unit: "ratio",
+      met: summary ? value <= target.limit : undefined,
+    };
+  });
+  const peak = Math.max(...summaries.map((summary) => summary.stevedore.peakRss));
+  const worst = summaries.find((summary) => summary.stevedore.peakRss === peak);
+  results.push({
+    label: `peak RSS, any case ≤ 120 MiB${worst ? ` (worst: ${worst.operation} (${worst.case}))` : ""}`,
+    limit: 120,
+    value: summaries.length > 0 ? peak : Number.NaN,
+    unit: "MiB",
+    met: summaries.length > 0 ? peak <= 120 : undefined,
+  });
+  results.push({
+    label: "`stevedore --version` ≤ 150 ms",
+    limit: 150,
+    value: versionMilliseconds,
+    unit: "ms",
+    met: Number.isNaN(versionMilliseconds) ? undefined : versionMilliseconds <= 150,
+  });
+  return results;
+}
