@@ -1,5 +1,6 @@
 import type { ByteStream } from "@stevedore/core";
 import { UsageError } from "@stevedore/core";
+import { inheritVerification } from "./is-verified-for.js";
 
 /** Options of {@link countProgress}. */
 export interface CountProgressOptions {
@@ -31,17 +32,26 @@ export function countProgress(
   if (!Number.isSafeInteger(every) || every < 0) {
     throw new UsageError(`progress interval must be a non-negative integer, got ${String(every)}`);
   }
-  return run(source, onProgress, every);
+  const stream = run(source, onProgress, every, () => inheritVerification(source, stream));
+  return stream;
 }
 
 async function* run(
   source: ByteStream,
   onProgress: (bytes: number) => void,
   every: number,
+  inherit: () => void,
 ): AsyncGenerator<Uint8Array, void, undefined> {
   let bytes = 0;
   let reported = 0;
+  // Every chunk is passed on unchanged, so a verified source leaves this stream verified too. The source
+  // may learn its own mark only on its first step (`targetSource`), so look once that step has come.
+  let inherited = false;
   for await (const chunk of source) {
+    if (!inherited) {
+      inherited = true;
+      inherit();
+    }
     yield chunk;
     bytes += chunk.length;
     if (chunk.length > 0 && bytes - reported >= every) {
@@ -49,5 +59,6 @@ async function* run(
       onProgress(bytes);
     }
   }
+  if (!inherited) inherit();
   if (reported !== bytes) onProgress(bytes);
 }

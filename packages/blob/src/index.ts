@@ -10,6 +10,7 @@ export type { ExpectedContent, Verifier, VerifierOptions } from "./create-verifi
 export { createVerifier } from "./create-verifier.js";
 export type { FileSourceOptions } from "./file-source.js";
 export { fileSource } from "./file-source.js";
+export { isVerifiedFor } from "./is-verified-for.js";
 export { readAll } from "./read-all.js";
 export { targetSource } from "./target-source.js";
 export { verifyContent } from "./verify-content.js";

@@ -7,6 +7,7 @@ import type {
 } from "@stevedore/core";
 import { isRangeFetcher } from "@stevedore/core";
 import { checkOffset } from "./check-offset.js";
+import { inheritVerification } from "./is-verified-for.js";
 
 /**
  * A {@link ReplayableSource} that reads `descriptor` from another target, e.g. to stream a blob from one
@@ -26,7 +27,11 @@ export function targetSource(
 ): ReplayableSource {
   return (offset: number): ByteStream => {
     checkOffset(offset, descriptor.size);
-    return read(target, descriptor, offset, options);
+    const stream = read(target, descriptor, offset, options, (fetched) => {
+      // The whole of a verified fetch, passed on unchanged: as good as the fetch itself.
+      inheritVerification(fetched, stream);
+    });
+    return stream;
   };
 }
 
@@ -35,6 +40,7 @@ async function* read(
   descriptor: Descriptor,
   offset: number,
   options: TargetCallOptions,
+  onFetch: (fetched: ByteStream) => void,
 ): AsyncGenerator<Uint8Array, void, undefined> {
   if (offset > 0 && isRangeFetcher(target)) {
     if (offset === descriptor.size) return;
@@ -42,7 +48,9 @@ async function* read(
     return;
   }
   let skip = offset;
-  for await (const chunk of await target.fetch(descriptor, options)) {
+  const fetched = await target.fetch(descriptor, options);
+  if (offset === 0) onFetch(fetched);
+  for await (const chunk of fetched) {
     if (skip >= chunk.length) {
       skip -= chunk.length;
       continue;

@@ -5,6 +5,7 @@ import {
   type Verifier,
   type VerifierOptions,
 } from "./create-verifier.js";
+import { markVerified } from "./is-verified-for.js";
 
 /**
  * Passes `source` through while checking it against `expected` (`spec/PROTOCOL.md` §5.2, STYLE.md
@@ -14,6 +15,9 @@ import {
  *   from a source that never ends), and when the source ends short;
  * - the chunk that completes the size is held back until the source has ended and the digest matched, so a
  *   consumer never sees a clean end of bad bytes: bad content always ends in `DigestMismatchError`.
+ *
+ * The returned stream is marked for `isVerifiedFor` (unless it resumes a verifier that already took bytes),
+ * so a sink downstream counts its bytes instead of hashing them again.
  *
  * `expected` may be an existing {@link Verifier} to resume a cut download: open the rest of the blob with
  * `Range: bytes=<verifier.bytes>-` and pass the same verifier, which continues one hash over the whole
@@ -31,7 +35,10 @@ export function verifyContent(
   options: VerifierOptions = {},
 ): AsyncGenerator<Uint8Array, void, undefined> {
   const verifier = isVerifier(expected) ? expected : createVerifier(expected, options);
-  return run(source, verifier);
+  const stream = run(source, verifier);
+  // Only a stream that carries the whole content proves it by ending cleanly (a resumed one carries a tail).
+  if (verifier.bytes === 0) markVerified(stream, verifier.expected);
+  return stream;
 }
 
 async function* run(source: ByteStream, verifier: Verifier): AsyncGenerator<Uint8Array, void, undefined> {

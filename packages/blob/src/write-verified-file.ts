@@ -2,10 +2,10 @@ import { randomBytes } from "node:crypto";
 import { type FileHandle, mkdir, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { ByteStream } from "@stevedore/core";
-import { AbortError, LocalFormatError, StevedoreError } from "@stevedore/core";
-import type { ExpectedContent } from "./create-verifier.js";
+import { AbortError, LocalFormatError, SizeMismatchError, StevedoreError, UsageError } from "@stevedore/core";
+import { createVerifier, type ExpectedContent, type Verifier } from "./create-verifier.js";
+import { isVerifiedFor } from "./is-verified-for.js";
 import { throwIfAborted } from "./throw-if-aborted.js";
-import { verifyContent } from "./verify-content.js";
 
 /** Options of {@link writeVerifiedFile}. */
 export interface WriteVerifiedFileOptions {
@@ -23,6 +23,9 @@ export interface WriteVerifiedFileOptions {
  * they pass; the file is flushed to disk and renamed over `path` only after the check. On any failure or
  * abort the temp file is removed and `path` is left as it was. Missing parent directories are created.
  *
+ * A `source` verified upstream for this very content (`isVerifiedFor`, e.g. a target's `fetch`) is not
+ * hashed again: its clean end proves the digest, and only its size is checked here.
+ *
  * Errors: `SizeMismatchError` / `DigestMismatchError` for bad content, `AbortError`, `LocalFormatError`
  * for a file system failure (naming the path and the system code), or the source's own error.
  *
@@ -39,7 +42,7 @@ export async function writeVerifiedFile(
 ): Promise<void> {
   const { signal } = options;
   // Validates the digest and size before touching the file system.
-  const verified = verifyContent(source, expected, { where: options.where ?? expected.digest });
+  const verifier = createVerifier(expected, { where: options.where ?? expected.digest });
   throwIfAborted(signal);
   const directory = dirname(path);
   const temporary = join(directory, `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
@@ -47,7 +50,7 @@ export async function writeVerifiedFile(
   const handle = await fileStep("create", temporary, () => open(temporary, "wx", options.mode ?? 0o644));
   let closed = false;
   try {
-    await copy(verified, handle, temporary, signal);
+    await copy(source, verifier, handle, temporary, signal, options.where ?? expected.digest);
     await fileStep("flush", temporary, () => handle.sync());
     closed = true;
     await fileStep("close", temporary, () => handle.close());
@@ -61,11 +64,14 @@ export async function writeVerifiedFile(
 }
 
 async function copy(
-  source: AsyncGenerator<Uint8Array, void, undefined>,
+  source: ByteStream,
+  verifier: Verifier,
   handle: FileHandle,
   path: string,
   signal: AbortSignal | undefined,
+  where: string,
 ): Promise<void> {
+  const iterator = source[Symbol.asyncIterator]();
   // The abort has to win even while the source is waiting for bytes that never come, so each read races
   // the signal. The abandoned source is asked to close without waiting for it.
   let onAbort: (() => void) | undefined;
@@ -74,15 +80,42 @@ async function copy(
     signal?.addEventListener("abort", onAbort, { once: true });
   });
   aborted.catch(() => undefined);
+  // A stream verified upstream for this very content proves it by ending cleanly (`isVerifiedFor`): its
+  // bytes are only counted. Anything else is hashed here. Either way nothing is renamed into place before
+  // the size (and, when hashing, the digest) matched. The mark is read after the first step, when any
+  // pass-through has learnt it from its own source.
+  let hashing: boolean | undefined;
+  let bytes = 0;
+  const { size } = verifier.expected;
   try {
     for (;;) {
       throwIfAborted(signal);
-      const step = signal === undefined ? await source.next() : await Promise.race([source.next(), aborted]);
-      if (step.done === true) return;
-      await writeFully(handle, step.value, path);
+      let step: IteratorResult<Uint8Array>;
+      try {
+        step = signal === undefined ? await iterator.next() : await Promise.race([iterator.next(), aborted]);
+      } catch (error) {
+        // Every byte already arrived when the source failed: the digest alone decides (as in verifyContent).
+        if (hashing === true && verifier.remaining === 0 && !signal?.aborted) break;
+        throw error;
+      }
+      hashing ??= !isVerifiedFor(source, verifier.expected);
+      if (step.done === true) break;
+      const chunk = step.value;
+      if (hashing) {
+        verifier.update(chunk);
+      } else {
+        if (!(chunk instanceof Uint8Array)) {
+          throw new UsageError(`content stream yielded ${typeof chunk} instead of bytes`);
+        }
+        if (bytes + chunk.length > size) throw new SizeMismatchError(size, bytes + chunk.length, where);
+        bytes += chunk.length;
+      }
+      await writeFully(handle, chunk, path);
     }
+    if (hashing) verifier.finish();
+    else if (bytes !== size) throw new SizeMismatchError(size, bytes, where);
   } catch (error) {
-    source.return(undefined).catch(() => undefined);
+    Promise.resolve(iterator.return?.()).catch(() => undefined);
     throw error;
   } finally {
     if (onAbort !== undefined) signal?.removeEventListener("abort", onAbort);
