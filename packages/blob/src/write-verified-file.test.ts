@@ -27,6 +27,27 @@ describe("writeVerifiedFile", () => {
     expect(await readdir(join(directory, "blobs", "sha256"))).toEqual(["layer"]);
   });
 
+  it("writes the same file whatever the chunking: tiny, uneven, empty and larger than a write batch", async () => {
+    const large = new Uint8Array(randomBytes(3 * 1024 * 1024 + 17));
+    const sizes = [1, 7, 0, 4096, 65_536, 1_048_577, 3];
+    const chunks: Uint8Array[] = [];
+    for (let position = 0, i = 0; position < large.length; i++) {
+      const size = sizes[i % sizes.length]!;
+      chunks.push(large.subarray(position, position + size));
+      position += size;
+    }
+    const path = join(directory, "layer");
+    await writeVerifiedFile(path, fromChunks(chunks), { digest: digestOf(large), size: large.length });
+    expectBytes(await readFile(path), large);
+    // More than 1024 one-byte chunks: more than one vectored write can take.
+    const small = bytes.subarray(0, 5000);
+    await writeVerifiedFile(path, fromChunks(split(small, 1)), {
+      digest: digestOf(small),
+      size: small.length,
+    });
+    expectBytes(await readFile(path), small);
+  });
+
   it("replaces an existing file only with verified content", async () => {
     const path = join(directory, "layer");
     await writeFile(path, "old");
