@@ -183,6 +183,9 @@ export function createOciLayout(path: string, options: OciLayoutOptions = {}): O
       }
       await writeVerifiedFile(file, stream, descriptor, {
         where,
+        // No fsync per blob (as containers/image): every read of a layout blob is verified, so a file torn
+        // by a power cut is caught, never trusted. `index.json` is still written durably.
+        durable: false,
         ...(signal === undefined ? {} : { signal }),
       });
     },
