@@ -4,8 +4,14 @@
  * SIGTERM into an abort (the running transfer cleans up, then the exit status is 130; `serve` closes and
  * exits 0), and sets `process.exitCode`.
  */
-import { isStrayAbort } from "./is-stray-abort.js";
-import { main } from "./main.js";
+import { enableCompileCache } from "node:module";
+
+// Caches the compiled code of every module (in the default place under the temp directory), so later runs
+// skip parsing and compiling: about a third of the start-up. Only modules loaded after this call benefit,
+// hence the dynamic imports below. A cache that cannot be written is silently not used.
+enableCompileCache?.();
+const { isStrayAbort } = await import("./is-stray-abort.js");
+const { main } = await import("./main.js");
 
 const controller = new AbortController();
 let interrupts = 0;
