@@ -56,14 +56,21 @@ export async function ensureLayout(
   await mkdir(layouts, { recursive: true });
   const directory = join(layouts, key);
   const building = `${directory}.building-${process.pid}`;
-  await rm(directory, { recursive: true, force: true });
   await rm(building, { recursive: true, force: true });
   const started = performance.now();
   log(`generating case ${benchCase.name} (${benchCase.title}) into ${directory}`);
   const layout = await writeLayout(benchCase, building);
+  // Another run may have finished the same layout meanwhile: keep theirs.
+  if (existsSync(descriptionPath)) {
+    await rm(building, { recursive: true, force: true });
+    return JSON.parse(await readFile(descriptionPath, "utf8")) as GeneratedLayout;
+  }
+  await rm(directory, { recursive: true, force: true }); // half made by a run that died
   await rename(building, directory);
   const described: GeneratedLayout = { ...layout, directory };
-  await writeFile(descriptionPath, `${JSON.stringify(described, null, 2)}\n`);
+  // Written whole and renamed, so a concurrent reader never sees half of it.
+  await writeFile(`${descriptionPath}.${process.pid}`, `${JSON.stringify(described, null, 2)}\n`);
+  await rename(`${descriptionPath}.${process.pid}`, descriptionPath);
   log(`  ${described.blobCount} blobs, ${mebibytes(described.blobBytes)} in ${seconds(started)}`);
   return described;
 }

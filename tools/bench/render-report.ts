@@ -19,6 +19,8 @@ export interface BenchResults {
     registry: string;
     stevedore: string;
   };
+  /** How stevedore was started: `node [flags] path/to/bin.js`. */
+  stevedoreCommand: string;
   /** sha256 on one core, MiB/s, measured before and after the cases; `median` of all rounds. */
   sha256: { rounds: number[]; median: number };
   /** `stevedore --version` wall time, seconds. */
@@ -46,6 +48,8 @@ export function renderReport(results: BenchResults): string {
       `${machine.loadAverageBefore.map((n) => n.toFixed(2)).join(" ")} before, ` +
       `${machine.loadAverageAfter.map((n) => n.toFixed(2)).join(" ")} after. ` +
       `${machine.stevedore}, ${machine.skopeo}, ${machine.registry}. Run took ${(results.durationSeconds / 60).toFixed(1)} min.`,
+    "",
+    `stevedore ran as \`${results.stevedoreCommand}\`.`,
     "",
     `sha256 on one core: ${results.sha256.median.toFixed(0)} MiB/s (median of ${results.sha256.rounds.length} rounds, ` +
       `${Math.min(...results.sha256.rounds).toFixed(0)}–${Math.max(...results.sha256.rounds).toFixed(0)}). ` +

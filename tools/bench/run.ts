@@ -8,7 +8,7 @@
 // the report to tools/bench/results/. Not part of `pnpm test`. See tools/bench/README.md.
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -40,6 +40,8 @@ interface RunOptions {
   cacheDirectory: string;
   /** The CLI to race (a patched copy, say); the workspace build by default. */
   stevedoreBin: string;
+  /** Extra `node` flags for stevedore's runs (`--max-semi-space-size=1`, say). */
+  nodeOptions: string[];
 }
 
 function parseOptions(argv: string[]): RunOptions {
@@ -53,13 +55,14 @@ function parseOptions(argv: string[]): RunOptions {
       "cpu-prof": { type: "boolean", default: false },
       cache: { type: "string" },
       stevedore: { type: "string" },
+      "node-option": { type: "string", multiple: true },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) {
     console.log(
       "usage: pnpm bench [--quick] [--case a,b,c,d] [--operation pull,push,push-existing,copy] [--pairs N]\n" +
-        "                  [--cpu-prof] [--cache DIR] [--stevedore path/to/bin.js]\n" +
+        "                  [--cpu-prof] [--cache DIR] [--stevedore path/to/bin.js] [--node-option FLAG]...\n" +
         "Races stevedore against skopeo on a local distribution registry; see tools/bench/README.md.",
     );
     process.exit(0);
@@ -84,6 +87,7 @@ function parseOptions(argv: string[]): RunOptions {
     cpuProfile: values["cpu-prof"],
     cacheDirectory: values.cache ?? defaultCacheDirectory(),
     stevedoreBin: resolve(values.stevedore ?? defaultStevedoreBin),
+    nodeOptions: values["node-option"] ?? [],
   };
 }
 
@@ -119,13 +123,16 @@ async function main(argv: string[]): Promise<void> {
   const started = performance.now();
   const date = new Date().toISOString();
   const loadAverageBefore = loadavg();
-  const work = join(options.cacheDirectory, "work");
-  await rm(work, { recursive: true, force: true });
-  await mkdir(work, { recursive: true });
+  // A folder of this run's own: another `pnpm bench` may be running beside it.
+  await mkdir(options.cacheDirectory, { recursive: true });
+  const work = await mkdtemp(join(options.cacheDirectory, "work-"));
   const profiles = join(resultsDirectory, "profiles", date.replaceAll(":", "-"));
   const contestants: ContestantOptions = {
     stevedoreBin,
-    nodeArguments: options.cpuProfile ? ["--cpu-prof", `--cpu-prof-dir=${profiles}`] : [],
+    nodeArguments: [
+      ...options.nodeOptions,
+      ...(options.cpuProfile ? ["--cpu-prof", `--cpu-prof-dir=${profiles}`] : []),
+    ],
     skopeoCacheDirectory: "",
   };
 
@@ -136,7 +143,7 @@ async function main(argv: string[]): Promise<void> {
   console.log("stevedore --version …");
   const versionSamples: number[] = [];
   for (let round = 0; round < 12; round++) {
-    const sample = await measure(process.execPath, [stevedoreBin, "--version"]);
+    const sample = await measure(process.execPath, [...options.nodeOptions, stevedoreBin, "--version"]);
     if (round >= 2) versionSamples.push(sample.wall);
   }
   console.log(`  ${(spread(versionSamples).median * 1000).toFixed(0)} ms`);
@@ -195,6 +202,7 @@ async function main(argv: string[]): Promise<void> {
       registry: versionOf("docker-registry", ["--version"]),
       stevedore: versionOf(process.execPath, [stevedoreBin, "--version"]),
     },
+    stevedoreCommand: [process.execPath, ...options.nodeOptions, stevedoreBin].join(" "),
     sha256: { rounds: sha256Rounds, median: sha256 },
     version,
     layouts,
