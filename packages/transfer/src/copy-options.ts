@@ -4,10 +4,12 @@ import type { BlobLocations } from "./create-blob-locations.js";
 import type { TransferProgressEvent } from "./transfer-progress-event.js";
 
 /**
- * Transfers in flight at once when {@link CopyOptions.concurrency} is not given. A placeholder: the right
- * number depends on the registry and the link and is to be measured by the benchmarks (`tools/bench`).
+ * Transfers in flight at once when {@link CopyOptions.concurrency} is not given. Measured with the CLI
+ * against distribution 2.8 on loopback (2 cores, 100 × 64 KiB layers, median of 3): push 3.16 / 3.15 /
+ * 2.95 s and pull 1.16 / 0.98 / 1.07 s at 4 / 8 / 16; peak RSS the same (~108 MiB). 8 is the best pull and
+ * within noise of 16 for pushes, with half the connections a remote registry has to accept.
  */
-export const defaultConcurrency: number = 4;
+export const defaultConcurrency: number = 8;
 
 /** Options of `copy` and `copyAllTags`. */
 export interface CopyOptions {
