@@ -82,29 +82,20 @@ describe("createRemote options", () => {
 });
 
 describe("Target methods for blobs", () => {
-  it("push checks with HEAD and skips a blob that is there, reporting its size", async () => {
-    const scripted = await serve(() => ({ status: 200, headers: { "content-length": String(layer.size) } }));
-    const reported: number[] = [];
-    await scripted.remote().push(layer, layerBytes, { onProgress: (bytes) => reported.push(bytes) });
-    expect(scripted.requests.map((request) => `${request.method} ${request.path}`)).toEqual([
-      `HEAD /v2/team/app/blobs/${layer.digest}`,
-    ]);
-    expect(scripted.requests[0]?.scopes).toEqual(["repository:team/app:pull"]);
-    expect(reported).toEqual([layer.size]);
-  });
-
-  it("push uploads a blob the HEAD does not find", async () => {
+  it("push uploads without a HEAD of its own (callers ask exists first), reporting progress", async () => {
     const scripted = await serve((request) => {
-      if (request.method === "HEAD") return { status: 404 };
       if (request.method === "POST")
         return { status: 202, headers: { location: "/v2/team/app/blobs/uploads/s1?_state=x" } };
       return { status: 201, headers: { "docker-content-digest": layer.digest } };
     });
-    await scripted.remote().push(layer, layerBytes);
-    expect(scripted.requests.map((request) => request.method)).toEqual(["HEAD", "POST", "PUT"]);
-    const put = scripted.requests[2]!;
+    const reported: number[] = [];
+    await scripted.remote().push(layer, layerBytes, { onProgress: (bytes) => reported.push(bytes) });
+    expect(scripted.requests.map((request) => request.method)).toEqual(["POST", "PUT"]);
+    expect(scripted.requests[0]?.scopes).toEqual(["repository:team/app:pull,push"]);
+    const put = scripted.requests[1]!;
     expect(new URL(put.path, "http://x").searchParams.get("digest")).toBe(layer.digest);
     expect(Buffer.compare(put.body, layerBytes)).toBe(0);
+    expect(reported.at(-1)).toBe(layer.size);
   });
 
   it("exists and fetch use the blob endpoints for blobs and the manifest endpoints for manifests", async () => {

@@ -89,8 +89,8 @@ export interface Remote extends Target, BlobMounter, ReferrerLister, RangeFetche
  *
  * The `Target` methods: `resolve` (HEAD, GET when the HEAD says too little; `NotFoundError` naming
  * `registry/repository:reference`), `fetch` (manifest media types by the manifest endpoint, everything else
- * as a blob, both verified), `exists`, `push` (manifests by digest; blobs after a `HEAD` that skips what
- * is there, with its size matching), `tag` (the manifest's bytes, fetched by digest, put again under the
+ * as a blob, both verified), `exists`, `push` (manifests by digest; blobs uploaded — ask `exists` first to
+ * skip what is there), `tag` (the manifest's bytes, fetched by digest, put again under the
  * tag).
  *
  * @example
@@ -185,12 +185,9 @@ export function createRemote(options: RemoteOptions): Remote {
         callOptions.onProgress?.(bytes.length);
         return;
       }
-      const present = await headBlob(context, descriptor.digest, callOptions);
-      // A size other than the descriptor's means the descriptor is wrong: upload, and let it fail there.
-      if (present !== undefined && (present.size === undefined || present.size === descriptor.size)) {
-        callOptions.onProgress?.(descriptor.size);
-        return;
-      }
+      // No HEAD here: callers that may skip present blobs ask `exists` first (transfer does), and a
+      // second HEAD per blob was 500 extra round trips in a 500-layer push. Uploading a present blob is
+      // harmless: the registry keeps one copy.
       // Bytes in memory are cheap to check first: a wrong digest is then a DigestMismatchError with
       // nothing sent, rather than a refusal by the registry at the end of the upload.
       if (source instanceof Uint8Array) checkBytes(descriptor, source);

@@ -8,6 +8,7 @@ import { createTransport } from "./create-transport.js";
 
 let server: Server;
 let origin: string;
+let connections = 0;
 
 beforeAll(async () => {
   server = createServer((request, response) => {
@@ -17,6 +18,7 @@ beforeAll(async () => {
     response.writeHead(status, headers);
     response.end(request.method === "HEAD" ? undefined : " ".repeat(90));
   });
+  server.on("connection", () => connections++);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
@@ -51,6 +53,23 @@ describe("refused HEAD requests", () => {
       .catch((error: unknown) => error);
     expect(AuthenticationError.isInstance(failure)).toBe(true);
     await new Promise((resolve) => setImmediate(resolve));
+    await transport.close();
+  });
+});
+
+describe("HEAD requests", () => {
+  it("keep the connection for the next request (a copy HEADs every blob)", async () => {
+    const transport = createTransport({ retry: { maxRetries: 0 } });
+    const before = connections;
+    for (let i = 0; i < 5; i++) {
+      const response = await transport.send({
+        method: "HEAD",
+        url: `${origin}/v2/team/app/blobs/sha256:abc`,
+      });
+      await response.dump();
+    }
+    // undici closed the socket after each HEAD before (5 connections for 5 requests).
+    expect(connections - before).toBeLessThanOrEqual(2);
     await transport.close();
   });
 });
