@@ -5,6 +5,15 @@
  * exits 0), and sets `process.exitCode`.
  */
 import { enableCompileCache } from "node:module";
+import { setFlagsFromString } from "node:v8";
+
+// Keeps V8's young generation at its initial 1 MiB instead of letting it grow to 16 MiB per semi-space.
+// Every socket read is a fresh 64 KiB buffer that dies at once, and each lives until the next scavenge:
+// with the default growth a 1 GiB pull held 60–80 MiB of dead buffers (peak RSS 171 MiB; with this flag
+// 106 MiB, and no slower: 4.66/4.59/5.26 s vs 3.82/3.94/4.39 s, measured alternately). It is the run-time
+// equivalent of `node --max-semi-space-size=1`, which cannot be set once V8 runs (measured: no effect),
+// while the growth factor is read each time the young generation would grow.
+setFlagsFromString("--semi-space-growth-factor=1");
 
 // Caches the compiled code of every module (in the default place under the temp directory), so later runs
 // skip parsing and compiling: about a third of the start-up. Only modules loaded after this call benefit,
