@@ -1,0 +1,194 @@
+// `pnpm bench:limits`: what the registry and the machine allow, for the issue-7 targets no client change may
+// reach. For each case it alternates, N rounds (default 3):
+//
+//   skopeo      the reference run, as in `pnpm bench` (pull into an OCI layout, or push from one)
+//   curl        pull floor: curl fetching every blob straight to files, 8 transfers at a time (`--parallel`),
+//               no verification and no layout — the least any client must wait for the bytes
+//   curl-ranges pull floor for one big blob: 8 parallel `Range` requests into 8 files
+//   raw-push    push floor: POST + PUT per blob from memory with plain `fetch`, 8 at a time (push-floor-child.ts)
+//
+// and prints each floor against the target time (the issue's ratio × skopeo's median of the same run).
+//
+//   node tools/bench/limits.ts [--runs N] [--case a,b,c] [--cache DIR]
+import { mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { startRegistry } from "../registry/start-registry.ts";
+import { fullCases } from "./cases.ts";
+import { skopeoEnvironment } from "./contestants.ts";
+import { defaultCacheDirectory, ensureLayout, type GeneratedLayout } from "./generate.ts";
+import { readImageGraph } from "./image-graph.ts";
+import { measure, type Sample } from "./measure.ts";
+import { findProcess } from "./proc-stat.ts";
+import { spread } from "./statistics.ts";
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: "string", default: "3" },
+    case: { type: "string", multiple: true },
+    cache: { type: "string", default: defaultCacheDirectory() },
+  },
+});
+const runs = Number(values.runs);
+const wanted = new Set((values.case ?? ["a", "b", "c"]).flatMap((item) => item.split(",")));
+const child = join(import.meta.dirname, "push-floor-child.ts");
+
+/** The issue's targets that this script bounds: case, operation, ratio. */
+const targets = [
+  { case: "a", operation: "pull", ratio: 0.35 },
+  { case: "b", operation: "pull", ratio: 0.4 },
+  { case: "c", operation: "pull", ratio: 0.25 },
+  { case: "c", operation: "push", ratio: 0.1 },
+] as const;
+
+const registry = await startRegistry({ mode: "open" });
+const registryPid = findProcess(["docker-registry", registry.dir]);
+const cpu = registryPid === undefined ? {} : { registryPid };
+const work = await mkdtemp(join(values.cache, "limits-"));
+const rows: string[] = [];
+try {
+  for (const target of targets) {
+    if (!wanted.has(target.case)) continue;
+    const benchCase = fullCases.find((item) => item.name === target.case);
+    if (benchCase === undefined) throw new Error(`case ${target.case} is missing`);
+    const layout = await ensureLayout(benchCase, values.cache, console.log);
+    const { blobs } = await readImageGraph(layout);
+    const source = `limits/${target.case}`;
+    await skopeo(layout, `oci:${layout.directory}:${layout.tag}`, `docker://${registry.host}/${source}:v1`);
+    const ways = target.operation === "pull" ? pullWays(layout, blobs, source) : pushWays(layout, blobs);
+    const samples = new Map<string, Sample[]>();
+    for (let run = 1; run <= runs; run++) {
+      for (const [name, perform] of ways) {
+        const sample = await perform(`${run}`);
+        samples.set(name, [...(samples.get(name) ?? []), sample]);
+        console.log(`${target.operation} (${target.case}) run ${run} ${name}: ${sample.wall.toFixed(2)} s`);
+      }
+    }
+    const skopeoMedian = spread((samples.get("skopeo") ?? []).map((sample) => sample.wall)).median;
+    const allowed = target.ratio * skopeoMedian;
+    for (const [name] of ways) {
+      const list = samples.get(name) ?? [];
+      const wall = spread(list.map((sample) => sample.wall));
+      const registryCpu = spread(list.map((sample) => sample.registryCpu ?? Number.NaN));
+      const verdict =
+        name === "skopeo" ? "reference" : wall.median <= allowed ? "within target" : "above target";
+      rows.push(
+        `| ${target.operation} (${target.case}) ≤ ${target.ratio} | ${name} | ${wall.median.toFixed(2)} (${wall.min.toFixed(2)}–${wall.max.toFixed(2)}) | ${(wall.median / skopeoMedian).toFixed(2)} | ${registryCpu.median.toFixed(2)} | ${allowed.toFixed(2)} | ${verdict} |`,
+      );
+    }
+  }
+} finally {
+  await registry.stop();
+  await rm(work, { recursive: true, force: true });
+}
+console.log(`\nMedians of ${runs} runs (min–max), seconds:\n`);
+console.log("| target | way | wall s | ÷ skopeo | registry CPU s | target s | floor vs target |");
+console.log("| --- | --- | --- | --- | --- | --- | --- |");
+for (const row of rows) console.log(row);
+
+type Way = [string, (run: string) => Promise<Sample>];
+
+function pullWays(layout: GeneratedLayout, blobs: string[], source: string): Way[] {
+  const url = (digest: string): string => `${registry.url}/v2/${source}/blobs/${digest}`;
+  const ways: Way[] = [
+    [
+      "skopeo",
+      (run) =>
+        fresh(`skopeo-${run}`, (directory) =>
+          skopeo(layout, `docker://${registry.host}/${source}:v1`, `oci:${directory}:v1`),
+        ),
+    ],
+    [
+      "curl",
+      (run) =>
+        fresh(`curl-${run}`, (directory) =>
+          curl(blobs.flatMap((digest, index) => ["-o", join(directory, `${index}`), url(digest)])),
+        ),
+    ],
+  ];
+  if (blobs.length === 1) {
+    ways.push([
+      "curl-ranges",
+      async (run) => {
+        const [digest] = blobs as [string];
+        const { size } = await stat(blobPath(layout, digest));
+        const part = Math.ceil(size / 8);
+        return fresh(`ranges-${run}`, (directory) =>
+          curl(
+            Array.from({ length: 8 }, (_, index) => [
+              "-r",
+              `${index * part}-${Math.min(size, (index + 1) * part) - 1}`,
+              "-o",
+              join(directory, `${index}`),
+              url(digest),
+            ]).flat(),
+          ),
+        );
+      },
+    ]);
+  }
+  return ways;
+}
+
+function pushWays(layout: GeneratedLayout, blobs: string[]): Way[] {
+  return [
+    [
+      "skopeo",
+      (run) =>
+        skopeo(
+          layout,
+          `oci:${layout.directory}:${layout.tag}`,
+          `docker://${registry.host}/limits/sk-${run}:v1`,
+        ),
+    ],
+    [
+      "raw-push",
+      (run) =>
+        measure(
+          process.execPath,
+          [child, registry.url, `limits/raw-${run}`, layout.directory, "8", ...blobs],
+          cpu,
+        ),
+    ],
+  ];
+}
+
+async function fresh(name: string, perform: (directory: string) => Promise<Sample>): Promise<Sample> {
+  const directory = join(work, name);
+  await rm(directory, { recursive: true, force: true });
+  await mkdir(directory, { recursive: true });
+  try {
+    const sample = await perform(directory);
+    if ((await readdir(directory)).length === 0) throw new Error(`${name} wrote nothing`);
+    return sample;
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+}
+
+function curl(transfers: string[]): Promise<Sample> {
+  return measure("curl", ["-s", "-f", "--parallel", "--parallel-max", "8", ...transfers], cpu);
+}
+
+async function skopeo(layout: GeneratedLayout, from: string, to: string): Promise<Sample> {
+  const cache = await mkdtemp(join(work, "skopeo-cache-"));
+  try {
+    const args = [
+      "copy",
+      "--quiet",
+      "--src-tls-verify=false",
+      "--dest-tls-verify=false",
+      "--preserve-digests",
+    ];
+    return await measure("skopeo", [...args, ...(layout.index ? ["--all"] : []), from, to], {
+      env: skopeoEnvironment(cache),
+      ...cpu,
+    });
+  } finally {
+    await rm(cache, { recursive: true, force: true });
+  }
+}
+
+function blobPath(layout: GeneratedLayout, digest: string): string {
+  return join(layout.directory, "blobs", "sha256", digest.slice("sha256:".length));
+}
