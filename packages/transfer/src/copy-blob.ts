@@ -7,8 +7,8 @@ import { mountCandidates } from "./mount-candidates.js";
 import type { BlobRecord } from "./tally.js";
 
 /**
- * Internal: puts one blob at the destination — skipped when present, mounted when a repository of the same
- * registry holds it, uploaded otherwise — once per digest for the whole session: everyone who needs the
+ * Internal: puts one blob at the destination — mounted when a repository of the same registry may hold it
+ * (without asking first whether the destination has it), skipped when present, uploaded otherwise — once per digest for the whole session: everyone who needs the
  * same blob waits for the same transfer.
  */
 export function copyBlob(session: Session, descriptor: Descriptor): Promise<BlobRecord> {
@@ -35,10 +35,17 @@ async function transferBlob(session: Session, descriptor: Descriptor): Promise<B
 
 async function place(session: Session, descriptor: Descriptor): Promise<BlobRecord> {
   const { source, destination, signal } = session;
+  // Mount first when there is a repository to mount from: a registry answers 201 to a mount of a blob it
+  // already holds in the destination repository just as to a new one (`spec/PROTOCOL.md` §4), so a HEAD
+  // first would only cost a round trip per blob. Such a blob is then counted as mounted, not skipped.
+  const candidates = mountCandidatesFor(session, descriptor);
+  if (candidates.length > 0 && (await mount(session, descriptor, candidates))) {
+    return { descriptor, outcome: "mounted", bytes: 0 };
+  }
+  // No candidate, or every mount declined: one HEAD, so present blobs are not uploaded again.
   if (await destination.exists(descriptor, { signal })) {
     return { descriptor, outcome: "skipped", bytes: 0, reason: "exists" };
   }
-  if (await mount(session, descriptor)) return { descriptor, outcome: "mounted", bytes: 0 };
   // A replayable source, so the destination can resume an upload from the offset it reports.
   await destination.push(descriptor, targetSource(source, descriptor, { signal }), {
     signal,
@@ -47,16 +54,25 @@ async function place(session: Session, descriptor: Descriptor): Promise<BlobReco
   return { descriptor, outcome: "transferred", bytes: descriptor.size };
 }
 
-async function mount(session: Session, descriptor: Descriptor): Promise<boolean> {
-  const { destination, signal } = session;
-  if (!isBlobMounter(destination)) return false;
-  const candidates = mountCandidates(
+function mountCandidatesFor(session: Session, descriptor: Descriptor): string[] {
+  const { destination } = session;
+  if (!isBlobMounter(destination)) return [];
+  return mountCandidates(
     descriptor.digest,
     destination.registry,
     session.source,
     locationOf(destination)?.repository,
     session.options.locations,
   );
+}
+
+async function mount(
+  session: Session,
+  descriptor: Descriptor,
+  candidates: readonly string[],
+): Promise<boolean> {
+  const { destination, signal } = session;
+  if (!isBlobMounter(destination)) return false;
   for (const repository of candidates) {
     try {
       if (await destination.mount(descriptor, repository, { signal })) return true;

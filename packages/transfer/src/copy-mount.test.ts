@@ -18,6 +18,10 @@ describe("copy: mounts", () => {
     const result = await copy(source, "v1", destination, "v1", { onProgress: (event) => events.push(event) });
 
     expect(result.blobs).toEqual({ transferred: 0, skipped: 0, mounted: 3 });
+    // A mount candidate exists for every blob: no blob is asked about first (only the manifest is).
+    expect(destination.calls.filter((call) => call.method === "exists")).toEqual([
+      { method: "exists", digest: app.descriptor.digest },
+    ]);
     expect(result.bytes).toBe(0);
     expect(destination.pushed()).toEqual([app.descriptor.digest]);
     const mounts = destination.calls.filter((call) => call.method === "mount");
@@ -29,6 +33,44 @@ describe("copy: mounts", () => {
       events.filter((event) => event.type === "blob-done").every((event) => event.outcome === "mounted"),
     ).toBe(true);
     expect(events.some((event) => event.type === "blob-progress")).toBe(false);
+  });
+
+  it("counts a blob the destination already holds as mounted when a mount candidate exists", async () => {
+    const registry = createMemoryStore({ registry: "registry.test" });
+    const app = image("app");
+    const source = createMemoryTarget({ store: registry, repository: "library/base" });
+    await store(source, [app], "v1");
+    const inner = createMemoryTarget({ store: registry, repository: "team/app" });
+    for (const part of app.blobs) await inner.push(part.descriptor, part.bytes);
+    const destination = instrument(inner);
+
+    const result = await copy(source, "v1", destination, "v1");
+
+    // The registry answers a mount of a present blob as it answers any mount, so nothing is uploaded.
+    expect(result.blobs).toEqual({ transferred: 0, skipped: 0, mounted: 3 });
+    expect(destination.pushed()).toEqual([app.descriptor.digest]);
+  });
+
+  it("asks once whether a blob is present after every mount was declined, and skips it then", async () => {
+    const registry = createMemoryStore({ registry: "registry.test" });
+    const app = image("app");
+    const source = createMemoryTarget({ store: registry, repository: "library/base" });
+    await store(source, [app], "v1");
+    const inner = createMemoryTarget({ store: registry, repository: "team/app" });
+    for (const part of app.blobs) await inner.push(part.descriptor, part.bytes);
+    const destination = instrument({ ...inner, mount: async () => false });
+
+    const result = await copy(source, "v1", destination, "v1");
+
+    expect(result.blobs).toEqual({ transferred: 0, skipped: 3, mounted: 0 });
+    expect(destination.pushed()).toEqual([app.descriptor.digest]);
+    for (const part of app.blobs) {
+      const digest = part.descriptor.digest;
+      expect(destination.calls.filter((call) => call.digest === digest).map((call) => call.method)).toEqual([
+        "mount",
+        "exists",
+      ]);
+    }
   });
 
   it("uploads when the registry declines the mount", async () => {
