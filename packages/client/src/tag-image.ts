@@ -5,7 +5,7 @@ import { manifestReference, parseImageReference } from "./parse-image-reference.
 
 /**
  * Points `tag` at the manifest `reference` names, in the same repository: the manifest's exact bytes are
- * put again under the new tag, so its digest is unchanged. Resolves with the manifest's descriptor.
+ * fetched once and put again under the new tag, so its digest is unchanged. Resolves with the manifest's descriptor.
  *
  * @throws InvalidReferenceError when `tag` is not a valid tag; NotFoundError when `reference` does not exist.
  */
@@ -21,7 +21,9 @@ export async function tagImage(
   parseReference(`${parsed.registry}/${parsed.repository}:${tag}`);
   const remote = context.remote(parsed);
   const call = options.signal === undefined ? {} : { signal: options.signal };
-  const descriptor = await remote.resolve(manifestReference(parsed), call);
-  await remote.tag(descriptor, tag, call);
+  // One GET for the bytes and the descriptor, then the PUT: a `resolve` first (HEAD) and `Remote.tag`
+  // (GET by digest, PUT) would be one round trip more for the same exact bytes (`spec/PROTOCOL.md` §5.1).
+  const { descriptor, bytes } = await remote.getManifest(manifestReference(parsed), call);
+  await remote.putManifest(tag, bytes, descriptor.mediaType, call);
   return descriptor;
 }

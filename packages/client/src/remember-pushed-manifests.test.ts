@@ -1,0 +1,103 @@
+/**
+ * Tagging after a push, seen from the wire: the manifest bytes the push just sent go up again under the
+ * tag, with no GET of the manifest in between; a manifest the client did not push is still fetched first.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createClient } from "./create-client.js";
+import {
+  type ScriptedReply,
+  type ScriptedServer,
+  type SeenRequest,
+  startScriptedServer,
+} from "./test-support/scripted-server.js";
+import { createTestImage, writeTestLayout } from "./test-support/test-image.js";
+
+let directory: string;
+let server: ScriptedServer | undefined;
+
+beforeEach(async () => {
+  directory = await mkdtemp(join(tmpdir(), "stevedore-client-tag-"));
+});
+
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+  await rm(directory, { recursive: true, force: true });
+});
+
+/** An empty registry that accepts every upload and manifest, and serves no manifest. */
+function acceptingRegistry(request: SeenRequest): ScriptedReply {
+  const path = request.path.replace(/\?.*$/, "");
+  if (path === "/v2/") return { status: 200 };
+  if (request.method === "POST" && path.endsWith("/blobs/uploads/")) {
+    return { status: 202, headers: { location: "/v2/team/app/blobs/uploads/session", range: "0-0" } };
+  }
+  if (request.method === "PUT" && path.endsWith("/blobs/uploads/session")) {
+    const digest = new URL(request.path, "http://registry.test").searchParams.get("digest") ?? undefined;
+    return {
+      status: 201,
+      headers: { location: `/v2/team/app/blobs/${digest}`, "docker-content-digest": digest },
+    };
+  }
+  if (request.method === "PUT" && path.includes("/manifests/")) return { status: 201 };
+  return { status: 404, body: { errors: [{ code: "MANIFEST_UNKNOWN", message: "unknown" }] } };
+}
+
+describe("tagging a manifest this client pushed", () => {
+  it("puts the pushed bytes under the tag without fetching them again", async () => {
+    const image = createTestImage();
+    const layout = join(directory, "layout");
+    await writeTestLayout(layout, image, "v1");
+    server = await startScriptedServer(acceptingRegistry);
+    const client = createClient({ credentials: false, env: {}, plainHttp: true });
+    let digest: string;
+    try {
+      ({ digest } = await client.push(`oci:${layout}:v1`, `${server.host}/team/app:v1`, {
+        platforms: "all",
+      }));
+    } finally {
+      await client.close();
+    }
+
+    const manifestRequests = server.requests
+      .filter((request) => request.path.includes("/manifests/"))
+      .map((request) => `${request.method} ${request.path}`);
+    expect(manifestRequests.filter((line) => line.startsWith("GET "))).toEqual([]);
+    expect(manifestRequests.at(-2)).toBe(`PUT /v2/team/app/manifests/${digest}`);
+    expect(manifestRequests.at(-1)).toBe("PUT /v2/team/app/manifests/v1");
+    const tagged = server.requests.at(-1);
+    expect(tagged?.headers["content-length"]).toBe(String(image.index.size));
+    expect(tagged?.headers["content-type"]).toBe(image.index.mediaType);
+  });
+
+  it("the tag command fetches a manifest it did not push once, then puts it under the new tag", async () => {
+    const image = createTestImage();
+    server = await startScriptedServer((request) => {
+      if (request.path === "/v2/") return { status: 200 };
+      if (request.path === `/v2/team/app/manifests/v1` && request.method !== "PUT") {
+        return {
+          status: 200,
+          headers: { "content-type": image.index.mediaType, "docker-content-digest": image.index.digest },
+          body: image.index.bytes,
+        };
+      }
+      if (request.method === "PUT") return { status: 201 };
+      return { status: 404, body: { errors: [{ code: "MANIFEST_UNKNOWN", message: "unknown" }] } };
+    });
+    const client = createClient({ credentials: false, env: {}, plainHttp: true });
+    try {
+      const descriptor = await client.tag(`${server.host}/team/app:v1`, "v2");
+      expect(descriptor.digest).toBe(image.index.digest);
+    } finally {
+      await client.close();
+    }
+    // One GET for the bytes, one PUT: no HEAD to resolve first, no second GET by digest.
+    expect(server.requests.map((request) => `${request.method} ${request.path}`)).toEqual([
+      "GET /v2/team/app/manifests/v1",
+      "PUT /v2/team/app/manifests/v2",
+    ]);
+  });
+});
