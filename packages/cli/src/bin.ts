@@ -19,6 +19,9 @@ setFlagsFromString("--semi-space-growth-factor=1");
 // skip parsing and compiling: about a third of the start-up. Only modules loaded after this call benefit,
 // hence the dynamic imports below. A cache that cannot be written is silently not used.
 enableCompileCache?.();
+// The published `stevedore` is one bundled file and chunks (rolldown.config.ts): with --debug, stacks
+// point into the sources through the bundle's source maps. Only modules loaded after this call get them.
+if (process.argv.includes("--debug")) process.setSourceMapsEnabled(true);
 const { isStrayAbort } = await import("./is-stray-abort.js");
 const { main } = await import("./main.js");
 

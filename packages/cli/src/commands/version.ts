@@ -1,8 +1,12 @@
 import { readFileSync } from "node:fs";
 import type { CommandDefinition } from "../command-definition.js";
 
-/** This package's version, from its package.json (`src/` and `dist/` both sit beside it). */
+// Set by the bundle (rolldown.config.ts `define`), whose chunks do not sit where src/ and dist/ do.
+declare const STEVEDORE_VERSION: string | undefined;
+
+/** This package's version: built into the bundle, else from its package.json (`src/` and `dist/` sit beside it). */
 export function cliVersion(): string {
+  if (typeof STEVEDORE_VERSION === "string") return STEVEDORE_VERSION;
   try {
     const text = readFileSync(new URL("../../package.json", import.meta.url), "utf8");
     const version = (JSON.parse(text) as { version?: unknown }).version;

@@ -1,0 +1,91 @@
+/**
+ * The bundled `stevedore` (rolldown.config.ts, what `pnpm build` writes to dist/bin.js): bundled here into
+ * a temp folder from the sources and the other packages' dist (so `pnpm build` must have run once), then
+ * run as a real process. `--version` and `--help` load the entry and the main chunk only: the client
+ * chunk (undici and the packages under the client) and the server chunk wait for a command that needs them.
+ */
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { build } from "rolldown";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bundleOptions } from "../rolldown.config.ts";
+
+let directory: string;
+const { version: packageVersion } = JSON.parse(
+  readFileSync(new URL("../package.json", import.meta.url), "utf8"),
+) as { version: string };
+
+beforeAll(async () => {
+  directory = await mkdtemp(join(tmpdir(), "stevedore-cli-bundle-"));
+  await build({ ...bundleOptions(directory), logLevel: "silent" });
+}, 60_000);
+
+afterAll(async () => {
+  await rm(directory, { recursive: true, force: true });
+});
+
+/** Runs the bundle with a hook that reports every file of the bundle the process loads. */
+async function run(argv: string[]): Promise<{ code: number | null; stdout: string; loaded: Set<string> }> {
+  const trace = `data:text/javascript,${encodeURIComponent(
+    `import { registerHooks } from "node:module";
+    registerHooks({ resolve(specifier, context, next) {
+      const result = next(specifier, context);
+      const prefix = ${JSON.stringify(`file://${directory}/`)};
+      if (result.url.startsWith(prefix)) process.stderr.write("loaded " + result.url.slice(prefix.length) + "\\n");
+      return result;
+    } });`,
+  )}`;
+  const child = spawn(process.execPath, ["--import", trace, join(directory, "bin.js"), ...argv], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: tmpdir(),
+      DOCKER_CONFIG: join(tmpdir(), "stevedore-no-config"),
+    },
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (text: string) => {
+    stdout += text;
+  });
+  child.stderr.setEncoding("utf8").on("data", (text: string) => {
+    stderr += text;
+  });
+  const [code] = (await once(child, "exit")) as [number | null];
+  const loaded = new Set(
+    stderr
+      .split("\n")
+      .filter((line) => line.startsWith("loaded "))
+      .map((line) => line.slice("loaded ".length)),
+  );
+  return { code, stdout, loaded };
+}
+
+describe("the bundled stevedore", () => {
+  it("answers --version and --help without loading the client or the server chunk", async () => {
+    const version = await run(["--version"]);
+    expect(version.code).toBe(0);
+    expect(version.stdout).toBe(`stevedore ${packageVersion} (node ${process.version})\n`);
+    expect(version.loaded).toContain("bin/main.js");
+    expect(version.loaded).not.toContain("bin/client.js");
+    expect(version.loaded).not.toContain("bin/server.js");
+
+    const help = await run(["--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("Usage: stevedore COMMAND");
+    expect(help.loaded).not.toContain("bin/client.js");
+    expect(help.loaded).not.toContain("bin/server.js");
+  });
+
+  it("loads the client chunk for a command that needs it, and not the server", async () => {
+    // An unknown transport fails after the client has parsed the locations: exit 2, nothing sent.
+    const copy = await run(["copy", "ftp:x", "oci:y"]);
+    expect(copy.code).toBe(2);
+    expect(copy.loaded).toContain("bin/client.js");
+    expect(copy.loaded).not.toContain("bin/server.js");
+  });
+});
