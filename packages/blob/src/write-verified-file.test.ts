@@ -110,6 +110,20 @@ describe("writeVerifiedFile", () => {
     expect(await readdir(directory)).toEqual([]);
   });
 
+  it("cleans up after a source that fails while an earlier batch is still being written", async () => {
+    const large = new Uint8Array(randomBytes(3 * 1024 * 1024));
+    async function* broken(): AsyncGenerator<Uint8Array> {
+      yield* split(large, 65_536);
+      throw new Error("socket hang up");
+    }
+    const path = join(directory, "layer");
+    await writeFile(path, "old");
+    const failure = writeVerifiedFile(path, broken(), { digest: digestOf(large), size: large.length + 1 });
+    await expect(failure).rejects.toThrow("socket hang up");
+    expect(await readdir(directory)).toEqual(["layer"]);
+    expect(await readFile(path, "utf8")).toBe("old");
+  });
+
   it("reports a file system failure as LocalFormatError naming the path", async () => {
     await writeFile(join(directory, "file"), "not a directory");
     const path = join(directory, "file", "layer");

@@ -87,8 +87,26 @@ async function copy(
   let bytes = 0;
   // Network chunks are often 16–64 KiB: gathered into one vectored write of about 1 MiB, they cost one
   // write call (and one promise) instead of dozens. The chunks are held, not copied.
-  const pending: Uint8Array[] = [];
+  let pending: Uint8Array[] = [];
   let pendingBytes = 0;
+  // The previous batch's write, still in flight while the next batch is gathered: reading the source
+  // overlaps writing the file. One write at a time, at an explicit position, so they land in order.
+  let writing: Promise<void> | undefined;
+  let written = 0;
+  const startWrite = async (): Promise<void> => {
+    const previous = writing;
+    writing = undefined;
+    await previous;
+    if (pending.length === 0) return;
+    const batch = pending;
+    const at = written;
+    written += pendingBytes;
+    pending = [];
+    pendingBytes = 0;
+    writing = writeAll(handle, batch, path, at);
+    // Awaited before the next write or the end; handled now so a failure is never reported unhandled.
+    writing.catch(() => undefined);
+  };
   const { size } = verifier.expected;
   try {
     for (;;) {
@@ -116,17 +134,16 @@ async function copy(
       if (chunk.length === 0) continue;
       pending.push(chunk);
       pendingBytes += chunk.length;
-      if (pendingBytes >= writeBatchBytes || pending.length >= maxBatchChunks) {
-        await writeAll(handle, pending, path);
-        pending.length = 0;
-        pendingBytes = 0;
-      }
+      if (pendingBytes >= writeBatchBytes || pending.length >= maxBatchChunks) await startWrite();
     }
-    await writeAll(handle, pending, path);
+    await startWrite();
+    await writing;
     if (hashing) verifier.finish();
     else if (bytes !== size) throw new SizeMismatchError(size, bytes, where);
   } catch (error) {
     Promise.resolve(iterator.return?.()).catch(() => undefined);
+    // The file is closed and removed next: no write may still be on its way to it.
+    await writing?.catch(() => undefined);
     throw error;
   }
 }
@@ -136,34 +153,37 @@ const writeBatchBytes = 1024 * 1024;
 /** Chunks gathered before one write: within the IOV_MAX (1024) of a vectored write. */
 const maxBatchChunks = 1024;
 
-async function writeAll(handle: FileHandle, chunks: Uint8Array[], path: string): Promise<void> {
+async function writeAll(handle: FileHandle, chunks: Uint8Array[], path: string, at: number): Promise<void> {
   if (chunks.length === 0) return;
   if (chunks.length > 1) {
     const total = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
-    const { bytesWritten } = await fileStep("write", path, () => handle.writev(chunks));
+    const { bytesWritten } = await fileStep("write", path, () => handle.writev(chunks, at));
     if (bytesWritten === total) return;
     // A short vectored write (rare on regular files): finish from where it stopped, one chunk at a time.
     let skip = bytesWritten;
+    let position = at + bytesWritten;
     for (const chunk of chunks) {
       if (skip >= chunk.length) {
         skip -= chunk.length;
         continue;
       }
-      await writeFully(handle, chunk.subarray(skip), path);
+      const rest = chunk.subarray(skip);
+      await writeFully(handle, rest, path, position);
+      position += rest.length;
       skip = 0;
     }
     return;
   }
-  await writeFully(handle, chunks[0]!, path);
+  await writeFully(handle, chunks[0]!, path, at);
 }
 
-async function writeFully(handle: FileHandle, chunk: Uint8Array, path: string): Promise<void> {
-  let position = 0;
-  while (position < chunk.length) {
+async function writeFully(handle: FileHandle, chunk: Uint8Array, path: string, at: number): Promise<void> {
+  let done = 0;
+  while (done < chunk.length) {
     const { bytesWritten } = await fileStep("write", path, () =>
-      handle.write(chunk, position, chunk.length - position),
+      handle.write(chunk, done, chunk.length - done, at + done),
     );
-    position += bytesWritten;
+    done += bytesWritten;
   }
 }
 
