@@ -7,8 +7,10 @@
  * workspace packages bundled here from their dist.
  */
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type BuildOptions, defineConfig } from "rolldown";
+import { type BuildOptions, defineConfig, type Plugin } from "rolldown";
 
 /**
  * Which chunk a module goes to, by path, highest priority first; each group also takes the modules its own
@@ -27,11 +29,81 @@ const { version } = JSON.parse(readFileSync(new URL("./package.json", import.met
   version: string;
 };
 
+/**
+ * What the bundle gives for `import … from "undici"`: the parts stevedore's packages use (transport, auth),
+ * from undici's own files. undici's index loads everything it offers — fetch, WebSocket, EventSource,
+ * caches, cookies, mocks — about half of its load time, none of which stevedore calls. `bundle.test.ts`
+ * checks that every name the packages import from undici is here. Interceptors load when first used.
+ */
+const undiciParts: Readonly<Record<string, string>> = {
+  Agent: "lib/dispatcher/agent.js",
+  Dispatcher: "lib/dispatcher/dispatcher.js",
+  EnvHttpProxyAgent: "lib/dispatcher/env-http-proxy-agent.js",
+};
+const undiciInterceptors = [
+  "cache",
+  "decompress",
+  "deduplicate",
+  "dns",
+  "dump",
+  "redirect",
+  "response-error",
+  "retry",
+];
+/** Names taken from a module's exports rather than being the module. */
+const undiciNamed: Readonly<Record<string, string>> = {
+  getGlobalDispatcher: "lib/global.js",
+  setGlobalDispatcher: "lib/global.js",
+};
+
+const camel = (name: string): string =>
+  name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+
+/** The names the bundle's undici offers, and the interceptors under `interceptors`. */
+export const slimUndiciExports: { names: readonly string[]; interceptors: readonly string[] } = {
+  names: [...Object.keys(undiciParts), ...Object.keys(undiciNamed), "interceptors"],
+  interceptors: undiciInterceptors.map(camel),
+};
+
+/** The same undici the transport package resolves (the CLI does not depend on undici itself). */
+const undiciDirectory = dirname(
+  createRequire(fileURLToPath(new URL("../transport/package.json", import.meta.url))).resolve(
+    "undici/package.json",
+  ),
+);
+
+function slimUndici(): Plugin {
+  const id = "\0stevedore-undici";
+  const path = (file: string): string => JSON.stringify(join(undiciDirectory, file));
+  const camel = (name: string): string =>
+    name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+  const source = [
+    "'use strict';",
+    `const Dispatcher = require(${path("lib/dispatcher/dispatcher.js")});`,
+    // What undici's index does too: request(), stream()… on every dispatcher.
+    `Object.assign(Dispatcher.prototype, require(${path("lib/api/index.js")}));`,
+    ...Object.entries(undiciParts).map(([name, file]) => `exports.${name} = require(${path(file)});`),
+    ...Object.entries(undiciNamed).map(([name, file]) => `exports.${name} = require(${path(file)}).${name};`),
+    "exports.interceptors = {};",
+    ...undiciInterceptors.map(
+      (name) =>
+        `Object.defineProperty(exports.interceptors, ${JSON.stringify(camel(name))}, { enumerable: true, ` +
+        `get: () => require(${path(`lib/interceptor/${name}.js`)}) });`,
+    ),
+  ].join("\n");
+  return {
+    name: "stevedore-slim-undici",
+    resolveId: (specifier) => (specifier === "undici" ? id : null),
+    load: (loading) => (loading === id ? { code: source, moduleType: "js" } : null),
+  };
+}
+
 /** The bundle's options, for `rolldown -c` and for the test that bundles into a temp folder. */
 export function bundleOptions(directory: string): BuildOptions {
   return {
     input: { bin: entry },
     platform: "node",
+    plugins: [slimUndici()],
     // `help` imports the command table dynamically to avoid an import cycle, not to split it off: quiet.
     checks: { ineffectiveDynamicImport: false },
     // `./main.js` in the CLI's sources names `./main.ts`; the other packages come built from their dist.

@@ -7,12 +7,13 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { build } from "rolldown";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bundleOptions } from "../rolldown.config.ts";
+import { bundleOptions, slimUndiciExports } from "../rolldown.config.ts";
 
 let directory: string;
 const { version: packageVersion } = JSON.parse(
@@ -87,5 +88,37 @@ describe("the bundled stevedore", () => {
     expect(copy.code).toBe(2);
     expect(copy.loaded).toContain("bin/client.js");
     expect(copy.loaded).not.toContain("bin/server.js");
+  });
+});
+
+describe("the bundle's undici", () => {
+  it("offers every name the packages import from undici, and every interceptor they use", async () => {
+    const packages = fileURLToPath(new URL("../../", import.meta.url));
+    const imported = new Set<string>();
+    const interceptors = new Set<string>();
+    for (const entry of await readdir(packages, { recursive: true, withFileTypes: true })) {
+      const path = join(entry.parentPath, entry.name);
+      if (
+        !entry.isFile() ||
+        !/[\\/]src[\\/].*\.ts$/.test(path) ||
+        /\.test\.ts$|test-support|node_modules/.test(path)
+      )
+        continue;
+      const text = await readFile(path, "utf8");
+      for (const match of text.matchAll(/import\s*\{([^}]*)\}\s*from\s*"undici"/g)) {
+        for (const part of (match[1] ?? "").split(",")) {
+          const name = part.trim();
+          if (name !== "" && !name.startsWith("type ")) imported.add(name.split(/\s+as\s+/)[0] ?? name);
+        }
+      }
+      if (/from\s*"undici"/.test(text)) {
+        for (const match of text.matchAll(/\binterceptors\.(\w+)/g)) interceptors.add(match[1] ?? "");
+      }
+    }
+    // The scan finds what the transport imports today (so this test can fail when that grows).
+    expect(imported).toContain("Agent");
+    expect(interceptors).toContain("retry");
+    for (const name of imported) expect(slimUndiciExports.names).toContain(name);
+    for (const name of interceptors) expect(slimUndiciExports.interceptors).toContain(name);
   });
 });
