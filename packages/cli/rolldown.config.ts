@@ -95,6 +95,44 @@ function slimUndici(): Plugin {
     name: "stevedore-slim-undici",
     resolveId: (specifier) => (specifier === "undici" ? id : null),
     load: (loading) => (loading === id ? { code: source, moduleType: "js" } : null),
+    transform: {
+      filter: { id: /undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/ },
+      handler(code) {
+        // HTTP/2 connections only: client-h2.js loads node:http2 (with tls) as it loads, ~25 ms of every
+        // start-up; here it loads with the first HTTP/2 connection. connectH2 is only ever called.
+        const eager = "const connectH2 = require('./client-h2.js')";
+        if (!code.includes(eager)) {
+          this.warn("undici's client.js changed: client-h2.js (node:http2) is loaded eagerly again");
+          return null;
+        }
+        const lazy = "let h2; const connectH2 = (...args) => (h2 ??= require('./client-h2.js'))(...args)";
+        return { code: code.replace(eager, lazy) };
+      },
+    },
+  };
+}
+
+/** Functions of node:tls that modules import statically, loaded on their first call. */
+const lazyTlsFunctions = ["createSecureContext", "getCACertificates"];
+
+/**
+ * `import { … } from "node:tls"` (transport, for extra CA files) loads TLS with the client chunk, ~8 ms,
+ * although plain HTTP and default certificates never call it: the bundle gets functions that load it on
+ * first call. An import of anything else from node:tls fails the build (a missing export), so nothing is
+ * silently wrong.
+ */
+function lazyTls(): Plugin {
+  const id = "\0stevedore-lazy-tls";
+  const source = [
+    'import { createRequire } from "node:module";',
+    "const load = () => createRequire(import.meta.url)('node:tls');",
+    ...lazyTlsFunctions.map((name) => `export const ${name} = (...args) => load().${name}(...args);`),
+  ].join("\n");
+  return {
+    name: "stevedore-lazy-tls",
+    resolveId: (specifier, _importer, options) =>
+      specifier === "node:tls" && options.kind === "import-statement" ? id : null,
+    load: (loading) => (loading === id ? { code: source, moduleType: "js" } : null),
   };
 }
 
@@ -103,7 +141,7 @@ export function bundleOptions(directory: string): BuildOptions {
   return {
     input: { bin: entry },
     platform: "node",
-    plugins: [slimUndici()],
+    plugins: [slimUndici(), lazyTls()],
     // `help` imports the command table dynamically to avoid an import cycle, not to split it off: quiet.
     checks: { ineffectiveDynamicImport: false },
     // `./main.js` in the CLI's sources names `./main.ts`; the other packages come built from their dist.

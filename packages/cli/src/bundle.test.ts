@@ -2,7 +2,8 @@
  * The bundled `stevedore` (rolldown.config.ts, what `pnpm build` writes to dist/bin.js): bundled here into
  * a temp folder from the sources and the other packages' dist (so `pnpm build` must have run once), then
  * run as a real process. `--version` and `--help` load the entry and the main chunk only: the client
- * chunk (undici and the packages under the client) and the server chunk wait for a command that needs them.
+ * chunk (undici and the packages under the client) and the server chunk wait for a command that needs them,
+ * and node:http2 and node:tls for a connection that needs them.
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -30,7 +31,9 @@ afterAll(async () => {
 });
 
 /** Runs the bundle with a hook that reports every file of the bundle the process loads. */
-async function run(argv: string[]): Promise<{ code: number | null; stdout: string; loaded: Set<string> }> {
+async function run(
+  argv: string[],
+): Promise<{ code: number | null; stdout: string; loaded: Set<string>; builtins: Set<string> }> {
   const trace = `data:text/javascript,${encodeURIComponent(
     `import { registerHooks } from "node:module";
     registerHooks({ resolve(specifier, context, next) {
@@ -38,7 +41,12 @@ async function run(argv: string[]): Promise<{ code: number | null; stdout: strin
       const prefix = ${JSON.stringify(`file://${directory}/`)};
       if (result.url.startsWith(prefix)) process.stderr.write("loaded " + result.url.slice(prefix.length) + "\\n");
       return result;
-    } });`,
+    } });
+    process.on("exit", () => {
+      for (const entry of process.moduleLoadList) {
+        if (entry.startsWith("NativeModule ")) process.stderr.write("builtin " + entry.slice(13) + "\\n");
+      }
+    });`,
   )}`;
   const child = spawn(process.execPath, ["--import", trace, join(directory, "bin.js"), ...argv], {
     stdio: ["ignore", "pipe", "pipe"],
@@ -57,13 +65,10 @@ async function run(argv: string[]): Promise<{ code: number | null; stdout: strin
     stderr += text;
   });
   const [code] = (await once(child, "exit")) as [number | null];
-  const loaded = new Set(
-    stderr
-      .split("\n")
-      .filter((line) => line.startsWith("loaded "))
-      .map((line) => line.slice("loaded ".length)),
-  );
-  return { code, stdout, loaded };
+  const lines = stderr.split("\n");
+  const after = (prefix: string): Set<string> =>
+    new Set(lines.filter((line) => line.startsWith(prefix)).map((line) => line.slice(prefix.length)));
+  return { code, stdout, loaded: after("loaded "), builtins: after("builtin ") };
 }
 
 describe("the bundled stevedore", () => {
@@ -88,6 +93,10 @@ describe("the bundled stevedore", () => {
     expect(copy.code).toBe(2);
     expect(copy.loaded).toContain("bin/client.js");
     expect(copy.loaded).not.toContain("bin/server.js");
+    // HTTP/2 and TLS load with the first connection that needs them (rolldown.config.ts), not at start-up.
+    expect(copy.builtins).toContain("http");
+    expect(copy.builtins).not.toContain("http2");
+    expect(copy.builtins).not.toContain("tls");
   });
 });
 
