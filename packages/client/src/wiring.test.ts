@@ -176,8 +176,7 @@ describe("delete", () => {
     }
     expect(server.requests.map((request) => `${request.method} ${request.path}`)).toEqual([
       "DELETE /v2/team/app/manifests/v1",
-      // Before the first HEAD of an origin the client learns its challenge (create-client-transport.ts).
-      "GET /v2/",
+      // No GET /v2/ first: the first HEAD of an origin is the probe (create-client-transport.ts).
       "HEAD /v2/team/app/manifests/v1",
       `DELETE /v2/team/app/manifests/${digest}`,
     ]);
