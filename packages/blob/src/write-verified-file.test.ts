@@ -48,6 +48,21 @@ describe("writeVerifiedFile", () => {
     expectBytes(await readFile(path), small);
   });
 
+  it("writes several files at once, each intact (batches shrink while more files are written)", async () => {
+    const contents = Array.from({ length: 6 }, () => new Uint8Array(randomBytes(1024 * 1024 + 4099)));
+    await Promise.all(
+      contents.map((content, index) =>
+        writeVerifiedFile(join(directory, `layer-${index}`), fromChunks(split(content, 65_536 - index)), {
+          digest: digestOf(content),
+          size: content.length,
+        }),
+      ),
+    );
+    for (const [index, content] of contents.entries()) {
+      expectBytes(await readFile(join(directory, `layer-${index}`)), content);
+    }
+  });
+
   it("replaces an existing file only with verified content", async () => {
     const path = join(directory, "layer");
     await writeFile(path, "old");

@@ -85,8 +85,8 @@ async function copy(
   // pass-through has learnt it from its own source.
   let hashing: boolean | undefined;
   let bytes = 0;
-  // Network chunks are often 16–64 KiB: gathered into one vectored write of about 1 MiB, they cost one
-  // write call (and one promise) instead of dozens. The chunks are held, not copied.
+  // Network chunks are often 16–64 KiB: gathered into one vectored write of up to 1 MiB, they cost one
+  // write call (and one promise) instead of dozens. The chunks are held, not copied (see `batchBytes`).
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
   // The previous batch's write, still in flight while the next batch is gathered: reading the source
@@ -108,6 +108,7 @@ async function copy(
     writing.catch(() => undefined);
   };
   const { size } = verifier.expected;
+  activeWriters++;
   try {
     for (;;) {
       throwIfAborted(signal);
@@ -134,7 +135,7 @@ async function copy(
       if (chunk.length === 0) continue;
       pending.push(chunk);
       pendingBytes += chunk.length;
-      if (pendingBytes >= writeBatchBytes || pending.length >= maxBatchChunks) await startWrite();
+      if (pendingBytes >= batchBytes() || pending.length >= maxBatchChunks) await startWrite();
     }
     await startWrite();
     await writing;
@@ -145,11 +146,28 @@ async function copy(
     // The file is closed and removed next: no write may still be on its way to it.
     await writing?.catch(() => undefined);
     throw error;
+  } finally {
+    activeWriters--;
   }
 }
 
-/** Bytes gathered before one write. */
-const writeBatchBytes = 1024 * 1024;
+/** Bytes gathered before one write, shared out among the writes in progress (see `batchBytes`). */
+const writeBudgetBytes = 1024 * 1024;
+/** The smallest batch, whatever the number of writes in progress. */
+const minBatchBytes = 128 * 1024;
+/** Files being written by this process right now. */
+let activeWriters = 0;
+
+/**
+ * The batch size: 1 MiB for one file, less when several are written at once (8 × 128 KiB for 8 blobs).
+ * Chunks held for a batch outlive V8's young generation when many streams each hold a full MiB (with the
+ * CLI's `--max-semi-space-size=1`), and are then freed only by full collections. Measured on pulls of
+ * 8 × 128 MiB layers (8 in flight): 1 MiB batches each took 5.36 s of CPU and 140 MiB peak RSS, 128 KiB
+ * batches 4.57 s and 103 MiB; one 1 GiB layer is fastest with 1 MiB batches (3.15 vs 3.83 s of CPU).
+ */
+function batchBytes(): number {
+  return Math.max(minBatchBytes, Math.floor(writeBudgetBytes / Math.max(1, activeWriters)));
+}
 /** Chunks gathered before one write: within the IOV_MAX (1024) of a vectored write. */
 const maxBatchChunks = 1024;
 
