@@ -34,6 +34,12 @@ export interface CliIo {
    * `{ transport: { sleep } }` to skip retry delays). The flags win where both say something.
    */
   clientOptions?: Partial<ClientOptions>;
+  /**
+   * Called once the modules a command needs beyond the CLI itself (the client, the server) have loaded,
+   * before its first request. `bin.ts` tunes V8 there: a V8 flag set at run time makes Node compile every
+   * built-in module loaded afterwards without its code cache.
+   */
+  afterLoad?: () => void;
 }
 
 /**

@@ -28,7 +28,10 @@ export function createCommandContext(init: CreateCommandContextOptions): Command
   let password: Promise<string> | undefined;
 
   const loadClient = (): Promise<ClientModule> => {
-    clientModule ??= import("@stevedore/client");
+    clientModule ??= import("@stevedore/client").then((module) => {
+      io.afterLoad?.();
+      return module;
+    });
     return clientModule;
   };
   const readPasswordOnce = (): Promise<string> => {

@@ -218,3 +218,19 @@ describe("main: usage errors exit 2 with one line", () => {
     }
   });
 });
+
+describe("main: afterLoad", () => {
+  it("is called once a command has loaded the client, and not for --version", async () => {
+    const calls: string[] = [];
+    const version = await runCli(["--version"], { afterLoad: () => calls.push("afterLoad") });
+    expect(version.code).toBe(ExitCode.ok);
+    expect(calls).toEqual([]);
+
+    // A layout that does not exist: the client loads, then the command fails before anything is sent.
+    const copy = await runCli(["copy", "oci:/nonexistent/stevedore-after-load", "oci:/nonexistent/out"], {
+      afterLoad: () => calls.push("afterLoad"),
+    });
+    expect(copy.code).not.toBe(ExitCode.ok);
+    expect(calls).toEqual(["afterLoad"]);
+  });
+});

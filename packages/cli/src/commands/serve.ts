@@ -101,6 +101,7 @@ export const serveCommand: CommandDefinition = {
     });
     const { stderr } = context.io;
     const { createRegistryServer } = await import("@stevedore/server");
+    context.io.afterLoad?.();
     const server = createRegistryServer({
       storage: directory === undefined ? "memory" : { directory },
       auth: auth.options,

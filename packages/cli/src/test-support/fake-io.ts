@@ -31,6 +31,7 @@ export interface RunCliOptions {
   onStdout?: (chunk: Buffer) => void;
   /** Default: retries without waiting, so network failures fail fast. */
   clientOptions?: CliIo["clientOptions"];
+  afterLoad?: () => void;
 }
 
 /** Runs `main(argv)` with fake streams. */
@@ -63,6 +64,7 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(options.columns === undefined ? {} : { columns: options.columns }),
     ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.afterLoad === undefined ? {} : { afterLoad: options.afterLoad }),
   };
   const code = await main(argv, io);
   const stdoutBytes = Buffer.concat(stdout);
