@@ -3,6 +3,7 @@ import { isIndexMediaType, isManifestMediaType } from "@stevedore/core";
 import { copyBlob } from "./copy-blob.js";
 import { type ManifestDone, type Session, settleAll, share } from "./create-session.js";
 import { fetchManifest } from "./fetch-manifest.js";
+import { isTaggedManifestPusher } from "./tagged-manifest-pusher.js";
 import { createTally, mergeTally, type Tally } from "./tally.js";
 
 /**
@@ -18,14 +19,18 @@ export function copyManifest(
   session: Session,
   descriptor: Descriptor,
   parsed?: ParsedManifest,
+  tag?: string,
 ): Promise<ManifestDone> {
-  return share(session.manifests, descriptor.digest, () => transferManifest(session, descriptor, parsed));
+  return share(session.manifests, descriptor.digest, () =>
+    transferManifest(session, descriptor, parsed, tag),
+  );
 }
 
 async function transferManifest(
   session: Session,
   descriptor: Descriptor,
   given: ParsedManifest | undefined,
+  tag: string | undefined,
 ): Promise<ManifestDone> {
   const { source, destination, signal, limiter } = session;
   const walkExisting = session.options.referrers && isIndexMediaType(descriptor.mediaType);
@@ -37,13 +42,20 @@ async function transferManifest(
 
   const tally = createTally();
   if (parsed !== undefined) await copyChildren(session, parsed, exists, tally);
+  // The root of a copy that sets a tag goes up under that tag alone where the destination can do that
+  // (a registry: the tag PUT stores the manifest too), instead of a PUT by digest and then one by tag.
+  const taggedAs = !exists && tag !== undefined && isTaggedManifestPusher(destination) ? tag : undefined;
   if (!exists && parsed !== undefined) {
-    await limiter.run(() => destination.push(descriptor, parsed.bytes, { signal }));
+    await limiter.run(() =>
+      taggedAs !== undefined && isTaggedManifestPusher(destination)
+        ? destination.pushTagged(descriptor, parsed.bytes, taggedAs, { signal })
+        : destination.push(descriptor, parsed.bytes, { signal }),
+    );
   }
   const outcome = exists ? "skipped" : "transferred";
   tally.manifests.set(descriptor.digest, { descriptor, outcome });
   session.emit({ type: "manifest-done", descriptor, outcome });
-  return { tally };
+  return taggedAs === undefined ? { tally } : { tally, taggedAs };
 }
 
 async function copyChildren(

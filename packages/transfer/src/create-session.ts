@@ -9,6 +9,8 @@ import type { TransferProgressEvent } from "./transfer-progress-event.js";
 export interface ManifestDone {
   /** The manifest and everything below it that this task placed or found. */
   tally: Tally;
+  /** The tag the manifest was pushed under in the same request (see `TaggedManifestPusher`). */
+  taggedAs?: string;
 }
 
 /**

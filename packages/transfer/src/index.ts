@@ -9,5 +9,7 @@ export { createBlobLocations } from "./create-blob-locations.js";
 export type { RepositoryLocation } from "./location-of.js";
 export { locationOf } from "./location-of.js";
 export { platformsOf } from "./platforms-of.js";
+export type { TaggedManifestPusher } from "./tagged-manifest-pusher.js";
+export { isTaggedManifestPusher } from "./tagged-manifest-pusher.js";
 export type { BlobCounts } from "./tally.js";
 export type { ManifestOutcome, SkipReason, TransferProgressEvent } from "./transfer-progress-event.js";

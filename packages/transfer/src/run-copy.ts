@@ -37,7 +37,11 @@ export async function runCopy(
   }
 
   const tally = createTally();
-  mergeTally(tally, (await copyManifest(session, root, plan.parsed)).tally);
+  // Without referrers the tag may go up with the root itself: everything else is in place by then. With
+  // referrers it waits until they are copied too (the tag last, `DESIGN.md` §4).
+  const tagWithRoot = options.referrers ? undefined : destination.tag;
+  const rootDone = await copyManifest(session, root, plan.parsed, tagWithRoot);
+  mergeTally(tally, rootDone.tally);
   if (options.referrers) {
     // A filtered index is new: nothing in the source can refer to it yet.
     const subjects = [...tally.manifests.values()]
@@ -47,7 +51,7 @@ export async function runCopy(
   }
   const { tag } = destination;
   if (tag !== undefined) {
-    await limiter.run(() => session.destination.tag(root, tag, { signal }));
+    if (rootDone.taggedAs !== tag) await limiter.run(() => session.destination.tag(root, tag, { signal }));
     const outcome = tally.manifests.get(root.digest)?.outcome ?? "transferred";
     session.emit({ type: "manifest-done", descriptor: root, tag, outcome });
   }
