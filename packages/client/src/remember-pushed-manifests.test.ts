@@ -47,7 +47,7 @@ function acceptingRegistry(request: SeenRequest): ScriptedReply {
 }
 
 describe("tagging a manifest this client pushed", () => {
-  it("puts the pushed bytes under the tag without fetching them again", async () => {
+  it("puts the root under the tag in one request, without fetching it again", async () => {
     const image = createTestImage();
     const layout = join(directory, "layout");
     await writeTestLayout(layout, image, "v1");
@@ -66,11 +66,38 @@ describe("tagging a manifest this client pushed", () => {
       .filter((request) => request.path.includes("/manifests/"))
       .map((request) => `${request.method} ${request.path}`);
     expect(manifestRequests.filter((line) => line.startsWith("GET "))).toEqual([]);
-    expect(manifestRequests.at(-2)).toBe(`PUT /v2/team/app/manifests/${digest}`);
+    // The root goes up once, under its tag (transfer's TaggedManifestPusher); its children by digest.
+    expect(manifestRequests).not.toContain(`PUT /v2/team/app/manifests/${digest}`);
+    for (const child of image.children) {
+      expect(manifestRequests).toContain(`PUT /v2/team/app/manifests/${child.manifest.digest}`);
+    }
     expect(manifestRequests.at(-1)).toBe("PUT /v2/team/app/manifests/v1");
     const tagged = server.requests.at(-1);
     expect(tagged?.headers["content-length"]).toBe(String(image.index.size));
     expect(tagged?.headers["content-type"]).toBe(image.index.mediaType);
+  });
+
+  it("with referrers, tags last with the bytes it pushed, without fetching them again", async () => {
+    const image = createTestImage();
+    const layout = join(directory, "layout");
+    await writeTestLayout(layout, image, "v1");
+    server = await startScriptedServer(acceptingRegistry);
+    const client = createClient({ credentials: false, env: {}, plainHttp: true });
+    let digest: string;
+    try {
+      ({ digest } = await client.push(`oci:${layout}:v1`, `${server.host}/team/app:v1`, {
+        platforms: "all",
+        referrers: true,
+      }));
+    } finally {
+      await client.close();
+    }
+    const manifestRequests = server.requests
+      .filter((request) => request.path.includes("/manifests/"))
+      .map((request) => `${request.method} ${request.path}`);
+    expect(manifestRequests.filter((line) => line.startsWith("GET "))).toEqual([]);
+    expect(manifestRequests.at(-2)).toBe(`PUT /v2/team/app/manifests/${digest}`);
+    expect(manifestRequests.at(-1)).toBe("PUT /v2/team/app/manifests/v1");
   });
 
   it("the tag command fetches a manifest it did not push once, then puts it under the new tag", async () => {
