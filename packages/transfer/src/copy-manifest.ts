@@ -19,18 +19,24 @@ export function copyManifest(
   session: Session,
   descriptor: Descriptor,
   parsed?: ParsedManifest,
-  tag?: string,
+  root?: RootTag,
 ): Promise<ManifestDone> {
   return share(session.manifests, descriptor.digest, () =>
-    transferManifest(session, descriptor, parsed, tag),
+    transferManifest(session, descriptor, parsed, root),
   );
+}
+
+/** Internal: the tag a copy sets on its root, and whether it may go up with the root itself. */
+export interface RootTag {
+  tag: string;
+  withRoot: boolean;
 }
 
 async function transferManifest(
   session: Session,
   descriptor: Descriptor,
   given: ParsedManifest | undefined,
-  tag: string | undefined,
+  root: RootTag | undefined,
 ): Promise<ManifestDone> {
   const { source, destination, signal, limiter } = session;
   const walkExisting = session.options.referrers && isIndexMediaType(descriptor.mediaType);
@@ -44,7 +50,8 @@ async function transferManifest(
   if (parsed !== undefined) await copyChildren(session, parsed, exists, tally);
   // The root of a copy that sets a tag goes up under that tag alone where the destination can do that
   // (a registry: the tag PUT stores the manifest too), instead of a PUT by digest and then one by tag.
-  const taggedAs = !exists && tag !== undefined && isTaggedManifestPusher(destination) ? tag : undefined;
+  const taggedAs =
+    !exists && root?.withRoot === true && isTaggedManifestPusher(destination) ? root.tag : undefined;
   if (!exists && parsed !== undefined) {
     await limiter.run(() =>
       taggedAs !== undefined && isTaggedManifestPusher(destination)
@@ -55,7 +62,11 @@ async function transferManifest(
   const outcome = exists ? "skipped" : "transferred";
   tally.manifests.set(descriptor.digest, { descriptor, outcome });
   session.emit({ type: "manifest-done", descriptor, outcome });
-  return taggedAs === undefined ? { tally } : { tally, taggedAs };
+  return {
+    tally,
+    ...(taggedAs === undefined ? {} : { taggedAs }),
+    ...(root === undefined || parsed === undefined ? {} : { bytes: parsed.bytes }),
+  };
 }
 
 async function copyChildren(

@@ -1,6 +1,7 @@
 /**
  * A destination that is a `TaggedManifestPusher` (a registry through the client) gets the root of a copy
- * that sets a tag in one step — by tag only — unless referrers must be copied first or it has the root.
+ * that sets a tag in one step — by tag only. With referrers the tag still comes last, and a root the
+ * destination has is put under the tag with bytes from the source; `Target.tag` is never needed.
  */
 import { createMemoryTarget } from "@stevedore/blob";
 import type { Descriptor, TargetCallOptions } from "@stevedore/core";
@@ -52,22 +53,26 @@ describe("copy: the root pushed under its tag", () => {
     ]);
   });
 
-  it("with referrers, pushes the root by digest and tags it last, after the referrers", async () => {
+  it("with referrers, pushes the root by digest and puts it under the tag last, with the same bytes", async () => {
     const app = image("app");
     const source = createMemoryTarget({ repository: "team/source" });
     await store(source, [app], "v1");
     const { destination, taggedPushes } = taggedDestination();
+    const sourceReads = instrument(source);
 
-    await copy(source, "v1", destination, "latest", { referrers: true });
+    await copy(sourceReads, "v1", destination, "latest", { referrers: true });
 
-    expect(taggedPushes).toEqual([]);
     expect(destination.pushed()).toContain(app.descriptor.digest);
-    expect(destination.calls.filter((call) => call.method === "tag")).toEqual([
-      { method: "tag", digest: app.descriptor.digest, tag: "latest" },
-    ]);
+    expect(taggedPushes).toEqual([{ digest: app.descriptor.digest, tag: "latest" }]);
+    expect(destination.calls.filter((call) => call.method === "tag")).toEqual([]);
+    // The root's bytes were read once, for the push; the tag reuses them.
+    const rootReads = sourceReads.calls.filter(
+      (call) => call.method === "fetch" && call.digest === app.descriptor.digest,
+    );
+    expect(rootReads).toHaveLength(1);
   });
 
-  it("only tags a root the destination already has", async () => {
+  it("puts a root the destination already has under the tag with bytes read from the source", async () => {
     const app = image("app");
     const source = createMemoryTarget({ repository: "team/source" });
     await store(source, [app], "v1");
@@ -79,9 +84,9 @@ describe("copy: the root pushed under its tag", () => {
     const again = await copy(source, "v1", destination, "second");
 
     expect(again.manifests).toBe(0);
-    expect(taggedPushes).toEqual([]);
-    expect(destination.calls.filter((call) => call.method === "tag")).toEqual([
-      { method: "tag", digest: app.descriptor.digest, tag: "second" },
-    ]);
+    expect(taggedPushes).toEqual([{ digest: app.descriptor.digest, tag: "second" }]);
+    // Nothing read from the destination, nothing pushed but the tag.
+    expect(destination.calls.map((call) => call.method)).toEqual(["exists"]);
+    expect((await destination.resolve("second")).digest).toBe(app.descriptor.digest);
   });
 });

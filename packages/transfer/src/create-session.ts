@@ -11,6 +11,8 @@ export interface ManifestDone {
   tally: Tally;
   /** The tag the manifest was pushed under in the same request (see `TaggedManifestPusher`). */
   taggedAs?: string;
+  /** The root's exact bytes, when this task read or was given them (for setting the tag). */
+  bytes?: Uint8Array;
 }
 
 /**

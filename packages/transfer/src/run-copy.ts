@@ -1,10 +1,13 @@
+import type { Descriptor } from "@stevedore/core";
 import { isManifestMediaType, ManifestError, UsageError } from "@stevedore/core";
 import type { DestinationReference } from "./check-arguments.js";
 import { copyManifest } from "./copy-manifest.js";
 import { copyReferrers } from "./copy-referrers.js";
 import type { CopyResult } from "./copy-result.js";
 import type { Session } from "./create-session.js";
+import { fetchManifest } from "./fetch-manifest.js";
 import { planRoot } from "./plan-root.js";
+import { isTaggedManifestPusher } from "./tagged-manifest-pusher.js";
 import { createTally, mergeTally, type Tally, totalsOf } from "./tally.js";
 
 /**
@@ -39,8 +42,9 @@ export async function runCopy(
   const tally = createTally();
   // Without referrers the tag may go up with the root itself: everything else is in place by then. With
   // referrers it waits until they are copied too (the tag last, `DESIGN.md` §4).
-  const tagWithRoot = options.referrers ? undefined : destination.tag;
-  const rootDone = await copyManifest(session, root, plan.parsed, tagWithRoot);
+  const rootTag =
+    destination.tag === undefined ? undefined : { tag: destination.tag, withRoot: !options.referrers };
+  const rootDone = await copyManifest(session, root, plan.parsed, rootTag);
   mergeTally(tally, rootDone.tally);
   if (options.referrers) {
     // A filtered index is new: nothing in the source can refer to it yet.
@@ -51,7 +55,9 @@ export async function runCopy(
   }
   const { tag } = destination;
   if (tag !== undefined) {
-    if (rootDone.taggedAs !== tag) await limiter.run(() => session.destination.tag(root, tag, { signal }));
+    if (rootDone.taggedAs !== tag) {
+      await limiter.run(() => setTag(session, root, tag, rootDone.bytes ?? plan.parsed?.bytes));
+    }
     const outcome = tally.manifests.get(root.digest)?.outcome ?? "transferred";
     session.emit({ type: "manifest-done", descriptor: root, tag, outcome });
   }
@@ -81,4 +87,21 @@ export async function runCopy(
     milliseconds,
   });
   return { result, tally };
+}
+
+/**
+ * Points `tag` at the root. A `TaggedManifestPusher` gets the root's bytes under the tag: the bytes in hand,
+ * or else read from the source (a file for a layout; for a registry the one `GET` that `Target.tag` would
+ * send to the destination). Any other destination gets `tag`.
+ */
+async function setTag(
+  session: Session,
+  root: Descriptor,
+  tag: string,
+  bytes: Uint8Array | undefined,
+): Promise<void> {
+  const { destination, source, signal } = session;
+  if (!isTaggedManifestPusher(destination)) return destination.tag(root, tag, { signal });
+  const manifest = bytes ?? (await fetchManifest(source, root, signal)).bytes;
+  await destination.pushTagged(root, manifest, tag, { signal });
 }
