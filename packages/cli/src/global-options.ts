@@ -38,7 +38,7 @@ export const globalFlags: readonly FlagDefinition[] = [
     name: "concurrency",
     type: "string",
     valueName: "N",
-    description: "blobs transferred at once (1-256)",
+    description: "blobs transferred at once (1-256; default 8, large ones 1 per core)",
   },
   { name: "json", type: "boolean", description: "JSON lines on stdout: progress events, then the result" },
   { name: "quiet", short: "q", type: "boolean", description: "print only results, no progress" },

@@ -1,6 +1,7 @@
 import { targetSource } from "@stevedore/blob";
 import type { Descriptor } from "@stevedore/core";
 import { isBlobMounter, nondistributableMediaTypes } from "@stevedore/core";
+import { largeBlobSize } from "./copy-options.js";
 import { type Session, share } from "./create-session.js";
 import { locationOf } from "./location-of.js";
 import { mountCandidates } from "./mount-candidates.js";
@@ -23,18 +24,25 @@ async function transferBlob(session: Session, descriptor: Descriptor): Promise<B
     session.emit({ type: "blob-done", descriptor, bytes: 0, outcome: "skipped", reason: "nondistributable" });
     return record;
   }
-  return session.limiter.run(async () => {
+  const large = descriptor.size >= largeBlobSize;
+  const placed = await session.limiter.run(async () => {
     session.emit({ type: "blob-start", descriptor });
-    const record = await place(session, descriptor);
-    remember(session, record);
-    const done = { type: "blob-done", descriptor, bytes: record.bytes, outcome: record.outcome } as const;
-    session.emit(record.reason === undefined ? done : { ...done, reason: record.reason });
-    return record;
+    const found = await find(session, descriptor);
+    return found !== undefined || large ? found : upload(session, descriptor);
   });
+  // A large blob to upload waits for a stream slot without holding a `limiter` slot meanwhile, so small
+  // blobs and existence checks go on beside the few large streams.
+  const record =
+    placed ?? (await session.streams.run(() => session.limiter.run(() => upload(session, descriptor))));
+  remember(session, record);
+  const done = { type: "blob-done", descriptor, bytes: record.bytes, outcome: record.outcome } as const;
+  session.emit(record.reason === undefined ? done : { ...done, reason: record.reason });
+  return record;
 }
 
-async function place(session: Session, descriptor: Descriptor): Promise<BlobRecord> {
-  const { source, destination, signal } = session;
+/** Mounts the blob or finds it present; `undefined` when it has to be uploaded. */
+async function find(session: Session, descriptor: Descriptor): Promise<BlobRecord | undefined> {
+  const { destination, signal } = session;
   // Mount first when there is a repository to mount from: a registry answers 201 to a mount of a blob it
   // already holds in the destination repository just as to a new one (`spec/PROTOCOL.md` §4), so a HEAD
   // first would only cost a round trip per blob. Such a blob is then counted as mounted, not skipped.
@@ -46,6 +54,11 @@ async function place(session: Session, descriptor: Descriptor): Promise<BlobReco
   if (await destination.exists(descriptor, { signal })) {
     return { descriptor, outcome: "skipped", bytes: 0, reason: "exists" };
   }
+  return undefined;
+}
+
+async function upload(session: Session, descriptor: Descriptor): Promise<BlobRecord> {
+  const { source, destination, signal } = session;
   // A replayable source, so the destination can resume an upload from the offset it reports.
   await destination.push(descriptor, targetSource(source, descriptor, { signal }), {
     signal,

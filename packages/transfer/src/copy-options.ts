@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import type { Platform } from "@stevedore/core";
 import { hostPlatform, UsageError } from "@stevedore/core";
 import type { BlobLocations } from "./create-blob-locations.js";
@@ -10,6 +11,21 @@ import type { TransferProgressEvent } from "./transfer-progress-event.js";
  * within noise of 16 for pushes, with half the connections a remote registry has to accept.
  */
 export const defaultConcurrency: number = 8;
+
+/** Blobs of this size (16 MiB) and more are large: how many of them stream at once is limited apart. */
+export const largeBlobSize: number = 16 * 1024 * 1024;
+
+/**
+ * Large blobs streamed at once when neither {@link CopyOptions.largeConcurrency} nor
+ * {@link CopyOptions.concurrency} is given: the machine's cores, at least 2 (as crane sizes its jobs). On a
+ * fast link each stream keeps a core busy parsing, hashing and writing, so more streams than cores only add
+ * memory and collection work. Measured with the CLI against distribution 2.8 on loopback (2 cores, pull of
+ * 8 × 128 MiB, 3 alternating runs): 2.48/2.41 s at 1, 2.42/2.61 s at 2, 2.86/2.73 s at 3, 2.74/3.18/3.27 s
+ * at 8 large streams, peak RSS 114 vs 127–162 MiB; push of the same image 7.3/8.4 s at 2 vs 9.2/9.5 s at 8.
+ */
+export function defaultLargeConcurrency(): number {
+  return Math.max(2, availableParallelism());
+}
 
 /** Options of `copy` and `copyAllTags`. */
 export interface CopyOptions {
@@ -31,6 +47,12 @@ export interface CopyOptions {
   includeNondistributable?: boolean;
   /** Most target calls (existence checks, mounts, pushes, manifest reads) at once. Default {@link defaultConcurrency}. */
   concurrency?: number;
+  /**
+   * Most blobs of {@link largeBlobSize} or more streamed at once, within {@link concurrency}. Default: the
+   * given `concurrency` when there is one (asking for more parallel transfers means large ones too),
+   * otherwise {@link defaultLargeConcurrency}. Small blobs and existence checks are not held back by it.
+   */
+  largeConcurrency?: number;
   /** Where blobs were seen before, to mount from (shared between copies). `copy` adds what it learns. */
   locations?: BlobLocations;
   /** Cancels the copy: nothing new starts, calls in flight get the signal, the copy rejects with `AbortError`. */
@@ -47,6 +69,7 @@ export interface ResolvedCopyOptions {
   referrers: boolean;
   includeNondistributable: boolean;
   concurrency: number;
+  largeConcurrency: number;
   locations: BlobLocations | undefined;
   signal: AbortSignal | undefined;
   onProgress: ((event: TransferProgressEvent) => void) | undefined;
@@ -59,6 +82,13 @@ export function resolveCopyOptions(options: CopyOptions): ResolvedCopyOptions {
   const concurrency = options.concurrency ?? defaultConcurrency;
   if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
     throw new UsageError(`concurrency must be a positive integer, got ${String(options.concurrency)}`);
+  }
+  const largeConcurrency =
+    options.largeConcurrency ?? (options.concurrency === undefined ? defaultLargeConcurrency() : concurrency);
+  if (!Number.isSafeInteger(largeConcurrency) || largeConcurrency < 1) {
+    throw new UsageError(
+      `largeConcurrency must be a positive integer, got ${String(options.largeConcurrency)}`,
+    );
   }
   const { signal, onProgress, now, locations } = options;
   if (signal !== undefined && !(signal instanceof AbortSignal))
@@ -78,6 +108,7 @@ export function resolveCopyOptions(options: CopyOptions): ResolvedCopyOptions {
     referrers: options.referrers === true,
     includeNondistributable: options.includeNondistributable === true,
     concurrency,
+    largeConcurrency: Math.min(largeConcurrency, concurrency),
     locations,
     signal,
     onProgress: onProgress === undefined ? undefined : (event) => onProgress.call(options, event),

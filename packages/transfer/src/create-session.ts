@@ -26,6 +26,8 @@ export interface Session {
   /** Aborted by the caller's signal, or by the first failure when failing fast. */
   readonly signal: AbortSignal;
   readonly limiter: Limiter;
+  /** Slots for streaming large blobs (`largeConcurrency`); a large upload holds one of these, then a `limiter` slot. */
+  readonly streams: Limiter;
   /** Digest → the one transfer of that blob, shared by everyone who needs it. */
   readonly blobs: Map<string, Promise<BlobRecord>>;
   /** Digest → the one copy of that manifest and its subtree. */
@@ -63,6 +65,7 @@ export function createSession(
     options,
     signal: controller.signal,
     limiter: createLimiter(options.concurrency, controller.signal),
+    streams: createLimiter(options.largeConcurrency, controller.signal),
     blobs: new Map(),
     manifests: new Map(),
     fail(error) {

@@ -2,7 +2,7 @@ export { copy } from "./copy.js";
 export type { CopyAllTagsOptions, CopyAllTagsResult, TagCopy } from "./copy-all-tags.js";
 export { copyAllTags } from "./copy-all-tags.js";
 export type { CopyOptions } from "./copy-options.js";
-export { defaultConcurrency } from "./copy-options.js";
+export { defaultConcurrency, defaultLargeConcurrency, largeBlobSize } from "./copy-options.js";
 export type { CopyResult } from "./copy-result.js";
 export type { BlobLocations, BlobLocationsOptions } from "./create-blob-locations.js";
 export { createBlobLocations } from "./create-blob-locations.js";
