@@ -13,7 +13,7 @@ describe("parseDestinationReference", () => {
     expect(parseDestinationReference(input)).toEqual(expected);
   });
 
-  it.each(["", "-v1", "a/b", "x".repeat(129), "sha256:short", "v1@sha256", 42, null])(
+  it.each(["", "-v1", "a/b", "x".repeat(129), "sha256:short", "v1@sha256", 42, null, { toString: [] }])(
     "rejects %s",
     (input) => {
       expect(() => parseDestinationReference(input)).toThrow(StevedoreError);

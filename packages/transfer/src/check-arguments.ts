@@ -30,7 +30,10 @@ export function checkTarget(value: unknown, role: string, writable: boolean): vo
 /** Internal: a source reference is a tag or a digest, checked by the source when it resolves it. */
 export function checkSourceReference(reference: unknown): asserts reference is string {
   if (typeof reference !== "string" || reference.length === 0) {
-    throw new InvalidReferenceError(String(reference), "the source reference must be a tag or a digest");
+    throw new InvalidReferenceError(
+      describeValue(reference),
+      "the source reference must be a tag or a digest",
+    );
   }
 }
 
@@ -41,9 +44,21 @@ export function checkSourceReference(reference: unknown): asserts reference is s
 export function parseDestinationReference(reference: unknown): DestinationReference {
   if (reference === undefined) return {};
   if (typeof reference !== "string") {
-    throw new InvalidReferenceError(String(reference), "the destination reference must be a tag or a digest");
+    throw new InvalidReferenceError(
+      describeValue(reference),
+      "the destination reference must be a tag or a digest",
+    );
   }
   if (reference.includes(":")) return { digest: parseDigest(reference) };
   if (!tagGrammar.test(reference)) throw new InvalidReferenceError(reference, "not a valid tag");
   return { tag: reference };
+}
+
+/** A value that is not a string, for a message: `String(value)` throws for some objects (`{ toString: [] }`). */
+function describeValue(value: unknown): string {
+  try {
+    return String(value).slice(0, 100);
+  } catch {
+    return typeof value;
+  }
 }
