@@ -178,6 +178,8 @@ describe("delete", () => {
       "DELETE /v2/team/app/manifests/v1",
       // No GET /v2/ first: the first HEAD of an origin is the probe (create-client-transport.ts).
       "HEAD /v2/team/app/manifests/v1",
+      // Read first: a manifest with a subject also leaves its referrers tag (remote's deleteManifest, §7.2).
+      `GET /v2/team/app/manifests/${digest}`,
       `DELETE /v2/team/app/manifests/${digest}`,
     ]);
   });

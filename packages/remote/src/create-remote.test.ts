@@ -143,13 +143,95 @@ describe("deletes, ping and mount", () => {
     await remote.deleteBlob(sha256("other"));
     await expect(remote.deleteManifest("gone")).rejects.toBeInstanceOf(NotFoundError);
     await expect(remote.deleteBlob(layer)).rejects.toBeInstanceOf(NotFoundError);
-    expect(scripted.requests.map((request) => request.method)).toEqual([
-      "DELETE",
-      "DELETE",
-      "DELETE",
-      "DELETE",
-    ]);
-    expect(scripted.requests[0]?.scopes).toEqual(["repository:team/app:delete"]);
+    const deletes = scripted.requests.filter((request) => request.method === "DELETE");
+    expect(deletes).toHaveLength(4);
+    expect(deletes[0]?.scopes).toEqual(["repository:team/app:delete"]);
+  });
+
+  describe("deleting a referrer from a registry without the referrers API (spec §7.2)", () => {
+    const subjectDigest = `sha256:${"c".repeat(64)}`;
+    const tag = `sha256-${"c".repeat(64)}`;
+    const emptyDigest = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
+    const referrer = (name: string) => {
+      const bytes = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: MediaType.OciManifest,
+          artifactType: `application/vnd.example.${name}`,
+          config: { mediaType: MediaType.OciEmpty, digest: emptyDigest, size: 2 },
+          layers: [{ mediaType: MediaType.OciEmpty, digest: emptyDigest, size: 2 }],
+          subject: { mediaType: MediaType.OciManifest, digest: subjectDigest, size: 100 },
+        }),
+      );
+      const descriptor = { mediaType: MediaType.OciManifest, digest: sha256(bytes), size: bytes.length };
+      return { bytes, descriptor };
+    };
+    const signature = referrer("signature");
+    const sbom = referrer("sbom");
+    const indexOf = (entries: Descriptor[]) =>
+      Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: entries }));
+
+    function registryWith(listed: Descriptor[], referrersApi: boolean) {
+      const tagBytes = indexOf(listed);
+      return serve((request) => {
+        if (request.method === "GET" && request.path.endsWith(`/manifests/${signature.descriptor.digest}`)) {
+          return {
+            status: 200,
+            headers: { "content-type": MediaType.OciManifest },
+            body: signature.bytes,
+          };
+        }
+        if (request.method === "GET" && request.path.includes("/referrers/")) {
+          return referrersApi
+            ? { status: 200, headers: { "content-type": MediaType.OciIndex }, body: indexOf([]) }
+            : { status: 404, body: { errors: [{ code: "NOT_FOUND" }] } };
+        }
+        if (request.method === "GET" && request.path.endsWith(`/manifests/${tag}`)) {
+          return { status: 200, headers: { "content-type": MediaType.OciIndex }, body: tagBytes };
+        }
+        if (request.method === "PUT") return { status: 201 };
+        if (request.method === "DELETE") return { status: 202 };
+        return { status: 404, body: { errors: [{ code: "MANIFEST_UNKNOWN" }] } };
+      });
+    }
+    const summary = (scripted: ScriptedRegistry) =>
+      scripted.requests.map((request) => `${request.method} ${request.path.replace("/v2/team/app", "")}`);
+
+    it("takes the deleted manifest out of the subject's referrers tag and keeps the other entries", async () => {
+      const scripted = await registryWith([signature.descriptor, sbom.descriptor], false);
+      await scripted.remote().deleteManifest(signature.descriptor.digest);
+
+      expect(summary(scripted)).toEqual([
+        `GET /manifests/${signature.descriptor.digest}`,
+        `DELETE /manifests/${signature.descriptor.digest}`,
+        `GET /referrers/${subjectDigest}`,
+        `GET /manifests/${tag}`,
+        `PUT /manifests/${tag}`,
+      ]);
+      const put = scripted.requests.at(-1);
+      expect(JSON.parse(put?.body.toString() ?? "{}").manifests).toEqual([sbom.descriptor]);
+    });
+
+    it("deletes the referrers index when the deleted manifest was its last entry", async () => {
+      const scripted = await registryWith([signature.descriptor], false);
+      await scripted.remote().deleteManifest(signature.descriptor.digest);
+
+      expect(summary(scripted).slice(3)).toEqual([
+        `GET /manifests/${tag}`,
+        `DELETE /manifests/${sha256(indexOf([signature.descriptor]))}`,
+      ]);
+    });
+
+    it("leaves the tag alone when the registry has the referrers API", async () => {
+      const scripted = await registryWith([signature.descriptor], true);
+      await scripted.remote().deleteManifest(signature.descriptor.digest);
+
+      expect(summary(scripted)).toEqual([
+        `GET /manifests/${signature.descriptor.digest}`,
+        `DELETE /manifests/${signature.descriptor.digest}`,
+        `GET /referrers/${subjectDigest}`,
+      ]);
+    });
   });
 
   it("keeps a disabled delete (405 UNSUPPORTED) a RegistryResponseError", async () => {

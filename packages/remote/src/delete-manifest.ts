@@ -1,23 +1,71 @@
 import type { TargetCallOptions } from "@stevedore/core";
+import { AbortError, MediaType, parseDigest } from "@stevedore/core";
+import { buildUrl, scopesFor } from "@stevedore/routing";
+import { getManifest } from "./get-manifest.js";
 import { describeReference, mapNotFound } from "./not-found.js";
 import type { RemoteContext } from "./remote-context.js";
 import { sendRoute } from "./send-route.js";
+import { removeFromReferrersTag } from "./update-referrers-tag.js";
 
 /**
  * Deletes a tag, or a manifest by digest together with every tag pointing at it (`DELETE
  * /v2/<name>/manifests/<reference>`, end-9; `spec/PROTOCOL.md` §8). Needs the `delete` action.
  * `NotFoundError` for a 404; disabled deletes (400/405 `UNSUPPORTED`) stay a `RegistryResponseError`, as
  * does distribution's refusal to delete by tag.
+ *
+ * A manifest deleted by digest is read first: when it has a `subject` and the registry has no referrers API
+ * (its referrers endpoint answers 404), its entry is taken out of the subject's referrers tag afterwards
+ * (§7.2, delete case; the index is deleted when that was its last entry), so `referrers()` stops listing
+ * a manifest that is gone.
  */
 export async function deleteManifest(
   context: RemoteContext,
   reference: string,
   options: TargetCallOptions = {},
 ): Promise<void> {
+  const { signal } = options;
+  const subject = reference.includes(":") ? await subjectOf(context, reference, signal) : undefined;
   try {
-    const response = await sendRoute(context, "manifest-delete", { reference }, { signal: options.signal });
+    const response = await sendRoute(context, "manifest-delete", { reference }, { signal });
     await response.dump();
   } catch (error) {
     throw mapNotFound(error, `manifest ${describeReference(context, reference)}`);
   }
+  if (subject === undefined || (await hasReferrersApi(context, subject, signal))) return;
+  await removeFromReferrersTag(context, subject, parseDigest(reference), signal ? { signal } : {});
+}
+
+/** The subject of the manifest `digest`, or `undefined` when it has none or cannot be read. */
+async function subjectOf(
+  context: RemoteContext,
+  digest: string,
+  signal: AbortSignal | undefined,
+): Promise<string | undefined> {
+  try {
+    const { parsed } = await getManifest(context, digest, signal ? { signal } : {});
+    return parsed.manifest.subject?.digest;
+  } catch (error) {
+    // Unreadable (missing, refused, not a manifest): the DELETE that follows reports what matters.
+    if (AbortError.isInstance(error) || signal?.aborted) throw error;
+    return undefined;
+  }
+}
+
+/** Whether the registry serves the referrers API: its endpoint answers anything but 404 (§7). */
+async function hasReferrersApi(
+  context: RemoteContext,
+  subject: string,
+  signal: AbortSignal | undefined,
+): Promise<boolean> {
+  const params = { name: context.repository, digest: subject };
+  const response = await context.transport.send({
+    method: "GET",
+    url: buildUrl(context.baseUrl, "referrers", params),
+    headers: { accept: MediaType.OciIndex },
+    scopes: scopesFor("referrers", params),
+    expect: [200, 404],
+    ...(signal ? { signal } : {}),
+  });
+  await response.dump();
+  return response.status !== 404;
 }

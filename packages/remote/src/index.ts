@@ -26,7 +26,7 @@ export type { RemoteContext, ResolvedRemoteOptions } from "./remote-context.js";
 export type { RemoteOptions } from "./resolve-remote-options.js";
 export { defaultRemoteOptions } from "./resolve-remote-options.js";
 export type { UpdateReferrersTagOptions } from "./update-referrers-tag.js";
-export { referrersTagFor, updateReferrersTag } from "./update-referrers-tag.js";
+export { referrersTagFor, removeFromReferrersTag, updateReferrersTag } from "./update-referrers-tag.js";
 export type { UploadBlobOptions } from "./upload-blob.js";
 export { uploadBlob } from "./upload-blob.js";
 export type { UploadStrategy } from "./upload-session.js";

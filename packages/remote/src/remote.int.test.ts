@@ -131,6 +131,12 @@ describe("remote against distribution 2.8", () => {
     expect(await collect(remote.referrers(subject, { artifactType: "application/other" }))).toEqual([]);
     expect(await collect(remote.tags())).toEqual(expect.arrayContaining(["v1", tag]));
     expect(await collect(remote.tags({ excludeReferrersTags: true }))).toEqual(["v1"]);
+
+    // Deleting the referrer takes it out of the tag index (§7.2 delete case); its last entry gone, the
+    // index and its tag go too.
+    await remote.deleteManifest(pushed.digest);
+    expect(await collect(remote.referrers(subject))).toEqual([]);
+    expect(await collect(remote.tags())).toEqual(["v1"]);
   });
 
   it("deletes a manifest by digest, after which it is not found", async () => {

@@ -65,8 +65,48 @@ export async function updateReferrersTag(
   options: UpdateReferrersTagOptions = {},
 ): Promise<void> {
   const entry = referrerDescriptor(manifest, manifestBytes);
-  const tag = referrersTagFor(entry.subject);
-  const signal = options.signal;
+  await rewriteReferrersTag(context, entry.subject, options.signal, (manifests) =>
+    manifests.some((listed) => isDescriptorOf(listed, entry.descriptor.digest))
+      ? undefined
+      : [...manifests, entry.descriptor],
+  );
+}
+
+/**
+ * Takes `digest` out of the referrers tag of `subject` (§7.2, the delete case: the manifest was deleted
+ * from a registry without the referrers API): `GET` the tag, drop the entry, and `PUT` the index back with
+ * `If-Match` as {@link updateReferrersTag} does — or, when nothing is left, delete the index (by digest,
+ * which removes the tag with it). A missing tag, or one that does not list `digest`, is left alone.
+ *
+ * @throws ManifestError when the tag holds something other than an OCI image index;
+ *   `RegistryResponseError`, `AbortError`.
+ */
+export async function removeFromReferrersTag(
+  context: RemoteContext,
+  subject: string,
+  digest: string,
+  options: UpdateReferrersTagOptions = {},
+): Promise<void> {
+  parseDigest(subject);
+  await rewriteReferrersTag(context, subject, options.signal, (manifests) =>
+    manifests.some((listed) => isDescriptorOf(listed, digest))
+      ? manifests.filter((listed) => !isDescriptorOf(listed, digest))
+      : undefined,
+  );
+}
+
+/**
+ * The read-modify-write of a referrers tag: `change` gets the listed descriptors (an empty list for a
+ * missing tag) and returns the new list, or `undefined` to leave the tag as it is. An empty new list for a
+ * tag that exists deletes the index. A `412` starts the round again, up to {@link maxRounds} times.
+ */
+async function rewriteReferrersTag(
+  context: RemoteContext,
+  subject: string,
+  signal: AbortSignal | undefined,
+  change: (manifests: readonly unknown[]) => unknown[] | undefined,
+): Promise<void> {
+  const tag = referrersTagFor(subject);
   const name = context.repository;
   // One push token serves the GET and the PUT (a push token also reads, §11.4).
   const scopes = scopesFor("manifest-put", { name });
@@ -82,19 +122,34 @@ export async function updateReferrersTag(
     });
     let index: { manifests: unknown[] } & Record<string, unknown>;
     let etag: string | undefined;
+    let stored: string | undefined;
     if (current.status === 404) {
       await current.dump();
       index = { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [] };
     } else {
       const bytes = await current.bytes(defaultManifestMaxBytes);
       index = readIndex(bytes, headerValue(current, "content-type"), `${name}:${tag}`);
+      stored = digestOf(bytes);
       // A weak ETag never matches If-Match (RFC 9110 §13.1.1): without a strong one, write unconditionally.
       const tagged = headerValue(current, "etag")?.trim();
       etag = tagged?.startsWith('"') ? tagged : undefined;
     }
-    if (index.manifests.some((listed) => isDescriptorOf(listed, entry.descriptor.digest))) return;
-    index.manifests.push(entry.descriptor);
-    const body = new TextEncoder().encode(JSON.stringify(index));
+    const manifests = change(index.manifests);
+    if (manifests === undefined) return;
+    if (manifests.length === 0 && stored !== undefined) {
+      // Deleting the index by digest removes the tag too (§8); nobody else's entry is lost, since the
+      // index held only the one being removed.
+      const response = await context.transport.send({
+        method: "DELETE",
+        url: buildUrl(context.baseUrl, "manifest-delete", { name, reference: stored }),
+        scopes: scopesFor("manifest-delete", { name }),
+        expect: [202, 404],
+        ...(signal ? { signal } : {}),
+      });
+      await response.dump();
+      return;
+    }
+    const body = new TextEncoder().encode(JSON.stringify({ ...index, manifests }));
     const response = await context.transport.send({
       method: "PUT",
       url,
