@@ -10,13 +10,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
   createTestImage,
-  manifestStatus,
-  readLayoutBlobs,
-  seedTestImage,
   type TestImage,
   writeTestLayout,
 } from "../../client/src/test-support/test-image.js";
 import { ExitCode } from "./exit-codes.js";
+import { describeRegistryFlows } from "./test-support/describe-registry-flows.js";
 import { runCli } from "./test-support/fake-io.js";
 
 const open = inject("registryOpen");
@@ -36,13 +34,11 @@ afterAll(async () => {
 });
 
 const repository = (name: string): string => `${open.host}/cli/${name}-${randomUUID().slice(0, 8)}`;
-const [amd64, arm64] = [0, 1].map((index) => {
-  return () => {
-    const child = image.children[index];
-    if (child === undefined) throw new Error("test image has two children");
-    return child;
-  };
-}) as [() => TestImage["children"][number], () => TestImage["children"][number]];
+const arm64 = (): TestImage["children"][number] => {
+  const child = image.children[1];
+  if (child === undefined) throw new Error("test image has two children");
+  return child;
+};
 
 function expectOneErrorLine(stderrLines: string[], pattern: RegExp): void {
   expect(stderrLines).toHaveLength(1);
@@ -50,7 +46,11 @@ function expectOneErrorLine(stderrLines: string[], pattern: RegExp): void {
   expect(stderrLines[0]).toMatch(pattern);
 }
 
-describe("push, read back, pull", () => {
+// The flows every registry must pass (push, ls, digest, manifest, config, blob, inspect, pull, tag, copy,
+// delete, catalog, not-found exits) are shared with the embedded registry's suite.
+describeRegistryFlows("distribution 2.8 (open)", () => open);
+
+describe("distribution 2.8: what the shared flows leave out", () => {
   let name: string;
   beforeAll(async () => {
     name = repository("app");
@@ -62,53 +62,30 @@ describe("push, read back, pull", () => {
     );
   });
 
-  it("ls lists the tag, digest and manifest give the index", async () => {
-    const ls = await runCli(["ls", name]);
-    expect([ls.code, ls.stdout]).toEqual([0, "v1\n"]);
-    const digest = await runCli(["digest", `${name}:v1`]);
-    expect([digest.code, digest.stdout]).toEqual([0, `${image.index.digest}\n`]);
-    const manifest = await runCli(["manifest", `${name}:v1`]);
-    expect(manifest.code).toBe(0);
-    expect(manifest.stdoutBytes.equals(Buffer.from(image.index.bytes))).toBe(true);
-  });
-
   it("ls of a repository the registry does not know exits 3 with one line", async () => {
     const ls = await runCli(["ls", repository("never-pushed")]);
     expect([ls.code, ls.stdout]).toEqual([3, ""]);
     expectOneErrorLine(ls.stderrLines, /not found \(NAME_UNKNOWN\)/);
   });
 
-  it("config and blob give exact bytes; --platform picks the image", async () => {
-    const config = await runCli(["config", `${name}:v1`, "--platform", "linux/arm64"]);
-    expect(config.code).toBe(0);
-    expect(config.stdoutBytes.equals(Buffer.from(arm64().config.bytes))).toBe(true);
-    const layer = amd64().layers[0]!;
-    const blob = await runCli(["blob", `${name}@${layer.digest}`]);
-    expect(blob.code).toBe(0);
-    expect(blob.stdoutBytes.equals(Buffer.from(layer.bytes))).toBe(true);
+  it("ls --json lists the tags; pull names the layout it wrote on stdout", async () => {
+    const ls = await runCli(["ls", name, "--json"]);
+    expect(ls.code).toBe(0);
+    expect(ls.json()[0]?.tags).toEqual(["v1"]);
+    const folder = join(workspace, `pull-${randomUUID().slice(0, 8)}`);
+    const pull = await runCli(["pull", `${name}:v1`, folder, "--platform", "linux/amd64", "--quiet"]);
+    expect(pull.code).toBe(0);
+    expect(pull.stdout).toContain(`oci:${folder}`);
   });
 
-  it("inspect --json: one result with platforms (no attestation), the chosen image and its labels", async () => {
+  it("inspect gives the chosen image's creation time and labels, as JSON and as text", async () => {
     const run = await runCli(["inspect", `${name}:v1`, "--platform", "linux/arm64", "--json"]);
     expect(run.code).toBe(0);
-    const [result, ...rest] = run.json();
-    expect(rest).toEqual([]);
-    expect(result).toMatchObject({
-      type: "result",
-      command: "inspect",
-      digest: image.index.digest,
-      mediaType: "application/vnd.oci.image.index.v1+json",
-      size: image.index.size,
-      platforms: [
-        { platform: { os: "linux", architecture: "amd64" }, digest: amd64().manifest.digest },
-        { platform: { os: "linux", architecture: "arm64" }, digest: arm64().manifest.digest },
-      ],
+    expect(run.json()[0]).toMatchObject({
       image: {
         platform: { os: "linux", architecture: "arm64" },
         created: "2024-05-01T12:00:00Z",
         labels: { "org.example.platform": "linux/arm64", "org.example.label": "cli" },
-        config: { digest: arm64().config.digest, size: arm64().config.size },
-        layers: arm64().layers.map((layer) => ({ digest: layer.digest, size: layer.size })),
       },
     });
     const text = await runCli(["inspect", `${name}:v1`, "--platform", "linux/arm64"]);
@@ -117,36 +94,38 @@ describe("push, read back, pull", () => {
     expect(text.stdout).toContain("org.example.label=cli");
   });
 
-  it("pull --platform all writes every blob; --platform linux/arm64 only arm64's", async () => {
-    const all = join(workspace, "pull-all");
-    const run = await runCli(["pull", `${name}:v1`, all, "--platform", "all", "--quiet"]);
-    expect([run.code, run.stderr]).toEqual([0, ""]);
-    expect(run.stdout).toContain(`oci:${all}`);
-    const blobs = await readLayoutBlobs(all);
-    for (const digest of image.blobs.keys()) expect(blobs.has(digest)).toBe(true);
-
-    const arm = join(workspace, "pull-arm");
-    const armRun = await runCli(["pull", `${name}:v1`, arm, "--platform", "linux/arm64"]);
-    expect(armRun.code).toBe(0);
-    const armBlobs = await readLayoutBlobs(arm);
-    for (const layer of arm64().layers) expect(armBlobs.has(layer.digest)).toBe(true);
-    for (const layer of amd64().layers) expect(armBlobs.has(layer.digest)).toBe(false);
-  });
-
-  it("pull --format docker writes a docker archive", async () => {
-    const archive = join(workspace, "app.tar");
+  it("cp --platform linux/arm64 --json reports the image and platform it copied", async () => {
+    const destination = repository("arm");
     const run = await runCli([
-      "pull",
+      "cp",
       `${name}:v1`,
-      archive,
-      "--format",
-      "docker",
+      `${destination}:v1`,
       "--platform",
-      "linux/amd64",
+      "linux/arm64",
+      "--json",
     ]);
     expect(run.code).toBe(0);
-    const bytes = await readFile(archive);
-    expect(bytes.subarray(257, 262).toString("latin1")).toBe("ustar");
+    const { outcomes } = run.json().at(-1) as { outcomes: { digest: string; platforms: unknown[] }[] };
+    expect(outcomes).toEqual([
+      expect.objectContaining({
+        digest: arm64().manifest.digest,
+        platforms: [{ os: "linux", architecture: "arm64", variant: "v8" }],
+      }),
+    ]);
+    const inspect = await runCli(["inspect", `${destination}:v1`, "--json"]);
+    expect(inspect.json()[0]).toMatchObject({
+      digest: arm64().manifest.digest,
+      image: { platform: { os: "linux", architecture: "arm64" } },
+    });
+    expect(inspect.json()[0]?.platforms).toBeUndefined();
+  });
+
+  it("referrers on a registry without the referrers API: none, through the tag schema", async () => {
+    const run = await runCli(["referrers", `${name}:v1`, "--json"]);
+    expect(run.code).toBe(0);
+    expect(run.json()).toEqual([
+      { type: "result", command: "referrers", reference: `${name}:v1`, referrers: [] },
+    ]);
   });
 });
 
@@ -183,97 +162,19 @@ describe("--json and progress output", () => {
   });
 });
 
-describe("tag, copy, delete", () => {
-  let name: string;
-  beforeAll(async () => {
-    name = repository("copy");
-    await seedTestImage({ url: open.url, repository: name.slice(open.host.length + 1) }, image, ["v1"]);
-  });
-
-  it("tag adds a tag that ls then lists", async () => {
-    const run = await runCli(["tag", `${name}:v1`, "v2"]);
-    expect([run.code, run.stdout]).toEqual([0, `${name}:v2 ${image.index.digest}\n`]);
-    const ls = await runCli(["ls", name, "--json"]);
-    expect([...((ls.json()[0]?.tags as string[] | undefined) ?? [])].sort()).toEqual(["v1", "v2"]);
-  });
-
-  it("copy --all-tags copies every tag, index unchanged", async () => {
-    const destination = repository("mirror");
-    const run = await runCli(["copy", name, destination, "--all-tags", "--platform", "all", "--json"]);
-    expect(run.code).toBe(0);
-    const result = run.json().at(-1) as { outcomes: { tag?: string; digest: string }[] };
-    expect(result.outcomes.map((outcome) => outcome.tag).sort()).toEqual(["v1", "v2"]);
-    for (const outcome of result.outcomes) expect(outcome.digest).toBe(image.index.digest);
-    const ls = await runCli(["ls", destination]);
-    expect(ls.stdout.split("\n").filter(Boolean).sort()).toEqual(["v1", "v2"]);
-  });
-
-  it("cp --platform linux/arm64 copies that platform's image alone", async () => {
-    const destination = repository("arm");
-    const run = await runCli([
-      "cp",
-      `${name}:v1`,
-      `${destination}:v1`,
-      "--platform",
-      "linux/arm64",
-      "--json",
-    ]);
-    expect(run.code).toBe(0);
-    const { outcomes } = run.json().at(-1) as { outcomes: { digest: string; platforms: unknown[] }[] };
-    expect(outcomes).toEqual([
-      expect.objectContaining({
-        digest: arm64().manifest.digest,
-        platforms: [{ os: "linux", architecture: "arm64", variant: "v8" }],
-      }),
-    ]);
-    const inspect = await runCli(["inspect", `${destination}:v1`, "--json"]);
-    expect(inspect.json()[0]).toMatchObject({
-      digest: arm64().manifest.digest,
-      image: { platform: { os: "linux", architecture: "arm64" } },
-    });
-    expect(inspect.json()[0]?.platforms).toBeUndefined();
-  });
-
-  it("delete removes the manifest; then the tag is not found (exit 3)", async () => {
-    const target = repository("delete");
-    await seedTestImage({ url: open.url, repository: target.slice(open.host.length + 1) }, image, ["gone"]);
-    const run = await runCli(["delete", `${target}:gone`]);
-    expect([run.code, run.stdout]).toEqual([0, `Deleted ${target}:gone\n`]);
-    expect(
-      await manifestStatus({ url: open.url, repository: target.slice(open.host.length + 1) }, "gone"),
-    ).toBe(404);
-    const digest = await runCli(["digest", `${target}:gone`]);
-    expect(digest.code).toBe(ExitCode.notFound);
-    expectOneErrorLine(digest.stderrLines, /^stevedore: digest [^:]+:\d+\/cli\/delete-[0-9a-f]+:gone: /);
-  });
-
-  it("referrers on a registry without the referrers API: none, through the tag schema", async () => {
-    const run = await runCli(["referrers", `${name}:v1`, "--json"]);
-    expect(run.code).toBe(0);
-    expect(run.json()).toEqual([
-      { type: "result", command: "referrers", reference: `${name}:v1`, referrers: [] },
-    ]);
-  });
-
-  it("catalog lists the repositories", async () => {
-    const run = await runCli(["catalog", open.host]);
-    expect(run.code).toBe(0);
-    expect(run.stdout.split("\n")).toContain(name.slice(open.host.length + 1));
-  });
-});
-
-describe("not found exits 3 with one line", () => {
+describe("failures the shared flows leave out", () => {
   const missing = `${open.host}/cli/missing-${randomUUID().slice(0, 8)}`;
-  it.each([
-    ["a tag", ["digest", `${missing}:v1`]],
-    ["a manifest", ["manifest", `${missing}:v1`]],
-    ["a blob", ["blob", `${missing}@sha256:${"0".repeat(64)}`]],
-    ["an inspect", ["inspect", `${missing}:v1`]],
-    ["a pull", ["pull", `${missing}:v1`, "/nonexistent-never/out"]],
-  ])("%s", async (_name, argv) => {
-    const run = await runCli(argv as string[]);
+
+  it("an inspect of a missing tag exits 3 with one line", async () => {
+    const run = await runCli(["inspect", `${missing}:v1`]);
     expect(run.code).toBe(ExitCode.notFound);
     expectOneErrorLine(run.stderrLines, /check the name, tag, digest or path/);
+  });
+
+  it("the error line names the command and the reference", async () => {
+    const run = await runCli(["digest", `${missing}:gone`]);
+    expect(run.code).toBe(ExitCode.notFound);
+    expectOneErrorLine(run.stderrLines, /^stevedore: digest [^:]+:\d+\/cli\/missing-[0-9a-f]+:gone: /);
   });
 
   it("a push from a missing layout", async () => {
