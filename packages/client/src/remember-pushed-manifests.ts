@@ -1,12 +1,6 @@
+import { createVerifier } from "@stevedore/blob";
 import type { Descriptor, PushOptions, ReplayableSource, TargetCallOptions } from "@stevedore/core";
-import {
-  DigestMismatchError,
-  digestAlgorithm,
-  digestOf,
-  isManifestMediaType,
-  parseDigest,
-  SizeMismatchError,
-} from "@stevedore/core";
+import { isManifestMediaType } from "@stevedore/core";
 import type { Remote } from "@stevedore/remote";
 import type { TaggedManifestPusher } from "@stevedore/transfer";
 
@@ -51,10 +45,10 @@ export function rememberPushedManifests(remote: Remote): Remote & TaggedManifest
       tag: string,
       options: TargetCallOptions = {},
     ): Promise<void> {
-      const where = `manifest ${descriptor.digest}`;
-      if (bytes.length !== descriptor.size) throw new SizeMismatchError(descriptor.size, bytes.length, where);
-      const actual = digestOf(bytes, digestAlgorithm(parseDigest(descriptor.digest)));
-      if (actual !== descriptor.digest) throw new DigestMismatchError(descriptor.digest, actual, where);
+      // SizeMismatchError or DigestMismatchError before anything is sent.
+      const verifier = createVerifier(descriptor, { where: `manifest ${descriptor.digest}` });
+      verifier.update(bytes);
+      verifier.finish();
       await remote.putManifest(tag, bytes, descriptor.mediaType, options);
       remember(descriptor.digest, bytes);
     },

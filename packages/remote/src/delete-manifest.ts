@@ -1,6 +1,7 @@
 import type { TargetCallOptions } from "@stevedore/core";
-import { AbortError, MediaType, parseDigest } from "@stevedore/core";
+import { AbortError, MediaType } from "@stevedore/core";
 import { buildUrl, scopesFor } from "@stevedore/routing";
+import { checkDigestReference } from "./check-digest-reference.js";
 import { getManifest } from "./get-manifest.js";
 import { describeReference, mapNotFound } from "./not-found.js";
 import type { RemoteContext } from "./remote-context.js";
@@ -24,15 +25,29 @@ export async function deleteManifest(
   options: TargetCallOptions = {},
 ): Promise<void> {
   const { signal } = options;
-  const subject = reference.includes(":") ? await subjectOf(context, reference, signal) : undefined;
+  const digest = verifiableDigest(reference);
+  const subject = digest === undefined ? undefined : await subjectOf(context, digest, signal);
   try {
     const response = await sendRoute(context, "manifest-delete", { reference }, { signal });
     await response.dump();
   } catch (error) {
     throw mapNotFound(error, `manifest ${describeReference(context, reference)}`);
   }
-  if (subject === undefined || (await hasReferrersApi(context, subject, signal))) return;
-  await removeFromReferrersTag(context, subject, parseDigest(reference), signal ? { signal } : {});
+  if (digest === undefined || subject === undefined || (await hasReferrersApi(context, subject, signal)))
+    return;
+  await removeFromReferrersTag(context, subject, digest, signal ? { signal } : {});
+}
+
+/**
+ * The digest when `reference` is one stevedore can verify; `undefined` for a tag or any other digest, which
+ * is deleted as given (the registry judges it), only without the referrers-tag bookkeeping.
+ */
+function verifiableDigest(reference: string): string | undefined {
+  try {
+    return checkDigestReference(reference);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The subject of the manifest `digest`, or `undefined` when it has none or cannot be read. */
