@@ -1,4 +1,4 @@
-import { AbortError, DigestMismatchError, NotFoundError } from "@stevedore/core";
+import { AbortError, DigestMismatchError, NotFoundError, RegistryResponseError } from "@stevedore/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { fixture, rejection, sha512 } from "./test-support/fixtures.js";
 import {
@@ -60,6 +60,44 @@ describe("headManifest and resolve", () => {
     }));
     expect((await scripted.remote().resolve("v1")).mediaType).toBe(manifest.mediaType);
     expect(scripted.requests.map((request) => request.method)).toEqual(["HEAD", "GET"]);
+  });
+
+  it.each([405, 501])(
+    "falls back to a verified GET when the registry answers HEAD with %i",
+    async (status) => {
+      const scripted = await serve((request) =>
+        request.method === "HEAD" ? { status } : { status: 200, headers: full, body: manifest.bytes },
+      );
+      const remote = scripted.remote();
+      const expected = { mediaType: manifest.mediaType, digest: manifest.digest, size: manifest.size };
+      expect(await remote.resolve("v1")).toEqual(expected);
+      expect(await remote.exists(manifest)).toBe(true);
+      expect(scripted.requests.map((request) => `${request.method} ${request.path}`)).toEqual([
+        "HEAD /v2/team/app/manifests/v1",
+        "GET /v2/team/app/manifests/v1",
+        `HEAD /v2/team/app/manifests/${manifest.digest}`,
+        `GET /v2/team/app/manifests/${manifest.digest}`,
+      ]);
+    },
+  );
+
+  it("after a HEAD answered 405, a GET that finds nothing means absent, and a GET with other bytes is refused", async () => {
+    const missing = await serve((request) => (request.method === "HEAD" ? { status: 405 } : { status: 404 }));
+    expect(await missing.remote().headManifest("v1")).toBeUndefined();
+    await expect(missing.remote().resolve("v1")).rejects.toBeInstanceOf(NotFoundError);
+    await missing.close();
+    const other = fixture("oci-image-index.json");
+    const lying = await serve((request) =>
+      request.method === "HEAD" ? { status: 405 } : { status: 200, headers: full, body: other.bytes },
+    );
+    await expect(lying.remote().resolve(manifest.digest)).rejects.toBeInstanceOf(DigestMismatchError);
+  });
+
+  it("keeps other refusals of the HEAD as errors, without a GET", async () => {
+    const scripted = await serve(() => ({ status: 403 }));
+    const error = await rejection(scripted.remote().resolve("v1"));
+    expect(RegistryResponseError.isInstance(error) && error.status).toBe(403);
+    expect(scripted.requests.map((request) => request.method)).toEqual(["HEAD"]);
   });
 
   it("answers undefined for a 404, and resolve() throws NotFoundError naming registry/repository:reference", async () => {

@@ -17,13 +17,20 @@ import { sendRoute } from "./send-route.js";
 const vagueTypes = new Set(["", "application/json", "application/octet-stream", "text/plain"]);
 
 /**
+ * Statuses of a registry (or a proxy in front of it) that does not do HEAD on manifests: 405 Method Not
+ * Allowed, 501 Not Implemented. The GET answers the same question, as crane's `digest` does after any
+ * failed HEAD; other refusals (401, 403, 5xx) would refuse the GET too and stay errors.
+ */
+const headUnsupported = [405, 501];
+
+/**
  * The descriptor of a manifest without downloading it (`HEAD /v2/<name>/manifests/<reference>`, end-3),
  * or `undefined` when the registry answers 404.
  *
  * The digest comes from `Docker-Content-Digest`. When that header is missing (older registries), or the
- * `Content-Type` or `Content-Length` are missing or vague, it falls back to a verified GET
- * (`spec/PROTOCOL.md` §5.2 "HEAD by tag"). By digest, a header naming another digest of the same
- * algorithm is a `DigestMismatchError`.
+ * `Content-Type` or `Content-Length` are missing or vague, or the registry does not answer HEAD at all
+ * (405, 501), it falls back to a verified GET (`spec/PROTOCOL.md` §5.2 "HEAD by tag"). By digest, a
+ * header naming another digest of the same algorithm is a `DigestMismatchError`.
  */
 export async function headManifest(
   context: RemoteContext,
@@ -36,10 +43,11 @@ export async function headManifest(
     context,
     "manifest-head",
     { reference },
-    { headers: { accept: manifestAccept }, signal: options.signal, expect: [200, 404] },
+    { headers: { accept: manifestAccept }, signal: options.signal, expect: [200, 404, ...headUnsupported] },
   );
   await response.dump();
   if (response.status === 404) return undefined;
+  if (headUnsupported.includes(response.status)) return fallback(context, reference, options);
   const claimed = headerValue(response.headers["docker-content-digest"]);
   const mediaType = normalizeMediaType(headerValue(response.headers["content-type"]) ?? "");
   const size = Number(headerValue(response.headers["content-length"]));
