@@ -131,6 +131,37 @@ describe("getManifest", () => {
     await expect(scripted.remote().getManifest("latest")).rejects.toThrow(/schema 1/);
   });
 
+  it("refuses schema 1 as schema 1, not as corrupt, when the registry sends its payload digest (spec §18)", async () => {
+    const schema1 = fixture("schema1-signed.json");
+    // A registry's Docker-Content-Digest of a signed schema 1 manifest hashes the JWS payload: the body up
+    // to formatLength plus formatTail, without the signatures — never the body itself.
+    const signature = (
+      JSON.parse(Buffer.from(schema1.bytes).toString()) as { signatures: { protected: string }[] }
+    ).signatures[0];
+    const header = JSON.parse(Buffer.from(signature?.protected ?? "", "base64url").toString()) as {
+      formatLength: number;
+      formatTail: string;
+    };
+    const payload = Buffer.concat([
+      schema1.bytes.subarray(0, header.formatLength),
+      Buffer.from(header.formatTail, "base64url"),
+    ]);
+    expect(sha256(payload)).not.toBe(schema1.digest);
+    for (const contentType of [schema1.mediaType, "application/json"]) {
+      const scripted = await serveManifest(schema1.bytes, {
+        "content-type": contentType,
+        "docker-content-digest": sha256(payload),
+      });
+      for (const reference of ["latest", sha256(payload)]) {
+        const error = await rejection(scripted.remote().getManifest(reference));
+        expect(error).toBeInstanceOf(ManifestError);
+        expect((error as Error).message).toContain("schema 1");
+      }
+      registry = undefined;
+      await scripted.close();
+    }
+  });
+
   it("refuses a manifest larger than the limit before reading it", async () => {
     const scripted = await serveManifest(manifest.bytes, { "content-type": manifest.mediaType });
     const small = scripted.remote({ maxManifestBytes: 100 });

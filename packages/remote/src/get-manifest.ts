@@ -6,7 +6,9 @@ import {
   InvalidHeaderError,
   isDigest,
   ManifestError,
+  MediaType,
   manifestMediaTypes,
+  normalizeMediaType,
   parseManifest,
   supportedDigestAlgorithms,
 } from "@stevedore/core";
@@ -73,13 +75,48 @@ export async function getManifest(
     throw new ManifestError(`${where} is ${declared} bytes, more than the limit of ${maxBytes} bytes`);
   }
   const bytes = await response.bytes(maxBytes);
-  const digest = requested === undefined ? digestByTag(bytes, response.headers, where) : requested;
-  if (requested !== undefined) {
-    const actual = digestOf(bytes, digestAlgorithm(requested));
-    if (actual !== requested) throw new DigestMismatchError(requested, actual, where);
+  const contentType = headerValue(response.headers["content-type"]);
+  let digest: string;
+  try {
+    digest = requested === undefined ? digestByTag(bytes, response.headers, where) : requested;
+    if (requested !== undefined) {
+      const actual = digestOf(bytes, digestAlgorithm(requested));
+      if (actual !== requested) throw new DigestMismatchError(requested, actual, where);
+    }
+  } catch (error) {
+    // §18: the digest of a signed schema 1 manifest is the hash of its JWS payload, never of the body, so
+    // it always "mismatches": say what the document is rather than call it corrupt.
+    throw (DigestMismatchError.isInstance(error) && schema1Refusal(bytes, contentType, maxBytes)) || error;
   }
-  const parsed = parseManifest(bytes, headerValue(response.headers["content-type"]), { maxBytes });
+  const parsed = parseManifest(bytes, contentType, { maxBytes });
   return { descriptor: { mediaType: parsed.mediaType, digest, size: bytes.length }, bytes, parsed };
+}
+
+/**
+ * The `ManifestError` refusing a Docker schema 1 body (recognised by its `Content-Type` or its
+ * `schemaVersion`, §5.6), or `undefined` for any other body.
+ */
+function schema1Refusal(
+  bytes: Uint8Array,
+  contentType: string | undefined,
+  maxBytes: number,
+): ManifestError | undefined {
+  const type = normalizeMediaType(contentType ?? "");
+  let schema1 = type === MediaType.DockerSchema1Manifest || type === MediaType.DockerSchema1SignedManifest;
+  try {
+    schema1 ||=
+      (JSON.parse(Buffer.from(bytes).toString("utf8")) as { schemaVersion?: unknown } | null)
+        ?.schemaVersion === 1;
+  } catch {
+    // Not JSON: not schema 1 either.
+  }
+  if (!schema1) return undefined;
+  try {
+    parseManifest(bytes, contentType, { maxBytes });
+  } catch (refusal) {
+    if (ManifestError.isInstance(refusal)) return refusal;
+  }
+  return undefined;
 }
 
 /** By tag the body's hash is the digest; the registry's claim, when made, must agree (§5.2). */
