@@ -6,6 +6,7 @@ import {
   ManifestError,
   MediaType,
   RegistryResponseError,
+  SizeMismatchError,
   UsageError,
 } from "@stevedore/core";
 import { afterEach, describe, expect, it } from "vitest";
@@ -239,6 +240,11 @@ describe("updateReferrersTag", () => {
       (caught: unknown) => caught,
     );
     expect(DigestMismatchError.isInstance(mismatch)).toBe(true);
+    expect((mismatch as Error).message).toContain(`manifest ${descriptor.digest}`);
+    for (const cut of [bytes.subarray(0, bytes.length - 1), Buffer.concat([bytes, Buffer.from(" ")])]) {
+      const wrongSize = await updateReferrersTag(context, descriptor, cut).catch((caught: unknown) => caught);
+      expect(SizeMismatchError.isInstance(wrongSize)).toBe(true);
+    }
     expect(registry.requests).toEqual([]);
   });
 });

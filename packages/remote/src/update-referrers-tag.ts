@@ -2,6 +2,8 @@
  * The referrers tag schema, the fallback for registries without the referrers API (`spec/PROTOCOL.md`
  * §7.2): an OCI index under the tag `<alg>-<encoded>` of the subject lists the manifests that refer to it.
  */
+
+import { createVerifier } from "@stevedore/blob";
 import type { Descriptor } from "@stevedore/core";
 import {
   DigestMismatchError,
@@ -14,7 +16,6 @@ import {
   manifestMediaTypes,
   parseDigest,
   parseManifest,
-  SizeMismatchError,
   UsageError,
 } from "@stevedore/core";
 import { buildUrl, scopesFor } from "@stevedore/routing";
@@ -184,9 +185,10 @@ function referrerDescriptor(
   }
   const digest = parseDigest(manifest.digest);
   if (!(bytes instanceof Uint8Array)) throw new UsageError("updateReferrersTag() needs the manifest bytes");
-  if (bytes.length !== manifest.size) throw new SizeMismatchError(manifest.size, bytes.length, digest);
-  const actual = digestOf(bytes, digestAlgorithm(digest));
-  if (actual !== digest) throw new DigestMismatchError(digest, actual, "the manifest bytes");
+  // SizeMismatchError or DigestMismatchError before anything is sent.
+  const verifier = createVerifier(manifest, { where: `manifest ${digest}` });
+  verifier.update(bytes);
+  verifier.finish();
   const parsed = parseManifest(bytes, manifest.mediaType);
   const subject = parsed.manifest.subject?.digest;
   if (subject === undefined) throw new UsageError(`manifest ${digest} has no subject to be a referrer of`);
