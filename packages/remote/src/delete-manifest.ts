@@ -1,9 +1,9 @@
 import type { TargetCallOptions } from "@stevedore/core";
-import { AbortError, MediaType } from "@stevedore/core";
-import { buildUrl, scopesFor } from "@stevedore/routing";
+import { AbortError } from "@stevedore/core";
 import { checkDigestReference } from "./check-digest-reference.js";
 import { getManifest } from "./get-manifest.js";
 import { describeReference, mapNotFound } from "./not-found.js";
+import { referrersRequest } from "./referrers-request.js";
 import type { RemoteContext } from "./remote-context.js";
 import { sendRoute } from "./send-route.js";
 import { removeFromReferrersTag } from "./update-referrers-tag.js";
@@ -72,12 +72,9 @@ async function hasReferrersApi(
   subject: string,
   signal: AbortSignal | undefined,
 ): Promise<boolean> {
-  const params = { name: context.repository, digest: subject };
   const response = await context.transport.send({
+    ...referrersRequest(context, subject),
     method: "GET",
-    url: buildUrl(context.baseUrl, "referrers", params),
-    headers: { accept: MediaType.OciIndex },
-    scopes: scopesFor("referrers", params),
     expect: [200, 404],
     ...(signal ? { signal } : {}),
   });

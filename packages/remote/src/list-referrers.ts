@@ -2,18 +2,17 @@ import type { Descriptor, TargetCallOptions } from "@stevedore/core";
 import {
   InvalidResponseError,
   ManifestError,
-  MediaType,
   NotFoundError,
   parseManifest,
   redactUrl,
   UsageError,
 } from "@stevedore/core";
-import { buildUrl, scopesFor } from "@stevedore/routing";
 import type { TransportResponse } from "@stevedore/transport";
 import { getManifest } from "./get-manifest.js";
 import { headerList, headerValue } from "./header-value.js";
 import { maxPageBytes } from "./list-tags.js";
 import { paginate } from "./paginate.js";
+import { referrersRequest } from "./referrers-request.js";
 import type { RemoteContext } from "./remote-context.js";
 import { referrersTagFor } from "./update-referrers-tag.js";
 
@@ -42,12 +41,7 @@ export async function* listReferrers(
   if (typeof digest !== "string")
     throw new UsageError("referrers() needs the subject's descriptor or digest");
   const { artifactType, signal } = options;
-  const params = {
-    name: context.repository,
-    digest,
-    ...(artifactType === undefined ? {} : { artifactType }),
-  };
-  const url = buildUrl(context.baseUrl, "referrers", params);
+  const request = referrersRequest(context, digest, artifactType);
   const keep = (descriptor: Descriptor): boolean =>
     artifactType === undefined || descriptor.artifactType === artifactType;
 
@@ -83,10 +77,8 @@ export async function* listReferrers(
   }
 
   yield* paginate({
+    ...request,
     transport: context.transport,
-    url,
-    scopes: scopesFor("referrers", params),
-    headers: { accept: MediaType.OciIndex },
     signal,
     read: readPage,
     onNotFound: fromTag,
