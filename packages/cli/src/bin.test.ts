@@ -3,7 +3,6 @@
  * exits 130 after cleanup, and errors stay one line. A scripted registry on 127.0.0.1 tells the test when
  * the child is mid-transfer, so no sleep is needed to time the signal.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
@@ -15,44 +14,14 @@ import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import { createTestImage, writeTestLayout } from "../../client/src/test-support/test-image.js";
+import { type SpawnedNode, spawnNode } from "./test-support/spawn-node.js";
 
 const hooks = fileURLToPath(new URL("./test-support/source-hooks.ts", import.meta.url));
 const bin = fileURLToPath(new URL("./bin.ts", import.meta.url));
 
-interface Exited {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function startCli(
-  argv: string[],
-  nodeOptions: string[] = [],
-): { child: ChildProcess; exited: Promise<Exited> } {
-  const child = spawn(process.execPath, ["--import", hooks, ...nodeOptions, bin, ...argv], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: tmpdir(),
-      DOCKER_CONFIG: join(tmpdir(), "stevedore-no-config"),
-    },
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.setEncoding("utf8").on("data", (text: string) => {
-    stdout += text;
-  });
-  child.stderr?.setEncoding("utf8").on("data", (text: string) => {
-    stderr += text;
-  });
-  const exited = once(child, "exit").then(([code, signal]) => ({
-    code: code as number | null,
-    signal: signal as NodeJS.Signals | null,
-    stdout,
-    stderr,
-  }));
-  return { child, exited };
+/** Runs src/bin.ts from source (through the loader hooks) with these Node flags and arguments. */
+function startCli(argv: string[], nodeOptions: string[] = []): SpawnedNode {
+  return spawnNode(["--import", hooks, ...nodeOptions, bin, ...argv]);
 }
 
 const servers: Server[] = [];

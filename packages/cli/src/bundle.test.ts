@@ -5,8 +5,6 @@
  * chunk (undici and the packages under the client) and the server chunk wait for a command that needs them,
  * and node:http2 and node:tls for a connection that needs them.
  */
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -15,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { build } from "rolldown";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundleOptions, slimUndiciExports } from "../rolldown.config.ts";
+import { spawnNode } from "./test-support/spawn-node.js";
 
 let directory: string;
 const { version: packageVersion } = JSON.parse(
@@ -48,23 +47,8 @@ async function run(
       }
     });`,
   )}`;
-  const child = spawn(process.execPath, ["--import", trace, join(directory, "bin.js"), ...argv], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: tmpdir(),
-      DOCKER_CONFIG: join(tmpdir(), "stevedore-no-config"),
-    },
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (text: string) => {
-    stdout += text;
-  });
-  child.stderr.setEncoding("utf8").on("data", (text: string) => {
-    stderr += text;
-  });
-  const [code] = (await once(child, "exit")) as [number | null];
+  const { code, stdout, stderr } = await spawnNode(["--import", trace, join(directory, "bin.js"), ...argv])
+    .exited;
   const lines = stderr.split("\n");
   const after = (prefix: string): Set<string> =>
     new Set(lines.filter((line) => line.startsWith(prefix)).map((line) => line.slice(prefix.length)));
