@@ -36,6 +36,11 @@ export interface RegistryServerOptions {
   chunkMinLength?: number;
   /** Largest manifest accepted, in bytes; larger PUTs get 413. Default 32 MiB (the spec asks for at least 4 MB). */
   maxManifestBytes?: number;
+  /**
+   * Most descriptors in one referrers answer; more are linked with `Link: <…>; rel="next"`
+   * (`spec/PROTOCOL.md` §7.1), as registries do when the list would not fit one response. Default: all in one.
+   */
+  referrersPageSize?: number;
   /** One line per request (`GET /v2/a/manifests/latest 200`); never carries credentials. */
   log?: (line: string) => void;
   /** Clock for token expiry, in milliseconds. Default `Date.now`. */
@@ -111,6 +116,13 @@ export function createRegistryServer(options: RegistryServerOptions = {}): Regis
   if (chunkMinLength !== undefined && (!Number.isSafeInteger(chunkMinLength) || chunkMinLength < 1)) {
     throw new UsageError("chunkMinLength must be a positive integer");
   }
+  const referrersPageSize = options.referrersPageSize;
+  if (
+    referrersPageSize !== undefined &&
+    (!Number.isSafeInteger(referrersPageSize) || referrersPageSize < 1)
+  ) {
+    throw new UsageError("referrersPageSize must be a positive integer");
+  }
   const state: RegistryState = {
     storage: resolveStorage(options.storage),
     sessions: new Map(),
@@ -118,6 +130,7 @@ export function createRegistryServer(options: RegistryServerOptions = {}): Regis
     anonymousMounts: options.anonymousMounts ?? false,
     chunkMinLength,
     maxManifestBytes,
+    referrersPageSize,
   };
   const authorizer = createAuthorizer(options.auth ?? { type: "none" }, options.now ?? Date.now);
   const faults = createFaults();

@@ -50,14 +50,21 @@ function paginate(
   return { items, link: { Link: `<${next}>; rel="next"` } };
 }
 
-/** GET `referrers/<digest>`: an image index of the manifests whose subject is `digest`; never 404. */
+/**
+ * GET `referrers/<digest>`: an image index of the manifests whose subject is `digest`; never 404. With
+ * `referrersPageSize`, at most that many per page in digest order, and a `Link` to the next page, whose
+ * `last` query parameter (the server's own cursor, opaque to clients) is the last digest listed.
+ */
 export async function listReferrers(context: RouteContext): Promise<void> {
-  const { storage, referrers } = context.state;
+  const { storage, referrers, referrersPageSize } = context.state;
   const name = context.params.name ?? "";
   const subject = checkDigest(context.params.digest);
   const filter = context.query.getAll("artifactType");
+  const last = context.query.get("last");
   const manifests: ReferrerEntry["descriptor"][] = [];
+  let link: Record<string, string> = {};
   for (const digest of (await storage.listManifests(name)).sort()) {
+    if (last !== null && digest <= last) continue;
     let entry = referrers.get(digest);
     if (entry === undefined) {
       const stored = await storage.getManifest(name, digest);
@@ -67,6 +74,12 @@ export async function listReferrers(context: RouteContext): Promise<void> {
     }
     if (entry === null || entry.subject !== subject) continue;
     if (filter.length > 0 && !filter.includes(entry.descriptor.artifactType ?? "")) continue;
+    if (manifests.length === referrersPageSize) {
+      const query = new URLSearchParams(filter.map((type) => ["artifactType", type]));
+      query.set("last", manifests[manifests.length - 1]?.digest ?? "");
+      link = { Link: `</v2/${name}/referrers/${subject}?${query.toString()}>; rel="next"` };
+      break;
+    }
     manifests.push(entry.descriptor);
   }
   await sendJson(
@@ -76,6 +89,7 @@ export async function listReferrers(context: RouteContext): Promise<void> {
     {
       "Content-Type": MediaType.OciIndex,
       ...(filter.length > 0 ? { "OCI-Filters-Applied": "artifactType" } : {}),
+      ...link,
     },
     context.fault,
   );

@@ -40,6 +40,8 @@ export interface RegistryState {
   anonymousMounts: boolean;
   chunkMinLength: number | undefined;
   maxManifestBytes: number;
+  /** Most descriptors per referrers page; `undefined`: one page. */
+  referrersPageSize: number | undefined;
 }
 
 /** One request on a matched route. */
