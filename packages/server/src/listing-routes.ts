@@ -75,7 +75,8 @@ export async function listReferrers(context: RouteContext): Promise<void> {
     if (entry === null || entry.subject !== subject) continue;
     if (filter.length > 0 && !filter.includes(entry.descriptor.artifactType ?? "")) continue;
     if (manifests.length === referrersPageSize) {
-      const query = new URLSearchParams(filter.map((type) => ["artifactType", type]));
+      const query = new URLSearchParams();
+      for (const type of filter) query.append("artifactType", type);
       query.set("last", manifests[manifests.length - 1]?.digest ?? "");
       link = { Link: `</v2/${name}/referrers/${subject}?${query.toString()}>; rel="next"` };
       break;
