@@ -25,6 +25,11 @@ const chunks: readonly { name: string; test: (id: string) => boolean }[] = [
 ];
 
 const entry = fileURLToPath(new URL("./src/bin.ts", import.meta.url));
+/** Modules that run before the compile cache is on, so they stay in dist/bin.js with the entry. */
+const entryModules: ReadonlySet<string> = new Set([
+  entry,
+  fileURLToPath(new URL("./src/one-malloc-arena.ts", import.meta.url)),
+]);
 const { version } = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8")) as {
   version: string;
 };
@@ -156,9 +161,10 @@ export function bundleOptions(directory: string): BuildOptions {
       sourcemap: true,
       codeSplitting: {
         // The entry (src/bin.ts) stays in dist/bin.js: it must enable the compile cache before the rest loads.
+        // So does the malloc-arena restart it runs first.
         groups: chunks.map(({ name, test }, index) => ({
           name,
-          test: (id: string) => id !== entry && test(id),
+          test: (id: string) => !entryModules.has(id) && test(id),
           priority: chunks.length - index,
         })),
       },

@@ -7,6 +7,11 @@
 import { enableCompileCache } from "node:module";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import { restartWithOneMallocArena } from "./one-malloc-arena.js";
+
+// First of all, before the streams are touched: pull, push, copy, blob and serve exec themselves once with
+// MALLOC_ARENA_MAX=1 on glibc (one-malloc-arena.ts says why and what it costs).
+restartWithOneMallocArena();
 
 // Keeps V8's young generation at its initial 1 MiB instead of letting it grow to 16 MiB per semi-space.
 // Every socket read is a fresh 64 KiB buffer that dies at once, and each lives until the next scavenge:

@@ -7,6 +7,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash, randomBytes, randomInt } from "node:crypto";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -31,10 +32,10 @@ afterEach(async () => {
 });
 
 /** Spawns `stevedore serve --port 0 …` and resolves once its banner names the URL. */
-async function startServe(argv: string[]): Promise<Served> {
+async function startServe(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<Served> {
   const child = spawn(process.execPath, ["--import", hooks, bin, "serve", "--port", "0", ...argv], {
     stdio: ["ignore", "ignore", "pipe"],
-    env: { PATH: process.env.PATH ?? "", HOME: tmpdir() },
+    env: { PATH: process.env.PATH ?? "", HOME: tmpdir(), ...env },
   });
   children.push(child);
   let stderr = "";
@@ -62,7 +63,31 @@ async function workspace(): Promise<string> {
   return directory;
 }
 
+/** The environment the process `pid` runs with now (after any exec), from /proc. */
+async function environmentOf(pid: number | undefined): Promise<string[]> {
+  return (await readFile(`/proc/${pid}/environ`, "latin1")).split("\0");
+}
+
+/** Whether this machine's Node runs on glibc (whose libc.so.6 is mapped into every process using it). */
+const onGlibc =
+  process.platform === "linux" && /\/libc\.so\.6$/m.test(readFileSync("/proc/self/maps", "latin1"));
+
 describe("stevedore serve as a process", () => {
+  it("runs with one malloc arena on glibc, in the same process, unless MALLOC_ARENA_MAX is set", async () => {
+    const served = await startServe(["--dir", await workspace()]);
+    expect((await fetch(`${served.url}/v2/`)).status).toBe(200);
+    expect((await environmentOf(served.child.pid)).includes("MALLOC_ARENA_MAX=1")).toBe(onGlibc);
+    const chosen = await startServe(["--dir", await workspace()], { MALLOC_ARENA_MAX: "4" });
+    const environment = await environmentOf(chosen.child.pid);
+    expect(environment.filter((entry) => entry.startsWith("MALLOC_ARENA_MAX="))).toEqual([
+      "MALLOC_ARENA_MAX=4",
+    ]);
+    for (const { child, exited } of [served, chosen]) {
+      child.kill("SIGTERM");
+      expect((await exited).code).toBe(0);
+    }
+  });
+
   it("SIGTERM closes the server and exits 0", async () => {
     const served = await startServe(["--dir", await workspace()]);
     expect((await fetch(`${served.url}/v2/`)).status).toBe(200);
