@@ -42,6 +42,7 @@ const { version } = JSON.parse(readFileSync(new URL("./package.json", import.met
  */
 const undiciParts: Readonly<Record<string, string>> = {
   Agent: "lib/dispatcher/agent.js",
+  buildConnector: "lib/core/connect.js",
   Dispatcher: "lib/dispatcher/dispatcher.js",
   EnvHttpProxyAgent: "lib/dispatcher/env-http-proxy-agent.js",
 };

@@ -9,6 +9,7 @@ import type { ConnectionOptions } from "node:tls";
 import { createSecureContext, getCACertificates } from "node:tls";
 import { UsageError } from "@stevedore/core";
 import { Agent, type Dispatcher, EnvHttpProxyAgent, interceptors } from "undici";
+import { createConnector } from "./create-connector.js";
 import type { DebugLog } from "./debug-log.js";
 import { HostRouter } from "./host-router.js";
 import { hasTls, type ResolvedTransportOptions } from "./resolve-options.js";
@@ -76,12 +77,15 @@ function createAgent(resolved: ResolvedTransportOptions, tls: ConnectionOptions)
   const common = {
     keepAliveTimeout: resolved.keepAlive.timeout,
     keepAliveMaxTimeout: resolved.keepAlive.maxTimeout,
-    connect: { timeout: resolved.timeouts.connect, ...tls },
   };
-  if (resolved.proxy === undefined) return new Agent(common);
+  if (resolved.proxy === undefined) {
+    return new Agent({ ...common, connect: createConnector({ timeout: resolved.timeouts.connect, tls }) });
+  }
   // Every value is passed explicitly (empty = none): EnvHttpProxyAgent reads process.env for any it lacks.
+  // Through a proxy the connections keep undici's own connector.
   return new EnvHttpProxyAgent({
     ...common,
+    connect: { timeout: resolved.timeouts.connect, ...tls },
     ...resolved.proxy,
     connectTimeout: resolved.timeouts.connect,
     requestTls: tls,

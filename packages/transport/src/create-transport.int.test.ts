@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage } from "node:http";
 import { type AddressInfo, connect, type Socket } from "node:net";
 import { Readable } from "node:stream";
@@ -246,6 +246,59 @@ describe("connections", () => {
 
     // undici may open a second socket while the first is still being released; never one per request.
     expect(origin.requests).toHaveLength(6);
+    expect(origin.connections()).toBeLessThanOrEqual(2);
+  });
+
+  it("reads a large plain-HTTP body in reads beyond Node's 64 KiB, every byte in order", async () => {
+    const blob = randomBytes(8 * 1024 * 1024);
+    const origin = await server((_request, response) => {
+      response.writeHead(200, { "content-length": String(blob.length) });
+      // Written in pieces while the client reads, as a registry streams a file.
+      const pieces = Readable.from(
+        Array.from({ length: 64 }, (_, index) => blob.subarray(index * 131_072, (index + 1) * 131_072)),
+      );
+      pieces.pipe(response);
+    });
+    const client = transport();
+
+    const response = await client.send({ method: "GET", url: `${origin.origin}/v2/x/blobs/sha256:1` });
+    const chunks: Buffer[] = [];
+    for await (const chunk of response.body) chunks.push(chunk as Buffer);
+
+    expect(createHash("sha256").update(Buffer.concat(chunks)).digest("hex")).toBe(
+      createHash("sha256").update(blob).digest("hex"),
+    );
+    expect(Math.max(...chunks.map((chunk) => chunk.length))).toBeGreaterThan(64 * 1024);
+  });
+
+  it("keeps every body intact when many responses of any size share a connection and are held to the end", async () => {
+    const sizes = Array.from(
+      { length: 120 },
+      (_, index) => [0, 1, 17, 4096, 65_535, 65_536, 200_000, 300_001][index % 8] ?? 0,
+    );
+    const bodies = sizes.map((size) => randomBytes(size));
+    const origin = await server((request, response) => {
+      const body = bodies[Number(request.url?.split("/").pop())] ?? Buffer.alloc(0);
+      response.writeHead(200, { "content-length": String(body.length) });
+      response.end(body);
+    });
+    const client = transport();
+
+    // Every chunk of every response is kept until all have arrived: a read buffer reused too early would
+    // show up as changed bytes in an earlier body.
+    const received: Buffer[][] = [];
+    for (const index of bodies.keys()) {
+      const response = await client.send({ method: "GET", url: `${origin.origin}/v2/x/blobs/${index}` });
+      const chunks: Buffer[] = [];
+      for await (const chunk of response.body) chunks.push(chunk as Buffer);
+      received.push(chunks);
+    }
+
+    expect(
+      received.map((chunks) =>
+        Buffer.concat(chunks).equals(bodies[received.indexOf(chunks)] ?? Buffer.alloc(1)),
+      ),
+    ).toEqual(bodies.map(() => true));
     expect(origin.connections()).toBeLessThanOrEqual(2);
   });
 
