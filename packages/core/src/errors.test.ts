@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   AbortError,
@@ -201,5 +202,82 @@ describe("toJSON", () => {
       message: "reset",
       retryable: true,
     });
+  });
+});
+
+describe("RegistryResponseError.toJSON with hostile details", () => {
+  const request = { status: 400, method: "PUT", url: "https://registry.example.com/v2/app/manifests/v1" };
+  const withDetail = (detail: unknown): RegistryResponseError =>
+    new RegistryResponseError({ ...request, errors: [{ code: "MANIFEST_INVALID", message: "bad", detail }] });
+
+  /** A detail nested `depth` levels deep, built without recursion. */
+  const nestedDetail = fc.record({ depth: fc.nat(20_000), object: fc.boolean() }).map(({ depth, object }) => {
+    let value: unknown = "bottom";
+    for (let level = 0; level < depth; level++) value = object ? { next: value } : [value];
+    return value;
+  });
+  const hugeString = fc.integer({ min: 4000, max: 4 * 1024 * 1024 }).map((length) => "é\n".repeat(length));
+  const wideArray = fc.integer({ min: 0, max: 200_000 }).map((length) => new Array(length).fill({ n: 1 }));
+  const anyDetail = fc.oneof(
+    fc.jsonValue(),
+    fc.anything({
+      withBigInt: true,
+      withDate: true,
+      withMap: true,
+      withSet: true,
+      withNullPrototype: true,
+      withSparseArray: true,
+      withTypedArray: true,
+      withObjectString: true,
+      withBoxedValues: true,
+    }),
+    nestedDetail,
+    hugeString,
+    wideArray,
+  );
+
+  it("serialises any detail without throwing, in a bounded size", () => {
+    fc.assert(
+      fc.property(anyDetail, (detail) => {
+        const text = JSON.stringify(withDetail(detail));
+        expect(text.length).toBeLessThan(5000);
+        expect(JSON.parse(text)).toMatchObject({ code: "STEVEDORE_REGISTRY_RESPONSE", status: 400 });
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("marks a detail nested 10 000 levels deep at level 32, and keeps it whole on the error", () => {
+    let detail: unknown = 1;
+    for (let level = 0; level < 10_000; level++) detail = [detail];
+    const error = withDetail(detail);
+    const text = JSON.stringify(error);
+    expect(text).toContain(`${"[".repeat(32)}"[nested too deep]"${"]".repeat(32)}`);
+    expect(text).not.toContain("[".repeat(33));
+    expect(error.errors[0]?.detail).toBe(detail);
+  });
+
+  it("cuts a detail of many MiB to a few KiB with a marker", () => {
+    const json = JSON.parse(JSON.stringify(withDetail({ log: "x".repeat(16 * 1024 * 1024) })));
+    expect(json.errors[0].detail.log).toMatch(/^x{4000,}…\[truncated\]$/);
+    expect(JSON.stringify(json).length).toBeLessThan(5000);
+  });
+
+  it("survives a cyclic detail and clips long codes, messages and lists", () => {
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    const entries = Array.from({ length: 500 }, () => ({
+      code: "C".repeat(1000),
+      message: "m".repeat(100_000),
+    }));
+    const json = JSON.parse(
+      JSON.stringify(
+        new RegistryResponseError({ ...request, errors: [{ code: "X", detail: cycle }, ...entries] }),
+      ),
+    );
+    expect(JSON.stringify(json.errors[0].detail)).toContain("[nested too deep]");
+    expect(json.errors).toHaveLength(50);
+    expect(json.errors[1].code).toHaveLength(101);
+    expect(json.errors[1].message).toHaveLength(1001);
   });
 });

@@ -6,7 +6,12 @@
  * `XError.isInstance(value)` checks the marker instead of the prototype chain.
  */
 
+import { boundedJsonValue } from "./bounded-json-value.js";
+import { inputText } from "./input-text.js";
+
 const markerKey: unique symbol = Symbol.for("stevedore.error");
+/** How many registry error entries `RegistryResponseError.toJSON` lists (transport keeps as many). */
+const maxLoggedErrors = 50;
 
 /** Options every stevedore error accepts. */
 export interface StevedoreErrorOptions {
@@ -174,6 +179,23 @@ export class RegistryResponseError extends StevedoreError {
   hasCode(code: string): boolean {
     return this.errors.some((e) => e.code === code);
   }
+
+  /**
+   * As {@link StevedoreError.toJSON}, with the registry's `errors` made safe to log: each `detail` (any
+   * JSON a registry chose to send, `spec/PROTOCOL.md` §9.1) is cut at 32 levels of nesting (deeper arrays
+   * and objects become `"[nested too deep]"`) and about 4 KiB of JSON (the rest becomes `"…[truncated]"`),
+   * messages at 1 000 characters, and the list at its first 50 entries. `errors` itself stays verbatim.
+   */
+  override toJSON(): Record<string, unknown> {
+    const out = super.toJSON();
+    out.errors = this.errors.slice(0, maxLoggedErrors).map((entry) => {
+      const logged: RegistryErrorDetail = { code: clip(inputText(entry.code), 100) };
+      if (entry.message !== undefined) logged.message = clip(inputText(entry.message), 1000);
+      if (entry.detail !== undefined) logged.detail = boundedJsonValue(entry.detail);
+      return logged;
+    });
+    return out;
+  }
 }
 
 /** The registry or its token service refused the credentials, or none were available when needed. */
@@ -275,8 +297,8 @@ export class AbortError extends StevedoreError {
   }
 }
 
-function clip(input: string): string {
-  return input.length > 300 ? `${input.slice(0, 300)}…` : input;
+function clip(input: string, length = 300): string {
+  return input.length > length ? `${input.slice(0, length)}…` : input;
 }
 
 function oneLine(text: string): string {
