@@ -143,6 +143,36 @@ describe("RegistryResponseError", () => {
     expect(error.errors[0]?.detail).toStrictEqual({ tag: "v1" });
   });
 
+  it("names the rate limit of a 429 in its one-line message", () => {
+    const hub = "https://registry-1.docker.io/v2/library/alpine/manifests/3.20";
+    const tooMany = [{ code: "TOOMANYREQUESTS", message: "You have reached your pull rate limit." }];
+    const rateLimit = { limit: 100, remaining: 0, windowSeconds: 21600, source: "203.0.113.5" };
+    const error = new RegistryResponseError({
+      ...init,
+      status: 429,
+      url: hub,
+      errors: tooMany,
+      rateLimit,
+      retryAfter: 60,
+    });
+    expect(error.message).toBe(
+      `GET ${hub} answered 429: rate limit 100 per 21600 s reached for 203.0.113.5 (0 remaining); retry after 60 s (TOOMANYREQUESTS: You have reached your pull rate limit.)`,
+    );
+    expect(error.rateLimit).toStrictEqual(rateLimit);
+    expect(JSON.parse(JSON.stringify(error)).rateLimit).toStrictEqual(rateLimit);
+    expect(
+      new RegistryResponseError({ ...init, status: 429, url: hub, errors: [], rateLimit: { limit: 5 } })
+        .message,
+    ).toBe(`GET ${hub} answered 429: rate limit 5 reached; retry later`);
+    expect(
+      new RegistryResponseError({ ...init, status: 429, rateLimit: { limit: 5, source: "a\nb".repeat(100) } })
+        .message,
+    ).not.toContain("\n");
+    expect(new RegistryResponseError({ ...init, status: 404, rateLimit }).message).not.toContain(
+      "rate limit",
+    );
+  });
+
   it("clips a long registry message", () => {
     const error = new RegistryResponseError({ ...init, errors: [{ code: "X", message: "y".repeat(5000) }] });
     expect(error.message.length).toBeLessThan(700);

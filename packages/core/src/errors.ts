@@ -136,6 +136,21 @@ export interface RegistryErrorDetail {
   detail?: unknown;
 }
 
+/**
+ * The rate limit a registry announced on a response: Docker Hub's `ratelimit-limit`, `ratelimit-remaining`
+ * and `docker-ratelimit-source` headers (`spec/PROTOCOL.md` §15).
+ */
+export interface RegistryRateLimit {
+  /** Requests allowed per window (`ratelimit-limit: 100;w=21600` → 100). */
+  limit: number;
+  /** Requests left in the current window (`ratelimit-remaining`), when sent. */
+  remaining?: number;
+  /** The window in seconds (`;w=21600`), when sent. */
+  windowSeconds?: number;
+  /** Who the limit counts against (the client IP or the account), when sent. */
+  source?: string;
+}
+
 /** Fields of a {@link RegistryResponseError}. */
 export interface RegistryResponseErrorInit {
   status: number;
@@ -146,6 +161,8 @@ export interface RegistryResponseErrorInit {
   requestId?: string;
   /** Seconds, from `Retry-After`, when the registry sent one. */
   retryAfter?: number;
+  /** The rate limit the response announced; on a 429 the message names it. */
+  rateLimit?: RegistryRateLimit;
 }
 
 /** A registry answered with a status the operation does not accept. */
@@ -158,11 +175,15 @@ export class RegistryResponseError extends StevedoreError {
   readonly errors: readonly RegistryErrorDetail[];
   readonly requestId: string | undefined;
   readonly retryAfter: number | undefined;
+  /** The rate limit the response announced (Docker Hub, `spec/PROTOCOL.md` §15), when it did. */
+  readonly rateLimit: RegistryRateLimit | undefined;
 
   constructor(init: RegistryResponseErrorInit, options?: StevedoreErrorOptions) {
     const errors = init.errors ?? [];
     const codes = errors.map((e) => (e.message ? `${e.code}: ${e.message}` : e.code)).join("; ");
-    const message = `${init.method} ${init.url} answered ${init.status}${codes ? ` (${oneLine(codes)})` : ""}`;
+    const limited =
+      init.status === 429 && init.rateLimit ? `: ${rateLimitText(init.rateLimit, init.retryAfter)}` : "";
+    const message = `${init.method} ${init.url} answered ${init.status}${limited}${codes ? ` (${oneLine(codes)})` : ""}`;
     super("STEVEDORE_REGISTRY_RESPONSE", message, {
       retryable: [408, 429, 500, 502, 503, 504].includes(init.status),
       ...options,
@@ -173,6 +194,7 @@ export class RegistryResponseError extends StevedoreError {
     this.errors = errors;
     this.requestId = init.requestId;
     this.retryAfter = init.retryAfter;
+    this.rateLimit = init.rateLimit;
   }
 
   /** True when the registry sent this error code. */
@@ -299,6 +321,15 @@ export class AbortError extends StevedoreError {
 
 function clip(input: string, length = 300): string {
   return input.length > length ? `${input.slice(0, length)}…` : input;
+}
+
+/** `rate limit 100 per 21600 s reached for 203.0.113.5 (0 remaining); retry after 60 s`. */
+function rateLimitText(rateLimit: RegistryRateLimit, retryAfter: number | undefined): string {
+  const window = rateLimit.windowSeconds === undefined ? "" : ` per ${rateLimit.windowSeconds} s`;
+  const source = rateLimit.source ? ` for ${clip(oneLine(inputText(rateLimit.source)), 100)}` : "";
+  const remaining = rateLimit.remaining === undefined ? "" : ` (${rateLimit.remaining} remaining)`;
+  const retry = retryAfter === undefined ? "retry later" : `retry after ${retryAfter} s`;
+  return `rate limit ${rateLimit.limit}${window} reached${source}${remaining}; ${retry}`;
 }
 
 function oneLine(text: string): string {

@@ -25,7 +25,12 @@ export type { Digest } from "./digest.js";
 export { digestAlgorithm, digestEncoded } from "./digest.js";
 export { digestOf } from "./digest-of.js";
 export { DockerHub } from "./docker-hub.js";
-export type { RegistryErrorDetail, RegistryResponseErrorInit, StevedoreErrorOptions } from "./errors.js";
+export type {
+  RegistryErrorDetail,
+  RegistryRateLimit,
+  RegistryResponseErrorInit,
+  StevedoreErrorOptions,
+} from "./errors.js";
 export {
   AbortError,
   AuthenticationError,

@@ -32,7 +32,8 @@ export interface SendContext {
   resolved: ResolvedTransportOptions;
   dispatcher: Dispatcher;
   debug: DebugLog;
-  onHeaders: (headers: RawResponse["headers"]) => void;
+  /** Sees the headers and status of every response (after redirects and retries), for warnings. */
+  onHeaders: (headers: RawResponse["headers"], status: number) => void;
 }
 
 const maxRememberedOrigins = 1000;
@@ -155,7 +156,7 @@ export function createSend(context: SendContext): (request: TransportRequest) =>
       const raw = await context.dispatcher.request(options);
       const history = (raw.context as { history?: readonly URL[] } | undefined)?.history ?? [];
       const finalUrl = new URL((history.at(-1) ?? url).href);
-      context.onHeaders(raw.headers);
+      context.onHeaders(raw.headers, raw.statusCode);
       const milliseconds = Math.max(0, resolved.now() - started);
       const redirects = Math.max(0, history.length - 1);
       debug({

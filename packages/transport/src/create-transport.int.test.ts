@@ -498,3 +498,99 @@ describe("proxies", () => {
     expect(proxy.requests).toEqual([]);
   });
 });
+
+describe("rate limits (Docker Hub, spec §15)", () => {
+  const hubHeaders = (remaining: number) => ({
+    "ratelimit-limit": "100;w=21600",
+    "ratelimit-remaining": `${remaining};w=21600`,
+    "docker-ratelimit-source": "203.0.113.5",
+  });
+  const tooMany = JSON.stringify({
+    errors: [{ code: "TOOMANYREQUESTS", message: "You have reached your unauthenticated pull rate limit." }],
+  });
+
+  it("names the limit, the remaining count and the wait in the error of a 429", async () => {
+    const origin = await server((_request, response) => {
+      response.writeHead(429, {
+        "content-type": "application/json",
+        "retry-after": "3600",
+        ...hubHeaders(0),
+      });
+      response.end(tooMany);
+    });
+    const warnings: string[] = [];
+    const client = transport({ onWarning: (warning) => warnings.push(warning) });
+
+    const error = await rejection(
+      client.send({ method: "GET", url: `${origin.origin}/v2/library/alpine/manifests/3` }),
+    );
+
+    expect((error as RegistryResponseError).message).toBe(
+      `GET ${origin.origin}/v2/library/alpine/manifests/3 answered 429: rate limit 100 per 21600 s reached for 203.0.113.5 (0 remaining); retry after 3600 s (TOOMANYREQUESTS: You have reached your unauthenticated pull rate limit.)`,
+    );
+    expect((error as RegistryResponseError).rateLimit).toStrictEqual({
+      limit: 100,
+      remaining: 0,
+      windowSeconds: 21600,
+      source: "203.0.113.5",
+    });
+    expect((error as RegistryResponseError).hasCode("TOOMANYREQUESTS")).toBe(true);
+    expect(warnings).toEqual([]);
+  });
+
+  it("keeps the plain message of a 429 without rate-limit headers", async () => {
+    const origin = await server((_request, response) => {
+      response.writeHead(429, { "content-type": "application/json" });
+      response.end(tooMany);
+    });
+    const client = transport({ retry: { maxRetries: 0 } });
+
+    const error = await rejection(client.send({ method: "GET", url: `${origin.origin}/v2/` }));
+
+    expect((error as RegistryResponseError).message).toBe(
+      `GET ${origin.origin}/v2/ answered 429 (TOOMANYREQUESTS: You have reached your unauthenticated pull rate limit.)`,
+    );
+    expect((error as RegistryResponseError).rateLimit).toBeUndefined();
+  });
+
+  it("warns once when the remaining count runs low, and again after it recovered and ran low again", async () => {
+    const counts = [50, 6, 5, 4, 0, 0, 100, 3];
+    const origin = await server((_request, response) => {
+      response.writeHead(200, hubHeaders(counts.shift() ?? 100));
+      response.end();
+    });
+    const warnings: string[] = [];
+    const client = transport({ onWarning: (warning) => warnings.push(warning) });
+
+    for (let index = 0; index < 8; index++) {
+      const response = await client.send({
+        method: "HEAD",
+        url: `${origin.origin}/v2/app/manifests/${index}`,
+      });
+      await response.dump();
+    }
+
+    expect(warnings).toEqual([
+      "rate limit nearly reached: 5 of 100 per 21600 s remaining for 203.0.113.5",
+      "rate limit nearly reached: 3 of 100 per 21600 s remaining for 203.0.113.5",
+    ]);
+  });
+
+  it("says so when the first low count it sees is 0, and stays quiet without the headers", async () => {
+    let remaining: number | undefined = 0;
+    const origin = await server((_request, response) => {
+      response.writeHead(200, remaining === undefined ? {} : hubHeaders(remaining));
+      response.end();
+    });
+    const warnings: string[] = [];
+    const client = transport({ onWarning: (warning) => warnings.push(warning) });
+
+    await (await client.send({ method: "HEAD", url: `${origin.origin}/v2/app/manifests/a` })).dump();
+    remaining = undefined;
+    await (await client.send({ method: "HEAD", url: `${origin.origin}/v2/app/manifests/b` })).dump();
+
+    expect(warnings).toEqual([
+      "rate limit reached: 0 of 100 per 21600 s remaining for 203.0.113.5; further requests will be refused (429) until the window allows more",
+    ]);
+  });
+});

@@ -1,12 +1,13 @@
 /**
  * `createTransport`: HTTP for one registry client (`DESIGN.md` §2, §5). One dispatcher (keep-alive pools
  * with retry and redirect interceptors), `send()` with the auth dance and typed errors, `Warning` headers
- * and a redacted debug hook.
+ * and low rate limits reported through `onWarning`, and a redacted debug hook.
  */
 import { UsageError } from "@stevedore/core";
 import type { Dispatcher } from "undici";
 import { baseUrlFor } from "./base-url-for.js";
 import { createDispatcher } from "./create-dispatcher.js";
+import { createRateLimitWatch } from "./create-rate-limit-watch.js";
 import { createSend } from "./create-send.js";
 import { createDebugLog } from "./debug-log.js";
 import { parseWarnings } from "./parse-warnings.js";
@@ -56,17 +57,20 @@ export function createTransport(options: TransportOptions = {}): Transport {
   const { dispatcher, close } = createDispatcher(resolved, debug);
   const seenWarnings = new Set<string>();
   const onWarning = isolate(resolved.onWarning);
+  const watchRateLimit = createRateLimitWatch();
   const send = createSend({
     resolved,
     dispatcher,
     debug,
-    onHeaders(headers) {
+    onHeaders(headers, status) {
       if (onWarning === undefined) return;
       for (const warning of parseWarnings(headers.warning)) {
         if (seenWarnings.has(warning)) continue;
         if (seenWarnings.size < maxRememberedWarnings) seenWarnings.add(warning);
         onWarning(warning);
       }
+      const rateLimitWarning = watchRateLimit(headers, status);
+      if (rateLimitWarning !== undefined) onWarning(rateLimitWarning);
     },
   });
   let closed: Promise<void> | undefined;

@@ -4,6 +4,7 @@ export type { Transport } from "./create-transport.js";
 export { createTransport } from "./create-transport.js";
 export type { TransportDebugEvent } from "./debug-log.js";
 export { formatDebugEvent, transportDiagnosticsChannel } from "./debug-log.js";
+export { parseRateLimit } from "./parse-rate-limit.js";
 export { parseRetryAfter } from "./parse-retry-after.js";
 export { parseWarnings } from "./parse-warnings.js";
 export type { TransportRequest } from "./prepare-request.js";

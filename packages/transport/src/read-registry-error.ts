@@ -1,12 +1,14 @@
 /**
  * Builds the `RegistryResponseError` of an unexpected status (`spec/PROTOCOL.md` §9): the registry's own
- * error codes, messages and details verbatim from a JSON body, the request id, and `Retry-After`. Bodies
+ * error codes, messages and details verbatim from a JSON body, the request id, `Retry-After`, and on a 429
+ * the rate-limit headers. Bodies
  * are read defensively: at most `limit` bytes (the rest is not downloaded), HTML from a proxy or anything
  * else that is not the error JSON is ignored, and HEAD responses have no body at all.
  */
 import type { Readable } from "node:stream";
 import type { RegistryErrorDetail } from "@stevedore/core";
 import { RegistryResponseError, redactUrl } from "@stevedore/core";
+import { parseRateLimit } from "./parse-rate-limit.js";
 import { parseRetryAfter } from "./parse-retry-after.js";
 
 type Headers = Readonly<Record<string, string | string[] | undefined>>;
@@ -53,6 +55,8 @@ export async function readRegistryError(
     errors: parseErrorBody(text),
     requestId: requestIdOf(response.headers),
     retryAfter: retryAfter === undefined ? undefined : Math.ceil(retryAfter / 1000),
+    // On a 429 the message names the limit (Docker Hub, spec/PROTOCOL.md §15); elsewhere it is noise.
+    rateLimit: response.status === 429 ? parseRateLimit(response.headers) : undefined,
   });
 }
 

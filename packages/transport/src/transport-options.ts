@@ -112,7 +112,10 @@ export interface TransportOptions {
   errorBodyLimit?: number;
   /** The `User-Agent` header. Default `"stevedore"`. */
   userAgent?: string;
-  /** Called once per distinct `Warning` text a registry sends (`spec/PROTOCOL.md` §9.3). */
+  /**
+   * Called once per distinct `Warning` text a registry sends (`spec/PROTOCOL.md` §9.3), and once when a
+   * registry's announced rate limit (`ratelimit-remaining`, Docker Hub, §15) drops to 5 % of the limit or 0.
+   */
   onWarning?: (warning: string) => void;
   /** Called with one redacted line (and its structured event) per request, retry, challenge and failure. */
   onDebug?: (line: string, event: TransportDebugEvent) => void;
