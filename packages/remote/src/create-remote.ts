@@ -25,7 +25,7 @@ import { fetchRange } from "./fetch-range.js";
 import { getBlob } from "./get-blob.js";
 import { type GetManifestOptions, getManifest, type ManifestResult } from "./get-manifest.js";
 import { type BlobHead, headBlob } from "./head-blob.js";
-import { headManifest } from "./head-manifest.js";
+import { type HeadManifestOptions, headManifest } from "./head-manifest.js";
 import { type ListReferrersOptions, listReferrers } from "./list-referrers.js";
 import { type ListRepositoriesOptions, listRepositories } from "./list-repositories.js";
 import { type ListTagsOptions, listTags } from "./list-tags.js";
@@ -53,7 +53,7 @@ export interface Remote extends Target, BlobMounter, ReferrerLister, RangeFetche
   /** A manifest by tag or digest, verified (see `getManifest`). `NotFoundError` when absent. */
   getManifest(reference: string, options?: GetManifestOptions): Promise<ManifestResult>;
   /** A manifest's descriptor without its body, `undefined` when absent (see `headManifest`). */
-  headManifest(reference: string, options?: TargetCallOptions): Promise<Descriptor | undefined>;
+  headManifest(reference: string, options?: HeadManifestOptions): Promise<Descriptor | undefined>;
   /** Pushes manifest bytes byte-exact under a tag or digest (see `putManifest`). */
   putManifest(
     reference: string,
@@ -139,7 +139,8 @@ export function createRemote(options: RemoteOptions): Remote {
     ping: (callOptions) => ping(context, callOptions),
     getManifest: (reference, callOptions = {}) =>
       getManifest(context, reference, { maxBytes: maxManifestBytes, ...callOptions }),
-    headManifest: (reference, callOptions) => headManifest(context, reference, callOptions),
+    headManifest: (reference, callOptions = {}) =>
+      headManifest(context, reference, { maxBytes: maxManifestBytes, ...callOptions }),
     putManifest: (reference, bytes, mediaType, callOptions) =>
       putManifest(context, reference, bytes, mediaType, callOptions),
     deleteManifest: (reference, callOptions) => deleteManifest(context, reference, callOptions),
@@ -156,7 +157,10 @@ export function createRemote(options: RemoteOptions): Remote {
       mountBlob(context, descriptor, fromRepository, callOptions),
 
     async resolve(reference, callOptions = {}) {
-      const descriptor = await headManifest(context, reference, callOptions);
+      const descriptor = await headManifest(context, reference, {
+        ...callOptions,
+        maxBytes: maxManifestBytes,
+      });
       if (descriptor === undefined) {
         throw new NotFoundError(`manifest ${describeReference(context, reference)} not found`);
       }
@@ -170,7 +174,8 @@ export function createRemote(options: RemoteOptions): Remote {
 
     async exists(descriptor, callOptions = {}) {
       if (isManifestMediaType(descriptor.mediaType)) {
-        return (await headManifest(context, descriptor.digest, callOptions)) !== undefined;
+        const headOptions = { ...callOptions, maxBytes: maxManifestBytes };
+        return (await headManifest(context, descriptor.digest, headOptions)) !== undefined;
       }
       return (await headBlob(context, descriptor.digest, callOptions)) !== undefined;
     },

@@ -1,4 +1,10 @@
-import { AbortError, DigestMismatchError, NotFoundError, RegistryResponseError } from "@stevedore/core";
+import {
+  AbortError,
+  DigestMismatchError,
+  ManifestError,
+  NotFoundError,
+  RegistryResponseError,
+} from "@stevedore/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { fixture, rejection, sha512 } from "./test-support/fixtures.js";
 import {
@@ -91,6 +97,37 @@ describe("headManifest and resolve", () => {
       request.method === "HEAD" ? { status: 405 } : { status: 200, headers: full, body: other.bytes },
     );
     await expect(lying.remote().resolve(manifest.digest)).rejects.toBeInstanceOf(DigestMismatchError);
+  });
+
+  it.each([
+    ["a HEAD answered 405", { status: 405 }],
+    [
+      "a HEAD without Docker-Content-Digest",
+      { status: 200, headers: { "content-type": manifest.mediaType } },
+    ],
+  ])("after %s, the GET keeps to the remote's maxManifestBytes", async (_, head) => {
+    const scripted = await serve((request) =>
+      request.method === "HEAD" ? head : { status: 200, headers: full, body: manifest.bytes },
+    );
+    const limit = manifest.size - 1;
+    const small = scripted.remote({ maxManifestBytes: limit });
+    const calls: [() => Promise<unknown>, string][] = [
+      [() => small.resolve("v1"), ":v1"],
+      [() => small.headManifest("v1"), ":v1"],
+      [() => small.exists(manifest), `@${manifest.digest}`],
+    ];
+    for (const [call, reference] of calls) {
+      const error = await rejection(call());
+      expect(error).toBeInstanceOf(ManifestError);
+      expect((error as Error).message).toBe(
+        `manifest ${scripted.host}/team/app${reference} is ${manifest.size} bytes, more than the limit of ${limit} bytes`,
+      );
+    }
+    expect(await scripted.remote({ maxManifestBytes: manifest.size }).resolve("v1")).toEqual({
+      mediaType: manifest.mediaType,
+      digest: manifest.digest,
+      size: manifest.size,
+    });
   });
 
   it("keeps other refusals of the HEAD as errors, without a GET", async () => {

@@ -23,19 +23,29 @@ const vagueTypes = new Set(["", "application/json", "application/octet-stream", 
  */
 const headUnsupported = [405, 501];
 
+/** Options of {@link headManifest}. */
+export interface HeadManifestOptions extends TargetCallOptions {
+  /**
+   * When the HEAD falls back to a GET, larger manifests are refused with a `ManifestError`. Default 4 MiB;
+   * a remote passes its `maxManifestBytes`.
+   */
+  maxBytes?: number;
+}
+
 /**
  * The descriptor of a manifest without downloading it (`HEAD /v2/<name>/manifests/<reference>`, end-3),
  * or `undefined` when the registry answers 404.
  *
  * The digest comes from `Docker-Content-Digest`. When that header is missing (older registries), or the
  * `Content-Type` or `Content-Length` are missing or vague, or the registry does not answer HEAD at all
- * (405, 501), it falls back to a verified GET (`spec/PROTOCOL.md` §5.2 "HEAD by tag"). By digest, a
- * header naming another digest of the same algorithm is a `DigestMismatchError`.
+ * (405, 501), it falls back to a verified GET (`spec/PROTOCOL.md` §5.2 "HEAD by tag") limited to
+ * `options.maxBytes`. By digest, a header naming another digest of the same algorithm is a
+ * `DigestMismatchError`.
  */
 export async function headManifest(
   context: RemoteContext,
   reference: string,
-  options: TargetCallOptions = {},
+  options: HeadManifestOptions = {},
 ): Promise<Descriptor | undefined> {
   const requested = checkDigestReference(reference);
   // 404 is expected rather than caught: a HEAD has no error body to decode (§9.1).
@@ -70,7 +80,7 @@ export async function headManifest(
 async function fallback(
   context: RemoteContext,
   reference: string,
-  options: TargetCallOptions,
+  options: HeadManifestOptions,
 ): Promise<Descriptor | undefined> {
   try {
     return (await getManifest(context, reference, options)).descriptor;

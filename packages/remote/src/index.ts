@@ -8,6 +8,7 @@ export type { GetManifestOptions, ManifestResult } from "./get-manifest.js";
 export { getManifest, manifestAccept } from "./get-manifest.js";
 export type { BlobHead } from "./head-blob.js";
 export { headBlob } from "./head-blob.js";
+export type { HeadManifestOptions } from "./head-manifest.js";
 export { headManifest } from "./head-manifest.js";
 export { isReferrersTag } from "./is-referrers-tag.js";
 export type { ListReferrersOptions } from "./list-referrers.js";
