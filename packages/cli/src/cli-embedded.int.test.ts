@@ -1,8 +1,8 @@
 /**
  * `stevedore` against the embedded registry of @stevedore/server, through `main()` with fake streams: the
  * same end-to-end flows cli.int.test.ts runs against distribution 2.8 (test-support/describe-registry-flows),
- * then what only the embedded registry offers — the referrers API (`referrers`, `copy --referrers`) — and
- * its token auth with `-u … --password-stdin`, `login` and `logout`.
+ * then what only the embedded registry offers — the referrers API (`referrers`, `copy --referrers`, and
+ * `referrers` across pages of a server with a small `referrersPageSize`) — and its token auth with `-u … --password-stdin`, `login` and `logout`.
  */
 import { randomUUID } from "node:crypto";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
@@ -53,34 +53,7 @@ describe("the embedded registry's referrers API", () => {
     name = `${open.host}/flows/referred-${randomUUID().slice(0, 8)}`;
     const repository = name.slice(open.host.length + 1);
     await seedTestImage({ url: open.url, repository }, image, ["v1"]);
-    // An SBOM artifact whose subject is the index, pushed with raw HTTP (empty config, one layer).
-    const empty = new TextEncoder().encode("{}");
-    const sbom = new TextEncoder().encode('{"spdxVersion":"SPDX-2.3"}');
-    for (const bytes of [empty, sbom]) {
-      const response = await fetch(`${open.url}/v2/${repository}/blobs/uploads/?digest=${sha256(bytes)}`, {
-        method: "POST",
-        headers: { "content-type": "application/octet-stream" },
-        body: bytes,
-      });
-      expect(response.status).toBe(201);
-    }
-    const bytes = new TextEncoder().encode(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: "application/vnd.oci.image.manifest.v1+json",
-        artifactType: sbomType,
-        config: { mediaType: "application/vnd.oci.empty.v1+json", digest: sha256(empty), size: empty.length },
-        layers: [{ mediaType: sbomType, digest: sha256(sbom), size: sbom.length }],
-        subject: { mediaType: image.index.mediaType, digest: image.index.digest, size: image.index.size },
-      }),
-    );
-    artifact = { digest: sha256(bytes), bytes };
-    const put = await fetch(`${open.url}/v2/${repository}/manifests/${artifact.digest}`, {
-      method: "PUT",
-      headers: { "content-type": "application/vnd.oci.image.manifest.v1+json" },
-      body: bytes,
-    });
-    expect(put.status).toBe(201);
+    artifact = await pushArtifact(open, repository, image, sbomType, '{"spdxVersion":"SPDX-2.3"}');
   });
 
   it("referrers lists the artifact, and --artifact-type filters", async () => {
@@ -114,6 +87,62 @@ describe("the embedded registry's referrers API", () => {
     expect(manifest.stdoutBytes.equals(Buffer.from(artifact.bytes))).toBe(true);
     const referrers = await runCli(["referrers", `${destination}:v1`]);
     expect(referrers.stdout).toContain(artifact.digest);
+  });
+});
+
+describe("referrers across pages of the embedded registry's referrers API", () => {
+  const signatureType = "application/vnd.dev.cosign.artifact.sig.v1+json";
+  const sbomType = "application/spdx+json";
+  let paged: FlowRegistry;
+  let image: TestImage;
+  let name: string;
+  let repository: string;
+  let sboms: string[];
+  let signature: string;
+
+  beforeAll(async () => {
+    // The CLI's `serve` has no flag for it: the server is created here, two referrers per page.
+    const server = createRegistryServer({ referrersPageSize: 2 });
+    servers.push(server);
+    const { url } = await server.listen(0);
+    paged = { url, host: url.replace(/^http:\/\//, "") };
+    image = createTestImage({ label: "paged-referrers" });
+    repository = `flows/paged-${randomUUID().slice(0, 8)}`;
+    name = `${paged.host}/${repository}`;
+    await seedTestImage({ url: paged.url, repository }, image, ["v1"]);
+    sboms = [];
+    for (const index of [1, 2, 3]) {
+      const sbom = await pushArtifact(
+        paged,
+        repository,
+        image,
+        sbomType,
+        `{"spdxVersion":"SPDX-2.3","n":${index}}`,
+      );
+      sboms.push(sbom.digest);
+    }
+    signature = (await pushArtifact(paged, repository, image, signatureType, '{"critical":{}}')).digest;
+  });
+
+  it("the registry answers in pages of two, linked with Link: rel=next", async () => {
+    const response = await fetch(`${paged.url}/v2/${repository}/referrers/${image.index.digest}`);
+    const page = (await response.json()) as { manifests: unknown[] };
+    expect(page.manifests).toHaveLength(2);
+    expect(response.headers.get("link")).toMatch(/rel="next"/);
+  });
+
+  it("referrers lists every referrer from every page, and --artifact-type every match", async () => {
+    const run = await runCli(["referrers", `${name}:v1`, "--json"]);
+    expect([run.code, run.stderr]).toEqual([0, ""]);
+    const [result] = run.json() as { referrers: { digest: string }[] }[];
+    const listed = result?.referrers.map((descriptor) => descriptor.digest);
+    expect(listed?.toSorted()).toEqual([...sboms, signature].toSorted());
+
+    const text = await runCli(["referrers", `${name}:v1`, "--artifact-type", sbomType]);
+    expect(text.code).toBe(0);
+    const lines = text.stdout.trimEnd().split("\n");
+    expect(lines.map((line) => line.split("  ")[0]).toSorted()).toEqual(sboms.toSorted());
+    expect(lines.every((line) => line.includes(sbomType))).toBe(true);
   });
 });
 
@@ -169,3 +198,44 @@ describe("credentials against the embedded registry's token auth", () => {
     expect((await runCli(["manifest", pushed], { env })).code).toBe(ExitCode.authentication);
   });
 });
+
+/**
+ * Pushes an artifact whose subject is `image`'s index with raw HTTP: an empty config and one layer of
+ * `content`, as `oras attach` would. Returns its digest and exact bytes.
+ */
+async function pushArtifact(
+  registry: FlowRegistry,
+  repository: string,
+  image: TestImage,
+  artifactType: string,
+  content: string,
+): Promise<{ digest: string; bytes: Uint8Array }> {
+  const empty = new TextEncoder().encode("{}");
+  const layer = new TextEncoder().encode(content);
+  for (const bytes of [empty, layer]) {
+    const response = await fetch(`${registry.url}/v2/${repository}/blobs/uploads/?digest=${sha256(bytes)}`, {
+      method: "POST",
+      headers: { "content-type": "application/octet-stream" },
+      body: bytes,
+    });
+    expect(response.status).toBe(201);
+  }
+  const bytes = new TextEncoder().encode(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: "application/vnd.oci.image.manifest.v1+json",
+      artifactType,
+      config: { mediaType: "application/vnd.oci.empty.v1+json", digest: sha256(empty), size: empty.length },
+      layers: [{ mediaType: artifactType, digest: sha256(layer), size: layer.length }],
+      subject: { mediaType: image.index.mediaType, digest: image.index.digest, size: image.index.size },
+    }),
+  );
+  const digest = sha256(bytes);
+  const put = await fetch(`${registry.url}/v2/${repository}/manifests/${digest}`, {
+    method: "PUT",
+    headers: { "content-type": "application/vnd.oci.image.manifest.v1+json" },
+    body: bytes,
+  });
+  expect(put.status).toBe(201);
+  return { digest, bytes };
+}
