@@ -39,6 +39,24 @@ describe("wantsOneMallocArena", () => {
     },
   );
 
+  it.each([
+    [["copy", "127.0.0.1:5000/app:1", "127.0.0.1:5000/mirror/app:1"]],
+    [["cp", "--quiet", "docker://registry.example.com/a:1", "registry.example.com/b:1", "--platform=all"]],
+    [["copy", "localhost:5000/a@sha256:" + "0".repeat(64), "LOCALHOST:5000/b"]],
+  ])("does not restart for a copy within one registry (%j): it mounts, no blob passes through", (argv) => {
+    expect(wantsOneMallocArena(situation({ argv }))).toBe(false);
+  });
+
+  it.each([
+    [["copy", "127.0.0.1:5000/app:1", "127.0.0.1:5001/app:1"]],
+    [["copy", "registry.example.com/a:1", "oci:./layout:1"]],
+    [["copy", "oci:./one:1", "oci:./two:1"]],
+    [["copy", "library/alpine:3", "library/alpine:3-copy"]],
+    [["copy", "--platform", "linux/amd64", "registry.example.com/a:1", "registry.example.com/b:1"]],
+  ])("restarts for a copy that may move blobs (%j)", (argv) => {
+    expect(wantsOneMallocArena(situation({ argv }))).toBe(true);
+  });
+
   it("leaves a MALLOC_ARENA_MAX the user set alone, whatever its value", () => {
     expect(wantsOneMallocArena(situation({ env: { MALLOC_ARENA_MAX: "8" } }))).toBe(false);
     expect(wantsOneMallocArena(situation({ env: { MALLOC_ARENA_MAX: "" } }))).toBe(false);
