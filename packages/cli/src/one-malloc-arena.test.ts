@@ -57,9 +57,12 @@ describe("wantsOneMallocArena", () => {
     expect(wantsOneMallocArena(situation({ argv }))).toBe(true);
   });
 
-  it("leaves a MALLOC_ARENA_MAX the user set alone, whatever its value", () => {
+  it("leaves malloc settings the user made alone, whatever their value", () => {
     expect(wantsOneMallocArena(situation({ env: { MALLOC_ARENA_MAX: "8" } }))).toBe(false);
     expect(wantsOneMallocArena(situation({ env: { MALLOC_ARENA_MAX: "" } }))).toBe(false);
+    expect(wantsOneMallocArena(situation({ env: { GLIBC_TUNABLES: "glibc.malloc.arena_max=4" } }))).toBe(
+      false,
+    );
   });
 
   it("does nothing on musl, macOS or Windows, where glibc's variable means nothing", () => {

@@ -1,25 +1,39 @@
 /**
- * Runs the commands that stream blobs with one glibc malloc arena (`MALLOC_ARENA_MAX=1`), by replacing the
- * process with itself once at start-up.
+ * Runs the commands that stream blobs with one glibc malloc arena and fixed malloc thresholds, by replacing
+ * the process with itself once at start-up.
  *
  * Why: glibc gives each thread that allocates its own arena and keeps what those arenas freed. During a
  * transfer V8's and libuv's threads allocate and free a lot, and the process ended 15–25 MiB above what it
  * used: peak RSS 121 MiB for a push of 8 × 128 MiB, 124 for the pull, 122 for 500 small layers. With one
- * arena: 107, 95 and 105 MiB, with the same wall and CPU time (medians of 4 alternating runs, tools/bench).
- * Fewer threads do not help (UV_THREADPOOL_SIZE=1: 124 MiB; node --v8-pool-size=1: 119 MiB).
+ * arena (`MALLOC_ARENA_MAX=1`): 107, 95 and 105 MiB (medians of 4 alternating runs, tools/bench). Fewer
+ * threads do not help (UV_THREADPOOL_SIZE=1: 124 MiB; node --v8-pool-size=1: 119 MiB).
+ * One arena alone had a price in the bench harness: pull (b) spent 3 s in the kernel instead of 1 (3.0–3.6 s
+ * wall instead of 2.1–2.4). glibc's thresholds move with what was freed last, and the one heap shrank and
+ * grew again under the socket's 256 KiB buffers. With them fixed — blocks up to 4 MiB from the heap
+ * (`MALLOC_MMAP_THRESHOLD_`), and up to 32 MiB kept free at its top before it is given back
+ * (`MALLOC_TRIM_THRESHOLD_`) — pull (b) took 2.05–2.29 s (0.9–1.3 s in the kernel), pull (a) 1.96–2.26 s,
+ * at 95–101 MiB (3 pairs each in the harness, 17:20).
  *
- * glibc reads the variable once, when the process starts, so it cannot be set from JavaScript: the process
- * execs itself (same PID, same streams, same signals) with the variable added. That costs one Node start
+ * glibc reads these variables once, when the process starts, so they cannot be set from JavaScript: the
+ * process execs itself (same PID, same streams, same signals) with them added. That costs one Node start
  * (≈ 40 ms), so only the commands that move blobs pay it; `--version`, `ls`, `inspect` and the rest do not,
  * and neither does a copy between two repositories of one registry, which mounts blobs instead of moving
  * them (a copy of 8 × 128 MiB took 0.34 s with the restart, ratio 0.052 to skopeo, against ≤ 0.05 wanted).
- * A MALLOC_ARENA_MAX already set (to any value) is left alone: that is also how to opt out.
+ * Malloc settings already in the environment (MALLOC_ARENA_MAX or GLIBC_TUNABLES, any value) are left
+ * alone, and nothing restarts: that is also how to opt out.
  */
 import { readFileSync } from "node:fs";
 
 /** The commands (and aliases) that stream blobs or serve them. */
 const blobCommands: ReadonlySet<string> = new Set(["pull", "push", "copy", "cp", "blob", "serve"]);
 const copyCommands: ReadonlySet<string> = new Set(["copy", "cp"]);
+
+/** What the restarted process gets: one arena, blocks up to 4 MiB from the heap, 32 MiB kept at its top. */
+export const oneArenaEnvironment: Readonly<Record<string, string>> = {
+  MALLOC_ARENA_MAX: "1",
+  MALLOC_MMAP_THRESHOLD_: String(4 * 1024 * 1024),
+  MALLOC_TRIM_THRESHOLD_: String(32 * 1024 * 1024),
+};
 
 /** What the decision depends on, passed in so it can be tested without a process of its own. */
 export interface MallocArenaSituation {
@@ -34,11 +48,12 @@ export interface MallocArenaSituation {
 /**
  * Whether this run should restart with one malloc arena: on Linux with glibc, for a command that moves
  * blobs (any argument naming one, so `--debug pull …` counts too) other than a copy within one registry,
- * when MALLOC_ARENA_MAX is not set yet.
+ * when neither MALLOC_ARENA_MAX nor GLIBC_TUNABLES is set yet.
  */
 export function wantsOneMallocArena(situation: MallocArenaSituation): boolean {
   if (situation.platform !== "linux") return false;
-  if (situation.env.MALLOC_ARENA_MAX !== undefined) return false;
+  if (situation.env.MALLOC_ARENA_MAX !== undefined || situation.env.GLIBC_TUNABLES !== undefined)
+    return false;
   if (!situation.argv.some((argument) => blobCommands.has(argument))) return false;
   if (copiesWithinOneRegistry(situation.argv)) return false;
   try {
@@ -76,7 +91,7 @@ function registryHost(reference: string): string | undefined {
 }
 
 /**
- * Replaces this process with the same `node` command line plus `MALLOC_ARENA_MAX=1` when
+ * Replaces this process with the same `node` command line plus {@link oneArenaEnvironment} when
  * {@link wantsOneMallocArena} says so; otherwise (or when the exec fails) returns and the run goes on as it
  * is. Call it first, before anything is read from or written to the standard streams.
  */
@@ -91,7 +106,7 @@ export function restartWithOneMallocArena(): void {
   try {
     process.execve(process.execPath, [process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
       ...process.env,
-      MALLOC_ARENA_MAX: "1",
+      ...oneArenaEnvironment,
     });
   } catch {
     // No exec (a sandbox without execve, a node binary replaced on disk): run with the arenas there are.

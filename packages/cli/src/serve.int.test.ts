@@ -73,10 +73,17 @@ const onGlibc =
   process.platform === "linux" && /\/libc\.so\.6$/m.test(readFileSync("/proc/self/maps", "latin1"));
 
 describe("stevedore serve as a process", () => {
-  it("runs with one malloc arena on glibc, in the same process, unless MALLOC_ARENA_MAX is set", async () => {
+  it("runs with one malloc arena and fixed thresholds on glibc, in the same process, unless MALLOC_ARENA_MAX is set", async () => {
     const served = await startServe(["--dir", await workspace()]);
     expect((await fetch(`${served.url}/v2/`)).status).toBe(200);
-    expect((await environmentOf(served.child.pid)).includes("MALLOC_ARENA_MAX=1")).toBe(onGlibc);
+    const restarted = await environmentOf(served.child.pid);
+    for (const setting of [
+      "MALLOC_ARENA_MAX=1",
+      "MALLOC_MMAP_THRESHOLD_=4194304",
+      "MALLOC_TRIM_THRESHOLD_=33554432",
+    ]) {
+      expect(restarted.includes(setting)).toBe(onGlibc);
+    }
     const chosen = await startServe(["--dir", await workspace()], { MALLOC_ARENA_MAX: "4" });
     const environment = await environmentOf(chosen.child.pid);
     expect(environment.filter((entry) => entry.startsWith("MALLOC_ARENA_MAX="))).toEqual([
