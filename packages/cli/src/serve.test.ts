@@ -3,6 +3,7 @@
  * request is one log line, auth flags work end to end, bad flags are usage errors, and aborting the signal
  * (what SIGINT does in bin.ts) closes the server with exit 0. The crash test is in serve.int.test.ts.
  */
+import { createHash } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -140,6 +141,52 @@ describe("stevedore serve", () => {
     expect((await closed.stop()).code).toBe(0);
   });
 
+  it("--referrers-page-size: the referrers API answers that many per page; stevedore referrers lists all", async () => {
+    const serving = await serveInProcess(["--port", "0", "--referrers-page-size", "1", "--quiet"]);
+    const config = Buffer.from("{}");
+    const configDigest = `sha256:${createHash("sha256").update(config).digest("hex")}`;
+    const upload = await fetch(`${serving.url}/v2/art/blobs/uploads/?digest=${configDigest}`, {
+      method: "POST",
+      body: config,
+      headers: { "content-type": "application/octet-stream" },
+    });
+    expect(upload.status).toBe(201);
+    const putManifest = async (tag: string, fields: Record<string, unknown>): Promise<string> => {
+      const body = JSON.stringify({
+        schemaVersion: 2,
+        mediaType: "application/vnd.oci.image.manifest.v1+json",
+        config: { mediaType: "application/vnd.oci.empty.v1+json", digest: configDigest, size: config.length },
+        layers: [],
+        ...fields,
+      });
+      const response = await fetch(`${serving.url}/v2/art/manifests/${tag}`, {
+        method: "PUT",
+        body,
+        headers: { "content-type": "application/vnd.oci.image.manifest.v1+json" },
+      });
+      expect(response.status).toBe(201);
+      return body;
+    };
+    const base = await putManifest("base", {});
+    const subject = {
+      mediaType: "application/vnd.oci.image.manifest.v1+json",
+      digest: `sha256:${createHash("sha256").update(base).digest("hex")}`,
+      size: Buffer.byteLength(base),
+    };
+    await putManifest("one", { artifactType: "application/vnd.example.one", subject });
+    await putManifest("two", { artifactType: "application/vnd.example.two", subject });
+
+    const first = await fetch(`${serving.url}/v2/art/referrers/${subject.digest}`);
+    expect(((await first.json()) as { manifests: unknown[] }).manifests).toHaveLength(1);
+    expect(first.headers.get("link")).toMatch(/rel="next"/);
+    const listed = await runCli(["referrers", `${serving.host}/art@${subject.digest}`, "--json"]);
+    expect(listed.code).toBe(0);
+    const text = JSON.stringify(listed.json());
+    expect(text).toContain("application/vnd.example.one");
+    expect(text).toContain("application/vnd.example.two");
+    expect((await serving.stop()).code).toBe(0);
+  });
+
   it("--quiet drops the request lines; --json prints the address as the result", async () => {
     const serving = await serveInProcess(["--port", "0", "--quiet", "--json"]);
     expect((await fetch(`${serving.url}/v2/`)).status).toBe(200);
@@ -189,6 +236,18 @@ describe("stevedore serve", () => {
       /does not exist/,
     ],
     ["an empty --host", ["--port=0", "--host", ""], ExitCode.usage, /--host is empty/],
+    [
+      "a referrers page size of 0",
+      ["--port=0", "--referrers-page-size", "0"],
+      ExitCode.usage,
+      /--referrers-page-size "0" is not a number from 1 to 10000/,
+    ],
+    [
+      "a referrers page size that is no number",
+      ["--port=0", "--referrers-page-size=ten"],
+      ExitCode.usage,
+      /--referrers-page-size "ten" is not a number from 1 to 10000/,
+    ],
   ])("%s is refused before listening", async (_name, argv, code, message) => {
     // If a case wrongly started listening, the run would never end and the test would time out.
     const run = await runCli(["serve", ...argv]);

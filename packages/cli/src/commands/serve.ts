@@ -59,6 +59,12 @@ export const serveCommand: CommandDefinition = {
       type: "boolean",
       description: "mount a blob from any repository that holds it, whatever 'from' says",
     },
+    {
+      name: "referrers-page-size",
+      type: "string",
+      valueName: "N",
+      description: "answer the referrers API N per page, linked with Link headers (default: one page)",
+    },
   ],
   relevantGlobalFlags: ["quiet", "json"],
   description:
@@ -93,6 +99,7 @@ export const serveCommand: CommandDefinition = {
     const port = parsePort(text("port"));
     const host = text("host") ?? "127.0.0.1";
     if (host.trim() === "") throw new UsageError("--host is empty");
+    const referrersPageSize = parsePageSize(text("referrers-page-size"));
     const directory = await prepareDirectory(text("dir"));
     const auth = await serverAuthFromFiles({
       htpasswd: text("htpasswd"),
@@ -106,6 +113,7 @@ export const serveCommand: CommandDefinition = {
       storage: directory === undefined ? "memory" : { directory },
       auth: auth.options,
       anonymousMounts: context.flags["anonymous-mounts"] === true,
+      ...(referrersPageSize === undefined ? {} : { referrersPageSize }),
       ...(context.options.quiet ? {} : { log: (line: string) => void stderr.write(`${line}\n`) }),
     });
     let url: string;
@@ -131,6 +139,18 @@ export const serveCommand: CommandDefinition = {
     if (!context.options.quiet) stderr.write(`stopped serving ${url}\n`);
   },
 };
+
+/** `--referrers-page-size`: a whole number from 1 to 10 000, or absent for one page. */
+function parsePageSize(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const size = /^\d{1,5}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(size >= 1 && size <= 10_000)) {
+    throw new UsageError(
+      `--referrers-page-size ${JSON.stringify(value.slice(0, 20))} is not a number from 1 to 10000`,
+    );
+  }
+  return size;
+}
 
 function parsePort(value: string | undefined): number {
   if (value === undefined) return defaultPort;
