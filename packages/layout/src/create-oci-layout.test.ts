@@ -267,6 +267,47 @@ describe("createOciLayout with concurrent writers", () => {
   });
 });
 
+describe("createOciLayout creating a new layout", () => {
+  it("knows what it wrote: exists is false before a push and true after, with the files in place", async () => {
+    const path = join(await temporaryDirectory(), "new");
+    const layout = createOciLayout(path, { create: true });
+    expect(await layout.exists(fixture.layer.descriptor)).toBe(false);
+    await layout.push(fixture.layer.descriptor, fixture.layer.bytes);
+    expect(await layout.exists(fixture.layer.descriptor)).toBe(true);
+    expect(
+      await layout.exists({ ...fixture.layer.descriptor, size: fixture.layer.descriptor.size + 1 }),
+    ).toBe(false);
+    expect(await readFile(blobPath(path, fixture.layer.descriptor))).toEqual(
+      Buffer.from(fixture.layer.bytes),
+    );
+  });
+
+  it("with a second writer on the same new layout: its blobs are at most written again, intact, and taggable", async () => {
+    const path = join(await temporaryDirectory(), "shared");
+    const first = createOciLayout(path, { create: true });
+    expect(await first.exists(fixture.empty.descriptor)).toBe(false); // first creates the layout
+    const second = createOciLayout(path, { create: true });
+    await pushFixture(second, fixture);
+    // The first target created the layout and did not write these: it may think them absent …
+    expect(await first.exists(fixture.manifest.descriptor)).toBe(false);
+    // … so pushing them again only rewrites the same bytes, and tagging finds what the other wrote.
+    await pushFixture(first, fixture);
+    await first.tag(fixture.artifact.descriptor, "from-first");
+    for (const blob of [...fixture.blobs, ...fixture.manifests]) {
+      expect(digestOf(await readFile(blobPath(path, blob.descriptor)))).toBe(blob.descriptor.digest);
+    }
+    expect(await readdir(join(path, "blobs", "sha256"))).toHaveLength(
+      fixture.blobs.length + fixture.manifests.length,
+    );
+  });
+
+  it("opened on an existing layout, sees blobs another writer stored", async () => {
+    const { path } = await filledLayout();
+    const reopened = createOciLayout(path, { create: true });
+    expect(await reopened.exists(fixture.layer.descriptor)).toBe(true);
+  });
+});
+
 const run = promisify(execFile);
 
 describe("createOciLayout with writers in several processes", () => {

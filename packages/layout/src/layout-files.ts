@@ -65,8 +65,11 @@ export async function checkLayout(path: string): Promise<void> {
   checkLayoutFile(bytes, layoutPath);
 }
 
-/** Creates the directory, `blobs/`, `oci-layout` and an empty `index.json` where they are missing. */
-export async function createLayout(path: string): Promise<void> {
+/**
+ * Creates the directory, `blobs/`, `oci-layout` and an empty `index.json` where they are missing. Resolves
+ * `true` when this call wrote `oci-layout`, i.e. the layout is new: no blob was there before it.
+ */
+export async function createLayout(path: string): Promise<boolean> {
   const layoutPath = join(path, "oci-layout");
   try {
     await mkdir(join(path, "blobs"), { recursive: true });
@@ -77,8 +80,8 @@ export async function createLayout(path: string): Promise<void> {
     });
   }
   // Create-if-absent: two writers starting together must not replace each other's files.
-  if (!(await writeFileAtomic(layoutPath, layoutFileContent, { exclusive: true }))) {
-    checkLayoutFile(await readFile(layoutPath), layoutPath);
-  }
+  const created = await writeFileAtomic(layoutPath, layoutFileContent, { exclusive: true });
+  if (!created) checkLayoutFile(await readFile(layoutPath), layoutPath);
   await writeFileAtomic(join(path, "index.json"), serializeLayoutIndex(emptyIndex()), { exclusive: true });
+  return created;
 }
