@@ -2,6 +2,7 @@ import type { Platform } from "@stevedore/core";
 import { parsePlatform, UsageError } from "@stevedore/core";
 import type { FlagDefinition } from "./command-definition.js";
 import type { ParsedArguments } from "./parse-arguments.js";
+import { parseWholeNumberFlag } from "./parse-whole-number-flag.js";
 
 /** The flags every command accepts. */
 export const globalFlags: readonly FlagDefinition[] = [
@@ -120,11 +121,5 @@ function resolvePlatforms(values: string[]): Platform[] | "all" | undefined {
 
 function resolveConcurrency(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const number = /^\d{1,4}$/.test(value) ? Number(value) : Number.NaN;
-  if (!(number >= 1 && number <= maxConcurrency)) {
-    throw new UsageError(
-      `--concurrency ${JSON.stringify(value.slice(0, 20))} is not a whole number from 1 to ${maxConcurrency}`,
-    );
-  }
-  return number;
+  return parseWholeNumberFlag("concurrency", value, { min: 1, max: maxConcurrency, what: "a whole number" });
 }

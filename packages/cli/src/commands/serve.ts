@@ -2,6 +2,7 @@ import { mkdir, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { NetworkError, UsageError } from "@stevedore/core";
 import type { CommandDefinition } from "../command-definition.js";
+import { parseWholeNumberFlag } from "../parse-whole-number-flag.js";
 import { serverAuthFromFiles } from "../server-auth-from-files.js";
 
 const defaultPort = 5000;
@@ -143,22 +144,12 @@ export const serveCommand: CommandDefinition = {
 /** `--referrers-page-size`: a whole number from 1 to 10 000, or absent for one page. */
 function parsePageSize(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const size = /^\d{1,5}$/.test(value) ? Number(value) : Number.NaN;
-  if (!(size >= 1 && size <= 10_000)) {
-    throw new UsageError(
-      `--referrers-page-size ${JSON.stringify(value.slice(0, 20))} is not a number from 1 to 10000`,
-    );
-  }
-  return size;
+  return parseWholeNumberFlag("referrers-page-size", value, { min: 1, max: 10_000, what: "a number" });
 }
 
 function parsePort(value: string | undefined): number {
   if (value === undefined) return defaultPort;
-  const port = /^\d{1,5}$/.test(value) ? Number(value) : Number.NaN;
-  if (!(port >= 0 && port <= 65535)) {
-    throw new UsageError(`--port ${JSON.stringify(value.slice(0, 20))} is not a port number from 0 to 65535`);
-  }
-  return port;
+  return parseWholeNumberFlag("port", value, { min: 0, max: 65_535, what: "a port number" });
 }
 
 /** The absolute storage directory, created when missing; `undefined` for memory storage. */
