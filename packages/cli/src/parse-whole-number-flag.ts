@@ -10,9 +10,8 @@ export function parseWholeNumberFlag(
   value: string,
   range: { min: number; max: number; what: string },
 ): number {
-  // No more digits than `max` has: "0000080" is not a port.
-  const digits = String(range.max).length;
-  const number = value.length <= digits && /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  // At most 5 digits (every such flag's maximum fits): no exponent, sign, space or fraction.
+  const number = /^\d{1,5}$/.test(value) ? Number(value) : Number.NaN;
   if (!(number >= range.min && number <= range.max)) {
     throw new UsageError(
       `--${flag} ${JSON.stringify(value.slice(0, 20))} is not ${range.what} from ${range.min} to ${range.max}`,
