@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LocalFormatError, UsageError } from "@stevedore/core";
+import { NotFoundError, UsageError } from "@stevedore/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fileSource } from "./file-source.js";
 import { concat, drain, expectBytes } from "./test-support/byte-streams.js";
@@ -35,11 +35,11 @@ describe("fileSource", () => {
     expect(small.chunks.length).toBe(Math.ceil(bytes.length / (64 * 1024)));
   });
 
-  it("fails a missing file with LocalFormatError naming the path", async () => {
+  it("fails a missing file with NotFoundError naming the path", async () => {
     const missing = join(directory, "missing");
     const { error } = await drain(fileSource(missing)(0));
-    expect(error).toBeInstanceOf(LocalFormatError);
-    expect((error as Error).message).toBe(`cannot read ${missing}: ENOENT`);
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect((error as Error).message).toBe(`${missing} does not exist`);
   });
 
   it.each([-1, 0.5])("rejects the offset %d with UsageError", (offset) => {

@@ -1,6 +1,6 @@
 import { createReadStream } from "node:fs";
 import type { ByteStream, ReplayableSource } from "@stevedore/core";
-import { LocalFormatError } from "@stevedore/core";
+import { localIoError, NotFoundError } from "@stevedore/core";
 import { checkOffset } from "./check-offset.js";
 
 /** Options of {@link fileSource}. */
@@ -14,7 +14,8 @@ const defaultHighWaterMark = 1024 * 1024;
 /**
  * A {@link ReplayableSource} over a file: each call opens the file and reads it from `offset` on, so a
  * chunked upload can resume from the offset the registry reports (`spec/PROTOCOL.md` §4.1). A file that
- * cannot be read fails the stream with `LocalFormatError` naming the path.
+ * cannot be read fails the stream with a `LocalIoError` naming the path and the reason (`NotFoundError` when
+ * it does not exist).
  *
  * @example
  * ```ts
@@ -34,10 +35,10 @@ async function* read(path: string, start: number, highWaterMark: number): AsyncG
   try {
     for await (const chunk of stream) yield chunk as Uint8Array;
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    throw new LocalFormatError(`cannot read ${path}${typeof code === "string" ? `: ${code}` : ""}`, {
-      cause: error,
-    });
+    if ((error as { code?: unknown }).code === "ENOENT") {
+      throw new NotFoundError(`${path} does not exist`, { cause: error });
+    }
+    throw localIoError("read", path, error);
   } finally {
     stream.destroy();
   }

@@ -11,6 +11,7 @@ export { createVerifier } from "./create-verifier.js";
 export type { FileSourceOptions } from "./file-source.js";
 export { fileSource } from "./file-source.js";
 export { isVerifiedFor } from "./is-verified-for.js";
+export { makeDirectory } from "./make-directory.js";
 export { readAll } from "./read-all.js";
 export { targetSource } from "./target-source.js";
 export { verifyContent } from "./verify-content.js";

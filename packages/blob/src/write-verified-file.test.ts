@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AbortError, DigestMismatchError, LocalFormatError, SizeMismatchError } from "@stevedore/core";
+import { AbortError, DigestMismatchError, LocalIoError, SizeMismatchError } from "@stevedore/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { digestOf, expectBytes, fromChunks, split } from "./test-support/byte-streams.js";
 import { writeVerifiedFile } from "./write-verified-file.js";
@@ -139,12 +139,16 @@ describe("writeVerifiedFile", () => {
     expect(await readFile(path, "utf8")).toBe("old");
   });
 
-  it("reports a file system failure as LocalFormatError naming the path", async () => {
+  it("reports a parent that is a file as LocalIoError naming it, and leaves it alone", async () => {
     await writeFile(join(directory, "file"), "not a directory");
-    const path = join(directory, "file", "layer");
+    const path = join(directory, "file", "sub", "layer");
     const failure = writeVerifiedFile(path, fromChunks([bytes]), expected);
-    await expect(failure).rejects.toBeInstanceOf(LocalFormatError);
-    await expect(failure).rejects.toThrow(`cannot create directory ${join(directory, "file")}: EEXIST`);
+    await expect(failure).rejects.toBeInstanceOf(LocalIoError);
+    await expect(failure).rejects.toThrow(
+      `cannot create directory ${join(directory, "file")}: not a directory (ENOTDIR)`,
+    );
+    expect(await readdir(directory)).toEqual(["file"]);
+    expect(await readFile(join(directory, "file"), "utf8")).toBe("not a directory");
   });
 
   it("applies the requested file mode", async () => {

@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { type FileHandle, mkdir, open, rename, rm } from "node:fs/promises";
+import { type FileHandle, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { ByteStream } from "@stevedore/core";
-import { AbortError, LocalFormatError, SizeMismatchError, StevedoreError, UsageError } from "@stevedore/core";
+import { AbortError, localIoError, SizeMismatchError, UsageError } from "@stevedore/core";
 import { createVerifier, type ExpectedContent, type Verifier } from "./create-verifier.js";
 import { isVerifiedFor } from "./is-verified-for.js";
+import { makeDirectory } from "./make-directory.js";
 import { throwIfAborted } from "./throw-if-aborted.js";
 
 /** Options of {@link writeVerifiedFile}. */
@@ -33,8 +34,9 @@ export interface WriteVerifiedFileOptions {
  * A `source` verified upstream for this very content (`isVerifiedFor`, e.g. a target's `fetch`) is not
  * hashed again: its clean end proves the digest, and only its size is checked here.
  *
- * Errors: `SizeMismatchError` / `DigestMismatchError` for bad content, `AbortError`, `LocalFormatError`
- * for a file system failure (naming the path and the system code), or the source's own error.
+ * Errors: `SizeMismatchError` / `DigestMismatchError` for bad content, `AbortError`, `LocalIoError`
+ * for a file system failure (naming the path and the system's reason: "no space left on device"), or the
+ * source's own error.
  *
  * @example
  * ```ts
@@ -57,7 +59,8 @@ export async function writeVerifiedFile(
   // The directory usually exists (a layout's blobs/sha256): try the file first, and create the directory
   // only when that fails for want of it: a recursive mkdir per blob cost ~0.17 ms of main-thread time
   // each, ~85 ms of a 500-layer pull's CPU.
-  const handle = await fileStep("create", temporary, async () => {
+  // Failures name `path`, the file the user asked for, rather than the temp file beside it.
+  const handle = await fileStep("create", path, async () => {
     try {
       return await create();
     } catch (error) {
@@ -65,15 +68,15 @@ export async function writeVerifiedFile(
       const code = (error as { code?: unknown }).code;
       if (code !== "ENOENT" && code !== "ENOTDIR") throw error;
     }
-    await fileStep("create directory", directory, () => mkdir(directory, { recursive: true }));
+    await makeDirectory(directory);
     return create();
   });
   let closed = false;
   try {
-    await copy(source, verifier, handle, temporary, signal, options.where ?? expected.digest);
-    if (options.durable !== false) await fileStep("flush", temporary, () => handle.sync());
+    await copy(source, verifier, handle, path, signal, options.where ?? expected.digest);
+    if (options.durable !== false) await fileStep("flush", path, () => handle.sync());
     closed = true;
-    await fileStep("close", temporary, () => handle.close());
+    await fileStep("close", path, () => handle.close());
     throwIfAborted(signal);
     await fileStep("rename", path, () => rename(temporary, path));
   } catch (error) {
@@ -222,11 +225,7 @@ async function fileStep<T>(action: string, path: string, run: () => Promise<T>):
   try {
     return await run();
   } catch (error) {
-    if (StevedoreError.isInstance(error)) throw error;
-    const code = (error as { code?: unknown }).code;
-    throw new LocalFormatError(`cannot ${action} ${path}${typeof code === "string" ? `: ${code}` : ""}`, {
-      cause: error,
-    });
+    throw localIoError(action, path, error);
   }
 }
 

@@ -11,6 +11,7 @@ import {
   InvalidPlatformError,
   InvalidReferenceError,
   LocalFormatError,
+  LocalIoError,
   ManifestError,
   NetworkError,
   NotFoundError,
@@ -29,6 +30,7 @@ export const ExitCode: {
   readonly authentication: 4;
   readonly network: 5;
   readonly verification: 6;
+  readonly localIo: 7;
   readonly interrupted: 130;
 } = {
   ok: 0,
@@ -38,6 +40,7 @@ export const ExitCode: {
   authentication: 4,
   network: 5,
   verification: 6,
+  localIo: 7,
   interrupted: 130,
 };
 
@@ -80,6 +83,12 @@ export const exitCodeTable: readonly ExitCodeEntry[] = [
     code: 6,
     meaning: "verification: digest or size mismatch, invalid manifest, malformed local content",
     hint: "the content is not what its digest or format promises; try again, the source may be corrupt",
+  },
+  {
+    code: 7,
+    meaning:
+      "local file system: no space left, read-only file system, permission denied, a file where a directory is expected",
+    hint: "check the path, its permissions and the free space on its file system",
   },
   {
     code: 130,
@@ -160,6 +169,7 @@ function classify(error: unknown): ExitCodeValue {
     return ExitCode.authentication;
   }
   if (NetworkError.isInstance(error)) return ExitCode.network;
+  if (LocalIoError.isInstance(error)) return ExitCode.localIo;
   if (
     DigestMismatchError.isInstance(error) ||
     SizeMismatchError.isInstance(error) ||

@@ -21,6 +21,7 @@ export {
   InvalidReferenceError,
   InvalidResponseError,
   LocalFormatError,
+  LocalIoError,
   ManifestError,
   NetworkError,
   NotFoundError,

@@ -11,6 +11,8 @@ import {
   InvalidReferenceError,
   InvalidResponseError,
   LocalFormatError,
+  LocalIoError,
+  localIoError,
   ManifestError,
   NetworkError,
   NotFoundError,
@@ -35,6 +37,7 @@ const errors = [
   [InvalidReferenceError, new InvalidReferenceError("X", "bad"), "STEVEDORE_INVALID_REFERENCE"],
   [InvalidResponseError, new InvalidResponseError("bad"), "STEVEDORE_INVALID_RESPONSE"],
   [LocalFormatError, new LocalFormatError("bad"), "STEVEDORE_LOCAL_FORMAT"],
+  [LocalIoError, new LocalIoError("write", "/x", "ENOSPC"), "STEVEDORE_LOCAL_IO"],
   [ManifestError, new ManifestError("bad"), "STEVEDORE_MANIFEST_INVALID"],
   [NetworkError, new NetworkError("reset"), "STEVEDORE_NETWORK"],
   [NotFoundError, new NotFoundError("gone"), "STEVEDORE_NOT_FOUND"],
@@ -118,6 +121,30 @@ describe("error classes", () => {
     expect(new InvalidHeaderError("Content-Range", "not a range").message).toBe(
       "invalid Content-Range header: not a range",
     );
+  });
+});
+
+describe("LocalIoError", () => {
+  it("names the operation, the path and the system's reason in words", () => {
+    expect(new LocalIoError("write", "/data/layout/blobs/sha256/ab", "ENOSPC").message).toBe(
+      "cannot write /data/layout/blobs/sha256/ab: no space left on device (ENOSPC)",
+    );
+    expect(new LocalIoError("create directory", "/mnt/x", "EROFS").message).toBe(
+      "cannot create directory /mnt/x: read-only file system (EROFS)",
+    );
+    expect(new LocalIoError("open", "/x", "EWEIRD").message).toBe("cannot open /x: EWEIRD");
+    expect(new LocalIoError("open", "/x", undefined).message).toBe("cannot open /x: file system error");
+  });
+
+  it("localIoError wraps a Node error and passes a stevedore error through", () => {
+    const cause = Object.assign(new Error("EACCES: permission denied, open '/x'"), { code: "EACCES" });
+    const wrapped = localIoError("open", "/x", cause);
+    expect(LocalIoError.isInstance(wrapped)).toBe(true);
+    expect(wrapped).toMatchObject({ operation: "open", path: "/x", systemCode: "EACCES", cause });
+    expect(wrapped.message).toBe("cannot open /x: permission denied (EACCES)");
+    const own = new NotFoundError("gone");
+    expect(localIoError("open", "/x", own)).toBe(own);
+    expect(localIoError("read", "/x", "boom").message).toBe("cannot read /x: file system error");
   });
 });
 

@@ -303,6 +303,84 @@ export class LocalFormatError extends StevedoreError {
   }
 }
 
+/**
+ * A local file system operation that failed for a reason of the machine, not of the content: no space left
+ * on the device, a read-only file system, permission denied, a file where a directory is expected. The
+ * message names the operation, the path and the system's reason in words: `cannot write /data/x: no space
+ * left on device (ENOSPC)`. Build one from a Node error with {@link localIoError}.
+ */
+export class LocalIoError extends StevedoreError {
+  static override readonly marker: symbol = Symbol.for("stevedore.error.LocalIoError");
+  /** What was being done: `create`, `write`, `rename`, `read` … */
+  readonly operation: string;
+  /** The path it was done to. */
+  readonly path: string;
+  /** The system error code (`ENOSPC`, `EROFS`, `EACCES` …), when there was one. */
+  readonly systemCode: string | undefined;
+  constructor(
+    operation: string,
+    path: string,
+    systemCode: string | undefined,
+    options?: StevedoreErrorOptions,
+  ) {
+    super(
+      "STEVEDORE_LOCAL_IO",
+      `cannot ${operation} ${path}: ${systemCode === undefined ? "file system error" : systemErrorText(systemCode)}`,
+      options,
+    );
+    this.operation = operation;
+    this.path = path;
+    this.systemCode = systemCode;
+  }
+}
+
+/** The usual wording of POSIX error codes (as `strerror` gives them on Linux). */
+const systemErrorWords: Readonly<Record<string, string>> = {
+  ENOSPC: "no space left on device",
+  EDQUOT: "disk quota exceeded",
+  EROFS: "read-only file system",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  ENOTDIR: "not a directory",
+  EISDIR: "is a directory",
+  EEXIST: "file exists",
+  ENOENT: "no such file or directory",
+  ENOTEMPTY: "directory not empty",
+  EIO: "input/output error",
+  EFBIG: "file too large",
+  EMFILE: "too many open files",
+  ENFILE: "too many open files in system",
+  ENAMETOOLONG: "file name too long",
+  ELOOP: "too many levels of symbolic links",
+  EBUSY: "device or resource busy",
+  EXDEV: "invalid cross-device link",
+  EMLINK: "too many links",
+  ETXTBSY: "text file busy",
+  EAGAIN: "resource temporarily unavailable",
+  ESTALE: "stale file handle",
+};
+
+/** `no space left on device (ENOSPC)`; an unknown code is given as it is. */
+export function systemErrorText(systemCode: string): string {
+  const words = systemErrorWords[systemCode];
+  return words === undefined ? systemCode : `${words} (${systemCode})`;
+}
+
+/**
+ * The stevedore error for a failed file system call: a {@link StevedoreError} passes through unchanged;
+ * anything else becomes a {@link LocalIoError} naming `operation`, `path` and the system code of `error`.
+ *
+ * @example
+ * ```ts
+ * await rename(temporary, path).catch((error) => { throw localIoError("rename", path, error); });
+ * ```
+ */
+export function localIoError(operation: string, path: string, error: unknown): StevedoreError {
+  if (StevedoreError.isInstance(error)) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  return new LocalIoError(operation, path, typeof code === "string" ? code : undefined, { cause: error });
+}
+
 /** An option or argument a caller passed that cannot work (a negative concurrency, an unknown transport). */
 export class UsageError extends StevedoreError {
   static override readonly marker: symbol = Symbol.for("stevedore.error.UsageError");

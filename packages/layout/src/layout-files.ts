@@ -2,8 +2,9 @@
  * Internal: the files of an OCI image layout directory (`spec/PROTOCOL.md` §13.1) — checking or creating
  * `oci-layout`, reading `index.json`, and the path of a blob.
  */
-import { mkdir, readFile, stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { makeDirectory } from "@stevedore/blob";
 import { LocalFormatError, parseDigest } from "@stevedore/core";
 import {
   checkLayoutFile,
@@ -71,14 +72,7 @@ export async function checkLayout(path: string): Promise<void> {
  */
 export async function createLayout(path: string): Promise<boolean> {
   const layoutPath = join(path, "oci-layout");
-  try {
-    await mkdir(join(path, "blobs"), { recursive: true });
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    throw new LocalFormatError(`cannot create ${path}${typeof code === "string" ? `: ${code}` : ""}`, {
-      cause: error,
-    });
-  }
+  await makeDirectory(join(path, "blobs"));
   // Create-if-absent: two writers starting together must not replace each other's files.
   const created = await writeFileAtomic(layoutPath, layoutFileContent, { exclusive: true });
   if (!created) checkLayoutFile(await readFile(layoutPath), layoutPath);

@@ -1,6 +1,6 @@
 import { constants } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
-import { LocalFormatError, NotFoundError } from "@stevedore/core";
+import { LocalFormatError, localIoError, NotFoundError } from "@stevedore/core";
 import type { RandomAccessSource } from "./index-tar.js";
 
 /** A {@link RandomAccessSource} over an open file; `close()` releases the handle. */
@@ -11,7 +11,7 @@ export interface RandomAccessFile extends RandomAccessSource {
 /**
  * Opens a regular file for reads at any position. A missing file throws `NotFoundError`; a directory,
  * FIFO or device (which could block or never end), or a symbolic link as the last path component, throws
- * `LocalFormatError`, as does any other failure to open it.
+ * `LocalFormatError`; any other failure to open it (permission denied …) is a `LocalIoError`.
  *
  * @example
  * ```ts
@@ -43,9 +43,7 @@ export function openError(path: string, error: unknown): Error {
   if (code === "ENOENT" || code === "ENOTDIR")
     return new NotFoundError(`${path} does not exist`, { cause: error });
   if (code === "ELOOP") return new LocalFormatError(`${path} is a symbolic link`, { cause: error });
-  return new LocalFormatError(`cannot open ${path}${typeof code === "string" ? `: ${code}` : ""}`, {
-    cause: error,
-  });
+  return localIoError("open", path, error);
 }
 
 function fileSource(handle: FileHandle, size: number): RandomAccessFile {

@@ -1,4 +1,4 @@
-import { AbortError, LocalFormatError, StevedoreError } from "@stevedore/core";
+import { AbortError, LocalFormatError, localIoError, StevedoreError } from "@stevedore/core";
 import { openRandomAccessFile } from "./random-access-file.js";
 
 const chunkSize = 1024 * 1024;
@@ -39,10 +39,7 @@ export async function* readFileStream(
   } catch (error) {
     if (StevedoreError.isInstance(error)) throw error;
     if (signal?.aborted) throw abortError(signal);
-    const code = (error as { code?: unknown }).code;
-    throw new LocalFormatError(`cannot read ${path}${typeof code === "string" ? `: ${code}` : ""}`, {
-      cause: error,
-    });
+    throw localIoError("read", path, error);
   } finally {
     await file.close();
   }

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { link, open, readFile, rename, rm } from "node:fs/promises";
 import { hostname } from "node:os";
-import { AbortError, LocalFormatError, StevedoreError } from "@stevedore/core";
+import { AbortError, LocalFormatError, localIoError } from "@stevedore/core";
 
 /** Options of {@link withLockFile}. */
 export interface LockFileOptions {
@@ -114,7 +114,7 @@ async function tryCreate(path: string, owner: LockOwner): Promise<boolean> {
     return true;
   } catch (error) {
     if ((error as { code?: unknown }).code === "EEXIST") return false;
-    throw fileError(`cannot create lock file ${path}`, error);
+    throw localIoError("create lock file", path, error);
   } finally {
     await rm(temporary, { force: true }).catch(() => undefined);
   }
@@ -137,7 +137,7 @@ async function readOwner(path: string): Promise<LockOwner | "missing" | "unreada
     text = await readFile(path, "utf8");
   } catch (error) {
     if ((error as { code?: unknown }).code === "ENOENT") return "missing";
-    throw fileError(`cannot read lock file ${path}`, error);
+    throw localIoError("read lock file", path, error);
   }
   try {
     const value = JSON.parse(text) as Partial<LockOwner>;
@@ -161,7 +161,7 @@ async function breakLock(path: string, nonce: string | undefined): Promise<void>
     await rename(path, aside);
   } catch (error) {
     if ((error as { code?: unknown }).code === "ENOENT") return; // someone else broke it first
-    throw fileError(`cannot remove stale lock file ${path}`, error);
+    throw localIoError("remove stale lock file", path, error);
   }
   // If the lock was replaced between our read and the rename, we moved a live lock: put it back.
   const moved = await readOwner(aside);
@@ -184,10 +184,4 @@ function processIsAlive(pid: number): boolean {
   } catch (error) {
     return (error as { code?: unknown }).code === "EPERM";
   }
-}
-
-function fileError(message: string, error: unknown): StevedoreError {
-  if (StevedoreError.isInstance(error)) return error;
-  const code = (error as { code?: unknown }).code;
-  return new LocalFormatError(`${message}${typeof code === "string" ? `: ${code}` : ""}`, { cause: error });
 }

@@ -11,7 +11,7 @@ import {
   formatReference,
   InvalidReferenceError,
   isImageManifestMediaType,
-  LocalFormatError,
+  localIoError,
   MediaType,
   parseDigest,
   parseManifest,
@@ -171,10 +171,7 @@ async function writeTo(
 function mapError(error: unknown, where: string, signal: AbortSignal | undefined): Error {
   if (StevedoreError.isInstance(error)) return error;
   if (signal?.aborted) return new AbortError(undefined, { cause: signal.reason });
-  const code = (error as { code?: unknown }).code;
-  return new LocalFormatError(`cannot write ${where}${typeof code === "string" ? `: ${code}` : ""}`, {
-    cause: error,
-  });
+  return localIoError("write", where, error);
 }
 
 /** `nginx` → familiar `nginx:latest`, full `docker.io/library/nginx:latest`, tag `latest`. */

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { link, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { LocalFormatError } from "@stevedore/core";
+import { localIoError } from "@stevedore/core";
 
 /**
  * Writes `bytes` to `path` so that readers see the old file or the new one, never a mix: a temp file
@@ -42,10 +42,7 @@ export async function writeFileAtomic(
       return await createExclusive(path, bytes);
     }
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    throw new LocalFormatError(`cannot write ${path}${typeof code === "string" ? `: ${code}` : ""}`, {
-      cause: error,
-    });
+    throw localIoError("write", path, error);
   } finally {
     await rm(temporary, { force: true }).catch(() => undefined);
   }

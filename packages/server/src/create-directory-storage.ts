@@ -3,7 +3,7 @@ import { createReadStream } from "node:fs";
 import { appendFile, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { bufferSource, writeVerifiedFile } from "@stevedore/blob";
-import { LocalFormatError } from "@stevedore/core";
+import { localIoError } from "@stevedore/core";
 import type { RegistryStorage, UploadSink } from "./registry-storage.js";
 
 /**
@@ -186,7 +186,7 @@ async function writeSmallFile(path: string, text: string): Promise<void> {
   await fileStep("rename", path, (file) => rename(temporary, file), undefined);
 }
 
-/** Runs a file system step: `missing` when the path does not exist, `LocalFormatError` on other failures. */
+/** Runs a file system step: `missing` when the path does not exist, `LocalIoError` on other failures. */
 async function fileStep<T, M>(
   action: string,
   path: string,
@@ -198,8 +198,6 @@ async function fileStep<T, M>(
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (code === "ENOENT" || code === "ENOTDIR") return missing;
-    throw new LocalFormatError(`cannot ${action} ${path}${typeof code === "string" ? `: ${code}` : ""}`, {
-      cause: error,
-    });
+    throw localIoError(action, path, error);
   }
 }

@@ -1,0 +1,105 @@
+/**
+ * Local file system failures reach the user as exit 7 with the path and the reason in words, never as
+ * "corrupt content" (exit 6), and leave no temp file. A file in the way is real; a full disk is injected at
+ * `node:fs/promises` (a test cannot fill a disk without root and a mount).
+ */
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { createTestImage, writeTestLayout } from "../../client/src/test-support/test-image.js";
+import { ExitCode } from "./exit-codes.js";
+import { runCli } from "./test-support/fake-io.js";
+
+const faults = vi.hoisted(() => ({ fullUnder: undefined as string | undefined }));
+
+vi.mock("node:fs/promises", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("node:fs/promises")>();
+  return {
+    ...actual,
+    async open(...args: Parameters<typeof actual.open>) {
+      const handle = await actual.open(...args);
+      const root = faults.fullUnder;
+      if (root === undefined || !String(args[0]).startsWith(`${root}/`)) return handle;
+      // A full disk: the file can be created, its bytes cannot be written.
+      return new Proxy(handle, {
+        get(target, key) {
+          if (key === "write" || key === "writev" || key === "writeFile") {
+            return async () => {
+              throw Object.assign(new Error(`ENOSPC: no space left on device, write`), { code: "ENOSPC" });
+            };
+          }
+          const value = Reflect.get(target, key, target) as unknown;
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      });
+    },
+  };
+});
+
+let workspace: string;
+let source: string;
+
+beforeAll(async () => {
+  workspace = await mkdtemp(join(tmpdir(), "stevedore-cli-local-io-"));
+  source = join(workspace, "source");
+  await writeTestLayout(source, createTestImage({ label: "local-io" }), "v1");
+});
+
+afterEach(() => {
+  faults.fullUnder = undefined;
+});
+
+afterAll(async () => {
+  await rm(workspace, { recursive: true, force: true });
+});
+
+/** Every file and directory under `path`, relative to it. */
+async function tree(path: string): Promise<string[]> {
+  return (await readdir(path, { recursive: true })).sort();
+}
+
+describe("local file system failures", () => {
+  it("a destination layout that is a file exits 7 naming it, and leaves it alone", async () => {
+    const file = join(workspace, "a-file");
+    await writeFile(file, "mine");
+    const run = await runCli(["copy", `oci:${source}:v1`, `oci:${file}`]);
+    expect(run.code).toBe(ExitCode.localIo);
+    expect(run.stderrLines).toEqual([
+      `stevedore: copy oci:${source}:v1 oci:${file}: cannot create directory ${file}: not a directory (ENOTDIR) (check the path, its permissions and the free space on its file system)`,
+    ]);
+    expect(await tree(workspace)).toEqual(expect.arrayContaining(["a-file"]));
+  });
+
+  it("a destination whose parent is a file exits 7 naming the parent", async () => {
+    const file = join(workspace, "parent-file");
+    await writeFile(file, "mine");
+    const run = await runCli(["copy", `oci:${source}:v1`, `oci:${join(file, "sub", "layout")}`]);
+    expect(run.code).toBe(ExitCode.localIo);
+    expect(run.stderrLines).toHaveLength(1);
+    expect(run.stderrLines[0]).toContain(`cannot create directory ${file}: not a directory (ENOTDIR)`);
+  });
+
+  it("a docker archive whose parent is a file exits 7", async () => {
+    const file = join(workspace, "archive-parent");
+    await writeFile(file, "mine");
+    const target = join(file, "image.tar");
+    const run = await runCli(["copy", `oci:${source}:v1`, `docker-archive:${target}`]);
+    expect(run.code).toBe(ExitCode.localIo);
+    expect(run.stderrLines).toHaveLength(1);
+    expect(run.stderrLines[0]).toMatch(/: cannot write \S+: not a directory \(ENOTDIR\) \(check the path/);
+  });
+
+  it("a full disk exits 7 with 'no space left on device' and leaves no temp file", async () => {
+    const destination = join(workspace, "full");
+    faults.fullUnder = destination;
+    const run = await runCli(["copy", `oci:${source}:v1`, `oci:${destination}`]);
+    expect(run.code).toBe(ExitCode.localIo);
+    expect(run.stderrLines.at(-1)).toMatch(
+      new RegExp(
+        `: cannot write ${destination}/\\S+: no space left on device \\(ENOSPC\\) \\(check the path`,
+      ),
+    );
+    expect((await tree(destination)).filter((name) => name.endsWith(".tmp"))).toEqual([]);
+  });
+});
