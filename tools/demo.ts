@@ -129,10 +129,10 @@ try {
   await buildLayout(source);
   const reference = `${registry.host}/demo/hello:v1`;
   console.log(`registry: ${registry.url} (stevedore serve, in memory)\nimage layout: ${source}\n`);
-  stevedore("push", `oci:${source}:v1`, reference, "--platform", "all");
+  stevedore("push", `oci:${source}:v1`, reference);
   stevedore("ls", `${registry.host}/demo/hello`);
   const digest = stevedore("digest", reference).trim();
-  stevedore("pull", reference, `oci:${pulled}:v1`, "--platform", "all");
+  stevedore("pull", reference, `oci:${pulled}:v1`);
   stevedore("inspect", reference, "--platform", "linux/arm64");
   const pulledIndex = JSON.parse(await readFile(join(pulled, "index.json"), "utf8")) as {
     manifests: { digest: string }[];

@@ -18,6 +18,7 @@ import {
   writeTestLayout,
 } from "../../client/src/test-support/test-image.js";
 import { ExitCode } from "./exit-codes.js";
+import { describeFaithfulFlows } from "./test-support/describe-faithful-flows.js";
 import { describeRegistryFlows, type FlowRegistry } from "./test-support/describe-registry-flows.js";
 import { runCli } from "./test-support/fake-io.js";
 
@@ -41,6 +42,7 @@ afterAll(async () => {
 });
 
 describeRegistryFlows("the embedded registry (memory)", () => open);
+describeFaithfulFlows("the embedded registry (memory): faithful by default (issue 12)", () => open);
 
 describe("the embedded registry's referrers API", () => {
   let image: TestImage;

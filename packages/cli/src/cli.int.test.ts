@@ -14,6 +14,7 @@ import {
   writeTestLayout,
 } from "../../client/src/test-support/test-image.js";
 import { ExitCode } from "./exit-codes.js";
+import { describeFaithfulFlows } from "./test-support/describe-faithful-flows.js";
 import { describeRegistryFlows } from "./test-support/describe-registry-flows.js";
 import { runCli } from "./test-support/fake-io.js";
 
@@ -49,6 +50,7 @@ function expectOneErrorLine(stderrLines: string[], pattern: RegExp): void {
 // The flows every registry must pass (push, ls, digest, manifest, config, blob, inspect, pull, tag, copy,
 // delete, catalog, not-found exits) are shared with the embedded registry's suite.
 describeRegistryFlows("distribution 2.8 (open)", () => open);
+describeFaithfulFlows("distribution 2.8 (open): faithful by default (issue 12)", () => open);
 
 describe("distribution 2.8: what the shared flows leave out", () => {
   let name: string;

@@ -12,7 +12,7 @@ export const globalFlags: readonly FlagDefinition[] = [
     multiple: true,
     valueName: "P|all",
     description:
-      "platform(s) to select from an index: os/arch[/variant], comma-separated or repeated, or 'all'",
+      "narrow an index to these platforms: os/arch[/variant], comma-separated or repeated ('all': every one, the default of pull, push and copy)",
   },
   { name: "insecure", type: "boolean", description: "skip TLS certificate verification" },
   {
@@ -50,7 +50,7 @@ export const globalFlags: readonly FlagDefinition[] = [
 
 /** The global flags, checked and typed. */
 export interface GlobalOptions {
-  /** `undefined`: the client's default (the host platform). */
+  /** `undefined`: the client's defaults (copies whole; one image: `linux/<this CPU>`). */
   platforms: Platform[] | "all" | undefined;
   insecure: boolean;
   plainHttp: boolean;

@@ -111,6 +111,12 @@ function checkFlags(command: CommandDefinition, given: readonly { name: string; 
     if (!globalFlagNames.has(flag.name) && !own.has(flag.name)) {
       throw new UsageError(`${flag.spelling} does not apply to 'stevedore ${command.name}'`);
     }
+    // A platform the command would not read must not pass for one it honoured (issue 12).
+    if (flag.name === "platform" && !(command.relevantGlobalFlags ?? []).includes("platform")) {
+      throw new UsageError(
+        `${flag.spelling} does not apply to 'stevedore ${command.name}' (it reads no platform)`,
+      );
+    }
   }
 }
 

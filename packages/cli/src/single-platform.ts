@@ -4,7 +4,7 @@ import type { GlobalOptions } from "./global-options.js";
 
 /**
  * The one platform a command such as `config` or `inspect` reads: `undefined` when `--platform` was not
- * given (the client picks the host platform). `all`, or more than one, does not make sense there.
+ * given (the client picks `linux/<this CPU>`). `all`, or more than one, does not make sense there.
  *
  * @throws UsageError for `--platform all` or a list.
  */
@@ -12,7 +12,10 @@ export function singlePlatform(options: GlobalOptions, command: string): Platfor
   const { platforms } = options;
   if (platforms === undefined) return undefined;
   if (platforms === "all" || platforms.length !== 1) {
-    throw new UsageError(`${command} reads one platform; give --platform os/arch[/variant] once`);
+    const given = platforms === "all" ? "all" : `${platforms.length} platforms`;
+    throw new UsageError(
+      `${command} reads one platform (${given} given); give --platform os/arch[/variant] once`,
+    );
   }
   return platforms[0];
 }

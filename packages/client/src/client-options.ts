@@ -19,7 +19,11 @@ export interface ClientOptions {
   plainHttp?: boolean | readonly string[];
   /** PEM files with extra certificate authorities, read once by `createClient`. */
   caFiles?: readonly string[];
-  /** Which images of an index pulls and copies take. Default: the host platform. `"all"`: every one. */
+  /**
+   * Which images of an index pulls, pushes and copies take. Default: every one — the copy is whole and keeps
+   * the source's digest (as `"all"`). A docker archive holds one image: without a single platform here or
+   * per call, it gets `linux/<this CPU>` (core's `defaultPlatforms`).
+   */
   platforms?: readonly Platform[] | "all";
   /** Blobs copied at once. Default: `defaultConcurrency` of `@stevedore/transfer`. */
   concurrency?: number;

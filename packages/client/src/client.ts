@@ -2,7 +2,10 @@ import type { ByteStream, Descriptor, Platform, ProgressEvent } from "@stevedore
 
 /** Per-call options of `pull`, `push` and `copy`; they override the client's defaults. */
 export interface CopyCallOptions {
-  /** Which images of an index to copy. Default: the client's `platforms`. */
+  /**
+   * Which images of an index to copy. Default: the client's `platforms`, else every one (the copy keeps the
+   * source's digest). A single image for another platform than the ones named is a `NotFoundError`.
+   */
   platforms?: readonly Platform[] | "all";
   /** Copy every tag of the source repository (registry sources only). One outcome per tag. */
   allTags?: boolean;
@@ -88,18 +91,27 @@ export interface Client {
   tags(repository: string, options?: { signal?: AbortSignal }): AsyncIterable<string>;
   /** The repositories of a registry (`GET /v2/_catalog`, every page). Many registries refuse it. */
   catalog(registry: string, options?: { signal?: AbortSignal }): AsyncIterable<string>;
-  /** A manifest's descriptor and exact bytes. */
+  /**
+   * A manifest's descriptor and exact bytes. With `platform`, an index's image manifest for that platform
+   * (a single image must be for it, else `NotFoundError`).
+   */
   manifest(
     reference: string,
-    options?: { signal?: AbortSignal },
+    options?: { platform?: Platform; signal?: AbortSignal },
   ): Promise<{ descriptor: Descriptor; bytes: Uint8Array }>;
-  /** An image's config blob; for an index, of the image for `platform` (default: the host platform). */
+  /**
+   * An image's config blob; for an index, of the image for `platform` (default: `linux/<this CPU>` on every
+   * OS, a Windows host preferring `windows/<this CPU>` when the index has it — core's `defaultPlatforms`).
+   */
   config(
     reference: string,
     options?: { platform?: Platform; signal?: AbortSignal },
   ): Promise<{ descriptor: Descriptor; bytes: Uint8Array }>;
-  /** The digest a reference resolves to (a `HEAD` request when the registry allows it). */
-  digest(reference: string, options?: { signal?: AbortSignal }): Promise<string>;
+  /**
+   * The digest a reference resolves to (a `HEAD` request when the registry allows it). With `platform`,
+   * the digest of an index's image manifest for that platform (as `manifest` picks it).
+   */
+  digest(reference: string, options?: { platform?: Platform; signal?: AbortSignal }): Promise<string>;
   /** A blob's content (`repository@digest`), verified while it streams. */
   blob(reference: string, options?: { signal?: AbortSignal }): Promise<ByteStream>;
   /** A summary of a manifest: platforms of an index, and the chosen image's config, layers and sizes. */

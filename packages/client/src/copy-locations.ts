@@ -13,8 +13,9 @@ import { checkPlatforms, concurrencyOf } from "./resolve-client-options.js";
 /**
  * Copies between two locations with `@stevedore/transfer`, sharing the client's blob locations (so
  * blobs seen in another repository of the same registry are mounted) and its defaults (platforms,
- * concurrency, progress). With `allTags`, every tag of the source (referrers-tag-schema tags left out),
- * one outcome per tag. A docker archive destination gets one single-platform image.
+ * concurrency, progress). Copies are whole (every platform) unless platforms are named. With `allTags`,
+ * every tag of the source (referrers-tag-schema tags left out), one outcome per tag. A docker archive
+ * destination gets one single-platform image.
  */
 export async function copyLocations(
   context: ClientContext,
@@ -46,7 +47,7 @@ export async function copyLocations(
   }
   const destination = openDestination(context, to);
   const copyOptions: CopyOptions = {
-    platforms: platforms === "all" ? "all" : [...platforms],
+    platforms: platforms === undefined || platforms === "all" ? "all" : [...platforms],
     referrers: options.referrers === true,
     locations: context.locations,
     ...(concurrency === undefined ? {} : { concurrency }),

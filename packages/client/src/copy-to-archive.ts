@@ -1,18 +1,22 @@
-import { readAll } from "@stevedore/blob";
+import { readAll, verifyContent } from "@stevedore/blob";
 import type { ByteStream, Descriptor, Platform, ProgressEvent, ReadableTarget } from "@stevedore/core";
 import {
+  checkImagePlatform,
+  formatPlatform,
   formatReference,
   isImageManifestMediaType,
   isIndexMediaType,
   isManifestMediaType,
   ManifestError,
+  parseImageConfig,
   parseManifest,
-  selectManifests,
+  selectPlatformEntry,
   UsageError,
 } from "@stevedore/core";
 import { writeDockerArchive } from "@stevedore/layout";
 import type { CopyOutcome } from "./client.js";
 import type { OpenedSource } from "./open-location.js";
+import { hasImageConfig, maxConfigBytes } from "./select-image.js";
 
 /** What {@link copyToArchive} needs besides the source. */
 export interface CopyToArchiveOptions {
@@ -20,7 +24,8 @@ export interface CopyToArchiveOptions {
   path: string;
   /** The image name for `docker load` (`nginx:latest`); default: the registry source's name. */
   name: string | undefined;
-  platforms: readonly Platform[] | "all";
+  /** At most one: `undefined` picks `linux/<this CPU>` from an index (core's `defaultPlatforms`). */
+  platforms: readonly Platform[] | "all" | undefined;
   signal: AbortSignal | undefined;
   onProgress: ((event: ProgressEvent) => void) | undefined;
   now: () => number;
@@ -30,9 +35,12 @@ const maxManifestBytes = 4 * 1024 * 1024;
 
 /**
  * Writes one image of `source` as a `docker save` archive, streaming its blobs straight from the source
- * (`writeDockerArchive`). An archive holds single-platform images, so an index is narrowed first to the
- * one wanted platform (several, or `"all"`, is a `UsageError`). Progress events are reported as the
- * archive writer reads each blob.
+ * (`writeDockerArchive`). An archive holds one single-platform image, so an index is narrowed first to the
+ * one wanted platform — by default `linux/<this CPU>` (core's `selectPlatformEntry`), reported in the
+ * outcome's `platforms`; several, or `"all"`, is a `UsageError`. A single image named with a platform must
+ * be for it. Something that is not a container image (a Helm chart, an SBOM: its config is no image
+ * config) is a `UsageError` before anything is written: no tool could load that archive. Progress events
+ * are reported as the archive writer reads each blob.
  */
 export async function copyToArchive(
   source: OpenedSource,
@@ -41,27 +49,47 @@ export async function copyToArchive(
   const { signal, onProgress } = options;
   const call = signal === undefined ? {} : { signal };
   const started = options.now();
+  const wanted = options.platforms;
+  if (wanted === "all" || (wanted !== undefined && wanted.length !== 1)) {
+    throw new UsageError(
+      `a docker archive holds one image: choose at most one platform (${describeWanted(wanted)} given)`,
+    );
+  }
+  const platform = wanted?.[0];
   let descriptor = await source.target.resolve(source.reference, call);
   const platforms: Platform[] = [];
+  let fromIndex = false;
   if (isIndexMediaType(descriptor.mediaType)) {
-    const wanted = options.platforms;
-    if (wanted === "all" || wanted.length !== 1) {
-      throw new UsageError(
-        `${source.description} is an index, and a docker archive holds one platform of it: choose exactly one platform`,
-      );
-    }
-    const bytes = await readAll(await source.target.fetch(descriptor, call), maxManifestBytes);
-    const index = parseManifest(bytes, descriptor.mediaType);
+    const index = parseManifest(await readManifest(source, descriptor, call), descriptor.mediaType);
     if (index.kind !== "index") throw new ManifestError(`${source.description} is not an index`);
-    // selectManifests throws NotFoundError (listing what there is) when the platform is missing.
-    const entry = selectManifests(index.manifest, [...wanted])[0] as Descriptor;
+    // Throws NotFoundError (listing what there is) when the platform is missing.
+    const entry = selectPlatformEntry(index.manifest, platform);
     descriptor = { mediaType: entry.mediaType, digest: entry.digest, size: entry.size };
     if (entry.platform !== undefined) platforms.push(entry.platform);
+    fromIndex = true;
   }
   if (!isImageManifestMediaType(descriptor.mediaType)) {
     throw new UsageError(
       `${source.description} is ${descriptor.mediaType}, which a docker archive cannot hold`,
     );
+  }
+  const manifest = parseManifest(await readManifest(source, descriptor, call), descriptor.mediaType);
+  if (manifest.kind !== "image") throw new ManifestError(`${descriptor.digest} is not an image manifest`);
+  if (!hasImageConfig(manifest.manifest)) {
+    const type = manifest.manifest.artifactType ?? manifest.manifest.config.mediaType;
+    throw new UsageError(
+      `${source.description} is not a container image (artifact type ${type}), so no tool could load it from a docker archive: pull it as an OCI layout instead`,
+    );
+  }
+  if (platform !== undefined && !fromIndex) {
+    const configDescriptor = manifest.manifest.config;
+    const config = await readAll(
+      verifyContent(await source.target.fetch(configDescriptor, call), configDescriptor, {
+        where: `config ${configDescriptor.digest}`,
+      }),
+      maxConfigBytes,
+    );
+    checkImagePlatform(source.description, parseImageConfig(config), [platform]);
   }
   const name = options.name ?? defaultName(source);
   const counts = { transferred: 0, bytes: 0 };
@@ -91,6 +119,23 @@ export async function copyToArchive(
     filteredIndex: false,
     platforms,
   };
+}
+
+function describeWanted(wanted: readonly Platform[] | "all"): string {
+  return wanted === "all" ? "all" : wanted.map(formatPlatform).join(", ");
+}
+
+/** A manifest's exact bytes from the source, checked against its descriptor. */
+async function readManifest(
+  source: OpenedSource,
+  descriptor: Descriptor,
+  call: { signal?: AbortSignal },
+): Promise<Uint8Array> {
+  const stream = await source.target.fetch(descriptor, call);
+  return readAll(
+    verifyContent(stream, descriptor, { where: `manifest ${descriptor.digest}` }),
+    maxManifestBytes,
+  );
 }
 
 /** `docker save` names images `name:tag`: the registry source's familiar name, when it has a tag. */

@@ -16,6 +16,7 @@ import { pingRegistry } from "./ping-registry.js";
 import { readBlob } from "./read-blob.js";
 import { readConfig } from "./read-config.js";
 import { resolveClientOptions } from "./resolve-client-options.js";
+import { selectImage } from "./select-image.js";
 import { tagImage } from "./tag-image.js";
 
 /**
@@ -28,11 +29,14 @@ import { tagImage } from "./tag-image.js";
  * ```ts
  * import { createClient, parsePlatform } from "@stevedore/client";
  *
- * const client = createClient({ platforms: [parsePlatform("linux/arm64")] });
+ * const client = createClient();
  * try {
+ *   // Every platform of the index, so the layout's digest is the registry's.
  *   const outcome = await client.pull("alpine:3.20", "oci:./alpine");
  *   console.log(outcome.digest, outcome.blobs);
- *   await client.copy("alpine:3.20", "localhost:5000/mirror/alpine:3.20");
+ *   await client.copy("alpine:3.20", "localhost:5000/mirror/alpine:3.20", {
+ *     platforms: [parsePlatform("linux/arm64")],
+ *   });
  *   for await (const tag of client.tags("localhost:5000/mirror/alpine")) console.log(tag);
  * } finally {
  *   await client.close();
@@ -82,17 +86,28 @@ export function createClient(options: ClientOptions = {}): Client {
     },
     async manifest(reference, readOptions = {}) {
       const parsed = parseImageReference(reference);
-      const { descriptor, bytes } = await context
-        .remote(parsed)
-        .getManifest(manifestReference(parsed), call(readOptions.signal));
+      const remote = context.remote(parsed);
+      if (readOptions.platform !== undefined) {
+        const { descriptor, bytes } = await selectImage(remote, manifestReference(parsed), readOptions);
+        return { descriptor, bytes };
+      }
+      const { descriptor, bytes } = await remote.getManifest(
+        manifestReference(parsed),
+        call(readOptions.signal),
+      );
       return { descriptor, bytes };
     },
     config: (reference, readOptions) => readConfig(context, reference, readOptions),
     async digest(reference, readOptions = {}) {
       const parsed = parseImageReference(reference);
-      const descriptor: Descriptor = await context
-        .remote(parsed)
-        .resolve(manifestReference(parsed), call(readOptions.signal));
+      const remote = context.remote(parsed);
+      if (readOptions.platform !== undefined) {
+        return (await selectImage(remote, manifestReference(parsed), readOptions)).descriptor.digest;
+      }
+      const descriptor: Descriptor = await remote.resolve(
+        manifestReference(parsed),
+        call(readOptions.signal),
+      );
       return descriptor.digest;
     },
     blob: (reference, readOptions) => readBlob(context, reference, readOptions),

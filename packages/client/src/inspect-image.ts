@@ -1,26 +1,25 @@
 import { readAll } from "@stevedore/blob";
-import type { ImageConfig, ImageManifest, Platform } from "@stevedore/core";
+import type { Descriptor, ImageConfig, ImageManifest, Platform } from "@stevedore/core";
 import {
+  checkImagePlatform,
+  configPlatform,
   formatReference,
-  hostPlatform,
-  MediaType,
   NotFoundError,
-  normalizeMediaType,
   parseImageConfig,
   selectManifests,
+  selectPlatformEntry,
 } from "@stevedore/core";
 import type { Remote } from "@stevedore/remote";
 import type { InspectResult } from "./client.js";
 import type { ClientContext } from "./client-context.js";
 import { manifestReference, parseImageReference } from "./parse-image-reference.js";
-import { maxConfigBytes } from "./read-config.js";
-
-const imageConfigTypes: ReadonlySet<string> = new Set([MediaType.OciConfig, MediaType.DockerConfig]);
+import { hasImageConfig, maxConfigBytes } from "./select-image.js";
 
 /**
  * Summarises what `reference` names. An index lists its images (attestations and `unknown/unknown`
- * entries left out) and describes the one for `platform` — or for the host platform, when the index has
- * one (an explicit `platform` it lacks is a `NotFoundError`). An image manifest describes itself. The
+ * entries left out) and describes the one for `platform` — or for `linux/<this CPU>` (core's
+ * `defaultPlatforms`), when the index has one (an explicit `platform` it lacks is a `NotFoundError`). An
+ * image manifest describes itself; asked for an explicit `platform`, it must be for it. The
  * image part holds the config's `created` and labels, the layers and the total size as stored; artifacts
  * (whose config is not an image config) have no image part.
  */
@@ -43,7 +42,11 @@ export async function inspectImage(
   if (annotations !== undefined) result.annotations = { ...annotations };
   if (top.parsed.kind === "image") {
     const image = await describeImage(remote, top.parsed.manifest, undefined, call);
-    if (image !== undefined) result.image = image;
+    if (image !== undefined) {
+      if (options.platform !== undefined)
+        checkImagePlatform(result.reference, image.config, [options.platform]);
+      result.image = image.summary;
+    }
     return result;
   }
   const entries = selectManifests(top.parsed.manifest, "all");
@@ -52,20 +55,18 @@ export async function inspectImage(
       ? []
       : [{ platform: entry.platform, digest: entry.digest, size: entry.size }],
   );
-  let chosen: ReturnType<typeof selectManifests>;
+  let entry: Descriptor;
   try {
-    chosen = selectManifests(top.parsed.manifest, [options.platform ?? hostPlatform()]);
+    entry = selectPlatformEntry(top.parsed.manifest, options.platform);
   } catch (error) {
     // Without an explicit platform, an index for other machines is still worth listing.
     if (options.platform === undefined && NotFoundError.isInstance(error)) return result;
     throw error;
   }
-  const [entry] = chosen;
-  if (entry === undefined) return result;
   const child = await remote.getManifest(entry.digest, call);
   if (child.parsed.kind === "image") {
     const image = await describeImage(remote, child.parsed.manifest, entry.platform, call);
-    if (image !== undefined) result.image = image;
+    if (image !== undefined) result.image = image.summary;
   }
   return result;
 }
@@ -75,8 +76,8 @@ async function describeImage(
   manifest: ImageManifest,
   entryPlatform: Platform | undefined,
   call: { signal?: AbortSignal },
-): Promise<InspectResult["image"]> {
-  if (!imageConfigTypes.has(normalizeMediaType(manifest.config.mediaType))) return undefined;
+): Promise<{ summary: NonNullable<InspectResult["image"]>; config: ImageConfig } | undefined> {
+  if (!hasImageConfig(manifest)) return undefined;
   const config: ImageConfig = parseImageConfig(
     await readAll(await remote.fetch(manifest.config, call), maxConfigBytes),
   );
@@ -85,19 +86,13 @@ async function describeImage(
     mediaType: layer.mediaType,
     size: layer.size,
   }));
-  return {
-    platform: entryPlatform ?? platformOf(config),
+  const summary: NonNullable<InspectResult["image"]> = {
+    platform: entryPlatform ?? configPlatform(config),
     ...(config.created === undefined ? {} : { created: config.created }),
     labels: { ...config.config?.Labels },
     layers,
     totalSize: manifest.config.size + layers.reduce((sum, layer) => sum + layer.size, 0),
     config: { digest: manifest.config.digest, size: manifest.config.size },
   };
-}
-
-function platformOf(config: ImageConfig): Platform {
-  const platform: Platform = { architecture: config.architecture, os: config.os };
-  if (config.variant !== undefined) platform.variant = config.variant;
-  if (config["os.version"] !== undefined) platform["os.version"] = config["os.version"];
-  return platform;
+  return { summary, config };
 }

@@ -2,14 +2,12 @@ import { readAll } from "@stevedore/blob";
 import type { Descriptor, Platform } from "@stevedore/core";
 import type { ClientContext } from "./client-context.js";
 import { manifestReference, parseImageReference } from "./parse-image-reference.js";
-import { selectImage } from "./select-image.js";
-
-/** Configs larger than this are refused: real image configs are kilobytes, a few megabytes at most. */
-export const maxConfigBytes: number = 64 * 1024 * 1024;
+import { maxConfigBytes, selectImage } from "./select-image.js";
 
 /**
  * The config blob of the image `reference` names — for an index, of the image for `platform` (default:
- * the host platform). Artifacts get their config whatever its media type. The bytes are verified.
+ * `linux/<this CPU>`, see `selectImage`). Artifacts get their config whatever its media type. The bytes
+ * are verified.
  */
 export async function readConfig(
   context: ClientContext,
@@ -21,6 +19,6 @@ export async function readConfig(
   const image = await selectImage(remote, manifestReference(parsed), options);
   const descriptor = image.manifest.config;
   const call = options.signal === undefined ? {} : { signal: options.signal };
-  const bytes = await readAll(await remote.fetch(descriptor, call), maxConfigBytes);
+  const bytes = image.config ?? (await readAll(await remote.fetch(descriptor, call), maxConfigBytes));
   return { descriptor, bytes };
 }

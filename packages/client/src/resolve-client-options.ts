@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { chainCredentials, staticCredentials } from "@stevedore/auth";
 import { dockerConfigCredentials, podmanCredentials } from "@stevedore/auth/node";
 import type { CredentialProvider, Platform, ProgressEvent } from "@stevedore/core";
-import { hostPlatform, normalizePlatform, UsageError } from "@stevedore/core";
+import { normalizePlatform, UsageError } from "@stevedore/core";
 import type { HostOptions, TransportOptions } from "@stevedore/transport";
 import type { ClientOptions } from "./client-options.js";
 
@@ -22,7 +22,8 @@ export interface ResolvedClientOptions {
   plainHttpEverywhere: boolean;
   /** Hosts listed as plain HTTP (also allowed plain token realms and Basic auth). */
   plainHttpHosts: readonly string[];
-  platforms: readonly Platform[] | "all";
+  /** `undefined`: not set — copies are whole, and where one image is needed the default platform is used. */
+  platforms: readonly Platform[] | "all" | undefined;
   concurrency: number | undefined;
   onProgress: ((event: ProgressEvent) => void) | undefined;
   onDebug: ((line: string) => void) | undefined;
@@ -138,8 +139,8 @@ function credentialsFor(
   return providers.length === 1 ? providers[0] : chainCredentials(providers);
 }
 
-function platformsOf(value: ClientOptions["platforms"]): readonly Platform[] | "all" {
-  if (value === undefined) return [hostPlatform()];
+function platformsOf(value: ClientOptions["platforms"]): readonly Platform[] | "all" | undefined {
+  if (value === undefined) return undefined;
   return checkPlatforms("platforms", value);
 }
 

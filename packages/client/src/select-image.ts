@@ -1,21 +1,46 @@
+import { readAll } from "@stevedore/blob";
 import type { Descriptor, ImageManifest, Platform } from "@stevedore/core";
-import { formatPlatform, hostPlatform, ManifestError, selectManifests } from "@stevedore/core";
+import {
+  checkImagePlatform,
+  ManifestError,
+  MediaType,
+  normalizeMediaType,
+  parseImageConfig,
+  selectPlatformEntry,
+} from "@stevedore/core";
 import type { Remote } from "@stevedore/remote";
+
+/** Real image configs are kilobytes, a few megabytes at most; larger ones are refused. */
+export const maxConfigBytes: number = 64 * 1024 * 1024;
+
+const imageConfigTypes: ReadonlySet<string> = new Set([MediaType.OciConfig, MediaType.DockerConfig]);
+
+/** Whether a manifest's config is an image config (OCI or Docker), not an artifact's (§12.3). */
+export function hasImageConfig(manifest: ImageManifest): boolean {
+  return imageConfigTypes.has(normalizeMediaType(manifest.config.mediaType));
+}
 
 /** An image manifest, picked from an index when needed. */
 export interface SelectedImage {
   descriptor: Descriptor;
+  /** The manifest's exact bytes. */
+  bytes: Uint8Array;
   manifest: ImageManifest;
   /** The platform of the index entry it was picked by, when it came from an index. */
   platform?: Platform;
+  /** The config's bytes, when they were read to check the platform. */
+  config?: Uint8Array;
 }
 
 /**
- * The image manifest `reference` names, or for an index the entry for `platform` (default: the host
- * platform), fetched and verified (`spec/PROTOCOL.md` §12.5).
+ * The image manifest `reference` names, or for an index the entry for `platform` (default: core's
+ * `defaultPlatforms`, `linux/<this CPU>` on every OS), fetched and verified (`spec/PROTOCOL.md` §12.5).
+ * A single image asked for an explicit `platform` must be for it (its config says so): an explicit
+ * platform is never silently ignored (issue 12). Artifacts, whose config is no image config, have no
+ * platform to check.
  *
- * @throws NotFoundError when the index has no image for the platform (listing what it has), or the
- *   reference does not exist.
+ * @throws NotFoundError when the index has no image for the platform (listing what it has), a single
+ *   image is for another platform, or the reference does not exist.
  */
 export async function selectImage(
   remote: Remote,
@@ -24,16 +49,27 @@ export async function selectImage(
 ): Promise<SelectedImage> {
   const call = options.signal === undefined ? {} : { signal: options.signal };
   const top = await remote.getManifest(reference, call);
-  if (top.parsed.kind === "image") return { descriptor: top.descriptor, manifest: top.parsed.manifest };
-  const wanted = options.platform ?? hostPlatform();
-  const [entry] = selectManifests(top.parsed.manifest, [wanted]);
-  if (entry === undefined) throw new ManifestError(`no image for ${formatPlatform(wanted)} in ${reference}`);
+  if (top.parsed.kind === "image") {
+    const selected: SelectedImage = {
+      descriptor: top.descriptor,
+      bytes: top.bytes,
+      manifest: top.parsed.manifest,
+    };
+    if (options.platform !== undefined && hasImageConfig(top.parsed.manifest)) {
+      const config = await readAll(await remote.fetch(top.parsed.manifest.config, call), maxConfigBytes);
+      checkImagePlatform(reference, parseImageConfig(config), [options.platform]);
+      selected.config = config;
+    }
+    return selected;
+  }
+  const entry = selectPlatformEntry(top.parsed.manifest, options.platform);
   const child = await remote.getManifest(entry.digest, call);
   if (child.parsed.kind !== "image") {
     throw new ManifestError(`${entry.digest} in the index of ${reference} is not an image manifest`);
   }
   return {
     descriptor: child.descriptor,
+    bytes: child.bytes,
     manifest: child.parsed.manifest,
     ...(entry.platform === undefined ? {} : { platform: entry.platform }),
   };

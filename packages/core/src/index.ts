@@ -20,6 +20,12 @@ export type {
 export { isBlobMounter, isRangeFetcher, isReferrerLister, isTagLister } from "./contracts.js";
 export type { Hasher } from "./create-hasher.js";
 export { createHasher, supportedDigestAlgorithms } from "./create-hasher.js";
+export {
+  checkImagePlatform,
+  configPlatform,
+  defaultPlatforms,
+  selectPlatformEntry,
+} from "./default-platforms.js";
 export { descriptorOf } from "./descriptor-of.js";
 export type { Digest } from "./digest.js";
 export { digestAlgorithm, digestEncoded } from "./digest.js";

@@ -38,8 +38,8 @@ export interface CopyAllTagsResult {
  * Copies every tag of `source` to the same tag at `destination`, as `copy` does for one, in one session:
  * one concurrency limit for all of them, and a blob or manifest that several tags share is transferred
  * once. Up to `concurrency` tags are walked at once. Each tag's result counts what its image needed;
- * the totals count each digest once. For a mirror, pass `platforms: "all"` (the default is the host
- * platform, as for `copy`).
+ * the totals count each digest once. Every platform is copied unless `platforms` narrows it, as for
+ * `copy`.
  *
  * @throws AbortError when `signal` aborts; the first error of any tag unless `keepGoing`.
  * @example

@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import type { Platform } from "@stevedore/core";
-import { hostPlatform, UsageError } from "@stevedore/core";
+import { UsageError } from "@stevedore/core";
 import type { BlobLocations } from "./create-blob-locations.js";
 import type { TransferProgressEvent } from "./transfer-progress-event.js";
 
@@ -30,7 +30,8 @@ export function defaultLargeConcurrency(): number {
 /** Options of `copy` and `copyAllTags`. */
 export interface CopyOptions {
   /**
-   * Which images of an index to copy (`spec/PROTOCOL.md` §12.4, §12.5). Default: the host platform.
+   * Which images of an index to copy (`spec/PROTOCOL.md` §12.4, §12.5). Default `"all"`: the copy is
+   * whole and keeps the source's digest, as crane, regctl and oras copy.
    * - one platform: only the matching image; the destination reference points at that image manifest
    *   (like `docker pull`);
    * - several: a new index holding only their entries and their attestations (new bytes, new digest;
@@ -38,7 +39,8 @@ export interface CopyOptions {
    *   that keeps every entry;
    * - `"all"`: every entry, and the index byte-exact.
    *
-   * Ignored when the source reference is a single image manifest.
+   * A single image manifest is copied as it is when its config is for one of the platforms (compatible
+   * lower ones included) or it is an artifact; an image for another platform is a `NotFoundError`.
    */
   platforms?: Platform[] | "all";
   /** Also copy the referrers (signatures, SBOMs…) of every copied manifest, recursively (`spec/PROTOCOL.md` §7). */
@@ -117,8 +119,7 @@ export function resolveCopyOptions(options: CopyOptions): ResolvedCopyOptions {
 }
 
 function checkPlatforms(platforms: CopyOptions["platforms"]): Platform[] | "all" {
-  if (platforms === undefined) return [hostPlatform()];
-  if (platforms === "all") return "all";
+  if (platforms === undefined || platforms === "all") return "all";
   if (!Array.isArray(platforms) || platforms.length === 0) {
     throw new UsageError('platforms must be "all" or a non-empty list of platforms');
   }

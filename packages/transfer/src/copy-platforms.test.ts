@@ -3,7 +3,7 @@ import type { ImageIndex, Platform } from "@stevedore/core";
 import { hostPlatform, MediaType, NotFoundError, parseManifest } from "@stevedore/core";
 import { describe, expect, it } from "vitest";
 import { copy } from "./copy.js";
-import { image, index, store, type TestImage } from "./test-support/images.js";
+import { document, image, index, store, type TestImage } from "./test-support/images.js";
 import { instrument } from "./test-support/instrument.js";
 import type { TransferProgressEvent } from "./transfer-progress-event.js";
 
@@ -32,20 +32,35 @@ async function has(target: ReturnType<typeof createMemoryTarget>, content: TestI
 }
 
 describe("copy: platforms of an index", () => {
-  it("copies only the host platform's image by default and points the tag at it", async () => {
+  it("copies the whole index byte-exact by default, so the destination's digest is the source's", async () => {
     const { images, multi, source, destination } = await setup();
-    const [native, ...rest] = images as [TestImage, ...TestImage[]];
 
     const result = await copy(source, "v1", destination, "v1");
 
-    expect(result.digest).toBe(native.descriptor.digest);
-    expect(result.source.digest).toBe(multi.descriptor.digest);
-    expect(result.platforms).toEqual([host]);
+    expect(result.digest).toBe(multi.descriptor.digest);
     expect(result.filteredIndex).toBe(false);
-    expect((await destination.resolve("v1")).digest).toBe(native.descriptor.digest);
-    expect(await has(destination, native)).toEqual([true, true, true, true]);
+    expect(result.platforms).toEqual(platforms);
+    expect((await destination.resolve("v1")).digest).toBe(multi.descriptor.digest);
+    expect(Buffer.compare(await readAll(await destination.fetch(multi.descriptor)), multi.bytes)).toBe(0);
+    for (const entry of [...images, ...multi.attestations]) {
+      expect(await has(destination, entry)).toEqual(entry.blobs.map(() => true).concat(true));
+    }
+  });
+
+  it("copies only the named platform's image and points the tag at it", async () => {
+    const { images, multi, source, destination } = await setup();
+    const [, chosen, ...rest] = images as [TestImage, TestImage, ...TestImage[]];
+
+    const result = await copy(source, "v1", destination, "v1", { platforms: [platforms[1] as Platform] });
+
+    expect(result.digest).toBe(chosen.descriptor.digest);
+    expect(result.source.digest).toBe(multi.descriptor.digest);
+    expect(result.platforms).toEqual([platforms[1]]);
+    expect(result.filteredIndex).toBe(false);
+    expect((await destination.resolve("v1")).digest).toBe(chosen.descriptor.digest);
+    expect(await has(destination, chosen)).toEqual([true, true, true, true]);
     expect(await destination.exists(multi.descriptor)).toBe(false);
-    for (const other of [...rest, ...multi.attestations])
+    for (const other of [images[0] as TestImage, ...rest, ...multi.attestations])
       expect(await destination.exists(other.descriptor)).toBe(false);
   });
 
@@ -125,14 +140,41 @@ describe("copy: platforms of an index", () => {
     expect(destination.pushed()).toEqual([]);
   });
 
-  it("ignores platforms for a single image manifest", async () => {
+  it("copies a single image manifest whose config is for a named platform", async () => {
     const source = createMemoryTarget();
     const arm = image("arm", { platform: { os: "linux", architecture: "arm64" } });
     await store(source, [arm], "v1");
     const result = await copy(source, "v1", createMemoryTarget(), "v1", {
-      platforms: [{ os: "windows", architecture: "amd64" }],
+      platforms: [{ os: "linux", architecture: "arm64", variant: "v8" }],
     });
     expect(result.digest).toBe(arm.descriptor.digest);
     expect(result.platforms).toEqual([]);
+  });
+
+  it("refuses a single image for another platform than the named one, pushing nothing", async () => {
+    const source = createMemoryTarget();
+    const arm = image("arm", { platform: { os: "linux", architecture: "arm64" } });
+    await store(source, [arm], "v1");
+    const destination = instrument(createMemoryTarget());
+    const failure = copy(source, "v1", destination, "v1", {
+      platforms: [{ os: "windows", architecture: "amd64" }],
+    });
+    await expect(failure).rejects.toThrow(NotFoundError);
+    await expect(failure).rejects.toThrow(
+      `${arm.descriptor.digest} is a single-platform image for linux/arm64, not windows/amd64`,
+    );
+    expect(destination.pushed()).toEqual([]);
+  });
+
+  it("copies an artifact (no image config, so no platform) whatever the platforms", async () => {
+    const source = createMemoryTarget();
+    const chart = image("chart", {
+      config: document({ name: "chart" }, "application/vnd.cncf.helm.config.v1+json"),
+    });
+    await store(source, [chart], "v1");
+    const result = await copy(source, "v1", createMemoryTarget(), "v1", {
+      platforms: [{ os: "linux", architecture: "s390x" }],
+    });
+    expect(result.digest).toBe(chart.descriptor.digest);
   });
 });

@@ -1,5 +1,14 @@
+import { readAll, verifyContent } from "@stevedore/blob";
 import type { Descriptor, ParsedManifest, Platform } from "@stevedore/core";
-import { isIndexMediaType, ManifestError, selectManifests } from "@stevedore/core";
+import {
+  checkImagePlatform,
+  isIndexMediaType,
+  ManifestError,
+  MediaType,
+  normalizeMediaType,
+  parseImageConfig,
+  selectManifests,
+} from "@stevedore/core";
 import type { Session } from "./create-session.js";
 import { fetchManifest } from "./fetch-manifest.js";
 import { filterIndex } from "./filter-index.js";
@@ -18,12 +27,16 @@ export interface RootPlan {
 
 /**
  * Internal: applies the platform choice to what the source reference resolved to (`spec/PROTOCOL.md`
- * §12.4, §12.5). A single image manifest is copied as it is.
+ * §12.4, §12.5). A single image manifest is copied as it is — when platforms were named, only if its
+ * config is for one of them: an explicit platform is never silently ignored (issue 12).
  */
 export async function planRoot(session: Session, resolved: Descriptor): Promise<RootPlan> {
-  if (!isIndexMediaType(resolved.mediaType))
-    return { descriptor: resolved, platforms: [], filteredIndex: false };
   const { platforms } = session.options;
+  if (!isIndexMediaType(resolved.mediaType)) {
+    if (platforms === "all") return { descriptor: resolved, platforms: [], filteredIndex: false };
+    const parsed = await session.limiter.run(() => checkSingleImage(session, resolved, platforms));
+    return { descriptor: resolved, parsed, platforms: [], filteredIndex: false };
+  }
   const index = await session.limiter.run(() => fetchManifest(session.source, resolved, session.signal));
   if (index.kind !== "index") {
     throw new ManifestError(`${resolved.digest} was announced as an index but is an image manifest`);
@@ -59,6 +72,34 @@ export async function planRoot(session: Session, resolved: Descriptor): Promise<
   }
   const filtered = filterIndex(index, keep);
   return { ...filtered, platforms: platformList(selected), filteredIndex: true };
+}
+
+const imageConfigTypes: ReadonlySet<string> = new Set([MediaType.OciConfig, MediaType.DockerConfig]);
+/** Real image configs are kilobytes; this only bounds what a hostile source can make us hold. */
+const maxConfigBytes = 16 * 1024 * 1024;
+
+/**
+ * Reads a single image manifest and, when its config is an image config, checks its platform against the
+ * wanted ones (`NotFoundError` otherwise). Artifacts (another config type) have no platform to check.
+ */
+async function checkSingleImage(
+  session: Session,
+  resolved: Descriptor,
+  platforms: readonly Platform[],
+): Promise<ParsedManifest> {
+  const parsed = await fetchManifest(session.source, resolved, session.signal);
+  if (parsed.kind !== "image") return parsed;
+  const config = parsed.manifest.config;
+  if (!imageConfigTypes.has(normalizeMediaType(config.mediaType))) return parsed;
+  if (config.size > maxConfigBytes) {
+    throw new ManifestError(
+      `config ${config.digest} is ${config.size} bytes, over the ${maxConfigBytes}-byte limit`,
+    );
+  }
+  const stream = await session.source.fetch(config, { signal: session.signal });
+  const bytes = await readAll(verifyContent(stream, config, { where: `config ${config.digest}` }));
+  checkImagePlatform(resolved.digest, parseImageConfig(bytes), platforms);
+  return parsed;
 }
 
 function platformList(descriptors: readonly Descriptor[]): Platform[] {

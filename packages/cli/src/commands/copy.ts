@@ -20,12 +20,17 @@ export const copyCommand: CommandDefinition = {
   description:
     "Copies SRC to DST. Each is a registry reference (docker://REF or bare), oci:PATH[:TAG] or " +
     "docker-archive:PATH[:TAG]. Between two registries blobs stream through without touching disk; on " +
-    "the same registry they are mounted. --platform narrows an index (default: this machine's platform; " +
-    "'all' copies the index as it is, keeping its digest).",
+    "the same registry they are mounted. The copy is whole: an index keeps every platform and its digest " +
+    "(DST's digest is SRC's) unless --platform narrows it; a single-platform image for another platform " +
+    "than --platform is an error (exit 3).",
   examples: [
     {
-      command: "stevedore copy alpine:3.20 localhost:5000/alpine:3.20 --platform all",
-      description: "mirror a multi-platform image",
+      command: "stevedore copy alpine:3.20 localhost:5000/alpine:3.20",
+      description: "mirror a multi-platform image, digest kept",
+    },
+    {
+      command: "stevedore copy alpine:3.20 localhost:5000/alpine:3.20-arm64 --platform linux/arm64",
+      description: "only the arm64 image",
     },
     {
       command: "stevedore cp localhost:5000/app registry.example.com/app --all-tags --referrers",

@@ -1,21 +1,31 @@
 import { parseReference } from "@stevedore/core";
 import type { CommandDefinition } from "../command-definition.js";
+import { singlePlatform } from "../single-platform.js";
 
 /** `stevedore digest REF`: the manifest digest. */
 export const digestCommand: CommandDefinition = {
   name: "digest",
   summary: "print the digest of a manifest or index",
   arguments: [{ name: "REF" }],
-  description: "Prints the digest of the manifest (or index) REF points to, as one line: sha256:….",
+  relevantGlobalFlags: ["platform"],
+  description:
+    "Prints the digest of the manifest (or index) REF points to, as one line: sha256:…. With --platform: " +
+    "the digest of that platform's image manifest in an index (a single-platform image must be for it, " +
+    "exit 3 otherwise).",
   examples: [
     { command: "stevedore digest alpine:3.20", description: "sha256:… of the index" },
+    { command: "stevedore digest alpine:3.20 --platform linux/arm64", description: "of its arm64 image" },
     { command: 'stevedore copy app:v1 "app@$(stevedore digest app:v1)"', description: "pin by digest" },
   ],
   async run(context) {
     const input = context.arguments[0] ?? "";
+    const platform = singlePlatform(context.options, "digest");
     const reference = parseReference(input);
     const client = await context.createClient([reference.registry]);
-    const digest = await client.digest(input, { signal: context.signal });
+    const digest = await client.digest(input, {
+      signal: context.signal,
+      ...(platform === undefined ? {} : { platform }),
+    });
     await context.print(digest);
     await context.printJson({ reference: input, digest });
   },

@@ -11,16 +11,16 @@ export const inspectCommand: CommandDefinition = {
   relevantGlobalFlags: ["platform"],
   description:
     "Shows what REF points to: digest, media type and size; for an index its platforms (attestations left " +
-    "out); for the selected image (--platform, or this machine's) its creation time, config, layers with " +
-    "sizes and labels. With --json: the whole result as one object.",
+    "out); for the selected image (--platform, or linux/<this CPU> on any OS) its creation time, config, " +
+    "layers with sizes and labels. A single-platform image must be for --platform when it is given " +
+    "(exit 3 otherwise). With --json: the whole result as one object.",
   examples: [
-    { command: "stevedore inspect alpine:3.20", description: "the platforms and the host platform's image" },
+    { command: "stevedore inspect alpine:3.20", description: "the platforms and the linux/<this CPU> image" },
     { command: "stevedore inspect alpine:3.20 --platform linux/arm64 --json", description: "as JSON" },
   ],
   async run(context) {
     const input = context.arguments[0] ?? "";
-    const platform =
-      context.options.platforms === "all" ? undefined : singlePlatform(context.options, "inspect");
+    const platform = singlePlatform(context.options, "inspect");
     const reference = parseReference(input);
     const client = await context.createClient([reference.registry]);
     const result = await client.inspect(input, {

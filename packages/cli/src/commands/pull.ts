@@ -1,7 +1,8 @@
-import { UsageError } from "@stevedore/core";
+import { formatPlatform, UsageError } from "@stevedore/core";
 import type { CommandDefinition } from "../command-definition.js";
 import { hasLocalTransport, locationRegistries } from "../location-registries.js";
 import { runTransfer } from "../run-transfer.js";
+import { singlePlatform } from "../single-platform.js";
 
 /** `stevedore pull REF PATH`: an image into an OCI layout or a docker archive. */
 export const pullCommand: CommandDefinition = {
@@ -20,14 +21,16 @@ export const pullCommand: CommandDefinition = {
   description:
     "Copies REF from its registry into PATH: an OCI image layout directory (created if needed, existing " +
     "content is reused) or, with --format docker, a tar archive for `docker load`. PATH may also be written " +
-    "oci:PATH[:TAG] or docker-archive:PATH[:TAG]. For an index, --platform selects the platforms (default: " +
-    "this machine's; 'all' keeps the whole index). Blobs are verified before they are kept; an " +
+    "oci:PATH[:TAG] or docker-archive:PATH[:TAG]. The image stays whole: an index keeps every platform and " +
+    "its digest unless --platform narrows it. A docker archive holds one image: from an index it takes " +
+    "--platform, or linux/<this CPU> on any OS, and says which; something that is not a container image " +
+    "(a Helm chart, an SBOM) cannot go into one (exit 2). Blobs are verified before they are kept; an " +
     "interrupted pull leaves no partial files.",
   examples: [
-    { command: "stevedore pull alpine:3.20 ./alpine", description: "this machine's platform, as OCI layout" },
+    { command: "stevedore pull alpine:3.20 ./alpine", description: "every platform, as an OCI layout" },
     {
-      command: "stevedore pull alpine:3.20 ./alpine --platform all",
-      description: "every platform of the index",
+      command: "stevedore pull alpine:3.20 ./alpine --platform linux/arm64",
+      description: "only the arm64 image of the index",
     },
     {
       command: "stevedore pull alpine:3.20 alpine.tar --format docker --platform linux/arm64",
@@ -37,9 +40,22 @@ export const pullCommand: CommandDefinition = {
   async run(context) {
     const [reference = "", path = ""] = context.arguments;
     const destination = destinationFor(path, context.flags.format);
+    const archive = destination.startsWith("docker-archive:");
+    if (archive) singlePlatform(context.options, "pull --format docker");
     const module = await context.loadClient();
     const client = await context.createClient(locationRegistries(module, [reference]));
-    await runTransfer(context, (options) => client.pull(reference, destination, options));
+    const [outcome] = await runTransfer(context, (options) => client.pull(reference, destination, options));
+    const [picked] = outcome?.platforms ?? [];
+    if (
+      archive &&
+      context.options.platforms === undefined &&
+      picked !== undefined &&
+      !context.options.quiet
+    ) {
+      context.io.stderr.write(
+        `stevedore: the archive holds ${formatPlatform(picked)} of the index (linux/<this CPU> by default; --platform chooses another)\n`,
+      );
+    }
   },
 };
 

@@ -11,7 +11,8 @@ export const pushCommand: CommandDefinition = {
   relevantGlobalFlags: ["platform", "concurrency", "username", "password-stdin"],
   description:
     "Copies the image in PATH (an OCI layout directory; oci:PATH[:TAG] or docker-archive:PATH[:TAG] to " +
-    "choose) to REF. Blobs the registry has are skipped, blobs in another repository of the same " +
+    "choose) to REF, whole: an index keeps every platform and its digest unless --platform narrows it. " +
+    "Blobs the registry has are skipped, blobs in another repository of the same " +
     "registry are mounted, large blobs are uploaded in resumable chunks. Manifests go up after their " +
     "blobs, the tag last. An interrupted push cancels its upload sessions.",
   examples: [

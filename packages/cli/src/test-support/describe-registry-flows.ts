@@ -6,69 +6,35 @@
  * helpers (Node's crypto, zlib and fetch only), never with the code under test.
  */
 import { randomUUID } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
-  createTestImage,
   manifestStatus,
   readLayoutBlobs,
   seedTestImage,
-  type TestImage,
-  writeTestLayout,
 } from "../../../client/src/test-support/test-image.js";
 import { ExitCode } from "../exit-codes.js";
 import { runCli } from "./fake-io.js";
+import { expectOneErrorLine, type FlowRegistry, useFlowFixture } from "./flow-fixture.js";
 
-/** An open registry: `host` is `127.0.0.1:PORT`, `url` is `http://127.0.0.1:PORT`. */
-export interface FlowRegistry {
-  host: string;
-  url: string;
-}
+export type { FlowRegistry } from "./flow-fixture.js";
 
 /** Defines the suite `label` against `registry()`. */
 export function describeRegistryFlows(label: string, registry: () => FlowRegistry): void {
   describe(label, () => {
-    let workspace: string;
-    let image: TestImage;
-    let layout: string;
-    beforeAll(async () => {
-      workspace = await mkdtemp(join(tmpdir(), "stevedore-cli-flows-"));
-      image = createTestImage({ label: "flows" });
-      layout = join(workspace, "layout");
-      await writeTestLayout(layout, image, "v1");
-    });
-    afterAll(async () => {
-      await rm(workspace, { recursive: true, force: true });
-    });
-
-    const repository = (name: string): string =>
-      `${registry().host}/flows/${name}-${randomUUID().slice(0, 8)}`;
-    const raw = (name: string) => ({
-      url: registry().url,
-      repository: name.slice(registry().host.length + 1),
-    });
-    const child = (index: number): TestImage["children"][number] => {
-      const found = image.children[index];
-      if (found === undefined) throw new Error("the test image has two children");
-      return found;
-    };
-    const expectOneErrorLine = (stderrLines: string[], pattern: RegExp): void => {
-      expect(stderrLines).toHaveLength(1);
-      expect(stderrLines[0]).toMatch(/^stevedore: [^\n]+: [^\n]+ \([^\n]+\)$/);
-      expect(stderrLines[0]).toMatch(pattern);
-    };
+    const fixture = useFlowFixture(registry, "flows");
+    const { repository, raw, child } = fixture;
 
     describe("push, read back, pull", () => {
       let name: string;
       beforeAll(async () => {
         name = repository("app");
-        const run = await runCli(["push", `oci:${layout}:v1`, `${name}:v1`, "--platform", "all"]);
+        const run = await runCli(["push", `oci:${fixture.layout}:v1`, `${name}:v1`, "--platform", "all"]);
         expect(run.code).toBe(0);
         expect(run.stdout).toMatch(
           new RegExp(
-            `^${escapeRegExp(name)}:v1 ${image.index.digest} \\(${image.blobs.size - 4} transferred, 0 skipped, 0 mounted; `,
+            `^${escapeRegExp(name)}:v1 ${fixture.image.index.digest} \\(${fixture.image.blobs.size - 4} transferred, 0 skipped, 0 mounted; `,
           ),
         );
       });
@@ -77,17 +43,24 @@ export function describeRegistryFlows(label: string, registry: () => FlowRegistr
         const ls = await runCli(["ls", name]);
         expect([ls.code, ls.stdout]).toEqual([0, "v1\n"]);
         const digest = await runCli(["digest", `${name}:v1`]);
-        expect([digest.code, digest.stdout]).toEqual([0, `${image.index.digest}\n`]);
+        expect([digest.code, digest.stdout]).toEqual([0, `${fixture.image.index.digest}\n`]);
         const manifest = await runCli(["manifest", `${name}:v1`]);
         expect(manifest.code).toBe(0);
-        expect(manifest.stdoutBytes.equals(Buffer.from(image.index.bytes))).toBe(true);
+        expect(manifest.stdoutBytes.equals(Buffer.from(fixture.image.index.bytes))).toBe(true);
       });
 
       it("a second push transfers nothing", async () => {
-        const run = await runCli(["push", `oci:${layout}:v1`, `${name}:v1`, "--platform", "all", "-q"]);
+        const run = await runCli([
+          "push",
+          `oci:${fixture.layout}:v1`,
+          `${name}:v1`,
+          "--platform",
+          "all",
+          "-q",
+        ]);
         expect(run.code).toBe(0);
         expect(run.stdout).toMatch(
-          new RegExp(`^${escapeRegExp(name)}:v1 ${image.index.digest} \\(0 transferred, `),
+          new RegExp(`^${escapeRegExp(name)}:v1 ${fixture.image.index.digest} \\(0 transferred, `),
         );
       });
 
@@ -109,9 +82,9 @@ export function describeRegistryFlows(label: string, registry: () => FlowRegistr
         expect(result).toMatchObject({
           type: "result",
           command: "inspect",
-          digest: image.index.digest,
+          digest: fixture.image.index.digest,
           mediaType: "application/vnd.oci.image.index.v1+json",
-          size: image.index.size,
+          size: fixture.image.index.size,
           platforms: [
             { platform: { os: "linux", architecture: "amd64" }, digest: child(0).manifest.digest },
             { platform: { os: "linux", architecture: "arm64" }, digest: child(1).manifest.digest },
@@ -125,14 +98,14 @@ export function describeRegistryFlows(label: string, registry: () => FlowRegistr
       });
 
       it("pull --platform all writes every blob; --platform linux/arm64 only arm64's", async () => {
-        const all = join(workspace, `pull-all-${randomUUID().slice(0, 8)}`);
+        const all = join(fixture.workspace, `pull-all-${randomUUID().slice(0, 8)}`);
         const run = await runCli(["pull", `${name}:v1`, all, "--platform", "all", "--quiet"]);
         expect([run.code, run.stderr]).toEqual([0, ""]);
         const blobs = await readLayoutBlobs(all);
-        for (const [digest, blob] of image.blobs) {
+        for (const [digest, blob] of fixture.image.blobs) {
           expect(Buffer.from(blobs.get(digest) ?? []).equals(Buffer.from(blob.bytes)), digest).toBe(true);
         }
-        const arm = join(workspace, `pull-arm-${randomUUID().slice(0, 8)}`);
+        const arm = join(fixture.workspace, `pull-arm-${randomUUID().slice(0, 8)}`);
         expect((await runCli(["pull", `${name}:v1`, arm, "--platform", "linux/arm64", "-q"])).code).toBe(0);
         const armBlobs = await readLayoutBlobs(arm);
         for (const layer of child(1).layers) expect(armBlobs.has(layer.digest)).toBe(true);
@@ -140,7 +113,7 @@ export function describeRegistryFlows(label: string, registry: () => FlowRegistr
       });
 
       it("pull --format docker writes a docker archive", async () => {
-        const archive = join(workspace, `app-${randomUUID().slice(0, 8)}.tar`);
+        const archive = join(fixture.workspace, `app-${randomUUID().slice(0, 8)}.tar`);
         const run = await runCli([
           "pull",
           `${name}:v1`,
@@ -159,12 +132,12 @@ export function describeRegistryFlows(label: string, registry: () => FlowRegistr
       let name: string;
       beforeAll(async () => {
         name = repository("copy");
-        await seedTestImage(raw(name), image, ["v1"]);
+        await seedTestImage(raw(name), fixture.image, ["v1"]);
       });
 
       it("tag adds a tag that ls then lists", async () => {
         const run = await runCli(["tag", `${name}:v1`, "v2"]);
-        expect([run.code, run.stdout]).toEqual([0, `${name}:v2 ${image.index.digest}\n`]);
+        expect([run.code, run.stdout]).toEqual([0, `${name}:v2 ${fixture.image.index.digest}\n`]);
         const ls = await runCli(["ls", name]);
         expect(ls.stdout.split("\n").filter(Boolean).sort()).toEqual(["v1", "v2"]);
       });
@@ -175,9 +148,9 @@ export function describeRegistryFlows(label: string, registry: () => FlowRegistr
         expect(run.code).toBe(0);
         const result = run.json().at(-1) as { outcomes: { tag?: string; digest: string }[] };
         expect(result.outcomes.map((outcome) => outcome.tag).sort()).toEqual(["v1", "v2"]);
-        for (const outcome of result.outcomes) expect(outcome.digest).toBe(image.index.digest);
+        for (const outcome of result.outcomes) expect(outcome.digest).toBe(fixture.image.index.digest);
         const digest = await runCli(["digest", `${destination}:v2`]);
-        expect(digest.stdout).toBe(`${image.index.digest}\n`);
+        expect(digest.stdout).toBe(`${fixture.image.index.digest}\n`);
       });
 
       it("cp --platform linux/arm64 copies that platform's image alone", async () => {
@@ -192,7 +165,7 @@ export function describeRegistryFlows(label: string, registry: () => FlowRegistr
 
       it("delete removes the manifest; then the tag is not found (exit 3)", async () => {
         const target = repository("delete");
-        await seedTestImage(raw(target), image, ["gone"]);
+        await seedTestImage(raw(target), fixture.image, ["gone"]);
         const run = await runCli(["delete", `${target}:gone`]);
         expect([run.code, run.stdout]).toEqual([0, `Deleted ${target}:gone\n`]);
         expect(await manifestStatus(raw(target), "gone")).toBe(404);
