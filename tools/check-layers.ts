@@ -29,6 +29,8 @@ export const layerTable: Readonly<Record<string, LayerRule>> = {
   transport: { layer: 1 },
   auth: { layer: 1 },
   blob: { layer: 1 },
+  // "Streaming tar read/write … deterministic layers from directories, gzip/zstd." Node built-ins and core.
+  tar: { layer: 1, allowed: ["core"] },
   layout: { layer: 2 },
   remote: { layer: 2 },
   // "An embedded OCI registry … Depends on core, routing, blob."

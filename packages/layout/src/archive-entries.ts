@@ -1,6 +1,6 @@
 import { LocalFormatError } from "@stevedore/core";
-import { normalizeArchivePath, resolveArchiveLink } from "./archive-path.js";
-import type { TarEntry } from "./index-tar.js";
+import type { TarEntry } from "@stevedore/tar";
+import { normalizeArchivePath, resolveArchiveLink } from "@stevedore/tar";
 
 /**
  * The regular files of an archive by safe name, with links resolved inside the archive. Every entry it

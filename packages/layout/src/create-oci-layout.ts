@@ -15,6 +15,7 @@ import {
   SizeMismatchError,
   UsageError,
 } from "@stevedore/core";
+import { describeOpenError } from "@stevedore/tar";
 import { isContentDigest } from "./is-content-digest.js";
 import { blobPath, checkLayout, createLayout, readLayoutIndexFile } from "./layout-files.js";
 import {
@@ -24,7 +25,6 @@ import {
   serializeLayoutIndex,
   withTaggedEntry,
 } from "./layout-index.js";
-import { openError } from "./random-access-file.js";
 import { readFileStream } from "./read-file-stream.js";
 import { withLayoutLock } from "./with-layout-lock.js";
 import type { LockFileOptions } from "./with-lock-file.js";
@@ -119,7 +119,7 @@ export function createOciLayout(path: string, options: OciLayoutOptions = {}): O
       return info.isFile() && info.size === descriptor.size;
     } catch (error) {
       if ((error as { code?: unknown }).code === "ENOENT") return false;
-      throw openError(blobFile(descriptor.digest), error);
+      throw describeOpenError(blobFile(descriptor.digest), error);
     }
   };
 
@@ -172,7 +172,7 @@ export function createOciLayout(path: string, options: OciLayoutOptions = {}): O
         if ((error as { code?: unknown }).code === "ENOENT") {
           throw new NotFoundError(`${descriptor.digest} not found in ${path}`);
         }
-        throw LocalFormatError.isInstance(error) ? error : openError(file, error);
+        throw LocalFormatError.isInstance(error) ? error : describeOpenError(file, error);
       }
       return verifyContent(readFileStream(file, 0, undefined, callOptions.signal), descriptor, {
         where: file,

@@ -10,8 +10,8 @@ import {
   MediaType,
   parseManifest,
 } from "@stevedore/core";
+import type { TarEntry } from "@stevedore/tar";
 import { dockerManifestBytes } from "./docker-manifest-bytes.js";
-import type { TarEntry } from "./index-tar.js";
 import { layerMediaType } from "./layer-media-type.js";
 import { type ArchiveImage, digestFromName, type LoadedArchive } from "./load-docker-archive.js";
 import { readFileStream } from "./read-file-stream.js";

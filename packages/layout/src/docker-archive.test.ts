@@ -14,6 +14,14 @@ import {
   NotFoundError,
   UsageError,
 } from "@stevedore/core";
+import {
+  encodeTarHeader,
+  indexTar,
+  memorySource,
+  type TarWriterEntry,
+  tarBlockSize,
+  writeTar,
+} from "@stevedore/tar";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   createTargetContractFixture,
@@ -21,12 +29,8 @@ import {
   pushFixture,
 } from "../../blob/src/test-support/target-contract.js";
 import { createOciLayout } from "./create-oci-layout.js";
-import { indexTar } from "./index-tar.js";
-import { memorySource } from "./memory-source.js";
 import { openDockerArchive } from "./open-docker-archive.js";
-import { blockSize, encodeHeader } from "./tar-header.js";
 import { writeDockerArchive } from "./write-docker-archive.js";
-import { type TarWriterEntry, writeTar } from "./write-tar.js";
 
 const directories: string[] = [];
 async function temporaryDirectory(): Promise<string> {
@@ -75,8 +79,8 @@ describeTargetContract(
 
 /** One raw tar entry, for archives our writer refuses to produce (links, unsafe names). */
 function rawEntry(name: string, typeflag: string, content = new Uint8Array(), linkName = ""): Uint8Array {
-  const header = encodeHeader({ name, mode: 0o644, size: content.length, mtime: 0, typeflag, linkName });
-  const padded = new Uint8Array(Math.ceil(content.length / blockSize) * blockSize);
+  const header = encodeTarHeader({ name, mode: 0o644, size: content.length, mtime: 0, typeflag, linkName });
+  const padded = new Uint8Array(Math.ceil(content.length / tarBlockSize) * tarBlockSize);
   padded.set(content);
   return Buffer.concat([header, padded]);
 }

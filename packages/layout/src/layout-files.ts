@@ -6,6 +6,7 @@ import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { makeDirectory } from "@stevedore/blob";
 import { LocalFormatError, parseDigest } from "@stevedore/core";
+import { describeOpenError } from "@stevedore/tar";
 import {
   checkLayoutFile,
   emptyIndex,
@@ -14,7 +15,6 @@ import {
   parseLayoutIndex,
   serializeLayoutIndex,
 } from "./layout-index.js";
-import { openError } from "./random-access-file.js";
 import { writeFileAtomic } from "./write-file-atomic.js";
 
 const maxIndexBytes = 64 * 1024 * 1024;
@@ -39,7 +39,7 @@ export async function readLayoutIndexFile(indexPath: string): Promise<LayoutInde
     if (LocalFormatError.isInstance(error)) throw error;
     if ((error as { code?: unknown }).code === "ENOENT")
       throw new LocalFormatError(`${indexPath} is missing`);
-    throw openError(indexPath, error);
+    throw describeOpenError(indexPath, error);
   }
   return parseLayoutIndex(bytes, indexPath);
 }
@@ -52,7 +52,7 @@ export async function checkLayout(path: string): Promise<void> {
     if (!info.isDirectory()) throw new LocalFormatError(`${path} is not a directory`);
   } catch (error) {
     if (LocalFormatError.isInstance(error)) throw error;
-    throw openError(path, error);
+    throw describeOpenError(path, error);
   }
   let bytes: Uint8Array;
   try {
@@ -61,7 +61,7 @@ export async function checkLayout(path: string): Promise<void> {
     if ((error as { code?: unknown }).code === "ENOENT") {
       throw new LocalFormatError(`${path} is not an OCI image layout: oci-layout is missing`);
     }
-    throw openError(layoutPath, error);
+    throw describeOpenError(layoutPath, error);
   }
   checkLayoutFile(bytes, layoutPath);
 }

@@ -1,11 +1,10 @@
 import { readAll } from "@stevedore/blob";
 import type { Descriptor } from "@stevedore/core";
 import { digestOf, isDigest, LocalFormatError, MediaType } from "@stevedore/core";
+import { indexTar, openRandomAccessFile, type TarEntry } from "@stevedore/tar";
 import { type ArchiveEntries, createArchiveEntries } from "./archive-entries.js";
 import { type DockerSaveEntry, parseDockerSaveManifest } from "./docker-save-manifest.js";
-import { indexTar, type TarEntry } from "./index-tar.js";
 import { type LayoutIndex, parseJsonObject, parseLayoutIndex } from "./layout-index.js";
-import { openRandomAccessFile } from "./random-access-file.js";
 import { readFileStream } from "./read-file-stream.js";
 
 /** One image of `manifest.json`, with its files found in the archive. */

@@ -9,8 +9,8 @@ import {
   parseReference,
   UsageError,
 } from "@stevedore/core";
+import type { TarEntry } from "@stevedore/tar";
 import { describeArchiveImages } from "./describe-archive-images.js";
-import type { TarEntry } from "./index-tar.js";
 import { isContentDigest } from "./is-content-digest.js";
 import { imageNameAnnotation, refNameAnnotation } from "./layout-index.js";
 import { loadDockerArchive } from "./load-docker-archive.js";

@@ -1,5 +1,5 @@
 import { AbortError, LocalFormatError, localIoError, StevedoreError } from "@stevedore/core";
-import { openRandomAccessFile } from "./random-access-file.js";
+import { openRandomAccessFile } from "@stevedore/tar";
 
 const chunkSize = 1024 * 1024;
 

@@ -19,8 +19,8 @@ import {
   StevedoreError,
   UsageError,
 } from "@stevedore/core";
+import { type TarWriterEntry, writeTar } from "@stevedore/tar";
 import { imageNameAnnotation, layoutFileContent, refNameAnnotation } from "./layout-index.js";
-import { type TarWriterEntry, writeTar } from "./write-tar.js";
 
 /** One image to put into a `docker save` archive. */
 export interface DockerArchiveImageInput {

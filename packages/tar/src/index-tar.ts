@@ -1,5 +1,13 @@
 import { LocalFormatError } from "@stevedore/core";
-import { blockSize, decodeHeader, isZeroBlock, parsePaxRecords } from "./tar-header.js";
+import {
+  addRecords,
+  contentSize,
+  entryHeader,
+  maxMetadataSize,
+  type PendingRecords,
+  type TarEntryHeader,
+} from "./tar-entry-header.js";
+import { blockSize, decodeHeader, isZeroBlock } from "./tar-header.js";
 
 /** Bytes that can be read at any position: a file on disk, or bytes in memory. */
 export interface RandomAccessSource {
@@ -9,22 +17,10 @@ export interface RandomAccessSource {
   read(position: number, length: number): Promise<Uint8Array>;
 }
 
-/** What an entry of a tar archive is. Devices, FIFOs and GNU sparse files are `"other"`. */
-export type TarEntryType = "file" | "directory" | "symlink" | "hardlink" | "other";
-
 /** One entry of an indexed tar archive: where its content lies, not the content itself. */
-export interface TarEntry {
-  /** The path as stored (after pax `path` / GNU long-name records), not yet checked for safety. */
-  name: string;
-  type: TarEntryType;
-  /** Content length in bytes (0 for links and directories). */
-  size: number;
+export interface TarEntry extends TarEntryHeader {
   /** Position of the first content byte in the archive. */
   offset: number;
-  /** Target of a symbolic or hard link. */
-  linkName?: string;
-  mode: number;
-  mtime: number;
 }
 
 /** Options of {@link indexTar}. */
@@ -34,13 +30,6 @@ export interface IndexTarOptions {
   /** Refuse archives with more entries than this (default 1 000 000), so an index cannot fill memory. */
   maxEntries?: number;
 }
-
-const metadataTypes = new Set(["x", "g", "L", "K"]);
-// As Go's archive/tar does: these carry no content whatever their size field says.
-const headerOnlyTypes = new Set(["1", "2", "3", "4", "5", "6"]);
-
-// pax and GNU long-name records are tiny in practice; a bigger one is an attack on memory.
-const maxMetadataSize = 1024 * 1024;
 
 /**
  * Lists the entries of a tar archive by reading its headers only, skipping over content, so an archive of
@@ -62,7 +51,7 @@ export async function indexTar(
   const where = options.where ?? "tar archive";
   const maxEntries = options.maxEntries ?? 1_000_000;
   const entries: TarEntry[] = [];
-  let pending: { path?: string; linkPath?: string; size?: number } = {};
+  let pending: PendingRecords = {};
   let position = 0;
   while (position < source.size) {
     if (position + blockSize > source.size) {
@@ -73,11 +62,7 @@ export async function indexTar(
       throw new LocalFormatError(`${where}: truncated tar header at offset ${position}`);
     if (isZeroBlock(block)) break;
     const header = decodeHeader(block, where, position);
-    const size = metadataTypes.has(header.typeflag)
-      ? header.size
-      : headerOnlyTypes.has(header.typeflag)
-        ? 0
-        : (pending.size ?? header.size);
+    const size = contentSize(header, pending);
     const offset = position + blockSize;
     if (offset + size > source.size) {
       throw new LocalFormatError(
@@ -90,23 +75,7 @@ export async function indexTar(
       case "L":
       case "K": {
         const data = await readMetadata(source, offset, size, where);
-        if (header.typeflag === "x") {
-          const records = parsePaxRecords(data, where);
-          const paxSize = records.get("size");
-          if (paxSize !== undefined && !/^[0-9]{1,16}$/.test(paxSize)) {
-            throw new LocalFormatError(`${where}: invalid pax size record`);
-          }
-          pending = {
-            ...pending,
-            ...(records.has("path") ? { path: records.get("path") } : {}),
-            ...(records.has("linkpath") ? { linkPath: records.get("linkpath") } : {}),
-            ...(paxSize === undefined ? {} : { size: Number(paxSize) }),
-          };
-        } else {
-          const end = data.indexOf(0);
-          const value = new TextDecoder().decode(end === -1 ? data : data.subarray(0, end));
-          pending = header.typeflag === "L" ? { ...pending, path: value } : { ...pending, linkPath: value };
-        }
+        pending = addRecords(header.typeflag, data, pending, where);
         continue;
       }
       case "g":
@@ -115,37 +84,10 @@ export async function indexTar(
     if (entries.length >= maxEntries) {
       throw new LocalFormatError(`${where}: more than ${maxEntries} entries`);
     }
-    const type = entryType(header.typeflag);
-    const name = pending.path ?? (header.prefix === "" ? header.name : `${header.prefix}/${header.name}`);
-    const linkName = pending.linkPath ?? header.linkName;
-    entries.push({
-      name,
-      type,
-      size: type === "file" ? size : 0,
-      offset,
-      ...(type === "symlink" || type === "hardlink" ? { linkName } : {}),
-      mode: header.mode,
-      mtime: header.mtime,
-    });
+    entries.push({ ...entryHeader(header, pending, size), offset });
     pending = {};
   }
   return entries;
-}
-
-function entryType(typeflag: string): TarEntryType {
-  switch (typeflag) {
-    case "0":
-    case "7":
-      return "file";
-    case "1":
-      return "hardlink";
-    case "2":
-      return "symlink";
-    case "5":
-      return "directory";
-    default:
-      return "other";
-  }
 }
 
 async function readMetadata(

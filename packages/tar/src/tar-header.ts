@@ -6,6 +6,11 @@ import { LocalFormatError } from "@stevedore/core";
 
 /** Size of a tar block: headers, and the unit content is padded to. */
 export const blockSize = 512;
+/** The size of a tar block (512 bytes): headers, and the unit content is padded to. */
+export const tarBlockSize: number = blockSize;
+
+/** The largest value an 8-byte octal field (mode, uid, gid, device numbers) holds. */
+export const maxOctalId = 0o7777777;
 
 /** The largest size the 11-digit octal field holds; bigger entries need a pax `size` record. */
 export const maxOctalSize = 0o77777777777;
@@ -18,20 +23,34 @@ export interface RawHeader {
   mtime: number;
   typeflag: string;
   linkName: string;
+  uid: number;
+  gid: number;
+  uname: string;
+  gname: string;
+  devMajor: number;
+  devMinor: number;
   /** True for a POSIX ustar header ("ustar\0"), whose `prefix` field extends the name. */
   ustar: boolean;
   prefix: string;
 }
 
-/** The fields of a header stevedore writes. */
-export interface HeaderFields {
+/** The fields of one raw tar header block, for {@link encodeTarHeader}. */
+export interface TarHeaderFields {
+  /** At most 100 bytes (longer names go to a pax record or the ustar `prefix`). */
   name: string;
   mode: number;
   size: number;
   mtime: number;
+  /** One character: `"0"` file, `"1"` hard link, `"2"` symbolic link, `"5"` directory, `"x"` pax, … */
   typeflag: string;
   linkName?: string;
   prefix?: string;
+  uid?: number;
+  gid?: number;
+  uname?: string;
+  gname?: string;
+  devMajor?: number;
+  devMinor?: number;
 }
 
 const decoder = new TextDecoder("utf-8");
@@ -61,24 +80,43 @@ export function decodeHeader(block: Uint8Array, where: string, offset: number): 
     mtime: parseNumber(block.subarray(136, 148)) ?? 0,
     typeflag: block[156] === 0 ? "0" : String.fromCharCode(block[156]!),
     linkName: text(block.subarray(157, 257)),
+    uid: parseNumber(block.subarray(108, 116)) ?? 0,
+    gid: parseNumber(block.subarray(116, 124)) ?? 0,
+    uname: magic === "ustar" ? text(block.subarray(265, 297)) : "",
+    gname: magic === "ustar" ? text(block.subarray(297, 329)) : "",
+    devMajor: magic === "ustar" ? (parseNumber(block.subarray(329, 337)) ?? 0) : 0,
+    devMinor: magic === "ustar" ? (parseNumber(block.subarray(337, 345)) ?? 0) : 0,
     ustar: magic === "ustar",
     prefix: magic === "ustar" ? text(block.subarray(345, 500)) : "",
   };
 }
 
-/** Encodes a header block. Names must already fit their fields (the writer moves long ones to pax). */
-export function encodeHeader(fields: HeaderFields): Uint8Array {
+/**
+ * Encodes one 512-byte ustar header block, checksum included. Low level: names must already fit their
+ * fields and numbers their octal fields ({@link writeTar} moves what does not fit to pax records). Useful to
+ * build archives the writer refuses to make, such as hostile ones for tests.
+ *
+ * @example
+ * ```ts
+ * const header = encodeTarHeader({ name: "../escape", mode: 0o644, size: 0, mtime: 0, typeflag: "0" });
+ * ```
+ */
+export function encodeTarHeader(fields: TarHeaderFields): Uint8Array {
   const block = new Uint8Array(blockSize);
   writeText(block, 0, 100, fields.name);
   writeOctal(block, 100, 8, fields.mode);
-  writeOctal(block, 108, 8, 0);
-  writeOctal(block, 116, 8, 0);
+  writeOctal(block, 108, 8, fields.uid ?? 0);
+  writeOctal(block, 116, 8, fields.gid ?? 0);
   writeOctal(block, 124, 12, fields.size);
   writeOctal(block, 136, 12, fields.mtime);
   block[156] = fields.typeflag.charCodeAt(0);
   writeText(block, 157, 100, fields.linkName ?? "");
   writeText(block, 257, 6, "ustar\0");
   writeText(block, 263, 2, "00");
+  writeText(block, 265, 32, fields.uname ?? "");
+  writeText(block, 297, 32, fields.gname ?? "");
+  writeOctal(block, 329, 8, fields.devMajor ?? 0);
+  writeOctal(block, 337, 8, fields.devMinor ?? 0);
   writeText(block, 345, 155, fields.prefix ?? "");
   // The checksum is computed with its own field read as eight spaces.
   block.fill(0x20, 148, 156);

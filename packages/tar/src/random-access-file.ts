@@ -25,7 +25,7 @@ export async function openRandomAccessFile(path: string): Promise<RandomAccessFi
     // O_NONBLOCK so that opening a FIFO does not wait for a writer; O_NOFOLLOW so a planted link is refused.
     handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
-    throw openError(path, error);
+    throw describeOpenError(path, error);
   }
   try {
     const stats = await handle.stat();
@@ -38,7 +38,7 @@ export async function openRandomAccessFile(path: string): Promise<RandomAccessFi
 }
 
 /** Maps an `open` failure to the stevedore error a user can act on. */
-export function openError(path: string, error: unknown): Error {
+export function describeOpenError(path: string, error: unknown): Error {
   const code = (error as { code?: unknown }).code;
   if (code === "ENOENT" || code === "ENOTDIR")
     return new NotFoundError(`${path} does not exist`, { cause: error });
