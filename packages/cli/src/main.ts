@@ -1,5 +1,5 @@
 import type { Client } from "@stevedore/client";
-import { UsageError } from "@stevedore/core";
+import { redactReferenceCredentials, UsageError } from "@stevedore/core";
 import type { CliIo } from "./cli-io.js";
 import { closestName } from "./closest-name.js";
 import type { CommandDefinition, FlagDefinition } from "./command-definition.js";
@@ -70,10 +70,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         commandTable.map((candidate) => candidate.name),
       );
       throw new UsageError(
-        `unknown command ${JSON.stringify(parsed.command.slice(0, 40))}${guess ? `; did you mean '${guess}'?` : ""}`,
+        `unknown command ${JSON.stringify(redactArgument(parsed.command).slice(0, 40))}${guess ? `; did you mean '${guess}'?` : ""}`,
       );
     }
-    what = [command.name, ...parsed.positionals].join(" ");
+    what = [command.name, ...parsed.positionals.map(redactArgument)].join(" ");
     if (options.help) {
       io.stdout.write(renderCommandHelp(command));
       return ExitCode.ok;
@@ -127,7 +127,7 @@ function checkArgumentCount(command: CommandDefinition, positionals: readonly st
     throw new UsageError(`missing ${missing.join(" and ")} (usage: ${usageLine(command)})`);
   }
   if (positionals.length > command.arguments.length) {
-    const extra = positionals[command.arguments.length] ?? "";
+    const extra = redactArgument(positionals[command.arguments.length] ?? "");
     throw new UsageError(
       `unexpected argument ${JSON.stringify(extra.slice(0, 60))} (usage: ${usageLine(command)})`,
     );
@@ -152,6 +152,13 @@ function debugDetails(error: unknown): string {
     current = current instanceof Error ? current.cause : undefined;
   }
   return `${lines.join("\n")}\n`;
+}
+
+/** A positional as the error line names it: a password typed into a reference never appears. */
+function redactArgument(argument: string): string {
+  return /^(?:oci|oci-layout|docker-archive):|^[./~]/i.test(argument)
+    ? argument
+    : redactReferenceCredentials(argument);
 }
 
 function clip(text: string): string {

@@ -1,4 +1,4 @@
-import { parseReference, UsageError } from "@stevedore/core";
+import { parseReference, refuseReferenceCredentials, UsageError } from "@stevedore/core";
 
 /**
  * Reads a REGISTRY argument (`login`, `logout`, `catalog`) as a registry name: `localhost:5000`,
@@ -10,6 +10,7 @@ import { parseReference, UsageError } from "@stevedore/core";
  * registryArgument("https://Registry.Example.com/v2/"); // "registry.example.com"
  */
 export function registryArgument(input: string): string {
+  refuseReferenceCredentials(input);
   const host = input.replace(/^https?:\/\//i, "").replace(/\/.*$/, "");
   if (host === "") throw new UsageError(`${JSON.stringify(input)} is not a registry host`);
   let registry: string;

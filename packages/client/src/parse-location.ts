@@ -3,7 +3,12 @@
  * `docker://`), plus bare registry references as every other registry tool accepts them.
  */
 import type { Reference } from "@stevedore/core";
-import { InvalidReferenceError, parseReference, UsageError } from "@stevedore/core";
+import {
+  InvalidReferenceError,
+  parseReference,
+  refuseReferenceCredentials,
+  UsageError,
+} from "@stevedore/core";
 
 /** A parsed location: a registry reference, an OCI image layout directory or a `docker save` archive. */
 export type Location =
@@ -63,6 +68,7 @@ export function parseLocation(input: string): Location {
   if (typeof input !== "string") throw new UsageError(`a location must be a string, got ${typeof input}`);
   if (input.trim() === "") throw new UsageError(`a location cannot be empty: use ${supported}`);
   const scheme = transportOf(input);
+  if (scheme === undefined || !(scheme in localTransports)) refuseReferenceCredentials(input);
   if (scheme === undefined) return registryLocation(input, input);
   const rest = input.slice(scheme.length + 1);
   const local = localTransports[scheme];

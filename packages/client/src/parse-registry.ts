@@ -1,5 +1,5 @@
 import { normalizeRegistryHost } from "@stevedore/auth";
-import { registryHost, UsageError } from "@stevedore/core";
+import { refuseReferenceCredentials, registryHost, UsageError } from "@stevedore/core";
 
 /** A registry as `login`, `logout`, `ping` and `catalog` take it. */
 export interface RegistryName {
@@ -22,6 +22,7 @@ const hostPattern =
  */
 export function parseRegistry(input: string): RegistryName {
   if (typeof input !== "string" || input.trim() === "") throw new UsageError("a registry host is needed");
+  refuseReferenceCredentials(input);
   // A path is only accepted in URL form, as Docker's config keys have it (`https://index.docker.io/v1/`).
   const isUrl = /^https?:\/\//i.test(input);
   const name = normalizeRegistryHost(input);

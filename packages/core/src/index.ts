@@ -97,6 +97,11 @@ export { parsePlatform } from "./parse-platform.js";
 export type { ParseReferenceOptions, Reference } from "./parse-reference.js";
 export { parseReference } from "./parse-reference.js";
 export { redactAuthorization, redactUrl } from "./redact.js";
+export {
+  hasReferenceCredentials,
+  redactReferenceCredentials,
+  refuseReferenceCredentials,
+} from "./reference-credentials.js";
 export { registryHost } from "./registry-host.js";
 export type { SelectManifestsOptions } from "./select-manifests.js";
 export { selectManifests } from "./select-manifests.js";

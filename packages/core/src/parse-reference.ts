@@ -3,6 +3,7 @@ import { DockerHub, dockerHubAliases } from "./docker-hub.js";
 import { InvalidReferenceError, UsageError } from "./errors.js";
 import { inputText } from "./input-text.js";
 import { digestProblem } from "./parse-digest.js";
+import { refuseReferenceCredentials } from "./reference-credentials.js";
 import {
   looksLikeHost,
   nameTotalLengthMax,
@@ -48,7 +49,8 @@ const allowedCharacters = /^[A-Za-z0-9._\-/:@[\]+=]*$/;
  * - Repositories must be lower-case; tags are `[\w][\w.-]{0,127}`; a tag and a digest may both be given;
  *   `registry/repository` is at most 255 characters; a bare 64-hex string (an image ID) is not a name.
  *
- * No tag is added unless `options.defaultTag` is given.
+ * No tag is added unless `options.defaultTag` is given. User info (`alice:S3cret@host/app`) is refused
+ * without echoing it: the error's input has it replaced by `REDACTED`.
  *
  * @throws InvalidReferenceError with a message naming what is wrong.
  * @throws UsageError when an option is not a valid registry or tag.
@@ -62,6 +64,7 @@ export function parseReference(input: string, options: ParseReferenceOptions = {
   if (typeof input !== "string") {
     throw new InvalidReferenceError(inputText(input), `expected a string, got ${typeof input}`);
   }
+  refuseReferenceCredentials(input);
   const fail = (reason: string): InvalidReferenceError => new InvalidReferenceError(input, reason);
   if (input === "") throw fail("reference is empty");
   if (!allowedCharacters.test(input)) throw fail(characterProblem(input));
