@@ -121,6 +121,46 @@ describe("token auth", () => {
     expect((await client.request("GET", "/v2/")).status).toBe(401);
   });
 
+  it("takes several scopes space-separated in one scope= (as the OCI conformance client asks), and a cross-repository mount works with that token", async () => {
+    const url = await start();
+    const image = testImage();
+    const seed = await token(url, ["repository:team/base:pull,push"], basic("alice", "s3cret"));
+    await testClient(url, { Authorization: `Bearer ${seed.body.token}` }).pushBlob("team/base", image.config);
+
+    const issued = await token(
+      url,
+      ["repository:team/app:pull,push repository:team/base:pull", "repository:team/other:pull"],
+      basic("alice", "s3cret"),
+    );
+    expect(issued.status).toBe(200);
+    expect(issued.body.scope).toBe(
+      "repository:team/app:pull,push repository:team/base:pull repository:team/other:pull",
+    );
+    const client = testClient(url, { Authorization: `Bearer ${issued.body.token}` });
+    const mount = await client.request(
+      "POST",
+      `/v2/team/app/blobs/uploads/?mount=${image.config.digest}&from=team/base`,
+    );
+    expect(mount.status).toBe(201);
+    expect((await client.request("GET", `/v2/team/other/tags/list`)).status).toBe(404);
+  });
+
+  it.each(["..", "Team/App", "", "a//b", "a/../b"])(
+    "answers a mount from %j with 400 NAME_INVALID, never 500",
+    async (from) => {
+      const url = await start();
+      const issued = await token(url, ["repository:team/app:pull,push"], basic("alice", "s3cret"));
+      for (const headers of [{ Authorization: `Bearer ${issued.body.token}` }, {}]) {
+        const response = await testClient(url, headers).request(
+          "POST",
+          `/v2/team/app/blobs/uploads/?mount=${randomBlob(4).digest}&from=${encodeURIComponent(from)}`,
+        );
+        expect(response.status).toBe(400);
+        expect((await response.json()).errors[0]?.code).toBe("NAME_INVALID");
+      }
+    },
+  );
+
   it("accepts the OAuth2 password grant on POST", async () => {
     const url = await start();
     const form = new URLSearchParams({

@@ -161,7 +161,8 @@ export function createAuthorizer(options: ServerAuthOptions, now: () => number):
           await sendJson(response, 401, { errors: [{ code: "UNAUTHORIZED", message: "bad credentials" }] });
           return true;
         }
-        await issue(response, credentials?.[0], url.searchParams.getAll("scope"));
+        // Several scopes come as repeated `scope=` or space-separated in one (RFC 6749 §3.3), or both.
+        await issue(response, credentials?.[0], splitScopes(url.searchParams.getAll("scope")));
         return true;
       }
       if (request.method === "POST") {
@@ -175,13 +176,17 @@ export function createAuthorizer(options: ServerAuthOptions, now: () => number):
           await sendJson(response, 401, { error: "invalid_grant" });
           return true;
         }
-        await issue(response, user, (form.get("scope") ?? "").split(" ").filter(Boolean));
+        await issue(response, user, splitScopes(form.getAll("scope")));
         return true;
       }
       await sendJson(response, 405, { errors: [{ code: "UNSUPPORTED", message: "use GET or POST" }] });
       return true;
     },
   };
+}
+
+function splitScopes(values: readonly string[]): string[] {
+  return values.flatMap((value) => value.split(" ")).filter((scope) => scope !== "");
 }
 
 function basicCredentials(request: IncomingMessage): [string, string] | undefined {

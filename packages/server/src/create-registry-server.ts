@@ -1,8 +1,15 @@
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { type Scope, StevedoreError, UsageError } from "@stevedore/core";
-import { matchRoute, type RouteMatch, type RouteMethod, type RouteName, scopesFor } from "@stevedore/routing";
+import { InvalidReferenceError, type Scope, StevedoreError, UsageError } from "@stevedore/core";
+import {
+  isRepositoryName,
+  matchRoute,
+  type RouteMatch,
+  type RouteMethod,
+  type RouteName,
+  scopesFor,
+} from "@stevedore/routing";
 import { deleteBlob, getBlob } from "./blob-routes.js";
 import { createAuthorizer, type ServerAuthOptions } from "./create-authorizer.js";
 import { createDirectoryStorage } from "./create-directory-storage.js";
@@ -170,6 +177,11 @@ export function createRegistryServer(options: RegistryServerOptions = {}): Regis
   };
 
   const authorizeRequest = (match: RouteMatch, request: IncomingMessage): ((scope: Scope) => boolean) => {
+    const from = match.params.from;
+    if (match.route.name === "upload-mount" && from !== undefined && !isRepositoryName(from)) {
+      // A client error, not the server's: 500 would be retried (issue 13, point 12).
+      throw new RegistryApiError(400, "NAME_INVALID", `invalid repository name in from=: ${clipName(from)}`);
+    }
     const scopes = scopesFor(match.route.name, match.params);
     // A mount without pull access on `from` falls back to an upload (202), so only the first scope is required.
     const required = match.route.name === "upload-mount" ? scopes.slice(0, 1) : scopes;
@@ -186,11 +198,13 @@ export function createRegistryServer(options: RegistryServerOptions = {}): Regis
         drain(request);
         const apiError = RegistryApiError.isInstance(error)
           ? error
-          : new RegistryApiError(
-              500,
-              "UNKNOWN",
-              StevedoreError.isInstance(error) ? error.message : "internal server error",
-            );
+          : InvalidReferenceError.isInstance(error)
+            ? new RegistryApiError(400, "NAME_INVALID", error.message)
+            : new RegistryApiError(
+                500,
+                "UNKNOWN",
+                StevedoreError.isInstance(error) ? error.message : "internal server error",
+              );
         await sendError(response, apiError);
       })
       .catch(() => response.destroy())
@@ -257,4 +271,8 @@ function unmatched(method: string, target: string, pathname: string): RegistryAp
         ? "BLOB_UNKNOWN"
         : "NAME_UNKNOWN";
   return new RegistryApiError(404, code, `no such endpoint or name: ${pathname.slice(0, 200)}`);
+}
+
+function clipName(name: string): string {
+  return JSON.stringify(name.length > 100 ? `${name.slice(0, 100)}…` : name);
 }
