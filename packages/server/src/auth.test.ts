@@ -150,7 +150,8 @@ describe("token auth", () => {
     async (from) => {
       const url = await start();
       const issued = await token(url, ["repository:team/app:pull,push"], basic("alice", "s3cret"));
-      for (const headers of [{ Authorization: `Bearer ${issued.body.token}` }, {}]) {
+      const withToken: Record<string, string> = { Authorization: `Bearer ${issued.body.token}` };
+      for (const headers of [withToken, {}]) {
         const response = await testClient(url, headers).request(
           "POST",
           `/v2/team/app/blobs/uploads/?mount=${randomBlob(4).digest}&from=${encodeURIComponent(from)}`,
