@@ -14,6 +14,8 @@ export { isVerifiedFor } from "./is-verified-for.js";
 export { makeDirectory } from "./make-directory.js";
 export { readAll } from "./read-all.js";
 export { targetSource } from "./target-source.js";
+export type { SweepTemporaryFilesOptions } from "./temporary-path.js";
+export { processIsAlive, sweepTemporaryFiles, temporaryPath } from "./temporary-path.js";
 export { verifyContent } from "./verify-content.js";
 export type { WriteVerifiedFileOptions } from "./write-verified-file.js";
 export { writeVerifiedFile } from "./write-verified-file.js";

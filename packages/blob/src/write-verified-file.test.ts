@@ -103,7 +103,9 @@ describe("writeVerifiedFile", () => {
     const failure = writeVerifiedFile(path, stalled(), expected, { signal: controller.signal });
     await expect(failure).rejects.toBeInstanceOf(AbortError);
     expect(seen).toHaveLength(1);
-    expect(seen[0]).toEqual([expect.stringMatching(/^\.layer\.[0-9a-f]{12}\.tmp$/)]);
+    expect(seen[0]).toEqual([
+      expect.stringMatching(new RegExp(`^\\.layer\\.[0-9a-f]{8}-${process.pid}-[0-9a-f]{12}\\.tmp$`)),
+    ]);
     expect(await readdir(directory)).toEqual([]);
   });
 

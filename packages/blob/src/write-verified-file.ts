@@ -1,11 +1,11 @@
-import { randomBytes } from "node:crypto";
 import { type FileHandle, open, rename, rm } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { dirname } from "node:path";
 import type { ByteStream } from "@stevedore/core";
 import { AbortError, localIoError, SizeMismatchError, UsageError } from "@stevedore/core";
 import { createVerifier, type ExpectedContent, type Verifier } from "./create-verifier.js";
 import { isVerifiedFor } from "./is-verified-for.js";
 import { makeDirectory } from "./make-directory.js";
+import { temporaryPath } from "./temporary-path.js";
 import { throwIfAborted } from "./throw-if-aborted.js";
 
 /** Options of {@link writeVerifiedFile}. */
@@ -27,7 +27,7 @@ export interface WriteVerifiedFileOptions {
 
 /**
  * Writes `source` to `path` only if it has exactly `expected.size` bytes and digest `expected.digest`
- * (STYLE.md "Streams"). The bytes go to a temp file beside `path` (`.<name>.<random>.tmp`), verified as
+ * (STYLE.md "Streams"). The bytes go to a temp file beside `path` (`temporaryPath`), verified as
  * they pass; the file is renamed over `path` only after the check (flushed to disk first unless `durable: false`). On any failure or
  * abort the temp file is removed and `path` is left as it was. Missing parent directories are created.
  *
@@ -54,7 +54,7 @@ export async function writeVerifiedFile(
   const verifier = createVerifier(expected, { where: options.where ?? expected.digest });
   throwIfAborted(signal);
   const directory = dirname(path);
-  const temporary = join(directory, `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+  const temporary = temporaryPath(path);
   const create = (): Promise<FileHandle> => open(temporary, "wx", options.mode ?? 0o644);
   // The directory usually exists (a layout's blobs/sha256): try the file first, and create the directory
   // only when that fails for want of it: a recursive mkdir per blob cost ~0.17 ms of main-thread time

@@ -141,6 +141,18 @@ describe("stevedore serve", () => {
     expect((await closed.stop()).code).toBe(0);
   });
 
+  it("--max-uploads: a new upload past the limit gets 429 with Retry-After (default: --upload-timeout 15)", async () => {
+    const serving = await serveInProcess(["--port", "0", "--max-uploads", "2", "--quiet"]);
+    const post = () => fetch(`${serving.url}/v2/app/blobs/uploads/`, { method: "POST" });
+    expect((await post()).status).toBe(202);
+    expect((await post()).status).toBe(202);
+    const refused = await post();
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(14 * 60);
+    expect(Number(refused.headers.get("retry-after"))).toBeLessThanOrEqual(15 * 60);
+    expect((await serving.stop()).code).toBe(0);
+  });
+
   it("--referrers-page-size: the referrers API answers that many per page; stevedore referrers lists all", async () => {
     const serving = await serveInProcess(["--port", "0", "--referrers-page-size", "1", "--quiet"]);
     const config = Buffer.from("{}");
@@ -244,6 +256,18 @@ describe("stevedore serve", () => {
       ["--port=0", "--referrers-page-size=ten"],
       ExitCode.usage,
       /--referrers-page-size "ten" is not a number from 1 to 10000/,
+    ],
+    [
+      "an upload timeout of 0",
+      ["--port=0", "--upload-timeout", "0"],
+      ExitCode.usage,
+      /--upload-timeout "0" is not a number of minutes from 1 to 10080/,
+    ],
+    [
+      "a --max-uploads that is no number",
+      ["--port=0", "--max-uploads=all"],
+      ExitCode.usage,
+      /--max-uploads "all" is not a number from 1 to 10000/,
     ],
   ])("%s is refused before listening", async (_name, argv, code, message) => {
     // If a case wrongly started listening, the run would never end and the test would time out.

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { link, open, readFile, rename, rm } from "node:fs/promises";
 import { hostname } from "node:os";
+import { processIsAlive } from "@stevedore/blob";
 import { AbortError, LocalFormatError, localIoError } from "@stevedore/core";
 
 /** Options of {@link withLockFile}. */
@@ -175,13 +176,4 @@ async function release(path: string, owner: LockOwner): Promise<void> {
   const holder = await readOwner(path).catch(() => "unreadable" as const);
   // Only remove our own lock: if it was broken as stale, it now belongs to someone else.
   if (typeof holder === "object" && holder.nonce === owner.nonce) await rm(path, { force: true });
-}
-
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as { code?: unknown }).code === "EPERM";
-  }
 }

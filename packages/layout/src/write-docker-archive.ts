@@ -4,7 +4,7 @@ import { rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { readAll } from "@stevedore/blob";
+import { readAll, temporaryPath } from "@stevedore/blob";
 import type { ByteStream, Descriptor, ReadableTarget } from "@stevedore/core";
 import {
   AbortError,
@@ -155,10 +155,7 @@ async function writeTo(
     });
     return;
   }
-  const temporary = join(
-    dirname(destination),
-    `.${basename(destination)}.${randomBytes(6).toString("hex")}.tmp`,
-  );
+  const temporary = temporaryPath(destination);
   try {
     await pipeline(archive, createWriteStream(temporary, { flags: "wx", flush: true }), pipelineOptions);
     await rename(temporary, destination);

@@ -1,6 +1,5 @@
-import { randomBytes } from "node:crypto";
 import { link, open, rename, rm } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { temporaryPath } from "@stevedore/blob";
 import { localIoError } from "@stevedore/core";
 
 /**
@@ -18,7 +17,7 @@ export async function writeFileAtomic(
   bytes: Uint8Array,
   options: { exclusive?: boolean } = {},
 ): Promise<boolean> {
-  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+  const temporary = temporaryPath(path);
   try {
     const handle = await open(temporary, "wx", 0o644);
     try {

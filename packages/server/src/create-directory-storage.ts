@@ -1,8 +1,7 @@
-import { randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { appendFile, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { bufferSource, writeVerifiedFile } from "@stevedore/blob";
+import { bufferSource, sweepTemporaryFiles, temporaryPath, writeVerifiedFile } from "@stevedore/blob";
 import { localIoError } from "@stevedore/core";
 import type { RegistryStorage, UploadSink } from "./registry-storage.js";
 
@@ -11,7 +10,7 @@ import type { RegistryStorage, UploadSink } from "./registry-storage.js";
  *
  * ```
  * <directory>/blobs/<algorithm>/<encoded>                    content, shared by every repository
- * <directory>/uploads/<session id>                           bytes of an upload in progress
+ * <directory>/uploads/.<session id>.<host>-<pid>-<random>.tmp  bytes of an upload in progress
  * <directory>/repositories/<name>/_blobs/<algorithm>/<encoded>      empty link file
  * <directory>/repositories/<name>/_manifests/<algorithm>/<encoded>  the manifest's media type
  * <directory>/repositories/<name>/_tags/<tag>                       the tagged digest
@@ -22,6 +21,9 @@ import type { RegistryStorage, UploadSink } from "./registry-storage.js";
  * same way. Repository components never start with `_` (`spec/PROTOCOL.md` §2), so the `_blobs`,
  * `_manifests` and `_tags` folders cannot clash with a nested repository. Upload sessions live in the
  * server's memory: after a restart their bytes are orphaned and clients restart the upload (§4.1).
+ * `sweep()` (the server calls it before listening) removes what a killed server left: the files of its
+ * upload sessions and its temp files. The writer's host and process id are in each such name, so files
+ * of another live server on the same directory are kept.
  *
  * @example
  * ```ts
@@ -36,6 +38,27 @@ export function createDirectoryStorage(directory: string): RegistryStorage {
   const tagPath = (name: string, tag: string): string => join(repositoryPath(name), "_tags", tag);
 
   return {
+    async sweep() {
+      // Session files of a dead server, and anything in uploads/ named before session files carried a pid.
+      const uploads = join(directory, "uploads");
+      await sweepTemporaryFiles(uploads);
+      for (const name of await list(uploads)) {
+        if (!name.startsWith(".")) await rm(join(uploads, name), { force: true }).catch(() => undefined);
+      }
+      for (const algorithm of await list(join(directory, "blobs"))) {
+        await sweepTemporaryFiles(join(directory, "blobs", algorithm));
+      }
+      const repositories = join(directory, "repositories");
+      const folders = await fileStep(
+        "list",
+        repositories,
+        (path) => readdir(path, { recursive: true, withFileTypes: true }),
+        undefined,
+      );
+      for (const entry of folders ?? []) {
+        if (entry.isDirectory()) await sweepTemporaryFiles(join(entry.parentPath, entry.name));
+      }
+    },
     async blobSize(digest) {
       const info = await fileStep("stat", blobPath(digest), (path) => stat(path), undefined);
       return info?.size;
@@ -47,7 +70,7 @@ export function createDirectoryStorage(directory: string): RegistryStorage {
       await writeVerifiedFile(blobPath(digest), bufferSource(bytes)(0), { digest, size: bytes.length });
     },
     async openUpload(id): Promise<UploadSink> {
-      const path = join(directory, "uploads", id);
+      const path = temporaryPath(join(directory, "uploads", id));
       await fileStep("create", dirname(path), (folder) => mkdir(folder, { recursive: true }), undefined);
       await fileStep("create", path, (file) => writeFile(file, new Uint8Array(), { flag: "wx" }), undefined);
       let size = 0;
@@ -180,7 +203,7 @@ async function removeFile(path: string): Promise<boolean> {
 }
 
 async function writeSmallFile(path: string, text: string): Promise<void> {
-  const temporary = `${dirname(path)}/.${randomBytes(6).toString("hex")}.tmp`;
+  const temporary = temporaryPath(path);
   await fileStep("create", dirname(path), (folder) => mkdir(folder, { recursive: true }), undefined);
   await fileStep("write", temporary, (file) => writeFile(file, text), undefined);
   await fileStep("rename", path, (file) => rename(temporary, file), undefined);

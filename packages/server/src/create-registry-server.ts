@@ -24,6 +24,7 @@ import type { RegistryState, RouteContext } from "./route-context.js";
 import {
   cancelUpload,
   completeUpload,
+  expireSessions,
   mountUpload,
   patchUpload,
   singlePostUpload,
@@ -50,8 +51,20 @@ export interface RegistryServerOptions {
   referrersPageSize?: number;
   /** One line per request (`GET /v2/a/manifests/latest 200`); never carries credentials. */
   log?: (line: string) => void;
-  /** Clock for token expiry, in milliseconds. Default `Date.now`. */
+  /** Clock for token and upload session expiry, in milliseconds. Default `Date.now`. */
   now?: () => number;
+  /**
+   * Milliseconds after which an upload session no request touched expires, with its bytes. Default 15
+   * minutes (distribution purges uploads a week old, on disk; here they may be in memory, and a client
+   * that paused that long has timed out). A request writing to a session keeps it alive.
+   */
+  uploadIdleTimeout?: number;
+  /**
+   * Most upload sessions open at once (across clients). Past it, a new upload gets
+   * `429 TOOMANYREQUESTS` with `Retry-After` until a session finishes, is cancelled or expires. Default 256
+   * (a client pushes a handful of blobs at once).
+   */
+  maxUploadSessions?: number;
 }
 
 /** Where a listening server can be reached. */
@@ -75,6 +88,8 @@ export interface RegistryServer {
 }
 
 const defaultMaxManifestBytes = 32 * 1024 * 1024;
+const defaultUploadIdleTimeout = 15 * 60 * 1000;
+const defaultMaxUploadSessions = 256;
 const methods: readonly RouteMethod[] = ["GET", "HEAD", "PUT", "POST", "PATCH", "DELETE"];
 
 const handlers: Record<RouteName, (context: RouteContext) => Promise<void>> = {
@@ -130,6 +145,15 @@ export function createRegistryServer(options: RegistryServerOptions = {}): Regis
   ) {
     throw new UsageError("referrersPageSize must be a positive integer");
   }
+  const uploadIdleTimeout = options.uploadIdleTimeout ?? defaultUploadIdleTimeout;
+  if (!Number.isSafeInteger(uploadIdleTimeout) || uploadIdleTimeout < 1) {
+    throw new UsageError("uploadIdleTimeout must be a positive integer of milliseconds");
+  }
+  const maxUploadSessions = options.maxUploadSessions ?? defaultMaxUploadSessions;
+  if (!Number.isSafeInteger(maxUploadSessions) || maxUploadSessions < 1) {
+    throw new UsageError("maxUploadSessions must be a positive integer");
+  }
+  const now = options.now ?? Date.now;
   const state: RegistryState = {
     storage: resolveStorage(options.storage),
     sessions: new Map(),
@@ -138,8 +162,13 @@ export function createRegistryServer(options: RegistryServerOptions = {}): Regis
     chunkMinLength,
     maxManifestBytes,
     referrersPageSize,
+    uploadIdleTimeout,
+    maxUploadSessions,
+    openingSessions: 0,
+    now,
   };
-  const authorizer = createAuthorizer(options.auth ?? { type: "none" }, options.now ?? Date.now);
+  const authorizer = createAuthorizer(options.auth ?? { type: "none" }, now);
+  let expiryTimer: ReturnType<typeof setInterval> | undefined;
   const faults = createFaults();
   const log = options.log;
 
@@ -218,6 +247,7 @@ export function createRegistryServer(options: RegistryServerOptions = {}): Regis
     handler,
     faults,
     async listen(port = 0, host = "127.0.0.1") {
+      await state.storage.sweep?.();
       await new Promise<void>((resolve, reject) => {
         server.once("error", reject);
         server.listen(port, host, () => {
@@ -225,11 +255,18 @@ export function createRegistryServer(options: RegistryServerOptions = {}): Regis
           resolve();
         });
       });
+      // Idle sessions also expire while no upload starts; the timer never keeps the process alive.
+      expiryTimer ??= setInterval(
+        () => void expireSessions(state),
+        Math.min(uploadIdleTimeout, 60_000),
+      ).unref();
       const address = server.address() as AddressInfo;
       const shown = address.family === "IPv6" ? `[${address.address}]` : address.address;
       return { url: `http://${shown}:${address.port}`, host: address.address, port: address.port };
     },
     async close() {
+      clearInterval(expiryTimer);
+      expiryTimer = undefined;
       if (!server.listening) return;
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

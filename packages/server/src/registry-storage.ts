@@ -26,6 +26,11 @@ export interface UploadSink {
 
 /** The storage contract of the embedded registry. Every method is safe to call concurrently. */
 export interface RegistryStorage {
+  /**
+   * Removes what an earlier process left behind (upload files of sessions that died with it, temp files).
+   * The server awaits it before listening. Optional: memory storage has nothing to sweep.
+   */
+  sweep?(): Promise<void>;
   /** The size of blob `digest`, or `undefined` when no repository content has it. */
   blobSize(digest: string): Promise<number | undefined>;
   /** Bytes `start`..`end` (inclusive) of blob `digest`, which exists. */

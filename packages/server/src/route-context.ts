@@ -17,6 +17,8 @@ export interface UploadSession {
   sink: UploadSink;
   /** True while a request is writing to the session; a second writer gets 416. */
   busy: boolean;
+  /** When a request last touched the session (the server's clock); idle sessions expire. */
+  lastActive: number;
 }
 
 /** A manifest's entry in referrers answers (§7.1), or `null` when it has no subject. */
@@ -42,6 +44,14 @@ export interface RegistryState {
   maxManifestBytes: number;
   /** Most descriptors per referrers page; `undefined`: one page. */
   referrersPageSize: number | undefined;
+  /** Milliseconds after which an upload session nobody touched expires. */
+  uploadIdleTimeout: number;
+  /** Most upload sessions open at once; a new one past it gets 429. */
+  maxUploadSessions: number;
+  /** Sessions whose storage is being opened (counted against `maxUploadSessions`). */
+  openingSessions: number;
+  /** The server's clock, in milliseconds. */
+  now: () => number;
 }
 
 /** One request on a matched route. */

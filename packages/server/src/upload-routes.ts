@@ -14,7 +14,8 @@ import { isRepositoryName } from "@stevedore/routing";
 import { checkDigest } from "./blob-routes.js";
 import { drain, header, send } from "./http-helpers.js";
 import { RegistryApiError } from "./registry-api-error.js";
-import type { RouteContext, UploadSession } from "./route-context.js";
+import type { UploadSink } from "./registry-storage.js";
+import type { RegistryState, RouteContext, UploadSession } from "./route-context.js";
 
 /** POST `uploads/`: a new session, 202 (§4.2 row 1). */
 export async function startUpload(context: RouteContext): Promise<void> {
@@ -118,25 +119,71 @@ export async function cancelUpload(context: RouteContext): Promise<void> {
 }
 
 async function openSession(context: RouteContext, algorithm: string): Promise<UploadSession> {
+  const { state } = context;
+  await expireSessions(state);
+  if (state.sessions.size + state.openingSessions >= state.maxUploadSessions) {
+    drain(context.request);
+    // Retry once the session idle longest would expire (it may be resumed before: then later).
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const open of state.sessions.values()) oldest = Math.min(oldest, open.lastActive);
+    const wait = Math.max(1, Math.ceil((oldest + state.uploadIdleTimeout - state.now()) / 1000));
+    throw new RegistryApiError(
+      429,
+      "TOOMANYREQUESTS",
+      `${state.sessions.size} upload sessions are open, the most this registry allows; finish or cancel one, or retry later`,
+      { "Retry-After": String(Number.isFinite(wait) ? wait : 1) },
+    );
+  }
   const id = randomUUID();
+  // Counted while its storage opens, so concurrent POSTs cannot pass the limit together.
+  state.openingSessions++;
+  let sink: UploadSink;
+  try {
+    sink = await state.storage.openUpload(id);
+  } finally {
+    state.openingSessions--;
+  }
   const session: UploadSession = {
     id,
     repository: context.params.name ?? "",
     algorithm,
     hasher: createHasher(algorithm),
-    sink: await context.state.storage.openUpload(id),
+    sink,
     busy: false,
+    lastActive: state.now(),
   };
-  context.state.sessions.set(id, session);
+  state.sessions.set(id, session);
   return session;
 }
 
+/**
+ * Drops every session idle for `uploadIdleTimeout` (not one a request is writing to), with its bytes: a
+ * client that went away never comes back for them. Run before a session opens and on the server's timer.
+ */
+export async function expireSessions(state: RegistryState): Promise<void> {
+  const now = state.now();
+  for (const session of [...state.sessions.values()]) {
+    if (!session.busy && now - session.lastActive >= state.uploadIdleTimeout) {
+      state.sessions.delete(session.id);
+      await session.sink.discard().catch(() => undefined);
+    }
+  }
+}
+
 function findSession(context: RouteContext): UploadSession {
-  const session = context.state.sessions.get(context.params.session ?? "");
+  const { state } = context;
+  const session = state.sessions.get(context.params.session ?? "");
   if (session === undefined || session.repository !== context.params.name) {
     drain(context.request);
     throw new RegistryApiError(404, "BLOB_UPLOAD_UNKNOWN", "upload session is unknown or was closed");
   }
+  if (!session.busy && state.now() - session.lastActive >= state.uploadIdleTimeout) {
+    drain(context.request);
+    state.sessions.delete(session.id);
+    void session.sink.discard().catch(() => undefined);
+    throw new RegistryApiError(404, "BLOB_UPLOAD_UNKNOWN", "upload session expired after being idle");
+  }
+  session.lastActive = state.now();
   return session;
 }
 
@@ -212,6 +259,7 @@ async function receive(
     throw error;
   } finally {
     session.busy = false;
+    session.lastActive = context.state.now();
   }
   if (expected !== undefined && received !== expected) {
     await dropSession(context, session);

@@ -1,6 +1,6 @@
 import { mkdir, stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import { NetworkError, UsageError } from "@stevedore/core";
+import { NetworkError, StevedoreError, UsageError } from "@stevedore/core";
 import type { CommandDefinition } from "../command-definition.js";
 import { parseWholeNumberFlag } from "../parse-whole-number-flag.js";
 import { serverAuthFromFiles } from "../server-auth-from-files.js";
@@ -66,6 +66,18 @@ export const serveCommand: CommandDefinition = {
       valueName: "N",
       description: "answer the referrers API N per page, linked with Link headers (default: one page)",
     },
+    {
+      name: "upload-timeout",
+      type: "string",
+      valueName: "MINUTES",
+      description: "drop an upload session idle this long, with its bytes (default 15; 1–10080)",
+    },
+    {
+      name: "max-uploads",
+      type: "string",
+      valueName: "N",
+      description: "upload sessions open at once; past it a new upload gets 429 (default 256; 1–10000)",
+    },
   ],
   relevantGlobalFlags: ["quiet", "json"],
   description:
@@ -74,7 +86,9 @@ export const serveCommand: CommandDefinition = {
     "MODE)' on stderr once listening, then one line per request ('METHOD PATH STATUS', never credentials; " +
     "--quiet drops them); --json also prints the address as one result line on stdout. Content lives in " +
     "memory unless --dir names a directory, where acknowledged blobs survive a crash and a restart (an upload " +
-    "cut short is started again by the client). --htpasswd turns on Basic auth; --token-users turns on token " +
+    "cut short is started again by the client; what a killed server left in it is removed at start). An " +
+    "upload session idle for --upload-timeout minutes is dropped, and at most --max-uploads are open at " +
+    "once (then 429 with Retry-After). --htpasswd turns on Basic auth; --token-users turns on token " +
     "auth where every listed user may do everything, and --anonymous-pull lets anyone pull. Runs until " +
     "SIGINT (Ctrl-C) or SIGTERM, then closes and exits 0.",
   examples: [
@@ -101,6 +115,13 @@ export const serveCommand: CommandDefinition = {
     const host = text("host") ?? "127.0.0.1";
     if (host.trim() === "") throw new UsageError("--host is empty");
     const referrersPageSize = parsePageSize(text("referrers-page-size"));
+    const uploadTimeout = optionalNumber(
+      "upload-timeout",
+      text("upload-timeout"),
+      10_080,
+      "a number of minutes",
+    );
+    const maxUploads = optionalNumber("max-uploads", text("max-uploads"), 10_000, "a number");
     const directory = await prepareDirectory(text("dir"));
     const auth = await serverAuthFromFiles({
       htpasswd: text("htpasswd"),
@@ -115,12 +136,16 @@ export const serveCommand: CommandDefinition = {
       auth: auth.options,
       anonymousMounts: context.flags["anonymous-mounts"] === true,
       ...(referrersPageSize === undefined ? {} : { referrersPageSize }),
+      ...(uploadTimeout === undefined ? {} : { uploadIdleTimeout: uploadTimeout * 60_000 }),
+      ...(maxUploads === undefined ? {} : { maxUploadSessions: maxUploads }),
       ...(context.options.quiet ? {} : { log: (line: string) => void stderr.write(`${line}\n`) }),
     });
     let url: string;
     try {
       ({ url } = await server.listen(port, host));
     } catch (error) {
+      // Sweeping the directory before listening failed: its own error says which file and why.
+      if (StevedoreError.isInstance(error)) throw error;
       const code = (error as NodeJS.ErrnoException).code ?? "";
       const reason = listenFailures[code] ?? (code || "listen failed");
       throw new NetworkError(`cannot listen on ${host}:${port}: ${reason}`, { cause: error });
@@ -145,6 +170,17 @@ export const serveCommand: CommandDefinition = {
 function parsePageSize(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   return parseWholeNumberFlag("referrers-page-size", value, { min: 1, max: 10_000, what: "a number" });
+}
+
+/** A whole-number flag from 1 to `max`, or absent. */
+function optionalNumber(
+  flag: string,
+  value: string | undefined,
+  max: number,
+  what: string,
+): number | undefined {
+  if (value === undefined) return undefined;
+  return parseWholeNumberFlag(flag, value, { min: 1, max, what });
 }
 
 function parsePort(value: string | undefined): number {
