@@ -23,7 +23,8 @@ export interface CommandContext {
   loadClient(): Promise<ClientModule>;
   /**
    * A client configured from the global flags. `registries` are the registry hosts the command names:
-   * `-u`/`--password-stdin` become static credentials for exactly those. `main` closes it.
+   * `-u`/`--password-stdin` become static credentials for that one registry (more than one host is a
+   * `UsageError`: `copy` gives each side its own). `main` closes it.
    */
   createClient(registries: readonly string[], overrides?: Partial<ClientOptions>): Promise<Client>;
   /** The `--password-stdin` password, read once. */

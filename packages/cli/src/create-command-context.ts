@@ -1,7 +1,8 @@
 import type { Client, ClientOptions } from "@stevedore/client";
-import { registryHost } from "@stevedore/core";
+import { UsageError } from "@stevedore/core";
 import { type CliIo, writeOutput } from "./cli-io.js";
 import type { ClientModule, CommandContext } from "./command-context.js";
+import { credentialsFor, distinctRegistries } from "./command-credentials.js";
 import type { GlobalOptions } from "./global-options.js";
 import type { ParsedArguments } from "./parse-arguments.js";
 import { createProgressReporter, progressModeFor } from "./progress/create-progress-reporter.js";
@@ -68,14 +69,13 @@ export function createCommandContext(init: CreateCommandContextOptions): Command
         };
       }
       if (options.username !== undefined && options.passwordStdin && registries.length > 0) {
-        const credentials = { username: options.username, password: await readPasswordOnce() };
-        const staticCredentials: Record<string, { username: string; password: string }> = {};
-        // Keyed by the name users write and by the host requests go to (docker.io → registry-1.docker.io).
-        for (const registry of registries) {
-          staticCredentials[registry] = credentials;
-          staticCredentials[registryHost(registry)] = credentials;
+        const named = distinctRegistries(registries);
+        if (named.length > 1) {
+          throw new UsageError(
+            `-u/--username applies to one registry, and this command names ${named.length} (${named.join(", ")})`,
+          );
         }
-        clientOptions.staticCredentials = staticCredentials;
+        clientOptions.staticCredentials = credentialsFor(named, options.username, await readPasswordOnce());
       }
       const client = module.createClient({ ...clientOptions, ...overrides });
       init.clients.push(client);

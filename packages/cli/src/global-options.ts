@@ -32,7 +32,7 @@ export const globalFlags: readonly FlagDefinition[] = [
     short: "u",
     type: "string",
     valueName: "USER",
-    description: "user name for the registries in the command (with --password-stdin)",
+    description: "user name for the one registry the command names (with --password-stdin)",
   },
   { name: "password-stdin", type: "boolean", description: "read the password from standard input" },
   {

@@ -1,3 +1,4 @@
+import { copyCommandFlags, copyCredentials } from "../command-credentials.js";
 import type { CommandDefinition } from "../command-definition.js";
 import { locationRegistries } from "../location-registries.js";
 import { runTransfer } from "../run-transfer.js";
@@ -15,6 +16,7 @@ export const copyCommand: CommandDefinition = {
       description: "copy every tag of the SRC repository (SRC without a tag)",
     },
     { name: "referrers", type: "boolean", description: "also copy the artifacts that refer to the images" },
+    ...copyCommandFlags,
   ],
   relevantGlobalFlags: ["platform", "concurrency", "username", "password-stdin"],
   description:
@@ -22,7 +24,11 @@ export const copyCommand: CommandDefinition = {
     "docker-archive:PATH[:TAG]. Between two registries blobs stream through without touching disk; on " +
     "the same registry they are mounted. The copy is whole: an index keeps every platform and its digest " +
     "(DST's digest is SRC's) unless --platform narrows it; a single-platform image for another platform " +
-    "than --platform is an error (exit 3).",
+    "than --platform is an error (exit 3). Credentials given on the command line reach " +
+    "only the registry they are for: -u USER --password-stdin when one registry is involved; between two " +
+    "registries, --src-username and --dest-username, each with its password from --src-password-stdin / " +
+    "--dest-password-stdin (both: two lines on stdin, SRC's first) or --src-password-file / " +
+    "--dest-password-file.",
   examples: [
     {
       command: "stevedore copy alpine:3.20 localhost:5000/alpine:3.20",
@@ -37,11 +43,22 @@ export const copyCommand: CommandDefinition = {
       description: "every tag, with signatures and SBOMs",
     },
     { command: "stevedore copy oci:./build:v1 docker-archive:app.tar", description: "layout to archive" },
+    {
+      command:
+        "stevedore cp ghcr.io/org/app:v1 registry.example.com/app:v1 --src-username me --src-password-file ghcr.txt --dest-username ci --dest-password-stdin < dest.txt",
+      description: "each registry gets only its own credentials",
+    },
   ],
   async run(context) {
     const [source = "", destination = ""] = context.arguments;
     const module = await context.loadClient();
-    const client = await context.createClient(locationRegistries(module, [source, destination]));
+    const [from] = locationRegistries(module, [source]);
+    const [to] = locationRegistries(module, [destination]);
+    const staticCredentials = await copyCredentials(context, from, to);
+    const client = await context.createClient(
+      [],
+      staticCredentials === undefined ? {} : { staticCredentials },
+    );
     const allTags = context.flags["all-tags"] === true;
     const referrers = context.flags.referrers === true;
     await runTransfer(context, (options) =>
