@@ -16,6 +16,7 @@ import { pushCommand } from "./commands/push.js";
 import { referrersCommand } from "./commands/referrers.js";
 import { serveCommand } from "./commands/serve.js";
 import { tagCommand } from "./commands/tag.js";
+import { untagCommand } from "./commands/untag.js";
 import { versionCommand } from "./commands/version.js";
 
 /** Every command, in the order `stevedore --help` lists them. */
@@ -33,6 +34,7 @@ export const commandTable: readonly CommandDefinition[] = [
   pushCommand,
   copyCommand,
   tagCommand,
+  untagCommand,
   deleteCommand,
   referrersCommand,
   serveCommand,

@@ -2,8 +2,8 @@ import { parseReference, refuseReferenceCredentials, UsageError } from "@stevedo
 
 /**
  * Reads a REGISTRY argument (`login`, `logout`, `catalog`) as a registry name: `localhost:5000`,
- * `ghcr.io`, `docker.io`. A leading `https://` or `http://` and a trailing path are dropped, as
- * `docker login https://index.docker.io/v1/` users expect.
+ * `ghcr.io`, `docker.io`. A leading `https://`, `http://` or `docker://` and a trailing path are dropped,
+ * as `docker login https://index.docker.io/v1/` users expect.
  *
  * @throws UsageError when the argument is not a registry host.
  * @example
@@ -11,7 +11,7 @@ import { parseReference, refuseReferenceCredentials, UsageError } from "@stevedo
  */
 export function registryArgument(input: string): string {
   refuseReferenceCredentials(input);
-  const host = input.replace(/^https?:\/\//i, "").replace(/\/.*$/, "");
+  const host = input.replace(/^(?:https?|docker):\/\//i, "").replace(/\/.*$/, "");
   if (host === "") throw new UsageError(`${JSON.stringify(input)} is not a registry host`);
   let registry: string;
   try {

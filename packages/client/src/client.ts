@@ -60,6 +60,14 @@ export interface InspectResult {
   annotations?: Record<string, string>;
 }
 
+/** What `delete` removed. */
+export interface DeleteResult {
+  /** The digest of the manifest deleted. */
+  digest: string;
+  /** The tags that pointed at it (and are gone with it), sorted. */
+  tags: string[];
+}
+
 /** Where `login` stored credentials, or `logout` removed them. */
 export interface CredentialStoreResult {
   /** Docker's `config.json` that was read (and written when it changed). */
@@ -89,7 +97,10 @@ export interface Client {
   copy(source: string, destination: string, options?: CopyCallOptions): Promise<CopyOutcome[]>;
   /** The tags of a repository (`localhost:5000/team/app`), every page. */
   tags(repository: string, options?: { signal?: AbortSignal }): AsyncIterable<string>;
-  /** The repositories of a registry (`GET /v2/_catalog`, every page). Many registries refuse it. */
+  /**
+   * The repositories of a registry (`GET /v2/_catalog`, every page). Many registries refuse it.
+   * `REGISTRY/PREFIX` lists only the repositories under that path prefix; `docker://REGISTRY` is accepted.
+   */
   catalog(registry: string, options?: { signal?: AbortSignal }): AsyncIterable<string>;
   /**
    * A manifest's descriptor and exact bytes. With `platform`, an index's image manifest for that platform
@@ -119,11 +130,16 @@ export interface Client {
   /** Points another tag of the same repository at the manifest `reference` names. Resolves its descriptor. */
   tag(reference: string, tag: string, options?: { signal?: AbortSignal }): Promise<Descriptor>;
   /**
-   * Deletes a manifest. A tag is deleted as a tag where the registry supports that; otherwise (distribution
-   * answers 400 / 405 `UNSUPPORTED`) the tag is resolved and its manifest deleted by digest — which removes
-   * every tag that points at that manifest.
+   * Deletes the manifest a tag or digest names, on every registry by digest — which removes every tag that
+   * points at it; those tags are found first and returned.
    */
-  delete(reference: string, options?: { signal?: AbortSignal }): Promise<void>;
+  delete(reference: string, options?: { signal?: AbortSignal }): Promise<DeleteResult>;
+  /**
+   * Removes one tag (`REPOSITORY:TAG`) and nothing else, where the registry allows deleting a tag; a
+   * registry that deletes only by digest gets a `StevedoreError` (`STEVEDORE_UNSUPPORTED`) saying what it
+   * answered.
+   */
+  untag(reference: string, options?: { signal?: AbortSignal }): Promise<void>;
   /** The manifests that refer to `reference` (signatures, SBOMs), optionally of one artifact type. */
   referrers(
     reference: string,

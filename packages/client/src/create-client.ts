@@ -5,13 +5,13 @@ import type { Client, CopyCallOptions, CopyOutcome } from "./client.js";
 import { createClientContext } from "./client-context.js";
 import type { ClientOptions } from "./client-options.js";
 import { copyLocations } from "./copy-locations.js";
-import { deleteImage } from "./delete-image.js";
+import { deleteImage, untagImage } from "./delete-image.js";
 import { inspectImage } from "./inspect-image.js";
 import { login } from "./login.js";
 import { logout } from "./logout.js";
 import { manifestReference, parseImageReference } from "./parse-image-reference.js";
 import { type Location, parseLocalLocation, parseLocation } from "./parse-location.js";
-import { parseRegistry } from "./parse-registry.js";
+import { parseCatalogScope, parseRegistry } from "./parse-registry.js";
 import { pingRegistry } from "./ping-registry.js";
 import { readBlob } from "./read-blob.js";
 import { readConfig } from "./read-config.js";
@@ -80,9 +80,15 @@ export function createClient(options: ClientOptions = {}): Client {
     },
     async *catalog(registry, listOptions = {}) {
       context.checkOpen();
-      const { host } = parseRegistry(registry);
+      const { host, prefix } = parseCatalogScope(registry);
       const { transport } = context.connection;
-      yield* listRepositories(transport, transport.baseUrl(host), call(listOptions.signal));
+      const all = listRepositories(transport, transport.baseUrl(host), call(listOptions.signal));
+      // The API has no prefix filter (spec/PROTOCOL.md §6): whole path components are matched here.
+      for await (const repository of all) {
+        if (prefix === undefined || repository === prefix || repository.startsWith(`${prefix}/`)) {
+          yield repository;
+        }
+      }
     },
     async manifest(reference, readOptions = {}) {
       const parsed = parseImageReference(reference);
@@ -114,6 +120,7 @@ export function createClient(options: ClientOptions = {}): Client {
     inspect: (reference, inspectOptions) => inspectImage(context, reference, inspectOptions),
     tag: (reference, tag, tagOptions) => tagImage(context, reference, tag, tagOptions),
     delete: (reference, deleteOptions) => deleteImage(context, reference, deleteOptions),
+    untag: (reference, untagOptions) => untagImage(context, reference, untagOptions),
     async referrers(reference, listOptions = {}) {
       const parsed = parseImageReference(reference);
       const remote = context.remote(parsed);

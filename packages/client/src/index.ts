@@ -38,6 +38,7 @@ export type {
   CopyCallOptions,
   CopyOutcome,
   CredentialStoreResult,
+  DeleteResult,
   InspectResult,
 } from "./client.js";
 export type { ClientOptions } from "./client-options.js";

@@ -1,5 +1,5 @@
 import { normalizeRegistryHost } from "@stevedore/auth";
-import { refuseReferenceCredentials, registryHost, UsageError } from "@stevedore/core";
+import { parseReference, refuseReferenceCredentials, registryHost, UsageError } from "@stevedore/core";
 
 /** A registry as `login`, `logout`, `ping` and `catalog` take it. */
 export interface RegistryName {
@@ -34,4 +34,37 @@ export function parseRegistry(input: string): RegistryName {
     );
   }
   return { name, host: registryHost(name) };
+}
+
+/** A catalog scope: a registry and, optionally, the repository path prefix to list under. */
+export interface CatalogScope extends RegistryName {
+  /** `team/app` of `localhost:5000/team/app`: only repositories equal to it or below it are listed. */
+  prefix?: string;
+}
+
+/**
+ * Reads `catalog`'s argument: a registry as {@link parseRegistry} takes it, `docker://REGISTRY` as in
+ * locations, or `REGISTRY/PREFIX` to list only the repositories under a path prefix (whole path
+ * components: `team` takes `team/app`, not `teamwork/app`).
+ *
+ * @throws UsageError when the registry or the prefix is not valid.
+ * @example
+ * parseCatalogScope("docker://localhost:5000/team"); // { name: "localhost:5000", host: "localhost:5000", prefix: "team" }
+ */
+export function parseCatalogScope(input: string): CatalogScope {
+  if (typeof input !== "string") throw new UsageError("a registry host is needed");
+  const text = input.startsWith("docker://") ? input.slice("docker://".length) : input;
+  const slash = text.indexOf("/");
+  if (/^https?:\/\//i.test(text) || slash === -1) return parseRegistry(text);
+  const registry = parseRegistry(text.slice(0, slash));
+  const prefix = text.slice(slash + 1).replace(/\/+$/, "");
+  if (prefix === "") return registry;
+  try {
+    parseReference(`${registry.name}/${prefix}`);
+  } catch {
+    throw new UsageError(
+      `invalid repository prefix ${JSON.stringify(prefix.slice(0, 200))} in ${JSON.stringify(input.slice(0, 200))}: expected path components such as team/app`,
+    );
+  }
+  return { ...registry, prefix };
 }

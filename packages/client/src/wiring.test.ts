@@ -1,13 +1,13 @@
 /**
  * How `createClient` wires its pieces, seen from the wire: credentials from static options and Docker's
  * config reach the registry, `credentials: false` stays anonymous, login checks before it stores, delete
- * falls back to digests, plain HTTP for every host, options refused up front. Registries are scripted
+ * goes by digest and untag by tag, plain HTTP for every host, options refused up front. Registries are scripted
  * `node:http` servers on 127.0.0.1.
  */
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AuthenticationError, digestOf, NotFoundError, UsageError } from "@stevedore/core";
+import { AuthenticationError, digestOf, NotFoundError, StevedoreError, UsageError } from "@stevedore/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createClient } from "./create-client.js";
 import { createClientTransport } from "./create-client-transport.js";
@@ -150,51 +150,60 @@ describe("login and logout", () => {
 describe("delete", () => {
   const digest = `sha256:${"b".repeat(64)}`;
 
-  it("falls back to the digest when the registry cannot delete a tag", async () => {
+  it("deletes by digest what a tag names, on every registry, and reports every tag that pointed at it", async () => {
+    const other = `sha256:${"c".repeat(64)}`;
     server = await startScriptedServer((request) => {
-      if (request.method === "DELETE" && request.path.endsWith("/manifests/v1")) {
-        return { status: 405, body: { errors: [{ code: "UNSUPPORTED", message: "unsupported" }] } };
+      if (request.path === "/v2/team/app/tags/list") {
+        return { status: 200, body: { name: "team/app", tags: ["v2", "other", "v1"] } };
       }
       if (request.method === "HEAD") {
         return {
           status: 200,
           headers: {
-            "docker-content-digest": digest,
+            "docker-content-digest": request.path.endsWith("/other") ? other : digest,
             "content-type": "application/vnd.oci.image.manifest.v1+json",
             "content-length": "321",
           },
         };
       }
-      if (request.method === "DELETE") return { status: 202 };
+      if (request.method === "DELETE" && request.path.endsWith(digest)) return { status: 202 };
       return { status: 404 };
     });
     const client = createClient({ credentials: false, env: {} });
     try {
-      await client.delete(`${server.host}/team/app:v1`);
+      expect(await client.delete(`${server.host}/team/app:v1`)).toEqual({ digest, tags: ["v1", "v2"] });
     } finally {
       await client.close();
     }
-    expect(server.requests.map((request) => `${request.method} ${request.path}`)).toEqual([
-      "DELETE /v2/team/app/manifests/v1",
-      // No GET /v2/ first: the first HEAD of an origin is the probe (create-client-transport.ts).
-      "HEAD /v2/team/app/manifests/v1",
-      // Read first: a manifest with a subject also leaves its referrers tag (remote's deleteManifest, §7.2).
-      `GET /v2/team/app/manifests/${digest}`,
+    const seen = server.requests.map((request) => `${request.method} ${request.path}`);
+    expect(seen.filter((line) => line.startsWith("DELETE"))).toEqual([
       `DELETE /v2/team/app/manifests/${digest}`,
     ]);
+    expect(seen).toContain("GET /v2/team/app/tags/list");
   });
 
-  it("deletes a tag as a tag where the registry can", async () => {
-    server = await startScriptedServer((request) => ({ status: request.method === "DELETE" ? 202 : 404 }));
+  it("untag deletes the tag alone, and says what a registry that cannot answered", async () => {
+    server = await startScriptedServer((request) =>
+      request.method === "DELETE" && request.path.endsWith("/manifests/v1")
+        ? { status: 202 }
+        : { status: 405, body: { errors: [{ code: "UNSUPPORTED", message: "unsupported" }] } },
+    );
     const client = createClient({ credentials: false, env: {} });
     try {
-      await client.delete(`${server.host}/team/app:v1`);
+      await client.untag(`${server.host}/team/app:v1`);
+      const refused = client.untag(`${server.host}/team/app:v2`);
+      await expect(refused).rejects.toThrow(StevedoreError);
+      await expect(refused).rejects.toThrow(
+        /^the registry does not remove a tag alone: DELETE http:\/\/\S+\/manifests\/v2 answered 405 \(UNSUPPORTED: unsupported\)/,
+      );
+      await expect(client.untag(`${server.host}/team/app@${digest}`)).rejects.toThrow(UsageError);
       await expect(client.delete(`${server.host}/team/app`)).rejects.toThrow(/needs a tag or digest/);
     } finally {
       await client.close();
     }
     expect(server.requests.map((request) => `${request.method} ${request.path}`)).toEqual([
       "DELETE /v2/team/app/manifests/v1",
+      "DELETE /v2/team/app/manifests/v2",
     ]);
   });
 

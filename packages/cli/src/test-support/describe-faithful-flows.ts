@@ -4,6 +4,7 @@
  * the result back), where one platform must be chosen it is linux/<this CPU>, and --platform is never
  * silently ignored. Test images are seeded with the client's test helpers (Node's crypto, zlib and fetch).
  */
+import { randomUUID } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { gzipSync } from "node:zlib";
 import { defaultPlatforms, formatPlatform } from "@stevedore/core";
@@ -20,8 +21,18 @@ import { runCli } from "./fake-io.js";
 import { expectOneErrorLine, type FlowRegistry, useFlowFixture } from "./flow-fixture.js";
 import { skopeo, skopeoDigest } from "./skopeo.js";
 
+/** What differs between registries in the suite. */
+export interface FaithfulOptions {
+  /** Whether the registry deletes a tag alone (the embedded one does; distribution 2.8 answers 400). */
+  untag: boolean;
+}
+
 /** Defines the suite `label` against `registry()`. */
-export function describeFaithfulFlows(label: string, registry: () => FlowRegistry): void {
+export function describeFaithfulFlows(
+  label: string,
+  registry: () => FlowRegistry,
+  options: FaithfulOptions,
+): void {
   describe(label, () => {
     const fixture = useFlowFixture(registry, "faithful");
     const { repository, raw, child, folder } = fixture;
@@ -141,6 +152,81 @@ export function describeFaithfulFlows(label: string, registry: () => FlowRegistr
           }
         },
       );
+    });
+
+    describe("delete and untag (point 6)", () => {
+      it("delete by tag deletes the manifest and names every tag that pointed at it", async () => {
+        const name = repository("delete");
+        await seedTestImage(raw(name), fixture.image, ["v3", "v1", "v2"]);
+        await putManifest(raw(name), "other", child(1).manifest);
+        const run = await runCli(["delete", `${name}:v2`]);
+        expect([run.code, run.stdout]).toEqual([
+          0,
+          `Deleted ${name}@${fixture.image.index.digest} (tags v1, v2, v3)\n`,
+        ]);
+        for (const tag of ["v1", "v2", "v3"]) {
+          await expect(skopeoDigest(`docker://${name}:${tag}`)).rejects.toThrow(
+            /manifest unknown|not found/i,
+          );
+        }
+        await expect(skopeoDigest(`docker://${name}@${fixture.image.index.digest}`)).rejects.toThrow();
+        expect(await skopeoDigest(`docker://${name}:other`)).toBe(child(1).manifest.digest);
+        const json = await runCli(["delete", `${name}:other`, "--json"]);
+        expect(json.json()[0]).toMatchObject({
+          digest: child(1).manifest.digest,
+          tags: ["other"],
+          deleted: true,
+        });
+      });
+
+      it("untag removes only the tag where the registry allows it, else says what it answered", async () => {
+        const name = repository("untag");
+        await seedTestImage(raw(name), fixture.image, ["keep", "drop"]);
+        const run = await runCli(["untag", `${name}:drop`]);
+        if (options.untag) {
+          expect([run.code, run.stdout]).toEqual([0, `Untagged ${name}:drop\n`]);
+          await expect(skopeoDigest(`docker://${name}:drop`)).rejects.toThrow();
+        } else {
+          expect([run.code, run.stdout]).toEqual([ExitCode.error, ""]);
+          oneErrorLine(
+            run,
+            /the registry does not remove a tag alone: DELETE \S+\/manifests\/drop answered 400/,
+          );
+          expect(await skopeoDigest(`docker://${name}:drop`)).toBe(fixture.image.index.digest);
+        }
+        expect(await skopeoDigest(`docker://${name}:keep`)).toBe(fixture.image.index.digest);
+      });
+
+      it("untag of a digest or without a tag is a usage error", async () => {
+        for (const argument of [`${source}@${fixture.image.index.digest}`, source]) {
+          const run = await runCli(["untag", argument]);
+          expect([run.code, run.stdout]).toEqual([ExitCode.usage, ""]);
+          oneErrorLine(run, /untag/);
+        }
+      });
+    });
+
+    describe("catalog (point 6)", () => {
+      it("REGISTRY/PREFIX lists only the repositories under the prefix; docker://REGISTRY works", async () => {
+        const prefix = `faithful/catalog-${randomUUID().slice(0, 8)}`;
+        const host = registry().host;
+        for (const name of [`${prefix}/a`, `${prefix}/b/c`, `${prefix}x/d`]) {
+          await seedTestImage(raw(`${host}/${name}`), fixture.image, ["v1"]);
+        }
+        const run = await runCli(["catalog", `docker://${host}/${prefix}`]);
+        expect([run.code, run.stdout]).toEqual([0, `${prefix}/a\n${prefix}/b/c\n`]);
+        const json = await runCli(["catalog", `${host}/${prefix}/b`, "--json"]);
+        expect(json.json()[0]).toMatchObject({ repositories: [`${prefix}/b/c`] });
+        const whole = await runCli(["catalog", `docker://${host}`]);
+        expect(whole.code).toBe(0);
+        expect(whole.stdout.split("\n")).toEqual(expect.arrayContaining([`${prefix}/a`, `${prefix}x/d`]));
+      });
+
+      it("a prefix that is no repository path is a usage error", async () => {
+        const run = await runCli(["catalog", `${registry().host}/Team/UPPER`]);
+        expect([run.code, run.stdout]).toEqual([ExitCode.usage, ""]);
+        oneErrorLine(run, /invalid repository prefix "Team\/UPPER"/);
+      });
     });
 
     describe("pull --format docker of something that is not an image (point 6)", () => {

@@ -167,7 +167,10 @@ export function describeRegistryFlows(label: string, registry: () => FlowRegistr
         const target = repository("delete");
         await seedTestImage(raw(target), fixture.image, ["gone"]);
         const run = await runCli(["delete", `${target}:gone`]);
-        expect([run.code, run.stdout]).toEqual([0, `Deleted ${target}:gone\n`]);
+        expect([run.code, run.stdout]).toEqual([
+          0,
+          `Deleted ${target}@${fixture.image.index.digest} (tags gone)\n`,
+        ]);
         expect(await manifestStatus(raw(target), "gone")).toBe(404);
         const digest = await runCli(["digest", `${target}:gone`]);
         expect(digest.code).toBe(ExitCode.notFound);
