@@ -3,7 +3,8 @@
 # Installs the system packages the integration tests use (docker-registry, skopeo, apache2-utils) when they
 # are missing, the Node toolchain and dependencies, builds everything, and runs the end-to-end demo, which
 # needs only Node: a registry started with `stevedore serve`, a push of a generated two-platform image, a
-# pull back and `stevedore inspect`.
+# pull back and `stevedore inspect`. Then it writes the `stevedore` command (tools/install-command.sh: a
+# launcher in ~/.local/bin that runs this checkout's CLI with the Node chosen here, from any shell).
 
 _stevedore_setup() {
   local root
@@ -25,8 +26,16 @@ _stevedore_setup() {
     cd "$root" || exit 1
     pnpm install --frozen-lockfile || pnpm install --frozen-lockfile || exit 1
     pnpm build || exit 1
+    bash tools/install-command.sh || echo "setup: warning: no 'stevedore' command written (see above)" >&2
     pnpm demo
-  )
+  ) || return
+  # This shell gets the command at once; a new one needs the PATH line install-command.sh printed.
+  local bin_dir=${STEVEDORE_BIN_DIR:-${XDG_BIN_HOME:-$HOME/.local/bin}}
+  case ":$PATH:" in
+    *":$bin_dir:"*) ;;
+    *) [ -x "$bin_dir/stevedore" ] && export PATH="$bin_dir:$PATH" ;;
+  esac
+  return 0
 }
 
 _stevedore_setup
