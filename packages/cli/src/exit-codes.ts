@@ -81,7 +81,7 @@ export const exitCodeTable: readonly ExitCodeEntry[] = [
   },
   {
     code: 6,
-    meaning: "verification: digest or size mismatch, invalid manifest, malformed local content",
+    meaning: "verification: digest or size mismatch, invalid or oversized manifest, malformed local content",
     hint: "the content is not what its digest or format promises; try again, the source may be corrupt",
   },
   {

@@ -69,12 +69,14 @@ export async function getManifest(
   } catch (error) {
     throw mapNotFound(error, where);
   }
+  // One error whether the size was declared or the body just kept coming (issue 13, point 6).
+  const tooLarge = () => new ManifestError(`${where} is more than the limit of ${maxBytes} bytes`);
   const declared = Number(headerValue(response.headers["content-length"]));
   if (Number.isFinite(declared) && declared > maxBytes) {
     await response.dump();
-    throw new ManifestError(`${where} is ${declared} bytes, more than the limit of ${maxBytes} bytes`);
+    throw tooLarge();
   }
-  const bytes = await response.bytes(maxBytes);
+  const bytes = await response.bytes(maxBytes, tooLarge);
   const contentType = headerValue(response.headers["content-type"]);
   let digest: string;
   try {

@@ -44,6 +44,14 @@ export function toTransportError(
   if (code === "UND_ERR_INVALID_ARG" && /redirect loop/i.test(message)) {
     return new InvalidResponseError(`${where}: the redirects form a loop`, { cause });
   }
+  if (code === "UND_ERR_INVALID_ARG" && /invalid url/i.test(message)) {
+    // Request URLs are checked before they are sent (prepare-request), so this is a redirect's Location:
+    // the registry's bad answer, not the caller's mistake (issue 13, point 6).
+    return new InvalidResponseError(
+      `${where}: the registry redirected to a URL that cannot be followed (only http and https are)`,
+      { cause },
+    );
+  }
   if (
     code === "UND_ERR_INVALID_ARG" ||
     code === "UND_ERR_REQ_CONTENT_LENGTH_MISMATCH" ||

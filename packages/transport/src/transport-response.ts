@@ -19,8 +19,11 @@ export interface TransportResponse {
   text(limit?: number): Promise<string>;
   /** The whole body parsed as JSON; `InvalidResponseError` when it is not JSON or exceeds `limit` bytes. */
   json(limit?: number): Promise<unknown>;
-  /** The whole body as bytes; `InvalidResponseError` past `limit` bytes (checked against `Content-Length` first). */
-  bytes(limit?: number): Promise<Uint8Array>;
+  /**
+   * The whole body as bytes; `InvalidResponseError` past `limit` bytes (checked against `Content-Length`
+   * first), or what `tooLarge` returns, so a declared and an endless body fail alike.
+   */
+  bytes(limit?: number, tooLarge?: () => Error): Promise<Uint8Array>;
   /** Discards the body, keeping the connection for reuse when the rest is small. */
   dump(): Promise<void>;
 }
@@ -43,13 +46,16 @@ export function createTransportResponse(raw: RawResponse): TransportResponse {
     wrapped ??= mapBodyErrors(raw.body, (error) => toTransportError(error, raw.method, raw.url, raw.signal));
     return wrapped;
   };
-  const bytes = async (limit = Number.POSITIVE_INFINITY): Promise<Uint8Array> => {
+  const bytes = async (limit = Number.POSITIVE_INFINITY, tooLarge?: () => Error): Promise<Uint8Array> => {
     const declared = Number(firstValue(raw.headers["content-length"]));
     const stream = body();
     if (Number.isFinite(declared) && declared > limit) {
       stream.destroy();
-      throw new InvalidResponseError(
-        `${where()}: response body of ${declared} bytes exceeds the limit of ${limit}`,
+      throw (
+        tooLarge?.() ??
+        new InvalidResponseError(
+          `${where()}: response body of ${declared} bytes exceeds the limit of ${limit}`,
+        )
       );
     }
     const chunks: Buffer[] = [];
@@ -58,7 +64,10 @@ export function createTransportResponse(raw: RawResponse): TransportResponse {
       size += (chunk as Buffer).length;
       if (size > limit) {
         stream.destroy();
-        throw new InvalidResponseError(`${where()}: response body exceeds the limit of ${limit} bytes`);
+        throw (
+          tooLarge?.() ??
+          new InvalidResponseError(`${where()}: response body exceeds the limit of ${limit} bytes`)
+        );
       }
       chunks.push(chunk as Buffer);
     }
