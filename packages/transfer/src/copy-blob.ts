@@ -3,6 +3,7 @@ import type { Descriptor } from "@stevedore/core";
 import { isBlobMounter, nondistributableMediaTypes } from "@stevedore/core";
 import { largeBlobSize } from "./copy-options.js";
 import { type Session, share } from "./create-session.js";
+import { fetchOnceMore } from "./fetch-once-more.js";
 import { locationOf } from "./location-of.js";
 import { mountCandidates } from "./mount-candidates.js";
 import type { BlobRecord } from "./tally.js";
@@ -59,11 +60,15 @@ async function find(session: Session, descriptor: Descriptor): Promise<BlobRecor
 
 async function upload(session: Session, descriptor: Descriptor): Promise<BlobRecord> {
   const { source, destination, signal } = session;
-  // A replayable source, so the destination can resume an upload from the offset it reports.
-  await destination.push(descriptor, targetSource(source, descriptor, { signal }), {
-    signal,
-    onProgress: (bytes) => session.emit({ type: "blob-progress", descriptor, bytes, total: descriptor.size }),
-  });
+  // A replayable source, so the destination can resume an upload from the offset it reports; bytes that
+  // do not match the digest are read and pushed once more.
+  await fetchOnceMore(signal, () =>
+    destination.push(descriptor, targetSource(source, descriptor, { signal }), {
+      signal,
+      onProgress: (bytes) =>
+        session.emit({ type: "blob-progress", descriptor, bytes, total: descriptor.size }),
+    }),
+  );
   return { descriptor, outcome: "transferred", bytes: descriptor.size };
 }
 

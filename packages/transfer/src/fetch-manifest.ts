@@ -1,10 +1,11 @@
 import { readAll, verifyContent } from "@stevedore/blob";
 import type { Descriptor, ParsedManifest, ReadableTarget } from "@stevedore/core";
 import { defaultManifestMaxBytes, ManifestError, parseManifest } from "@stevedore/core";
+import { fetchOnceMore } from "./fetch-once-more.js";
 
 /**
  * Internal: reads a manifest's exact bytes from `source`, checks them against the descriptor's size and
- * digest (`spec/PROTOCOL.md` §5.2) and validates them, so the same bytes can be pushed unchanged (§5.1).
+ * digest (`spec/PROTOCOL.md` §5.2) — read once more when they do not match — and validates them, so the same bytes can be pushed unchanged (§5.1).
  */
 export async function fetchManifest(
   source: ReadableTarget,
@@ -16,7 +17,9 @@ export async function fetchManifest(
       `manifest ${descriptor.digest} is ${descriptor.size} bytes, over the ${defaultManifestMaxBytes}-byte limit`,
     );
   }
-  const stream = await source.fetch(descriptor, { signal });
-  const bytes = await readAll(verifyContent(stream, descriptor, { where: `manifest ${descriptor.digest}` }));
+  const bytes = await fetchOnceMore(signal, async () => {
+    const stream = await source.fetch(descriptor, { signal });
+    return readAll(verifyContent(stream, descriptor, { where: `manifest ${descriptor.digest}` }));
+  });
   return parseManifest(bytes, descriptor.mediaType);
 }

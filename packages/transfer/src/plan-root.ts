@@ -11,6 +11,7 @@ import {
 } from "@stevedore/core";
 import type { Session } from "./create-session.js";
 import { fetchManifest } from "./fetch-manifest.js";
+import { fetchOnceMore } from "./fetch-once-more.js";
 import { filterIndex } from "./filter-index.js";
 import { attestedDigest, isAttestation } from "./is-attestation.js";
 
@@ -96,8 +97,10 @@ async function checkSingleImage(
       `config ${config.digest} is ${config.size} bytes, over the ${maxConfigBytes}-byte limit`,
     );
   }
-  const stream = await session.source.fetch(config, { signal: session.signal });
-  const bytes = await readAll(verifyContent(stream, config, { where: `config ${config.digest}` }));
+  const bytes = await fetchOnceMore(session.signal, async () => {
+    const stream = await session.source.fetch(config, { signal: session.signal });
+    return readAll(verifyContent(stream, config, { where: `config ${config.digest}` }));
+  });
   checkImagePlatform(resolved.digest, parseImageConfig(bytes), platforms);
   return parsed;
 }
