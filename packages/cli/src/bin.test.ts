@@ -44,58 +44,75 @@ async function serve(handler: (request: IncomingMessage, response: ServerRespons
 
 const sha256 = (bytes: Uint8Array): string => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
 
+/**
+ * A registry on 127.0.0.1 with one image `app:v1` whose 256 KiB layer stops after half its bytes until
+ * `serveWhole()` is called; `midTransfer` resolves once the half has been written to the socket.
+ */
+async function stallingRegistry(): Promise<{ host: string; midTransfer: Promise<void>; serveWhole(): void }> {
+  const layer = gzipSync(randomBytes(256 * 1024), { level: 0 });
+  const config = Buffer.from(
+    JSON.stringify({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [] } }),
+  );
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: "application/vnd.oci.image.manifest.v1+json",
+      config: {
+        mediaType: "application/vnd.oci.image.config.v1+json",
+        digest: sha256(config),
+        size: config.length,
+      },
+      layers: [
+        {
+          mediaType: "application/vnd.oci.image.layer.v1.tar+gzip",
+          digest: sha256(layer),
+          size: layer.length,
+        },
+      ],
+    }),
+  );
+  let stalled: () => void = () => {};
+  const midTransfer = new Promise<void>((resolve) => {
+    stalled = resolve;
+  });
+  let whole = false;
+  const host = await serve((request, response) => {
+    const url = request.url ?? "";
+    if (url === "/v2/") return void response.end("{}");
+    if (url.endsWith("/manifests/v1") || url.endsWith(`/manifests/${sha256(manifest)}`)) {
+      response.writeHead(200, {
+        "content-type": "application/vnd.oci.image.manifest.v1+json",
+        "docker-content-digest": sha256(manifest),
+        "content-length": manifest.length,
+      });
+      return void response.end(request.method === "HEAD" ? undefined : manifest);
+    }
+    if (url.endsWith(`/blobs/${sha256(config)}`)) {
+      response.writeHead(200, { "content-length": config.length });
+      return void response.end(config);
+    }
+    if (url.endsWith(`/blobs/${sha256(layer)}`)) {
+      response.writeHead(200, { "content-length": layer.length });
+      if (whole) return void response.end(layer);
+      // Half the layer, then nothing: the pull is stuck mid-blob until it is interrupted.
+      response.write(layer.subarray(0, layer.length / 2), () => stalled());
+      return;
+    }
+    response.writeHead(404, { "content-type": "application/json" });
+    response.end(JSON.stringify({ errors: [{ code: "NAME_UNKNOWN" }] }));
+  });
+  return {
+    host,
+    midTransfer,
+    serveWhole: () => {
+      whole = true;
+    },
+  };
+}
+
 describe("the stevedore process", () => {
   it("SIGINT during a pull aborts, cleans up and exits 130 with one line", async () => {
-    const layer = gzipSync(randomBytes(256 * 1024), { level: 0 });
-    const config = Buffer.from(
-      JSON.stringify({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [] } }),
-    );
-    const manifest = Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: "application/vnd.oci.image.manifest.v1+json",
-        config: {
-          mediaType: "application/vnd.oci.image.config.v1+json",
-          digest: sha256(config),
-          size: config.length,
-        },
-        layers: [
-          {
-            mediaType: "application/vnd.oci.image.layer.v1.tar+gzip",
-            digest: sha256(layer),
-            size: layer.length,
-          },
-        ],
-      }),
-    );
-    let stalled: () => void = () => {};
-    const midTransfer = new Promise<void>((resolve) => {
-      stalled = resolve;
-    });
-    const host = await serve((request, response) => {
-      const url = request.url ?? "";
-      if (url === "/v2/") return void response.end("{}");
-      if (url.endsWith("/manifests/v1") || url.endsWith(`/manifests/${sha256(manifest)}`)) {
-        response.writeHead(200, {
-          "content-type": "application/vnd.oci.image.manifest.v1+json",
-          "docker-content-digest": sha256(manifest),
-          "content-length": manifest.length,
-        });
-        return void response.end(request.method === "HEAD" ? undefined : manifest);
-      }
-      if (url.endsWith(`/blobs/${sha256(config)}`)) {
-        response.writeHead(200, { "content-length": config.length });
-        return void response.end(config);
-      }
-      if (url.endsWith(`/blobs/${sha256(layer)}`)) {
-        // Half the layer, then nothing: the pull is stuck mid-blob until it is interrupted.
-        response.writeHead(200, { "content-length": layer.length });
-        response.write(layer.subarray(0, layer.length / 2), () => stalled());
-        return;
-      }
-      response.writeHead(404, { "content-type": "application/json" });
-      response.end(JSON.stringify({ errors: [{ code: "NAME_UNKNOWN" }] }));
-    });
+    const { host, midTransfer } = await stallingRegistry();
     const destination = await mkdtemp(join(tmpdir(), "stevedore-cli-sigint-"));
     directories.push(destination);
 
@@ -116,6 +133,37 @@ describe("the stevedore process", () => {
       if (path === "oci-layout" || path === "index.json") continue;
       expect(path).toMatch(/^blobs\/sha256\/[0-9a-f]{64}$/);
       expect(sha256(await readFile(file))).toBe(`sha256:${path.slice("blobs/sha256/".length)}`);
+    }
+  });
+
+  it("kill -9 mid-pull leaves a temp file that the next pull into the layout removes", async () => {
+    const { host, midTransfer, serveWhole } = await stallingRegistry();
+    const destination = await mkdtemp(join(tmpdir(), "stevedore-cli-kill-"));
+    directories.push(destination);
+    const out = join(destination, "out");
+    const blobs = join(out, "blobs", "sha256");
+    const temporaryFiles = async (): Promise<string[]> =>
+      (await readdir(blobs).catch(() => [] as string[])).filter((name) => name.endsWith(".tmp"));
+
+    const { child, exited } = startCli(["pull", `${host}/app:v1`, out, "--quiet"]);
+    await midTransfer;
+    // The child has the half layer in hand once its temp file exists; kill it without a chance to clean up.
+    while ((await temporaryFiles()).length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    child.kill("SIGKILL");
+    expect((await exited).signal).toBe("SIGKILL");
+    const left = await temporaryFiles();
+    expect(left.length).toBeGreaterThan(0);
+    for (const name of left) {
+      expect(name).toMatch(new RegExp(`^\\.[0-9a-f]{64}\\.[0-9a-f]{8}-${child.pid}-[0-9a-f]{12}\\.tmp$`));
+    }
+
+    serveWhole();
+    const again = await startCli(["pull", `${host}/app:v1`, out, "--quiet"]).exited;
+    expect(again.stderr).toBe("");
+    expect(again.code).toBe(0);
+    expect(await temporaryFiles()).toEqual([]);
+    for (const name of await readdir(blobs)) {
+      expect(sha256(await readFile(join(blobs, name)))).toBe(`sha256:${name}`);
     }
   });
 

@@ -1,10 +1,10 @@
 import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { readAll } from "@stevedore/blob";
+import { readAll, temporaryPath } from "@stevedore/blob";
 import {
   type Descriptor,
   DigestMismatchError,
@@ -299,6 +299,29 @@ describe("createOciLayout creating a new layout", () => {
     expect(await readdir(join(path, "blobs", "sha256"))).toHaveLength(
       fixture.blobs.length + fixture.manifests.length,
     );
+  });
+
+  it("removes temp files of killed writers at its first write, and keeps a live writer's", async () => {
+    const { path } = await filledLayout();
+    const blobs = join(path, "blobs", "sha256");
+    const mark =
+      basename(temporaryPath(join(blobs, "x")))
+        .split(".")
+        .at(-2)
+        ?.split("-")[0] ?? "";
+    // 99999999 is above any pid_max: a dead writer; the parent of this process is alive.
+    const dead = [
+      `.${"a".repeat(64)}.${mark}-99999999-0123456789ab.tmp`,
+      `.index.json.${mark}-99999999-0123456789ab.tmp`,
+    ];
+    const live = `.${"b".repeat(64)}.${mark}-${process.ppid}-0123456789ab.tmp`;
+    await writeFile(join(blobs, dead[0]!), "half a blob");
+    await writeFile(join(path, dead[1]!), "half an index");
+    await writeFile(join(blobs, live), "being written");
+    const reopened = createOciLayout(path, { create: true });
+    await reopened.push(fixture.missing.descriptor, fixture.missing.bytes);
+    expect((await readdir(blobs)).filter((name) => name.endsWith(".tmp"))).toEqual([live]);
+    expect((await readdir(path)).filter((name) => name.endsWith(".tmp"))).toEqual([]);
   });
 
   it("opened on an existing layout, sees blobs another writer stored", async () => {

@@ -1,6 +1,13 @@
-import { lstat, stat } from "node:fs/promises";
+import { lstat, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { bufferSource, countProgress, readAll, verifyContent, writeVerifiedFile } from "@stevedore/blob";
+import {
+  bufferSource,
+  countProgress,
+  readAll,
+  sweepTemporaryFiles,
+  verifyContent,
+  writeVerifiedFile,
+} from "@stevedore/blob";
 import type { ByteStream, Descriptor, RangeFetcher, TagLister, Target } from "@stevedore/core";
 import {
   AbortError,
@@ -59,6 +66,8 @@ const maxManifestBytes = 4 * 1024 * 1024;
  * - `push` writes through a temp file renamed into place only after verification; manifests are also
  *   validated first. Content already present with the right size is not written again. `push` does not
  *   touch `index.json`: only `tag` does (a target cannot tell a top-level manifest from an index's child).
+ * - The first `push` or `tag` of the target removes temp files left by writers that were killed mid-write
+ *   (the writer's host and pid are in each temp name: a live writer's files are kept; any a day old go).
  * - `tag` records the manifest in `index.json`, replacing the entry that had the same name, or an untagged
  *   entry of the same digest. Updates are atomic (temp file + rename) and serialised between writers of this
  *   process (a queue per directory) and of other processes (the lock file `index.json.lock`).
@@ -108,6 +117,22 @@ export function createOciLayout(path: string, options: OciLayoutOptions = {}): O
    */
   const isKnownStored = (descriptor: Descriptor): Promise<boolean> =>
     fresh && !written.has(descriptor.digest) ? Promise.resolve(false) : isStored(descriptor);
+
+  let swept: Promise<void> | undefined;
+  /**
+   * Before the first write: removes temp files that writers killed mid-write left (`kill -9`, a power cut)
+   * in `blobs/<algorithm>/` and beside `index.json`. Their names carry the writer's host and pid, so the
+   * files of another live writer of this layout are kept (blob's `sweepTemporaryFiles`).
+   */
+  const sweep = (): Promise<void> => {
+    swept ??= (async () => {
+      if (fresh) return;
+      await sweepTemporaryFiles(path);
+      const algorithms = await readdir(join(path, "blobs")).catch(() => [] as string[]);
+      for (const algorithm of algorithms) await sweepTemporaryFiles(join(path, "blobs", algorithm));
+    })().catch(() => undefined);
+    return swept;
+  };
 
   const readIndex = (): Promise<LayoutIndex> => readLayoutIndexFile(indexPath);
 
@@ -192,6 +217,7 @@ export function createOciLayout(path: string, options: OciLayoutOptions = {}): O
       const file = blobFile(descriptor.digest);
       await prepare();
       if (await isKnownStored(descriptor)) return;
+      await sweep();
       let stream: ByteStream = source instanceof Uint8Array ? bufferSource(source)(0) : source(0);
       if (onProgress !== undefined) stream = countProgress(stream, onProgress);
       const where = `${descriptor.digest} pushed to ${path}`;
@@ -220,6 +246,7 @@ export function createOciLayout(path: string, options: OciLayoutOptions = {}): O
       if (!(await isStored(descriptor))) {
         throw new NotFoundError(`manifest ${descriptor.digest} not found in ${path}`);
       }
+      await sweep();
       const entry: Descriptor = {
         ...pickDescriptor(descriptor),
         annotations: { ...descriptor.annotations, [refNameAnnotation]: tag },
