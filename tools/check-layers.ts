@@ -37,6 +37,9 @@ export const layerTable: Readonly<Record<string, LayerRule>> = {
   server: { layer: 2, allowed: ["core", "routing", "blob"] },
   // "Push/pull orchestration over any two Targets … Depends on core and blob only."
   transfer: { layer: 3, allowed: ["core", "blob"] },
+  // "append, mutate, flatten, export filesystem, read one file, over Targets." Like transfer: no I/O
+  // package of its own, Targets come in from the caller.
+  image: { layer: 3, allowed: ["core", "blob", "tar"] },
   client: { layer: 4 },
   cli: { layer: 5 },
 };

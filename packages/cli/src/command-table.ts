@@ -1,16 +1,21 @@
 import type { CommandDefinition } from "./command-definition.js";
+import { appendCommand } from "./commands/append.js";
 import { blobCommand } from "./commands/blob.js";
 import { catalogCommand } from "./commands/catalog.js";
 import { configCommand } from "./commands/config.js";
 import { copyCommand } from "./commands/copy.js";
 import { deleteCommand } from "./commands/delete.js";
 import { digestCommand } from "./commands/digest.js";
+import { exportCommand } from "./commands/export.js";
+import { flattenCommand } from "./commands/flatten.js";
+import { getFileCommand } from "./commands/get-file.js";
 import { helpCommand } from "./commands/help.js";
 import { inspectCommand } from "./commands/inspect.js";
 import { loginCommand } from "./commands/login.js";
 import { logoutCommand } from "./commands/logout.js";
 import { lsCommand } from "./commands/ls.js";
 import { manifestCommand } from "./commands/manifest.js";
+import { mutateCommand } from "./commands/mutate.js";
 import { pullCommand } from "./commands/pull.js";
 import { pushCommand } from "./commands/push.js";
 import { referrersCommand } from "./commands/referrers.js";
@@ -37,6 +42,11 @@ export const commandTable: readonly CommandDefinition[] = [
   untagCommand,
   deleteCommand,
   referrersCommand,
+  appendCommand,
+  mutateCommand,
+  flattenCommand,
+  exportCommand,
+  getFileCommand,
   serveCommand,
   versionCommand,
   helpCommand,

@@ -1,4 +1,6 @@
 import type { ByteStream, Descriptor, Platform, ProgressEvent } from "@stevedore/core";
+import type { ImageChanges, ImageFile, LayerInput } from "@stevedore/image";
+import type { Compression } from "@stevedore/tar";
 
 /** Per-call options of `pull`, `push` and `copy`; they override the client's defaults. */
 export interface CopyCallOptions {
@@ -36,6 +38,59 @@ export interface CopyOutcome {
   filteredIndex: boolean;
   /** The platforms copied (empty for a single image without platform information). */
   platforms: Platform[];
+}
+
+/** Per-call options of the image edits (`append`, `mutate`, `flatten`). */
+export interface EditCallOptions {
+  /** Which images of an index to edit (default every one); the others are kept byte for byte. */
+  platforms?: readonly Platform[] | "all";
+  /** Blobs copied at once when the base is copied to another place first. */
+  concurrency?: number;
+  signal?: AbortSignal;
+}
+
+/** Options of `append`. */
+export interface AppendCallOptions extends EditCallOptions {
+  /** The layers to add, bottom first: paths (directories, files, tars) or tar streams. */
+  layers: readonly LayerInput[];
+  /** How new layers are stored: `gzip` (default), `zstd` (Node ≥ 22.15) or `none`. */
+  compression?: Compression;
+  /** gzip 1–9 (default 6), zstd 1–19 (default 3). */
+  level?: number;
+  /**
+   * The time of every packed file and of the history entries, in seconds since 1970. Default:
+   * `SOURCE_DATE_EPOCH` when set, else 0 — so the same files give the same digest on every machine.
+   */
+  mtime?: number;
+  /** Owner of packed files: 0:0 by default; `"keep"` keeps the ids on disk. */
+  owner?: { uid: number; gid: number } | "keep";
+}
+
+/** Options of `flatten`. */
+export interface FlattenCallOptions extends EditCallOptions {
+  compression?: Compression;
+  level?: number;
+  mtime?: number;
+}
+
+/** Options of `mutate`. */
+export interface MutateCallOptions extends EditCallOptions {
+  /** Annotations of the index itself (`null` removes one); only for an index. */
+  indexAnnotations?: Record<string, string | null>;
+}
+
+/** What an image edit wrote. */
+export interface EditOutcome {
+  /** The base, as a location string. */
+  source: string;
+  /** Where the result was written, as a location string. */
+  destination: string;
+  /** The new top-level manifest (an index when the base was one). */
+  digest: string;
+  mediaType: string;
+  tag?: string;
+  /** The images edited, with their new digests. */
+  images: { platform?: Platform; digest: string }[];
 }
 
 /** What `inspect` reports about a manifest. */
@@ -156,6 +211,43 @@ export interface Client {
   ): Promise<CredentialStoreResult>;
   /** Removes stored credentials as `docker logout` does; `changed` says whether any were there. */
   logout(registry: string): Promise<CredentialStoreResult & { changed: boolean }>;
+  /**
+   * Adds layers on top of `base` (every platform of an index, or `platforms`) and writes the result to
+   * `destination` (a registry reference or `oci:DIR[:TAG]`). The base is copied there first when it lives
+   * elsewhere — within one registry its blobs are mounted, never downloaded. Directories are packed
+   * deterministically (sorted, 0:0, times from `mtime`), so the same files give the same digest.
+   */
+  append(base: string, destination: string, options: AppendCallOptions): Promise<EditOutcome>;
+  /**
+   * Changes config fields (labels, env, entrypoint, cmd, user, working directory, exposed ports, created)
+   * and annotations; a `null` value removes a label, variable or annotation. Without `destination` the
+   * source's tag is moved to the result.
+   */
+  mutate(
+    reference: string,
+    destination: string | undefined,
+    changes: ImageChanges,
+    options?: MutateCallOptions,
+  ): Promise<EditOutcome>;
+  /** Replaces an image's layers with one layer holding its merged file system. */
+  flatten(reference: string, destination: string, options?: FlattenCallOptions): Promise<EditOutcome>;
+  /**
+   * The merged file system of one image (for an index: `platform`, default `linux/<this CPU>`) as an
+   * uncompressed tar stream, whiteouts applied, layers streamed one by one.
+   */
+  exportFilesystem(
+    reference: string,
+    options?: { platform?: Platform; signal?: AbortSignal },
+  ): Promise<ByteStream>;
+  /**
+   * One file of an image's merged file system, streamed from the top layer that has it.
+   * `NotFoundError` when the image has no such file.
+   */
+  readFile(
+    reference: string,
+    path: string,
+    options?: { platform?: Platform; signal?: AbortSignal },
+  ): Promise<ImageFile>;
   /** Closes connections. Calls after `close` fail with `UsageError`. */
   close(): Promise<void>;
 }

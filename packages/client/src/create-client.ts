@@ -1,11 +1,14 @@
 import type { Descriptor } from "@stevedore/core";
 import { UsageError } from "@stevedore/core";
+import { appendLayers, flattenImage, mutateImage } from "@stevedore/image";
 import { listRepositories } from "@stevedore/remote";
+import { parseSourceDateEpoch } from "@stevedore/tar";
 import type { Client, CopyCallOptions, CopyOutcome } from "./client.js";
 import { createClientContext } from "./client-context.js";
 import type { ClientOptions } from "./client-options.js";
 import { copyLocations } from "./copy-locations.js";
 import { deleteImage, untagImage } from "./delete-image.js";
+import { editImageAt, exportImageFilesystem, readImageFileAt } from "./edit-image.js";
 import { inspectImage } from "./inspect-image.js";
 import { login } from "./login.js";
 import { logout } from "./logout.js";
@@ -140,8 +143,33 @@ export function createClient(options: ClientOptions = {}): Client {
     login: (registry, username, password, loginOptions) =>
       login(context, registry, username, password, loginOptions),
     logout: (registry) => logout(context, registry),
+    append(base, destination, appendOptions) {
+      const mtime = appendOptions.mtime ?? sourceDateEpoch();
+      return editImageAt(context, base, destination, appendOptions, (target, root, platforms) =>
+        appendLayers(target, root, { ...appendOptions, platforms, mtime }),
+      );
+    },
+    mutate(reference, destination, changes, mutateOptions = {}) {
+      return editImageAt(context, reference, destination, mutateOptions, (target, root, platforms) =>
+        mutateImage(target, root, changes, { ...mutateOptions, platforms }),
+      );
+    },
+    flatten(reference, destination, flattenOptions = {}) {
+      const mtime = flattenOptions.mtime ?? sourceDateEpoch();
+      return editImageAt(context, reference, destination, flattenOptions, (target, root, platforms) =>
+        flattenImage(target, root, { ...flattenOptions, platforms, mtime }),
+      );
+    },
+    exportFilesystem: (reference, exportOptions = {}) =>
+      exportImageFilesystem(context, reference, exportOptions),
+    readFile: (reference, path, readOptions = {}) => readImageFileAt(context, reference, path, readOptions),
     close: () => context.close(),
   };
+}
+
+/** `SOURCE_DATE_EPOCH` (reproducible-builds.org) as the time of packed files, else 0. */
+function sourceDateEpoch(): number {
+  return parseSourceDateEpoch(process.env.SOURCE_DATE_EPOCH) ?? 0;
 }
 
 /** The registry side of a pull or push: a bare reference or `docker://REF`. */

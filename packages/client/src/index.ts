@@ -33,13 +33,20 @@ export {
   UploadError,
   UsageError,
 } from "@stevedore/core";
+export type { ImageChanges, ImageFile, LayerInput } from "@stevedore/image";
+export type { Compression } from "@stevedore/tar";
 export type {
+  AppendCallOptions,
   Client,
   CopyCallOptions,
   CopyOutcome,
   CredentialStoreResult,
   DeleteResult,
+  EditCallOptions,
+  EditOutcome,
+  FlattenCallOptions,
   InspectResult,
+  MutateCallOptions,
 } from "./client.js";
 export type { ClientOptions } from "./client-options.js";
 export { createClient } from "./create-client.js";

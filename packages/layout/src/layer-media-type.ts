@@ -1,9 +1,6 @@
 import { MediaType } from "@stevedore/core";
 import { detectCompression } from "@stevedore/tar";
 
-/** The Docker media type of an uncompressed layer tar (distribution's `MediaTypeUncompressedLayer`). */
-export const dockerUncompressedLayerMediaType = "application/vnd.docker.image.rootfs.diff.tar";
-
 /**
  * The media type a layer of a `docker save` archive gets in a synthesised Docker schema 2 manifest, from
  * its first bytes: gzip → `…rootfs.diff.tar.gzip`, zstd → the OCI zstd layer type (Docker has none),
@@ -16,6 +13,6 @@ export function layerMediaType(head: Uint8Array): string {
     case "zstd":
       return MediaType.OciLayerZstd;
     default:
-      return dockerUncompressedLayerMediaType;
+      return MediaType.DockerLayer;
   }
 }

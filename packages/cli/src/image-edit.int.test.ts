@@ -1,0 +1,261 @@
+/**
+ * append, mutate, flatten, export and get-file against distribution 2.8 and `stevedore serve`, read back
+ * by independent tools: skopeo (configs, copies with digest checks), umoci (unpacks the result), GNU tar and
+ * gzip (layer contents).
+ */
+import { execFile } from "node:child_process";
+import { createHash, randomUUID } from "node:crypto";
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { gunzipSync } from "node:zlib";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createTestImage, writeTestLayout } from "../../client/src/test-support/test-image.js";
+import { runCli } from "./test-support/fake-io.js";
+import { type ServingCli, serveInProcess } from "./test-support/serve-in-process.js";
+import { skopeo } from "./test-support/skopeo.js";
+
+const run = promisify(execFile);
+const open = inject("registryOpen");
+let workspace: string;
+let layout: string;
+let serving: ServingCli;
+
+beforeAll(async () => {
+  workspace = await mkdtemp(join(tmpdir(), "stevedore-image-edit-"));
+  layout = join(workspace, "layout");
+  await writeTestLayout(layout, createTestImage({ label: "edit" }), "v1");
+  serving = await serveInProcess(["--port", "0"]);
+});
+
+afterAll(async () => {
+  await serving?.stop();
+  await rm(workspace, { recursive: true, force: true });
+});
+
+/** A directory with a script and a private file, every time stamped `time`. */
+async function appDirectory(time: Date): Promise<string> {
+  const path = join(workspace, `app-${randomUUID().slice(0, 8)}`);
+  await mkdir(join(path, "bin"), { recursive: true });
+  await writeFile(join(path, "bin", "run"), "#!/bin/sh\necho run\n");
+  await chmod(join(path, "bin", "run"), 0o755);
+  await writeFile(join(path, "secret.conf"), "key=value\n");
+  await chmod(join(path, "secret.conf"), 0o600);
+  for (const item of ["bin/run", "secret.conf", "bin", ""]) await utimes(join(path, item), time, time);
+  return path;
+}
+
+async function inspectConfig(reference: string, arch: string): Promise<Record<string, any>> {
+  return JSON.parse(
+    (
+      await skopeo(
+        "inspect",
+        "--config",
+        "--tls-verify=false",
+        "--override-arch",
+        arch,
+        `docker://${reference}`,
+      )
+    ).toString(),
+  );
+}
+
+async function cli(
+  argv: string[],
+): Promise<{ code: number; stdout: string; stderr: string; digest: string }> {
+  const result = await runCli(argv);
+  return {
+    code: result.code,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    digest: result.stdout.split(" ")[1]?.trim() ?? "",
+  };
+}
+
+describe.each([
+  ["distribution 2.8", () => open.host],
+  ["stevedore serve", () => serving.host],
+])("image edits on %s", (_name, host) => {
+  let repository: string;
+  beforeAll(async () => {
+    repository = `${host()}/edit/app-${randomUUID().slice(0, 8)}`;
+    const push = await runCli(["push", `oci:${layout}:v1`, `${repository}:base`, "--quiet"]);
+    expect(push.code).toBe(0);
+  });
+
+  it("append adds a directory to both platforms: skopeo sees the diff_ids, umoci the files and modes", async () => {
+    const append = await cli([
+      "append",
+      `${repository}:base`,
+      "--layer",
+      `${await appDirectory(new Date(1e12))}:/app`,
+      "-t",
+      `${repository}:app`,
+    ]);
+    expect(append.code, append.stderr).toBe(0);
+    for (const arch of ["amd64", "arm64"]) {
+      const before = await inspectConfig(`${repository}:base`, arch);
+      const after = await inspectConfig(`${repository}:app`, arch);
+      expect(after.rootfs.diff_ids.slice(0, -1)).toEqual(before.rootfs.diff_ids);
+      expect(after.rootfs.diff_ids).toHaveLength(before.rootfs.diff_ids.length + 1);
+      // The new diff ID is the sha256 of the gunzipped layer skopeo downloads (digest-checked).
+      const copy = join(workspace, `copy-${arch}-${randomUUID().slice(0, 8)}`);
+      await skopeo(
+        "copy",
+        "--src-tls-verify=false",
+        "--override-arch",
+        arch,
+        `docker://${repository}:app`,
+        `oci:${copy}:app`,
+      );
+      const index = JSON.parse(await readFile(join(copy, "index.json"), "utf8"));
+      const manifest = JSON.parse(
+        await readFile(join(copy, "blobs", ...index.manifests[0].digest.split(":")), "utf8"),
+      );
+      const top = manifest.layers.at(-1);
+      expect(top.mediaType).toBe("application/vnd.oci.image.layer.v1.tar+gzip");
+      const tar = gunzipSync(await readFile(join(copy, "blobs", ...top.digest.split(":"))));
+      expect(`sha256:${createHash("sha256").update(tar).digest("hex")}`).toBe(after.rootfs.diff_ids.at(-1));
+      const bundle = join(workspace, `bundle-${arch}-${randomUUID().slice(0, 8)}`);
+      await run("umoci", ["unpack", "--rootless", "--image", `${copy}:app`, bundle]);
+      const rootfs = join(bundle, "rootfs");
+      expect((await readdir(join(rootfs, "app"))).sort()).toEqual(["bin", "secret.conf"]);
+      expect((await stat(join(rootfs, "app", "bin", "run"))).mode & 0o7777).toBe(0o755);
+      expect((await stat(join(rootfs, "app", "secret.conf"))).mode & 0o7777).toBe(0o600);
+      expect(await readFile(join(rootfs, "app", "bin", "run"), "utf8")).toBe("#!/bin/sh\necho run\n");
+      expect(await readFile(join(rootfs, "base.bin"))).toHaveLength(2048);
+    }
+  });
+
+  it("append gives the same digest for the same files with other times on disk", async () => {
+    const first = await cli([
+      "append",
+      `${repository}:base`,
+      "--layer",
+      `${await appDirectory(new Date(1e12))}:/app`,
+      "-t",
+      `${repository}:same-1`,
+    ]);
+    const second = await cli([
+      "append",
+      `${repository}:base`,
+      "--layer",
+      `${await appDirectory(new Date(1.7e12))}:/app`,
+      "-t",
+      `${repository}:same-2`,
+    ]);
+    expect([first.code, second.code]).toEqual([0, 0]);
+    expect(first.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(second.digest).toBe(first.digest);
+  });
+
+  it("mutate changes the named config keys on both platforms and nothing else", async () => {
+    const mutate = await cli([
+      "mutate",
+      `${repository}:base`,
+      "--label",
+      "org.example.added=yes",
+      "--label",
+      "org.example.label-",
+      "--env",
+      "MODE=production",
+      "--entrypoint",
+      '["/app/bin/run"]',
+      "--user",
+      "1000",
+      "--expose",
+      "8080",
+      "--index-annotation",
+      "org.opencontainers.image.version=2.0",
+      "-t",
+      `${repository}:mutated`,
+    ]);
+    expect(mutate.code, mutate.stderr).toBe(0);
+    for (const arch of ["amd64", "arm64"]) {
+      const before = await inspectConfig(`${repository}:base`, arch);
+      const after = await inspectConfig(`${repository}:mutated`, arch);
+      const { "org.example.label": _removed, ...kept } = before.config.Labels;
+      expect(after.config).toEqual({
+        ...before.config,
+        Labels: { ...kept, "org.example.added": "yes" },
+        Env: ["MODE=production"],
+        Entrypoint: ["/app/bin/run"],
+        User: "1000",
+        ExposedPorts: { "8080/tcp": {} },
+      });
+      const { config: _a, ...restBefore } = before;
+      const { config: _b, ...restAfter } = after;
+      expect(restAfter).toEqual(restBefore);
+    }
+    const index = JSON.parse(
+      (await skopeo("inspect", "--raw", "--tls-verify=false", `docker://${repository}:mutated`)).toString(),
+    );
+    expect(index.annotations["org.opencontainers.image.version"]).toBe("2.0");
+    // The attestation entry is not an image: kept as it was.
+    const original = JSON.parse(
+      (await skopeo("inspect", "--raw", "--tls-verify=false", `docker://${repository}:base`)).toString(),
+    );
+    expect(index.manifests[2]).toEqual(original.manifests[2]);
+  });
+
+  it("export, get-file and flatten honour a deleted file and a replaced directory", async () => {
+    const lower = join(workspace, `lower-${randomUUID().slice(0, 8)}`);
+    await mkdir(join(lower, "etc"), { recursive: true });
+    await mkdir(join(lower, "data", "sub"), { recursive: true });
+    await writeFile(join(lower, "etc", "motd"), "welcome");
+    await writeFile(join(lower, "etc", "hostname"), "lower");
+    await writeFile(join(lower, "data", "old"), "old");
+    await writeFile(join(lower, "data", "sub", "deep"), "deep");
+    const upper = join(workspace, `upper-${randomUUID().slice(0, 8)}`);
+    await mkdir(join(upper, "etc"), { recursive: true });
+    await mkdir(join(upper, "data"), { recursive: true });
+    await writeFile(join(upper, "etc", ".wh.motd"), "");
+    await writeFile(join(upper, "data", ".wh..wh..opq"), "");
+    await writeFile(join(upper, "data", "new"), "new");
+    const built = await cli([
+      "append",
+      `${repository}:base`,
+      "--layer",
+      lower,
+      "--layer",
+      upper,
+      "-t",
+      `${repository}:layered`,
+      "--platform",
+      "linux/amd64",
+    ]);
+    expect(built.code, built.stderr).toBe(0);
+    const reference = `${repository}:layered`;
+    const exported = join(workspace, `rootfs-${randomUUID().slice(0, 8)}.tar`);
+    const exportRun = await cli(["export", reference, "--platform", "linux/amd64", "-o", exported]);
+    expect(exportRun.code, exportRun.stderr).toBe(0);
+    const { stdout } = await run("tar", ["-tf", exported]);
+    expect(stdout.trim().split("\n").sort()).toEqual([
+      "app.bin",
+      "base.bin",
+      "data/",
+      "data/new",
+      "etc/",
+      "etc/hostname",
+    ]);
+    const hostname = await runCli(["get-file", reference, "/etc/hostname", "--platform", "linux/amd64"]);
+    expect([hostname.code, hostname.stdout]).toEqual([0, "lower"]);
+    for (const gone of ["/etc/motd", "/data/old", "/data/sub/deep"]) {
+      const missing = await runCli(["get-file", reference, gone, "--platform", "linux/amd64"]);
+      expect([missing.code, missing.stdout]).toEqual([3, ""]);
+      expect(missing.stderrLines).toHaveLength(1);
+      expect(missing.stderr).toContain(`${gone} is not in the image`);
+    }
+    const flat = await cli(["flatten", reference, "-t", `${repository}:flat`, "--platform", "linux/amd64"]);
+    expect(flat.code, flat.stderr).toBe(0);
+    const config = await inspectConfig(`${repository}:flat`, "amd64");
+    expect(config.rootfs.diff_ids).toHaveLength(1);
+    const flatExport = await runCli(["export", `${repository}:flat`, "--platform", "linux/amd64"]);
+    const flatFile = join(workspace, `flat-${randomUUID().slice(0, 8)}.tar`);
+    await writeFile(flatFile, flatExport.stdoutBytes);
+    expect((await run("tar", ["-tf", flatFile])).stdout.trim().split("\n").sort()).toEqual(
+      stdout.trim().split("\n").sort(),
+    );
+  });
+});

@@ -1,0 +1,61 @@
+import { constants } from "node:fs";
+import { open, stat } from "node:fs/promises";
+import { fileSource } from "@stevedore/blob";
+import type { ByteStream } from "@stevedore/core";
+import { describeOpenError, detectCompression, packDirectory } from "@stevedore/tar";
+
+/**
+ * A layer to add: a path on disk, or a tar stream.
+ *
+ * - `{ path }`: a directory is packed (its content at the layer's root, or under `destination`); a file is
+ *   placed at `destination` (into it when it ends with `/`, at the root by default) — except a file that
+ *   already is a layer (a tar, or a gzip/zstd file named `.tar.gz`, `.tgz`, `.tar.zst`) given without
+ *   `destination`, which is used as the layer itself.
+ * - `{ tar }`: a function that opens a tar stream, compressed or not.
+ */
+export type LayerInput = { path: string; destination?: string } | { tar: () => ByteStream; name?: string };
+
+/** How packed directories and files are stamped (see `packDirectory` of `@stevedore/tar`). */
+export interface PackOptions {
+  mtime?: number;
+  owner?: { uid: number; gid: number } | "keep";
+  signal?: AbortSignal;
+}
+
+/** Opens the tar stream of a layer input, and says what it is for messages. */
+export async function openLayerInput(
+  input: LayerInput,
+  options: PackOptions,
+): Promise<{ stream: ByteStream; where: string }> {
+  if ("tar" in input) return { stream: input.tar(), where: input.name ?? "layer stream" };
+  let info: Awaited<ReturnType<typeof stat>>;
+  try {
+    info = await stat(input.path);
+  } catch (error) {
+    throw describeOpenError(input.path, error);
+  }
+  const pack = {
+    ...(input.destination === undefined ? {} : { destination: input.destination }),
+    ...(options.mtime === undefined ? {} : { mtime: options.mtime }),
+    ...(options.owner === undefined ? {} : { owner: options.owner }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  };
+  if (info.isFile() && input.destination === undefined && (await isLayerFile(input.path))) {
+    return { stream: fileSource(input.path)(0), where: input.path };
+  }
+  return { stream: packDirectory(input.path, pack), where: input.path };
+}
+
+/** A tar (ustar magic at offset 257), or a compressed file whose name says it holds a tar. */
+async function isLayerFile(path: string): Promise<boolean> {
+  const handle = await open(path, constants.O_RDONLY);
+  try {
+    const head = new Uint8Array(512);
+    const { bytesRead } = await handle.read(head, 0, 512, 0);
+    if (detectCompression(head.subarray(0, bytesRead)) !== "none")
+      return /\.(tar\.gz|tgz|tar\.zst|tar\.zstd)$/i.test(path);
+    return bytesRead === 512 && new TextDecoder().decode(head.subarray(257, 262)) === "ustar";
+  } finally {
+    await handle.close();
+  }
+}
