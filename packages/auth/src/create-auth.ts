@@ -101,7 +101,10 @@ export function createAuth(options: AuthOptions = {}): Auth {
   const cache = createTokenCache(now);
   const refreshTokens = new Map<string, { value: string; credentials: Credentials | undefined }>();
   const lookups = new Map<string, Promise<Credentials | undefined>>();
-  const sent = new WeakMap<AuthRequest, { header: string | undefined; key: string | undefined }>();
+  const sent = new WeakMap<
+    AuthRequest,
+    { header: string | undefined; key: string | undefined; withCredentials: boolean }
+  >();
   const refusals = new Map<string, Refusal>();
   const counters = { tokenRequests: 0, tokenCacheHits: 0, challenges: 0 };
 
@@ -318,22 +321,27 @@ export function createAuth(options: AuthOptions = {}): Auth {
       const state = hosts.get(host);
       let header: string | undefined;
       let key: string | undefined;
+      let withCredentials = false;
       if (state?.scheme === "basic") {
         // Never a password in clear text, even to a host whose challenge arrived over HTTPS.
         if (request.url.protocol === "https:" || isPlainHttpAllowed(request.url, plainHttpHosts)) {
           header = basicAuthorization(await credentialsFor(host, request.signal));
+          withCredentials = header !== undefined;
         }
       } else if (state?.scheme === "bearer") {
         const credentials = await credentialsFor(host, request.signal);
         if (credentials?.registryToken !== undefined) {
           header = `Bearer ${credentials.registryToken}`;
+          withCredentials = true;
         } else {
           const scopes = scopesFor(host, request.scopes);
           key = cacheKey(host, state, scopes);
-          header = `Bearer ${(await tokenFor(host, state, scopes, request.signal)).token}`;
+          const entry = await tokenFor(host, state, scopes, request.signal);
+          header = `Bearer ${entry.token}`;
+          withCredentials = entry.credentials !== undefined;
         }
       }
-      sent.set(request, { header, key });
+      sent.set(request, { header, key, withCredentials });
       return header;
     },
 
@@ -354,6 +362,10 @@ export function createAuth(options: AuthOptions = {}): Auth {
       const previousScopes = scopesFor(host, request.scopes);
       if (bearer !== undefined) return challengeBearer(request, bearer, previous, previousScopes);
       return challengeBasic(request, previous);
+    },
+
+    usedCredentials(request) {
+      return sent.get(request)?.withCredentials ?? false;
     },
 
     clear() {

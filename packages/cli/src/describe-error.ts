@@ -56,11 +56,17 @@ function hintOf(error: unknown, exitCode: ExitCodeValue, message: string, comman
   switch (exitCode) {
     case ExitCode.usage:
       return command ? `see 'stevedore help ${command}'` : hintFor(exitCode);
-    case ExitCode.network:
+    case ExitCode.network: {
+      const listen = listenFailureCode(error);
+      if (listen === "EADDRINUSE" || listen === "EACCES") {
+        return "choose another port with --port N, or --port 0 for any free port";
+      }
+      if (listen !== undefined) return "choose another address with --host";
       if (/certificate|tls|ssl|self[- ]signed|handshake/i.test(message)) {
         return "pass --ca-file FILE for a private CA, or --insecure to skip TLS verification";
       }
       return hintFor(exitCode);
+    }
     case ExitCode.authentication:
       if (CredentialError.isInstance(error)) {
         return "check the Docker config file (DOCKER_CONFIG) and its credential helpers";
@@ -69,6 +75,15 @@ function hintOf(error: unknown, exitCode: ExitCodeValue, message: string, comman
     default:
       return hintFor(exitCode);
   }
+}
+
+/** The Node error code when `error` wraps a failed `listen` (`serve` on a busy port): no registry is involved. */
+function listenFailureCode(error: unknown): string | undefined {
+  const cause = (error as { cause?: unknown } | null)?.cause as
+    | { syscall?: unknown; code?: unknown }
+    | undefined;
+  if (cause?.syscall !== "listen") return undefined;
+  return typeof cause.code === "string" ? cause.code : "";
 }
 
 function oneLine(text: string): string {

@@ -33,6 +33,12 @@ export interface AuthStrategy {
    * Returns `true` when a replay may now succeed (new token, new scheme), `false` to give up.
    */
   challenge(request: AuthRequest, challenges: readonly string[]): Promise<boolean>;
+  /**
+   * Whether the header `authorize` last gave `request` was obtained with the user's credentials (`false`
+   * for no header or an anonymous token). `transport` words a refusal from it: "log in" rather than "the
+   * credentials lack the rights". Absent: any header counts as credentials.
+   */
+  usedCredentials?(request: AuthRequest): boolean;
 }
 
 /** Credentials for one registry. A registry token is used as-is; an identity token is a refresh token. */

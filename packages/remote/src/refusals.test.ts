@@ -3,7 +3,7 @@
  * entries kept verbatim whatever JSON their `detail` holds, and a token that grants fewer actions than
  * asked for — accepted, then a clear error when the registry refuses the request it does not cover.
  */
-import { createAuth } from "@stevedore/auth";
+import { createAuth, staticCredentials } from "@stevedore/auth";
 import { AuthenticationError, MediaType, RegistryResponseError } from "@stevedore/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { fixture, rejection, sha256 } from "./test-support/fixtures.js";
@@ -110,7 +110,8 @@ describe("a token that grants fewer actions than asked for (spec/PROTOCOL.md §1
 
   it("uses the token for what it covers, and a 401 for the rest is an AuthenticationError naming the missing rights", async () => {
     const scripted = await pullOnlyRegistry("401");
-    const remote = scripted.remote({}, { auth: createAuth() });
+    const credentials = staticCredentials({ username: "reader", password: "s3cret" });
+    const remote = scripted.remote({}, { auth: createAuth({ credentials }) });
     expect((await remote.getManifest("v1")).descriptor.digest).toBe(manifest.digest);
     const error = await rejection(remote.push(descriptor, blob));
     expect(error).toBeInstanceOf(AuthenticationError);
@@ -121,6 +122,17 @@ describe("a token that grants fewer actions than asked for (spec/PROTOCOL.md §1
     expect(
       tokenRequests.map((request) => new URL(request.path, scripted.origin).searchParams.get("scope")),
     ).toEqual(["repository:team/app:pull", "repository:team/app:pull,push"]);
+  });
+
+  it("without any credentials, the 401 for the rest says to log in, not that credentials lack rights", async () => {
+    const scripted = await pullOnlyRegistry("401");
+    const remote = scripted.remote({}, { auth: createAuth() });
+    expect((await remote.getManifest("v1")).descriptor.digest).toBe(manifest.digest);
+    const error = await rejection(remote.push(descriptor, blob));
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect((error as Error).message).toBe(
+      `${scripted.host}: authentication required for POST /v2/team/app/blobs/uploads/ (UNAUTHORIZED): no credentials are configured for this registry, log in first`,
+    );
   });
 
   it("a 403 for the rest is the registry's DENIED, verbatim", async () => {

@@ -70,13 +70,24 @@ export function createSend(context: SendContext): (request: TransportRequest) =>
           replay: replay && replayable,
         });
         if (!replayable) throw failure;
-        if (!replay) throw authenticationFailure(prepared, failure, authorization !== undefined, challenges);
+        if (!replay)
+          throw authenticationFailure(
+            prepared,
+            failure,
+            usedCredentials(strategy, authRequest, authorization),
+            challenges,
+          );
         authorization = await ask(prepared, () => strategy.authorize(authRequest));
         response = await attempt(prepared, authorization);
         if (response.status === 401 && !prepared.expect?.includes(401)) {
           const again = await readRegistryError(response, resolved.errorBodyLimit, resolved.now());
           const latest = headerValues(response.headers["www-authenticate"]);
-          throw authenticationFailure(prepared, again, authorization !== undefined, latest);
+          throw authenticationFailure(
+            prepared,
+            again,
+            usedCredentials(strategy, authRequest, authorization),
+            latest,
+          );
         }
       }
     }
@@ -200,6 +211,20 @@ async function ask<T>(prepared: PreparedRequest, call: () => Promise<T>): Promis
   }
 }
 
+/** Whether the header sent was the user's credentials (not an anonymous token); see `AuthStrategy.usedCredentials`. */
+function usedCredentials(
+  strategy: AuthStrategy,
+  request: AuthRequest,
+  authorization: string | undefined,
+): boolean {
+  if (authorization === undefined) return false;
+  try {
+    return strategy.usedCredentials?.(request) ?? true;
+  } catch {
+    return true;
+  }
+}
+
 function isExpected(status: number, expect: readonly number[] | undefined): boolean {
   return expect === undefined ? status >= 200 && status < 300 : expect.includes(status);
 }
@@ -226,10 +251,10 @@ function authenticationFailure(
   const codes = detail ? ` (${detail})` : "";
   const insufficient = challenges.some((value) => /\berror\s*=\s*"?insufficient_scope/i.test(value));
   const what = `${prepared.method} ${prepared.url.pathname}`;
-  const message = insufficient
-    ? `access denied for ${what}${codes}: the credentials lack the rights this needs`
-    : credentialsSent
-      ? `credentials refused for ${what}${codes}: check the username and password, or log in again`
-      : `authentication required for ${what}${codes}: no credentials are configured for this registry, log in first`;
+  const message = !credentialsSent
+    ? `authentication required for ${what}${codes}: no credentials are configured for this registry, log in first`
+    : insufficient
+      ? `access denied for ${what}${codes}: the credentials lack the rights this needs`
+      : `credentials refused for ${what}${codes}: check the username and password, or log in again`;
   return new AuthenticationError(prepared.url.host, message, { cause: failure });
 }

@@ -337,6 +337,20 @@ describe("connections", () => {
     expect(NetworkError.isInstance(error)).toBe(true);
     expect((error as NetworkError).message).toContain("ECONNREFUSED");
   });
+  it("says at once that a loopback connection was refused, without retrying", async () => {
+    const closed = await server(() => {});
+    await closed.close();
+    const recording = createRecordingSleep();
+    const client = transport({ sleep: recording.sleep, retry: { maxRetries: 3 } });
+
+    const error = await rejection(client.send({ method: "GET", url: `${closed.origin}/v2/` }));
+
+    expect(NetworkError.isInstance(error)).toBe(true);
+    expect((error as NetworkError).message).toMatch(
+      new RegExp(`^GET ${closed.origin}/v2/ failed: connection refused \\(ECONNREFUSED`),
+    );
+    expect(recording.delays).toEqual([]);
+  });
 });
 
 describe("TLS", () => {

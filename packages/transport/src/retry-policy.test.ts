@@ -41,6 +41,8 @@ describe("decideRetry", () => {
     ["ECONNRESET", { code: "ECONNRESET" }, 1, true, 100],
     ["ECONNRESET of a non-idempotent request", { code: "ECONNRESET" }, 1, false, undefined],
     ["ECONNREFUSED of a non-idempotent request", { code: "ECONNREFUSED" }, 1, false, 100],
+    ["ECONNREFUSED on a loopback host", { code: "ECONNREFUSED", loopback: true }, 1, true, undefined],
+    ["ECONNRESET on a loopback host", { code: "ECONNRESET", loopback: true }, 1, true, 100],
     ["a connect timeout of a non-idempotent request", { code: "UND_ERR_CONNECT_TIMEOUT" }, 2, false, 200],
     ["ENOTFOUND", { code: "ENOTFOUND" }, 1, true, undefined],
     ["a certificate error", { code: "DEPTH_ZERO_SELF_SIGNED_CERT" }, 1, true, undefined],

@@ -12,6 +12,7 @@
  * rules, while the replay and resume machinery stays undici's.
  */
 import type { RetryHandler } from "undici";
+import { isLoopbackHostname } from "./host-match.js";
 import { parseRetryAfter } from "./parse-retry-after.js";
 
 /** Retry options after validation (see `RetryOptions`). */
@@ -69,6 +70,8 @@ export interface RetryFailure {
   status?: number;
   headers?: Readonly<Record<string, string | string[] | undefined>>;
   code?: string;
+  /** The request went to a loopback host, where a refused connect means nothing listens: not retried. */
+  loopback?: boolean;
 }
 
 /** A retry to make, after `delay` milliseconds. */
@@ -105,6 +108,7 @@ export function decideRetry(
   } else {
     const code = failure.code;
     if (code === undefined || !options.errorCodes.has(code)) return undefined;
+    if (code === "ECONNREFUSED" && failure.loopback === true) return undefined;
     if (!idempotent && !beforeSendCodes.has(code)) return undefined;
     reason = code;
   }
@@ -143,7 +147,8 @@ export interface RetryCallbackHooks {
 export function createRetryCallback(hooks: RetryCallbackHooks): RetryHandler.RetryCallback {
   return (error, { state, opts }, callback) => {
     const idempotent = hooks.idempotent ?? isIdempotentMethod(opts.method);
-    const decision = decideRetry(retryFailureOf(error), state.counter, idempotent, hooks.options, hooks);
+    const failure = { ...retryFailureOf(error), loopback: isLoopbackOrigin(opts.origin) };
+    const decision = decideRetry(failure, state.counter, idempotent, hooks.options, hooks);
     if (decision === undefined) {
       callback(error);
       return;
@@ -154,4 +159,13 @@ export function createRetryCallback(hooks: RetryCallbackHooks): RetryHandler.Ret
       () => callback(error),
     );
   };
+}
+
+function isLoopbackOrigin(origin: string | URL | undefined): boolean {
+  if (origin === undefined) return false;
+  try {
+    return isLoopbackHostname(new URL(origin).hostname);
+  } catch {
+    return false;
+  }
 }

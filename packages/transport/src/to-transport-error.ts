@@ -62,6 +62,9 @@ export function toTransportError(
   if (code !== undefined && responseCodes.has(code)) {
     return new InvalidResponseError(`${where}: unusable response (${code}: ${message})`, { cause });
   }
+  if (code === "ECONNREFUSED") {
+    return new NetworkError(`${where} failed: connection refused (${code}: ${message})`, { cause });
+  }
   return new NetworkError(`${where} failed: ${code ? `${code}: ` : ""}${message}`, { cause });
 }
 
