@@ -1,3 +1,4 @@
+import { createServer } from "node:http";
 import {
   DigestMismatchError,
   InvalidDigestError,
@@ -6,9 +7,12 @@ import {
   NotFoundError,
   RegistryResponseError,
 } from "@stevedore/core";
+import { createTransport } from "@stevedore/transport";
 import { afterEach, describe, expect, it } from "vitest";
+import { createRemote } from "./create-remote.js";
 import { fixture, rejection, sha256, sha512 } from "./test-support/fixtures.js";
 import {
+  listen,
   type ScriptedHandler,
   type ScriptedRegistry,
   startScriptedRegistry,
@@ -200,5 +204,77 @@ describe("getManifest", () => {
   it("uses the registry's sha256 when it hashes the same bytes (sanity of the fixture digests)", () => {
     expect(manifest.digest).toBe(sha256(manifest.bytes));
     expect(manifest.digest).toBe("sha256:ee378b79279b57eb5ac1f3b892c9ad2a9be9d9ccabe1a29a9cbaed8cad182358");
+  });
+});
+
+describe("getManifest: a body cut part-way", () => {
+  /**
+   * A registry whose first answer sends half the manifest and cuts the connection, and which then ignores
+   * `Range` (200 with the whole manifest), as the transport's own resume asks for the rest with it.
+   */
+  async function cutThenIgnoreRange(
+    cuts: number,
+  ): Promise<{ host: string; ranges: (string | undefined)[]; close: () => Promise<void> }> {
+    const ranges: (string | undefined)[] = [];
+    const server = createServer((request, response) => {
+      request.resume();
+      ranges.push(request.headers.range);
+      response.writeHead(200, {
+        "content-type": manifest.mediaType,
+        "content-length": manifest.bytes.length,
+        "docker-content-digest": manifest.digest,
+      });
+      if (ranges.length <= cuts) {
+        response.write(manifest.bytes.subarray(0, manifest.bytes.length / 2), () =>
+          setTimeout(() => response.socket?.destroy(), 20),
+        );
+        return;
+      }
+      response.end(manifest.bytes);
+    });
+    const host = await listen(server);
+    return {
+      host,
+      ranges,
+      close: async () => {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      },
+    };
+  }
+
+  it("is asked for again from byte 0 when the registry answers the transport's Range resume with 200", async () => {
+    const server = await cutThenIgnoreRange(1);
+    const transport = createTransport({ sleep: async () => {} });
+    try {
+      const remote = createRemote({ transport, registry: server.host, repository: "team/app" });
+      const result = await remote.getManifest("latest");
+      expect(Buffer.from(result.bytes).equals(Buffer.from(manifest.bytes))).toBe(true);
+      expect(result.descriptor.digest).toBe(manifest.digest);
+      // The transport's resume asked for the rest; the answer was the whole body, so it was asked again.
+      expect(server.ranges[1]).toMatch(/^bytes=\d+-/);
+      expect(server.ranges.at(-1)).toBeUndefined();
+    } finally {
+      await transport.close();
+      await server.close();
+    }
+  });
+
+  it("gives up after resumeAttempts restarts", async () => {
+    const server = await cutThenIgnoreRange(100);
+    const transport = createTransport({ sleep: async () => {}, retry: { maxRetries: 0 } });
+    try {
+      const remote = createRemote({
+        transport,
+        registry: server.host,
+        repository: "team/app",
+        resumeAttempts: 2,
+      });
+      await expect(remote.getManifest("latest")).rejects.toThrow();
+      expect(server.ranges).toHaveLength(3);
+    } finally {
+      await transport.close();
+      await server.close();
+    }
   });
 });

@@ -4,10 +4,12 @@ import {
   digestAlgorithm,
   digestOf,
   InvalidHeaderError,
+  InvalidResponseError,
   isDigest,
   ManifestError,
   MediaType,
   manifestMediaTypes,
+  NetworkError,
   normalizeMediaType,
   parseManifest,
   supportedDigestAlgorithms,
@@ -58,25 +60,36 @@ export async function getManifest(
   const requested = checkDigestReference(reference);
   const maxBytes = options.maxBytes ?? defaultMaxBytes;
   const where = `manifest ${describeReference(context, reference)}`;
-  let response: Awaited<ReturnType<typeof sendRoute>>;
-  try {
-    response = await sendRoute(
-      context,
-      "manifest-get",
-      { reference },
-      { headers: { accept: manifestAccept }, signal: options.signal },
-    );
-  } catch (error) {
-    throw mapNotFound(error, where);
-  }
   // One error whether the size was declared or the body just kept coming (issue 13, point 6).
   const tooLarge = () => new ManifestError(`${where} is more than the limit of ${maxBytes} bytes`);
-  const declared = Number(headerValue(response.headers["content-length"]));
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await response.dump();
-    throw tooLarge();
+  let response: Awaited<ReturnType<typeof sendRoute>>;
+  let bytes: Uint8Array;
+  for (let restarts = 0; ; restarts++) {
+    try {
+      response = await sendRoute(
+        context,
+        "manifest-get",
+        { reference },
+        { headers: { accept: manifestAccept }, signal: options.signal },
+      );
+    } catch (error) {
+      throw mapNotFound(error, where);
+    }
+    const declared = Number(headerValue(response.headers["content-length"]));
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      await response.dump();
+      throw tooLarge();
+    }
+    try {
+      bytes = await response.bytes(maxBytes, tooLarge);
+      break;
+    } catch (error) {
+      // A body cut after the transport's retries, or resumed by them with `Range` from a registry that
+      // answered 200 (undici's UND_ERR_REQ_RETRY): a manifest is small, so ask for all of it again.
+      const again = !options.signal?.aborted && cutBody(error) && restarts < context.options.resumeAttempts;
+      if (!again) throw error;
+    }
   }
-  const bytes = await response.bytes(maxBytes, tooLarge);
   const contentType = headerValue(response.headers["content-type"]);
   let digest: string;
   try {
@@ -92,6 +105,13 @@ export async function getManifest(
   }
   const parsed = parseManifest(bytes, contentType, { maxBytes });
   return { descriptor: { mediaType: parsed.mediaType, digest, size: bytes.length }, bytes, parsed };
+}
+
+/** A body that failed part-way: cut, or resumed by the transport from a registry that ignores `Range`. */
+function cutBody(error: unknown): boolean {
+  if (NetworkError.isInstance(error)) return true;
+  const cause = (error as { cause?: { code?: unknown } } | null)?.cause;
+  return InvalidResponseError.isInstance(error) && cause?.code === "UND_ERR_REQ_RETRY";
 }
 
 /**
