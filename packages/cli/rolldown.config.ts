@@ -1,10 +1,11 @@
 /**
  * Bundles the `stevedore` executable: src/bin.ts and everything it imports, undici included, into
- * dist/bin.js and three chunks it imports on demand — `bin/main.js` (the CLI and @stevedore/core: enough
- * for `--version` and `--help`), `bin/client.js` (the client and the packages under it) and `bin/server.js`
- * (`stevedore serve`). Loading four files instead of ~250 modules is most of the CLI's start-up. Runs after
- * `tsc -b`, which builds the library entry (dist/index.js) and, through the project references, the
- * workspace packages bundled here from their dist.
+ * dist/bin.js (the Node version check) and chunks it imports on demand — `bin/start.js` (what runs before
+ * the compile cache is on), `bin/main.js` (the CLI and @stevedore/core: enough for `--version` and
+ * `--help`), `bin/client.js` (the client and the packages under it) and `bin/server.js` (`stevedore serve`).
+ * Loading five files instead of ~250 modules is most of the CLI's start-up. Runs after `tsc -b`, which
+ * builds the library entry (dist/index.js) and, through the project references, the workspace packages
+ * bundled here from their dist.
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -25,11 +26,11 @@ const chunks: readonly { name: string; test: (id: string) => boolean }[] = [
 ];
 
 const entry = fileURLToPath(new URL("./src/bin.ts", import.meta.url));
-/** Modules that run before the compile cache is on, so they stay in dist/bin.js with the entry. */
-const entryModules: ReadonlySet<string> = new Set([
-  entry,
-  fileURLToPath(new URL("./src/one-malloc-arena.ts", import.meta.url)),
-]);
+const source = (file: string): string => fileURLToPath(new URL(`./src/${file}`, import.meta.url));
+/** The entry and its Node version check, alone in dist/bin.js: an old Node must be able to link it. */
+const entryModules: ReadonlySet<string> = new Set([entry, source("node-version-problem.ts")]);
+/** What runs before the compile cache is on (start.ts, the malloc-arena restart), in bin/start.js. */
+const startModules: ReadonlySet<string> = new Set([source("start.ts"), source("one-malloc-arena.ts")]);
 const { version } = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8")) as {
   version: string;
 };
@@ -161,13 +162,15 @@ export function bundleOptions(directory: string): BuildOptions {
       chunkFileNames: "bin/[name].js",
       sourcemap: true,
       codeSplitting: {
-        // The entry (src/bin.ts) stays in dist/bin.js: it must enable the compile cache before the rest loads.
-        // So does the malloc-arena restart it runs first.
-        groups: chunks.map(({ name, test }, index) => ({
-          name,
-          test: (id: string) => !entryModules.has(id) && test(id),
-          priority: chunks.length - index,
-        })),
+        // The entry (src/bin.ts) stays in dist/bin.js, start.ts gets a chunk of its own: it must enable the
+        // compile cache before the rest loads, and the malloc-arena restart it runs first goes with it.
+        groups: [{ name: "start", test: (id: string) => startModules.has(id) }, ...chunks].map(
+          ({ name, test }, index) => ({
+            name,
+            test: (id: string) => !entryModules.has(id) && test(id),
+            priority: chunks.length + 1 - index,
+          }),
+        ),
       },
     },
   };

@@ -32,7 +32,14 @@ afterAll(async () => {
 /** Runs the bundle with a hook that reports every file of the bundle the process loads. */
 async function run(
   argv: string[],
-): Promise<{ code: number | null; stdout: string; loaded: Set<string>; builtins: Set<string> }> {
+  nodeOptions: string[] = [],
+): Promise<{
+  code: number | null;
+  stdout: string;
+  messages: string[];
+  loaded: Set<string>;
+  builtins: Set<string>;
+}> {
   const trace = `data:text/javascript,${encodeURIComponent(
     `import { registerHooks } from "node:module";
     registerHooks({ resolve(specifier, context, next) {
@@ -47,12 +54,18 @@ async function run(
       }
     });`,
   )}`;
-  const { code, stdout, stderr } = await spawnNode(["--import", trace, join(directory, "bin.js"), ...argv])
-    .exited;
+  const { code, stdout, stderr } = await spawnNode([
+    "--import",
+    trace,
+    ...nodeOptions,
+    join(directory, "bin.js"),
+    ...argv,
+  ]).exited;
   const lines = stderr.split("\n");
   const after = (prefix: string): Set<string> =>
     new Set(lines.filter((line) => line.startsWith(prefix)).map((line) => line.slice(prefix.length)));
-  return { code, stdout, loaded: after("loaded "), builtins: after("builtin ") };
+  const messages = lines.filter((line) => line !== "" && !/^(loaded|builtin) /.test(line));
+  return { code, stdout, messages, loaded: after("loaded "), builtins: after("builtin ") };
 }
 
 describe("the bundled stevedore", () => {
@@ -69,6 +82,22 @@ describe("the bundled stevedore", () => {
     expect(help.stdout).toContain("Usage: stevedore COMMAND");
     expect(help.loaded).not.toContain("bin/client.js");
     expect(help.loaded).not.toContain("bin/server.js");
+  });
+
+  it("tells a Node older than 22.19 which Node it needs in one line, exit 1, before any chunk loads", async () => {
+    // This Node, claiming to be Node 20: the bundle must not get as far as the chunks that need Node 22.
+    const claim = `data:text/javascript,${encodeURIComponent(
+      'Object.defineProperty(process.versions, "node", { value: "20.20.2" });',
+    )}`;
+    const old = await run(["pull", "alpine", "./alpine"], ["--import", claim]);
+    expect(old.code).toBe(1);
+    expect(old.stdout).toBe("");
+    expect(old.messages).toEqual([
+      `stevedore: needs Node.js 22.19.0 or newer, but ${process.execPath} is Node.js 20.20.2: in a stevedore ` +
+        "checkout run '. tools/node-env.sh' (it fetches Node 24 into a cache), otherwise install Node.js 24 LTS " +
+        `from nodejs.org or the npm package node-${process.platform}-${process.arch}@24`,
+    ]);
+    expect(old.loaded).toEqual(new Set(["bin.js"]));
   });
 
   it("loads the client chunk for a command that needs it, and not the server", async () => {

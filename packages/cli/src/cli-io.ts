@@ -1,5 +1,5 @@
 /**
- * What `main` talks to instead of `process`: tests pass fakes, `bin.ts` passes the real streams.
+ * What `main` talks to instead of `process`: tests pass fakes, `start.ts` passes the real streams.
  */
 import type { ClientOptions } from "@stevedore/client";
 
@@ -36,7 +36,7 @@ export interface CliIo {
   clientOptions?: Partial<ClientOptions>;
   /**
    * Called once the modules a command needs beyond the CLI itself (the client, the server) have loaded,
-   * before its first request. `bin.ts` tunes V8 there: a V8 flag set at run time makes Node compile every
+   * before its first request. `start.ts` tunes V8 there: a V8 flag set at run time makes Node compile every
    * built-in module loaded afterwards without its code cache.
    */
   afterLoad?: () => void;

@@ -1,6 +1,6 @@
 /**
  * True for the abort errors a cancelled or failed operation leaves behind (undici's `UND_ERR_ABORTED`,
- * stevedore's `STEVEDORE_ABORTED`, DOM `AbortError`), which `bin.ts` ignores when nobody handled them.
+ * stevedore's `STEVEDORE_ABORTED`, DOM `AbortError`), which `start.ts` ignores when nobody handled them.
  */
 export function isStrayAbort(error: unknown): boolean {
   if (typeof error !== "object" || error === null) return false;

@@ -1,7 +1,7 @@
 /**
  * `stevedore serve` through `main()`: the CLI pushes to and pulls from the registry it serves, every
  * request is one log line, auth flags work end to end, bad flags are usage errors, and aborting the signal
- * (what SIGINT does in bin.ts) closes the server with exit 0. The crash test is in serve.int.test.ts.
+ * (what SIGINT does in start.ts) closes the server with exit 0. The crash test is in serve.int.test.ts.
  */
 import { createHash } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
