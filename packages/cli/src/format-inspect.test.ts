@@ -20,9 +20,16 @@ describe("formatInspect", () => {
         platform: { os: "linux", architecture: "amd64" },
         created: "2024-05-01T12:00:00Z",
         labels: { maintainer: "someone\nelse" },
+        env: ["PATH=/usr/bin", "LANG=C\nUTF-8"],
+        entrypoint: ["/bin/sh", "-c"],
+        cmd: ["echo hi"],
+        user: "app",
+        workingDir: "/srv",
+        exposedPorts: ["443/tcp", "80/tcp"],
         layers: [
           { digest: digest("dd"), mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", size: 3_600_000 },
         ],
+        layersSize: 3_600_000,
         totalSize: 3_601_500,
         config: { digest: digest("ee"), size: 1500 },
       },
@@ -32,15 +39,23 @@ describe("formatInspect", () => {
       "Reference:   docker.io/library/alpine:3.20",
       `Digest:      ${digest("aa")}`,
       "Media type:  application/vnd.oci.image.index.v1+json",
-      "Size:        9.0 KiB (9218 bytes)",
+      "Size:        9.0 KiB (9218 bytes, this index itself)",
       "Platforms:   2",
       `  linux/amd64   ${digest("bb")}  1.0 KiB`,
       `  linux/arm/v7  ${digest("cc")}  1.0 KiB`,
       "Image:       linux/amd64",
-      "  Created:   2024-05-01T12:00:00Z",
-      `  Config:    ${digest("ee")}  1.5 KiB`,
-      "  Layers:    1, 3.4 MiB in total",
+      "  Created:    2024-05-01T12:00:00Z",
+      `  Config:     ${digest("ee")}  1.5 KiB`,
+      "  Layers:     1 layer, 3.4 MiB compressed",
       `    ${digest("dd")}     3.4 MiB  application/vnd.oci.image.layer.v1.tar+gzip`,
+      "  Total:      3.4 MiB compressed (config and layers)",
+      "  Env:        PATH=/usr/bin",
+      "              LANG=C UTF-8",
+      '  Entrypoint: ["/bin/sh","-c"]',
+      '  Cmd:        ["echo hi"]',
+      "  User:       app",
+      "  WorkingDir: /srv",
+      "  Ports:      443/tcp, 80/tcp",
       "  Labels:",
       "    maintainer=someone else",
       "Annotations:",
@@ -48,9 +63,18 @@ describe("formatInspect", () => {
     ]);
   });
 
-  it("an artifact without image or platforms: just the manifest", () => {
-    const lines = formatInspect({ reference: "r/a:1", digest: digest("11"), mediaType: "m", size: 10 });
-    expect(lines).toHaveLength(4);
+  it("an artifact without image or platforms: the manifest and its artifact type", () => {
+    const lines = formatInspect({
+      reference: "r/a:1",
+      digest: digest("11"),
+      mediaType: "application/vnd.oci.image.manifest.v1+json",
+      size: 10,
+      artifactType: "application/vnd.cncf.helm.config.v1+json",
+    });
+    expect(lines.slice(3)).toEqual([
+      "Size:        10 B (10 bytes, this manifest itself)",
+      "Artifact:    application/vnd.cncf.helm.config.v1+json",
+    ]);
   });
 });
 

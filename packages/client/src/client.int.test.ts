@@ -239,6 +239,7 @@ describe("read and housekeeping verbs (open registry)", () => {
         mediaType: layer.mediaType,
         size: layer.size,
       })),
+      layersSize: armChild.layers.reduce((sum, layer) => sum + layer.size, 0),
       totalSize: armChild.config.size + armChild.layers.reduce((sum, layer) => sum + layer.size, 0),
       config: { digest: armChild.config.digest, size: armChild.config.size },
     });

@@ -31,8 +31,12 @@ export interface CopyOutcome {
   mediaType: string;
   /** The tag written at the destination; absent when the copy was by digest only. */
   tag?: string;
+  /**
+   * Blobs by how they reached the destination. With `allTags`, a blob several tags share counts in one
+   * outcome only (the first tag to finish that needed it), so the outcomes add up to what the run did.
+   */
   blobs: { transferred: number; skipped: number; mounted: number };
-  /** Bytes sent (blobs that were skipped or mounted count nothing). */
+  /** Bytes sent (blobs that were skipped or mounted count nothing; with `allTags`, once per run). */
   bytes: number;
   /** True when an index was narrowed to some of its platforms (its digest then differs from the source's). */
   filteredIndex: boolean;
@@ -102,12 +106,25 @@ export interface InspectResult {
   size: number;
   /** For an index: its images, attestations left out. */
   platforms?: { platform: Platform; digest: string; size: number }[];
-  /** The image: the manifest itself, or for an index the one for the requested (or host) platform. */
+  /** An artifact's type: the manifest's `artifactType`, or the config media type of a non-image manifest. */
+  artifactType?: string;
+  /** The image: the manifest itself, or for an index the one for the requested (or default) platform. */
   image?: {
     platform: Platform;
     created?: string;
     labels: Record<string, string>;
+    /** `NAME=value` entries of the config. */
+    env?: string[];
+    entrypoint?: string[];
+    cmd?: string[];
+    /** Left out when the config has none or an empty one. */
+    user?: string;
+    workingDir?: string;
+    /** `80/tcp`, sorted. */
+    exposedPorts?: string[];
     layers: { digest: string; mediaType: string; size: number }[];
+    /** The layers, in bytes as stored (compressed). */
+    layersSize: number;
     /** Config plus layers, in bytes as stored (compressed). */
     totalSize: number;
     config: { digest: string; size: number };
@@ -148,7 +165,10 @@ export interface Client {
    * to a registry reference. Without a tag the source's tag is used, else `latest`.
    */
   push(source: string, reference: string, options?: CopyCallOptions): Promise<CopyOutcome>;
-  /** Copies between any two locations. With `allTags`, every tag of the source repository: one outcome each. */
+  /**
+   * Copies between any two locations. With `allTags`, every tag of the source repository: one outcome each,
+   * each blob counted in one of them.
+   */
   copy(source: string, destination: string, options?: CopyCallOptions): Promise<CopyOutcome[]>;
   /** The tags of a repository (`localhost:5000/team/app`), every page. */
   tags(repository: string, options?: { signal?: AbortSignal }): AsyncIterable<string>;

@@ -62,15 +62,20 @@ export async function copyLocations(
     return [outcomeOf(result, source.description, destination.describe(result.tag, result.digest))];
   }
   const all = await copyAllTags(withoutReferrersTags(source.target), destination.target, copyOptions);
+  // Each blob counts in one tag's outcome (the first to finish that needed it): they add up to the run.
   return all.tags.flatMap((entry) =>
     entry.result === undefined
       ? []
       : [
-          outcomeOf(
-            entry.result,
-            describeTag(from, entry.tag),
-            destination.describe(entry.result.tag ?? entry.tag, entry.result.digest),
-          ),
+          {
+            ...outcomeOf(
+              entry.result,
+              describeTag(from, entry.tag),
+              destination.describe(entry.result.tag ?? entry.tag, entry.result.digest),
+            ),
+            blobs: { ...entry.counted.blobs },
+            bytes: entry.counted.bytes,
+          },
         ],
   );
 }

@@ -1,5 +1,5 @@
 import { readAll } from "@stevedore/blob";
-import type { Descriptor, ImageConfig, ImageManifest, Platform } from "@stevedore/core";
+import type { Descriptor, ImageConfig, ImageManifest, ParsedManifest, Platform } from "@stevedore/core";
 import {
   checkImagePlatform,
   configPlatform,
@@ -20,8 +20,10 @@ import { hasImageConfig, maxConfigBytes } from "./select-image.js";
  * entries left out) and describes the one for `platform` — or for `linux/<this CPU>` (core's
  * `defaultPlatforms`), when the index has one (an explicit `platform` it lacks is a `NotFoundError`). An
  * image manifest describes itself; asked for an explicit `platform`, it must be for it. The
- * image part holds the config's `created` and labels, the layers and the total size as stored; artifacts
- * (whose config is not an image config) have no image part.
+ * image part holds the config's `created`, labels and how a container runs (`Env`, `Entrypoint`, `Cmd`,
+ * `User`, `WorkingDir`, exposed ports), the layers, their size and the total with the config, as stored
+ * (compressed). Artifacts (whose config is not an image config) have no image part; their
+ * `artifactType` (or else the config's media type, as OCI 1.1 defines it) is reported instead.
  */
 export async function inspectImage(
   context: ClientContext,
@@ -40,6 +42,8 @@ export async function inspectImage(
   };
   const annotations = top.parsed.manifest.annotations;
   if (annotations !== undefined) result.annotations = { ...annotations };
+  const artifactType = artifactTypeOf(top.parsed);
+  if (artifactType !== undefined) result.artifactType = artifactType;
   if (top.parsed.kind === "image") {
     const image = await describeImage(remote, top.parsed.manifest, undefined, call);
     if (image !== undefined) {
@@ -86,13 +90,32 @@ async function describeImage(
     mediaType: layer.mediaType,
     size: layer.size,
   }));
+  const layersSize = layers.reduce((sum, layer) => sum + layer.size, 0);
+  const run = config.config ?? {};
   const summary: NonNullable<InspectResult["image"]> = {
     platform: entryPlatform ?? configPlatform(config),
     ...(config.created === undefined ? {} : { created: config.created }),
-    labels: { ...config.config?.Labels },
+    labels: { ...run.Labels },
+    ...(run.Env === undefined ? {} : { env: [...run.Env] }),
+    ...(run.Entrypoint === undefined ? {} : { entrypoint: [...run.Entrypoint] }),
+    ...(run.Cmd === undefined ? {} : { cmd: [...run.Cmd] }),
+    ...(run.User === undefined || run.User === "" ? {} : { user: run.User }),
+    ...(run.WorkingDir === undefined || run.WorkingDir === "" ? {} : { workingDir: run.WorkingDir }),
+    ...(run.ExposedPorts === undefined ? {} : { exposedPorts: Object.keys(run.ExposedPorts).sort() }),
     layers,
-    totalSize: manifest.config.size + layers.reduce((sum, layer) => sum + layer.size, 0),
+    layersSize,
+    totalSize: manifest.config.size + layersSize,
     config: { digest: manifest.config.digest, size: manifest.config.size },
   };
   return { summary, config };
+}
+
+/**
+ * An artifact's type (OCI 1.1 §`artifactType`): the manifest's `artifactType`, or for a manifest whose
+ * config is no image config, the config's media type. Images and plain indexes have none.
+ */
+function artifactTypeOf(parsed: ParsedManifest): string | undefined {
+  if (parsed.manifest.artifactType !== undefined) return parsed.manifest.artifactType;
+  if (parsed.kind !== "image" || hasImageConfig(parsed.manifest)) return undefined;
+  return parsed.manifest.config.mediaType;
 }

@@ -65,9 +65,18 @@ export interface ImageConfig {
   variant?: string;
   /** RFC 3339 time the image was created, as written. */
   created?: string;
+  /** How a container of the image runs (the image spec's `config`); `null` fields are left out. */
   config?: {
     /** Image labels (`LABEL` in a Dockerfile). */
     Labels?: Record<string, string>;
+    /** `NAME=value` entries (`ENV`). */
+    Env?: string[];
+    Entrypoint?: string[];
+    Cmd?: string[];
+    User?: string;
+    WorkingDir?: string;
+    /** Keys such as `80/tcp` (`EXPOSE`); the values are empty objects. */
+    ExposedPorts?: Record<string, unknown>;
   };
   rootfs: {
     /** Always `layers` in current images. */

@@ -14,7 +14,13 @@ describe("parseImageConfig", () => {
     expect(config.architecture).toBe("amd64");
     expect(config.os).toBe("linux");
     expect(config.created).toBe("2021-09-23T23:47:57.442225064Z");
-    expect(config.config).toStrictEqual({});
+    // Labels and Entrypoint are null there; empty strings are kept as written.
+    expect(config.config).toStrictEqual({
+      Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+      Cmd: ["/hello"],
+      User: "",
+      WorkingDir: "",
+    });
     expect(config.rootfs).toStrictEqual({
       type: "layers",
       diff_ids: ["sha256:e07ee1baac5fae6a26f30cabfe54a36d3402f96afda318fe0a96cec4ca393359"],
@@ -26,11 +32,13 @@ describe("parseImageConfig", () => {
     expect(buildkit).toMatchObject({ architecture: "arm64", os: "linux", created: "2023-05-02T16:49:27Z" });
     expect(buildkit.rootfs.diff_ids).toHaveLength(1);
     const small = parseImageConfig(fixture("oci-image-config-minimal.json"));
-    expect(small.config).toStrictEqual({});
+    expect(small.config).toStrictEqual({
+      Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+    });
     expect(small.variant).toBeUndefined();
   });
 
-  it("reads the platform fields, labels and nothing else", () => {
+  it("reads the platform fields, how a container runs, and nothing else", () => {
     const config = parseImageConfig(
       json({
         ...minimal,
@@ -39,7 +47,17 @@ describe("parseImageConfig", () => {
         os: "windows",
         "os.version": "10.0.20348.1249",
         "os.features": ["win32k"],
-        config: { Labels: { "org.opencontainers.image.source": "https://example.com/repo" }, Cmd: ["/app"] },
+        config: {
+          Labels: { "org.opencontainers.image.source": "https://example.com/repo" },
+          Cmd: ["/app"],
+          Entrypoint: ["/bin/sh", "-c"],
+          Env: ["A=1"],
+          User: "app",
+          WorkingDir: "/srv",
+          ExposedPorts: { "80/tcp": {} },
+          Volumes: { "/data": {} },
+          StopSignal: "SIGTERM",
+        },
         history: [{ created_by: "x" }],
       }),
     );
@@ -49,7 +67,15 @@ describe("parseImageConfig", () => {
       variant: "v7",
       "os.version": "10.0.20348.1249",
       "os.features": ["win32k"],
-      config: { Labels: { "org.opencontainers.image.source": "https://example.com/repo" } },
+      config: {
+        Labels: { "org.opencontainers.image.source": "https://example.com/repo" },
+        Env: ["A=1"],
+        Entrypoint: ["/bin/sh", "-c"],
+        Cmd: ["/app"],
+        User: "app",
+        WorkingDir: "/srv",
+        ExposedPorts: { "80/tcp": {} },
+      },
       rootfs: minimal.rootfs,
     });
   });
@@ -83,6 +109,18 @@ describe("parseImageConfig", () => {
       'config.Labels."a" must be a string',
     ],
     ["created as a number", json({ ...minimal, created: 0 }), "created must be a string, got 0"],
+    [
+      "Cmd as a string",
+      json({ ...minimal, config: { Cmd: "/app" } }),
+      "config.Cmd must be an array of strings",
+    ],
+    ["a number in Env", json({ ...minimal, config: { Env: [1] } }), "config.Env[0] must be a string"],
+    ["User as a number", json({ ...minimal, config: { User: 0 } }), "config.User must be a string, got 0"],
+    [
+      "ExposedPorts as a list",
+      json({ ...minimal, config: { ExposedPorts: ["80/tcp"] } }),
+      "config.ExposedPorts must be an object",
+    ],
   ])("rejects %s", (_, bytes, message) => {
     expect(() => parseImageConfig(bytes)).toThrow(ManifestError);
     expect(() => parseImageConfig(bytes)).toThrow(message);

@@ -8,6 +8,7 @@ import {
   readArray,
   readObject,
   readOptionalString,
+  readOptionalStringArray,
   readOptionalStringMap,
   readPlatformExtras,
   readString,
@@ -19,7 +20,8 @@ const root: ShapeContext = { document: "image config", path: "" };
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
- * Reads the platform, labels, creation time and layer diff IDs from an image config blob. Parse only
+ * Reads the platform, creation time, layer diff IDs and how a container runs (labels, `Env`, `Entrypoint`,
+ * `Cmd`, `User`, `WorkingDir`, `ExposedPorts`) from an image config blob. Parse only
  * configs whose descriptor has an image config media type: artifacts put other content there (§12.3).
  *
  * @throws ManifestError with one line saying what is wrong.
@@ -51,8 +53,21 @@ export function parseImageConfig(bytes: Uint8Array): ImageConfig {
   if (document.config !== undefined && document.config !== null) {
     const where = field(root, "config");
     const runtime = readObject(document.config, where);
+    const run: NonNullable<ImageConfig["config"]> = {};
     const labels = readOptionalStringMap(runtime, "Labels", where);
-    config.config = labels === undefined ? {} : { Labels: labels };
+    if (labels !== undefined) run.Labels = labels;
+    for (const key of ["Env", "Entrypoint", "Cmd"] as const) {
+      const list = readOptionalStringArray(runtime, key, where);
+      if (list !== undefined) run[key] = list;
+    }
+    for (const key of ["User", "WorkingDir"] as const) {
+      const text = readOptionalString(runtime, key, where);
+      if (text !== undefined) run[key] = text;
+    }
+    if (runtime.ExposedPorts !== undefined && runtime.ExposedPorts !== null) {
+      run.ExposedPorts = { ...readObject(runtime.ExposedPorts, field(where, "ExposedPorts")) };
+    }
+    config.config = run;
   }
   return config;
 }

@@ -45,6 +45,19 @@ describe("copyAllTags", () => {
       ].reduce((total, part) => total + part.bytes.length, 0),
     );
     expect(destination.maxActive).toBeLessThanOrEqual(3);
+    // Per tag, `counted` is what that tag added: each blob in exactly one tag, adding up to the totals.
+    const sum = { transferred: 0, skipped: 0, mounted: 0, bytes: 0 };
+    for (const entry of result.tags) {
+      sum.transferred += entry.counted?.blobs.transferred ?? 0;
+      sum.skipped += entry.counted?.blobs.skipped ?? 0;
+      sum.mounted += entry.counted?.blobs.mounted ?? 0;
+      sum.bytes += entry.counted?.bytes ?? 0;
+    }
+    expect(sum).toEqual({ ...result.blobs, bytes: result.bytes });
+    const sameImage = result.tags.filter((entry) => entry.tag === "1" || entry.tag === "1.0");
+    expect(sameImage.map((entry) => entry.result?.blobs.transferred)).toEqual([3, 3]);
+    // The two tags of one image: the second to finish adds nothing.
+    expect(Math.min(...sameImage.map((entry) => entry.counted?.blobs.transferred ?? -1))).toBe(0);
   });
 
   it("rejects with the first failure by default, and reports it per tag with keepGoing", async () => {

@@ -6,7 +6,7 @@ import { resolveCopyOptions } from "./copy-options.js";
 import type { CopyResult } from "./copy-result.js";
 import { createSession } from "./create-session.js";
 import { runCopy } from "./run-copy.js";
-import { type BlobCounts, createTally, mergeTally, totalsOf } from "./tally.js";
+import { type BlobCounts, createTally, mergeTally, newBlobs, totalsOf } from "./tally.js";
 
 /** Options of {@link copyAllTags}. */
 export interface CopyAllTagsOptions extends CopyOptions {
@@ -17,10 +17,21 @@ export interface CopyAllTagsOptions extends CopyOptions {
   keepGoing?: boolean;
 }
 
-/** The outcome for one tag of {@link copyAllTags}: a result, or (with `keepGoing`) an error. */
+/** What one tag added to the totals of {@link copyAllTags}: blobs no tag finished before had counted. */
+export interface TagCounted {
+  blobs: BlobCounts;
+  /** Bytes of those blobs transferred. */
+  bytes: number;
+}
+
+/**
+ * The outcome for one tag of {@link copyAllTags}: a result, or (with `keepGoing`) an error. `result`
+ * counts everything the tag's image needed; `counted` only what it added to the run (a blob shared by
+ * several tags counts in the first tag to finish), so the tags' `counted` add up to the totals.
+ */
 export type TagCopy =
-  | { tag: string; result: CopyResult; error?: undefined }
-  | { tag: string; result?: undefined; error: unknown };
+  | { tag: string; result: CopyResult; counted: TagCounted; error?: undefined }
+  | { tag: string; result?: undefined; counted?: undefined; error: unknown };
 
 /** What {@link copyAllTags} did. Totals count each digest once, however many tags share it. */
 export interface CopyAllTagsResult {
@@ -77,8 +88,9 @@ export async function copyAllTags(
         const tag = tags[position] as string;
         try {
           const { result, tally } = await runCopy(session, tag, { tag });
+          const added = totalsOf(newBlobs(total, tally));
           mergeTally(total, tally);
-          entries[position] = { tag, result };
+          entries[position] = { tag, result, counted: { blobs: added.blobs, bytes: added.bytes } };
         } catch (error) {
           session.fail(error);
           entries[position] = { tag, error };

@@ -1,5 +1,5 @@
 export { copy } from "./copy.js";
-export type { CopyAllTagsOptions, CopyAllTagsResult, TagCopy } from "./copy-all-tags.js";
+export type { CopyAllTagsOptions, CopyAllTagsResult, TagCopy, TagCounted } from "./copy-all-tags.js";
 export { copyAllTags } from "./copy-all-tags.js";
 export type { CopyOptions } from "./copy-options.js";
 export { defaultConcurrency, defaultLargeConcurrency, largeBlobSize } from "./copy-options.js";

@@ -38,6 +38,13 @@ export function mergeTally(into: Tally, from: Tally): void {
   for (const digest of from.referrers) into.referrers.add(digest);
 }
 
+/** Internal: the blobs of `from` that `into` has not counted yet (what a tag adds to a run's totals). */
+export function newBlobs(into: Tally, from: Tally): Tally {
+  const added = createTally();
+  for (const [digest, record] of from.blobs) if (!into.blobs.has(digest)) added.blobs.set(digest, record);
+  return added;
+}
+
 /** Blob counts by outcome. */
 export interface BlobCounts {
   transferred: number;

@@ -13,7 +13,8 @@ export const copyCommand: CommandDefinition = {
     {
       name: "all-tags",
       type: "boolean",
-      description: "copy every tag of the SRC repository (SRC without a tag)",
+      description:
+        "copy every tag of the SRC repository (SRC without a tag); each blob counts once, a last line sums up the tags",
     },
     { name: "referrers", type: "boolean", description: "also copy the artifacts that refer to the images" },
     ...copyCommandFlags,
@@ -61,12 +62,15 @@ export const copyCommand: CommandDefinition = {
     );
     const allTags = context.flags["all-tags"] === true;
     const referrers = context.flags.referrers === true;
-    await runTransfer(context, (options) =>
-      client.copy(source, destination, {
-        ...options,
-        ...(allTags ? { allTags } : {}),
-        ...(referrers ? { referrers } : {}),
-      }),
+    await runTransfer(
+      context,
+      (options) =>
+        client.copy(source, destination, {
+          ...options,
+          ...(allTags ? { allTags } : {}),
+          ...(referrers ? { referrers } : {}),
+        }),
+      { summary: allTags },
     );
   },
 };

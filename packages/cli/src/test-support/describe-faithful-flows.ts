@@ -15,6 +15,7 @@ import {
   sha256,
   type TestBlob,
   type TestImage,
+  tarWithFile,
 } from "../../../client/src/test-support/test-image.js";
 import { ExitCode } from "../exit-codes.js";
 import { runCli } from "./fake-io.js";
@@ -206,6 +207,94 @@ export function describeFaithfulFlows(
       });
     });
 
+    describe("cp --all-tags counts once per run (point 6)", () => {
+      it("3 tags of one image: each blob counted once, a summary names the 3 tags", async () => {
+        const from = repository("count");
+        await seedTestImage(raw(from), fixture.image, ["v1", "v2", "v3"]);
+        const path = folder("count");
+        const run = await runCli(["cp", from, `oci:${path}`, "--all-tags", "-q"]);
+        expect(run.code).toBe(0);
+        const lines = run.stdout.trim().split("\n");
+        const blobs = fixture.image.blobs.size - 4;
+        const transferred = lines.slice(0, 3).map((line) => Number(/\((\d+) transferred/.exec(line)?.[1]));
+        expect(transferred.sort()).toEqual([0, 0, blobs]);
+        expect(lines[3]).toMatch(
+          new RegExp(`^3 tags copied \\(${blobs} transferred, 0 skipped, 0 mounted; `),
+        );
+        for (const tag of ["v1", "v2", "v3"]) {
+          expect(await skopeoDigest(`oci:${path}:${tag}`)).toBe(fixture.image.index.digest);
+        }
+        const json = await runCli(["cp", from, repository("count-copy"), "--all-tags", "--json"]);
+        const result = json.json().at(-1) as { total: { tags: number; blobs: Record<string, number> } };
+        expect(result.total).toMatchObject({
+          tags: 3,
+          blobs: { transferred: 0, skipped: 0, mounted: blobs },
+        });
+      });
+    });
+
+    describe("inspect shows what users look for (point 6)", () => {
+      it("Env, Entrypoint, Cmd, User, WorkingDir, ports; layer and total sizes labelled apart", async () => {
+        const name = repository("inspect");
+        const layer = blobOf(
+          gzipSync(tarWithFile("app", Buffer.from("binary"))),
+          "application/vnd.oci.image.layer.v1.tar+gzip",
+        );
+        const config = blobOf(
+          new TextEncoder().encode(
+            JSON.stringify({
+              architecture: "amd64",
+              os: "linux",
+              config: {
+                Env: ["PATH=/usr/bin", "MODE=prod"],
+                Entrypoint: ["/app"],
+                Cmd: ["--serve"],
+                User: "1000:1000",
+                WorkingDir: "/srv",
+                ExposedPorts: { "8080/tcp": {}, "53/udp": {} },
+              },
+              rootfs: { type: "layers", diff_ids: [sha256(tarWithFile("app", Buffer.from("binary")))] },
+            }),
+          ),
+          "application/vnd.oci.image.config.v1+json",
+        );
+        await pushImageLike(raw(name), "v1", config, [layer]);
+        const json = await runCli(["inspect", `${name}:v1`, "--json"]);
+        expect(json.code).toBe(0);
+        expect(json.json()[0]).toMatchObject({
+          image: {
+            env: ["PATH=/usr/bin", "MODE=prod"],
+            entrypoint: ["/app"],
+            cmd: ["--serve"],
+            user: "1000:1000",
+            workingDir: "/srv",
+            exposedPorts: ["53/udp", "8080/tcp"],
+            layersSize: layer.size,
+            totalSize: layer.size + config.size,
+          },
+        });
+        const text = await runCli(["inspect", `${name}:v1`]);
+        expect(text.stdout).toContain(`  Layers:     1 layer, ${layer.size} B compressed\n`);
+        expect(text.stdout).toContain(
+          `  Total:      ${layer.size + config.size} B compressed (config and layers)\n`,
+        );
+        expect(text.stdout).toContain(
+          '  Entrypoint: ["/app"]\n  Cmd:        ["--serve"]\n  User:       1000:1000\n',
+        );
+        expect(text.stdout).toContain("  Env:        PATH=/usr/bin\n              MODE=prod\n");
+        expect(text.stdout).toContain("  Ports:      53/udp, 8080/tcp\n");
+      });
+
+      it("an artifact shows its artifactType", async () => {
+        const name = repository("inspect-chart");
+        await pushChart(raw(name));
+        const run = await runCli(["inspect", `${name}:0.1.0`]);
+        expect(run.code).toBe(0);
+        expect(run.stdout).toContain("Artifact:    application/vnd.cncf.helm.config.v1+json\n");
+        expect(run.stdout).not.toContain("Image:");
+      });
+    });
+
     describe("catalog (point 6)", () => {
       it("REGISTRY/PREFIX lists only the repositories under the prefix; docker://REGISTRY works", async () => {
         const prefix = `faithful/catalog-${randomUUID().slice(0, 8)}`;
@@ -315,7 +404,17 @@ async function pushChart(target: { url: string; repository: string }): Promise<s
     "application/vnd.cncf.helm.config.v1+json",
   );
   const layer = blobOf(gzipSync(Buffer.from("chart")), "application/vnd.cncf.helm.chart.content.v1.tar+gzip");
-  for (const blob of [config, layer]) {
+  return pushImageLike(target, "0.1.0", config, [layer]);
+}
+
+/** Uploads `config` and `layers` (`POST ?digest=`, or `POST` then `PUT`) and tags a manifest of them. */
+async function pushImageLike(
+  target: { url: string; repository: string },
+  tag: string,
+  config: TestBlob,
+  layers: TestBlob[],
+): Promise<string> {
+  for (const blob of [config, ...layers]) {
     const response = await fetch(
       `${target.url}/v2/${target.repository}/blobs/uploads/?digest=${blob.digest}`,
       { method: "POST", headers: { "content-type": "application/octet-stream" }, body: blob.bytes },
@@ -339,12 +438,12 @@ async function pushChart(target: { url: string; repository: string }): Promise<s
         schemaVersion: 2,
         mediaType: "application/vnd.oci.image.manifest.v1+json",
         config: descriptor(config),
-        layers: [descriptor(layer)],
+        layers: layers.map(descriptor),
       }),
     ),
     "application/vnd.oci.image.manifest.v1+json",
   );
-  await putManifest(target, "0.1.0", manifest);
+  await putManifest(target, tag, manifest);
   return manifest.digest;
 }
 
