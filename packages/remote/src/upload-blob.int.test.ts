@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { createAuth, staticCredentials } from "@stevedore/auth";
 import { bufferSource } from "@stevedore/blob";
 import type { Descriptor } from "@stevedore/core";
-import { digestOf, MediaType } from "@stevedore/core";
+import { digestOf, MediaType, NetworkError, UploadError } from "@stevedore/core";
 import { createTransport, type Transport } from "@stevedore/transport";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { mountBlob } from "./mount-blob.js";
@@ -46,7 +46,8 @@ function contextFor(
   const credentials = { username: "alice", password: registry.users.alice ?? "" };
   const auth =
     mode === "open" ? undefined : createAuth({ credentials: staticCredentials({ [host]: credentials }) });
-  const transport = createTransport(auth ? { auth } : {});
+  // Retries without waiting: the cut-upload tests retry many times.
+  const transport = createTransport({ sleep: async () => {}, ...(auth ? { auth } : {}) });
   transports.push(transport);
   const responses: [string, number][] = [];
   const recording: Transport = {
@@ -160,6 +161,51 @@ describe.each(["open", "htpasswd", "token"] as const)("uploads to distribution 2
     expect(cut).toBeGreaterThan(0);
     expect(proxy.exchanges[cut + 1]).toEqual(["GET", 204]);
     expect(proxy.exchanges.filter(([method, status]) => method === "POST" && status === 202)).toHaveLength(1);
+  });
+
+  it.each([
+    ["monolithic", "PUT"],
+    ["streamed", "PATCH"],
+    ["single-post", "PUT"],
+  ] as const)(
+    "recovers a %s upload whose %s was cut mid-body (a new session: distribution drops the old one)",
+    async (strategy, method) => {
+      const repository = uniqueRepository();
+      const proxy = await startCuttingProxy(registries[mode].url, { nth: 1, afterBytes: 3_000_000, method });
+      const context = contextFor(mode, repository, { resumeAttempts: 3 }, proxy.host);
+      const { bytes, descriptor } = blob(5_000_000);
+      try {
+        await uploadBlob(context, descriptor, bufferSource(bytes), { strategy });
+      } finally {
+        await proxy.close();
+      }
+      await expectLanded(mode, repository, bytes);
+      expect(proxy.exchanges.filter(([verb, status]) => verb === method && status === 0)).toHaveLength(1);
+    },
+  );
+
+  it("fails a monolithic upload whose every PUT is cut as a network failure, not as not found", async () => {
+    const repository = uniqueRepository();
+    const proxy = await startCuttingProxy(registries[mode].url, {
+      nth: 1,
+      every: true,
+      afterBytes: 3_000_000,
+      method: "PUT",
+    });
+    const context = contextFor(mode, repository, { resumeAttempts: 2 }, proxy.host);
+    const { bytes, descriptor } = blob(5_000_000);
+    let error: unknown;
+    try {
+      await uploadBlob(context, descriptor, bufferSource(bytes), { strategy: "monolithic" });
+    } catch (caught) {
+      error = caught;
+    } finally {
+      await proxy.close();
+    }
+    expect(UploadError.isInstance(error)).toBe(true);
+    expect(NetworkError.isInstance((error as UploadError).cause)).toBe(true);
+    // Each attempt opened its own session: 1 + resumeAttempts POSTs.
+    expect(proxy.exchanges.filter(([verb, status]) => verb === "POST" && status === 202)).toHaveLength(3);
   });
 
   it("uploads with one streamed PATCH", async () => {

@@ -172,6 +172,9 @@ export async function putComplete(
     ...(body === undefined ? {} : { body: body.body }),
     scopes: uploadScopes(context),
     expect: [201],
+    // A body cut part-way must not be sent again to the same URL: distribution 2.8 has then invalidated
+    // the session (404 BLOB_UPLOAD_INVALID). The upload state machine opens a new one instead.
+    ...(body === undefined ? {} : { idempotent: false }),
     ...(signal ? { signal } : {}),
   });
   await response.dump();

@@ -4,8 +4,9 @@
  *
  * - a cut connection, a `416` (chunk out of order) or a temporary `5xx` during a chunk or the closing `PUT`:
  *   ask `GET <location>` where the registry stands (`204` + `Range`) and resend from there;
- * - a `404` on the session (`BLOB_UPLOAD_UNKNOWN`, the session expired or was dropped): start again with a
- *   new `POST`;
+ * - a `404` on the session (`BLOB_UPLOAD_UNKNOWN`, the session expired or was dropped, or
+ *   `BLOB_UPLOAD_INVALID`, which distribution 2.8 answers on a session whose request was cut): start again
+ *   with a new `POST`;
  * - a monolithic upload restarts from `POST` on any of these: the blob is small, and a resent whole body
  *   cannot land on top of a half-written one;
  * - an abort: `DELETE <location>` (failures ignored) and `AbortError` — also of a session whose opening
@@ -13,7 +14,8 @@
  * - a closing `PUT` refused with `DIGEST_INVALID`, `SIZE_INVALID` or `BLOB_UPLOAD_INVALID`: `UploadError`.
  *
  * Every recovery counts against `options.resumeAttempts`; past it the upload fails with `UploadError`
- * whose `cause` is the last failure. The newest `Location` is always the next request's URL (§4.1).
+ * whose `cause` is the last failure — or, when that is a lost session after a network failure, the network
+ * failure, which is what the user has to fix. The newest `Location` is always the next request's URL (§4.1).
  */
 import type { Descriptor } from "@stevedore/core";
 import {
@@ -74,6 +76,7 @@ export async function runUpload(context: RemoteContext, plan: UploadPlan): Promi
   let offset = 0;
   let recovering: { outOfOrderAt: number | undefined } | undefined;
   let failures = 0;
+  let lastNetworkFailure: unknown;
   let acknowledged = 0;
   const acknowledge = (bytes: number): void => {
     if (bytes <= acknowledged) return;
@@ -149,12 +152,15 @@ export async function runUpload(context: RemoteContext, plan: UploadPlan): Promi
         throw new UploadError(`${where} was refused: ${messageOf(error)}`, { cause: error });
       }
       failures += 1;
+      if (NetworkError.isInstance(error)) lastNetworkFailure = error;
       const restart = decision === "restart" || strategy === "monolithic" || strategy === "single-post";
       if (failures > context.options.resumeAttempts) {
         if (session !== undefined && !gone) await cancelUpload(context, session.location);
-        throw new UploadError(`${where} failed after ${failures} attempts: ${messageOf(error)}`, {
-          cause: error,
-          retryable: StevedoreError.isInstance(error) && error.retryable,
+        // A session lost because connections kept failing is a network failure (exit 5), not a 404 (3).
+        const cause = gone && lastNetworkFailure !== undefined ? lastNetworkFailure : error;
+        throw new UploadError(`${where} failed after ${failures} attempts: ${messageOf(cause)}`, {
+          cause,
+          retryable: StevedoreError.isInstance(cause) && cause.retryable,
         });
       }
       if (restart) {
@@ -176,8 +182,8 @@ function decide(error: unknown, phase: Phase, signal: AbortSignal | undefined): 
     if (phase === "single-post" && singlePostRefusals.includes(error.status)) return "fallback";
     // distribution answers a status GET on a session it cannot resume with BLOB_UPLOAD_INVALID.
     if (phase === "status" && error.hasCode("BLOB_UPLOAD_INVALID")) return "restart";
-    if (phase !== "status" && inSession && refusalCodes.some((code) => error.hasCode(code))) return "refused";
     if (inSession && isSessionGone(error)) return "restart";
+    if (phase !== "status" && inSession && refusalCodes.some((code) => error.hasCode(code))) return "refused";
     if (inSession && error.status === 416) return "resume";
     if (error.retryable) return inSession ? "resume" : "restart";
     return "fatal";
@@ -186,11 +192,13 @@ function decide(error: unknown, phase: Phase, signal: AbortSignal | undefined): 
   return "fatal";
 }
 
-/** A `404` on a session URL, or a status `GET` refused because the session is unusable: start over. */
+/**
+ * A `404` on a session URL (distribution 2.8 answers `404 BLOB_UPLOAD_INVALID` on a session whose request
+ * was cut), or `BLOB_UPLOAD_UNKNOWN` with any status: the session is gone, start over.
+ */
 function isSessionGone(error: unknown): boolean {
   if (!RegistryResponseError.isInstance(error)) return false;
-  if (error.status === 404) return !error.hasCode("BLOB_UPLOAD_INVALID");
-  return error.hasCode("BLOB_UPLOAD_UNKNOWN");
+  return error.status === 404 || error.hasCode("BLOB_UPLOAD_UNKNOWN");
 }
 
 /**

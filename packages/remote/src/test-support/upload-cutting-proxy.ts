@@ -16,10 +16,13 @@ export interface CuttingProxy {
   close(): Promise<void>;
 }
 
-/** Forwards to `upstream` (`http://127.0.0.1:PORT`), cutting the `nth` PATCH after `afterBytes` bytes. */
+/**
+ * Forwards to `upstream` (`http://127.0.0.1:PORT`), cutting the `nth` request of `method` (default
+ * `PATCH`; every later one too when `every`) after `afterBytes` bytes of its body.
+ */
 export async function startCuttingProxy(
   upstream: string,
-  cut: { nth: number; afterBytes: number },
+  cut: { nth: number; afterBytes: number; method?: string; every?: boolean },
 ): Promise<CuttingProxy> {
   const target = new URL(upstream);
   const exchanges: [string, number][] = [];
@@ -28,7 +31,8 @@ export async function startCuttingProxy(
     const method = incoming.method ?? "GET";
     const exchange: [string, number] = [method, 0];
     exchanges.push(exchange);
-    const cutting = method === "PATCH" && ++patches === cut.nth;
+    const counted = method === (cut.method ?? "PATCH") ? ++patches : 0;
+    const cutting = counted === cut.nth || (cut.every === true && counted > cut.nth);
     const forward = httpRequest(
       { host: target.hostname, port: target.port, method, path: incoming.url, headers: incoming.headers },
       (answer) => {
