@@ -7,9 +7,10 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LocalIoError, StevedoreError } from "@stevedore/core";
+import { LocalIoError } from "@stevedore/core";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { digestOf, fromChunks, split } from "./test-support/byte-streams.js";
+import { failureOf } from "./test-support/failure-of.js";
 import { writeVerifiedFile } from "./write-verified-file.js";
 
 const faults = vi.hoisted(() => ({
@@ -75,20 +76,11 @@ afterEach(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
-async function failure(promise: Promise<unknown>): Promise<StevedoreError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!StevedoreError.isInstance(error)) throw new Error(`expected a stevedore error, got ${String(error)}`);
-  return error;
-}
-
 describe("writeVerifiedFile on a failing file system", () => {
   it("a full disk is a LocalIoError naming the file and 'no space left on device', and leaves nothing", async () => {
     faults.write = "ENOSPC";
     const path = join(directory, "layer");
-    const error = await failure(writeVerifiedFile(path, fromChunks(split(bytes, 65_536)), expected));
+    const error = await failureOf(writeVerifiedFile(path, fromChunks(split(bytes, 65_536)), expected));
     expect(LocalIoError.isInstance(error)).toBe(true);
     expect(error.code).toBe("STEVEDORE_LOCAL_IO");
     expect(error.message).toBe(`cannot write ${path}: no space left on device (ENOSPC)`);
@@ -103,7 +95,7 @@ describe("writeVerifiedFile on a failing file system", () => {
   ])("a file that cannot be created (%s) says why", async (code, words) => {
     faults.open = code;
     const path = join(directory, "layer");
-    const error = await failure(writeVerifiedFile(path, fromChunks([bytes]), expected));
+    const error = await failureOf(writeVerifiedFile(path, fromChunks([bytes]), expected));
     expect(LocalIoError.isInstance(error)).toBe(true);
     expect(error.message).toBe(`cannot create ${path}: ${words}`);
     expect(await readdir(directory)).toEqual([]);
@@ -112,7 +104,7 @@ describe("writeVerifiedFile on a failing file system", () => {
   it("a directory on a read-only mount is 'read-only file system', not ENOENT", async () => {
     faults.readOnlyUnder = directory;
     const path = join(directory, "blobs", "sha256", "layer");
-    const error = await failure(writeVerifiedFile(path, fromChunks([bytes]), expected));
+    const error = await failureOf(writeVerifiedFile(path, fromChunks([bytes]), expected));
     expect(LocalIoError.isInstance(error)).toBe(true);
     expect(error.message).toBe(
       `cannot create directory ${join(directory, "blobs")}: read-only file system (EROFS)`,

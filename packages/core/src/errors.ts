@@ -121,6 +121,15 @@ export class ManifestError extends StevedoreError {
   }
 }
 
+/**
+ * The one refusal of a manifest (or a layout's `index.json`, an archive's `manifest.json`) larger than the
+ * `maxManifestBytes` a reader allows, wherever it came from: `manifest localhost:5000/app:v1 is more than
+ * the limit of 4194304 bytes`. Readers check a declared size before reading, and stop reading past it.
+ */
+export function manifestTooLargeError(where: string, maxBytes: number): ManifestError {
+  return new ManifestError(`${where} is more than the limit of ${maxBytes} bytes`);
+}
+
 /** A response (from a registry or a token service) whose body or headers make no sense. */
 export class InvalidResponseError extends StevedoreError {
   static override readonly marker: symbol = Symbol.for("stevedore.error.InvalidResponseError");

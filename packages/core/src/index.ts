@@ -51,6 +51,7 @@ export {
   LocalIoError,
   localIoError,
   ManifestError,
+  manifestTooLargeError,
   NetworkError,
   NotFoundError,
   RegistryResponseError,

@@ -12,11 +12,13 @@ import type { ByteStream, Descriptor, RangeFetcher, TagLister, Target } from "@s
 import {
   AbortError,
   DigestMismatchError,
+  defaultManifestMaxBytes,
   digestOf,
   InvalidReferenceError,
   isManifestMediaType,
   LocalFormatError,
   ManifestError,
+  manifestTooLargeError,
   NotFoundError,
   parseManifest,
   SizeMismatchError,
@@ -43,6 +45,12 @@ export interface OciLayoutOptions {
   create?: boolean;
   /** How `tag` waits for the cross-process lock on `index.json` (timeout, stale age, clock, sleep). */
   lock?: Omit<LockFileOptions, "signal">;
+  /**
+   * Largest manifest, index or `index.json` read or written, in bytes; larger ones are refused before they
+   * are read, with the message a remote gives (`… is more than the limit of N bytes`). Default 4 MiB
+   * (`spec/PROTOCOL.md` §2), as remote's `maxManifestBytes`.
+   */
+  maxManifestBytes?: number;
 }
 
 /** An OCI image layout directory as a {@link Target} that can also list its tags and read ranges. */
@@ -50,9 +58,6 @@ export interface OciLayoutTarget extends Target, TagLister, RangeFetcher {
   /** The layout directory. */
   readonly path: string;
 }
-
-// Manifests are at most 4 MiB (`spec/PROTOCOL.md` §2).
-const maxManifestBytes = 4 * 1024 * 1024;
 
 /**
  * Opens the OCI image layout at `path` (`spec/PROTOCOL.md` §13.1) as a read-write {@link Target}:
@@ -88,6 +93,15 @@ const maxManifestBytes = 4 * 1024 * 1024;
  */
 export function createOciLayout(path: string, options: OciLayoutOptions = {}): OciLayoutTarget {
   const indexPath = join(path, "index.json");
+  const maxManifestBytes = options.maxManifestBytes ?? defaultManifestMaxBytes;
+  if (!Number.isSafeInteger(maxManifestBytes) || maxManifestBytes < 1) {
+    throw new UsageError(`maxManifestBytes must be a positive integer, got ${String(maxManifestBytes)}`);
+  }
+  const checkManifestSize = (descriptor: Descriptor): void => {
+    if (isManifestMediaType(descriptor.mediaType) && descriptor.size > maxManifestBytes) {
+      throw manifestTooLargeError(`manifest ${descriptor.digest} in ${path}`, maxManifestBytes);
+    }
+  };
   let ready: Promise<void> | undefined;
   // A layout this object created held no blob before: `exists` and `push` then know that a blob this object
   // has not written is absent, without an `lstat` that fails with ENOENT for every new blob (two per blob of
@@ -134,7 +148,7 @@ export function createOciLayout(path: string, options: OciLayoutOptions = {}): O
     return swept;
   };
 
-  const readIndex = (): Promise<LayoutIndex> => readLayoutIndexFile(indexPath);
+  const readIndex = (): Promise<LayoutIndex> => readLayoutIndexFile(indexPath, maxManifestBytes);
 
   const blobFile = (digest: string): string => blobPath(path, digest);
 
@@ -189,6 +203,7 @@ export function createOciLayout(path: string, options: OciLayoutOptions = {}): O
     async fetch(descriptor, callOptions = {}) {
       throwIfAborted(callOptions.signal);
       const file = blobFile(descriptor.digest);
+      checkManifestSize(descriptor);
       await prepare();
       try {
         const info = await stat(file);
@@ -215,6 +230,7 @@ export function createOciLayout(path: string, options: OciLayoutOptions = {}): O
       const { signal, onProgress } = pushOptions;
       throwIfAborted(signal);
       const file = blobFile(descriptor.digest);
+      checkManifestSize(descriptor);
       await prepare();
       if (await isKnownStored(descriptor)) return;
       await sweep();

@@ -28,8 +28,6 @@ export interface ArchiveImageDescriptors {
   readonly synthesised: ReadonlyMap<string, Uint8Array>;
 }
 
-const maxManifestBytes = 4 * 1024 * 1024;
-
 /**
  * Works out the manifest of each image of a `docker save` archive (`spec/PROTOCOL.md` §13.2). When the
  * archive's `index.json` lists (directly or one index down) an image manifest with the same config and
@@ -38,7 +36,7 @@ const maxManifestBytes = 4 * 1024 * 1024;
  * `blobs/<alg>/<hex>` names or else from hashing the layer once. Hashed layers join `archive.blobs`.
  */
 export function describeArchiveImages(archive: LoadedArchive): ArchiveImageDescriptors {
-  const { path, blobs } = archive;
+  const { path, blobs, maxManifestBytes } = archive;
   const synthesised = new Map<string, Uint8Array>();
   const described = new Map<ArchiveImage, Promise<Descriptor>>();
   const hashed = new Map<TarEntry, Promise<string>>();

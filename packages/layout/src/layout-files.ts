@@ -5,7 +5,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { makeDirectory } from "@stevedore/blob";
-import { LocalFormatError, parseDigest } from "@stevedore/core";
+import { LocalFormatError, manifestTooLargeError, parseDigest, StevedoreError } from "@stevedore/core";
 import { describeOpenError } from "@stevedore/tar";
 import {
   checkLayoutFile,
@@ -17,8 +17,6 @@ import {
 } from "./layout-index.js";
 import { writeFileAtomic } from "./write-file-atomic.js";
 
-const maxIndexBytes = 64 * 1024 * 1024;
-
 /** `blobs/<alg>/<encoded>` under `layout`; throws `InvalidDigestError` for a malformed digest. */
 export function blobPath(layout: string, digest: string): string {
   const valid = parseDigest(digest);
@@ -27,16 +25,20 @@ export function blobPath(layout: string, digest: string): string {
   return join(layout, "blobs", valid.slice(0, colon), valid.slice(colon + 1));
 }
 
-/** Reads and validates `index.json`; a missing or oversized file is a `LocalFormatError` naming it. */
-export async function readLayoutIndexFile(indexPath: string): Promise<LayoutIndex> {
+/**
+ * Reads and validates `index.json`: a missing file is a `LocalFormatError` naming it; one larger than
+ * `maxBytes` (the layout's `maxManifestBytes`: an index like any other) is refused before it is read.
+ */
+export async function readLayoutIndexFile(indexPath: string, maxBytes: number): Promise<LayoutIndex> {
   let bytes: Uint8Array;
   try {
     const info = await stat(indexPath);
-    if (info.size > maxIndexBytes)
-      throw new LocalFormatError(`${indexPath} is larger than ${maxIndexBytes} bytes`);
+    if (info.size > maxBytes) throw manifestTooLargeError(indexPath, maxBytes);
     bytes = await readFile(indexPath);
+    // It grew between the stat and the read.
+    if (bytes.length > maxBytes) throw manifestTooLargeError(indexPath, maxBytes);
   } catch (error) {
-    if (LocalFormatError.isInstance(error)) throw error;
+    if (StevedoreError.isInstance(error)) throw error;
     if ((error as { code?: unknown }).code === "ENOENT")
       throw new LocalFormatError(`${indexPath} is missing`);
     throw describeOpenError(indexPath, error);

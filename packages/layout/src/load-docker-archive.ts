@@ -1,6 +1,6 @@
 import { readAll } from "@stevedore/blob";
 import type { Descriptor } from "@stevedore/core";
-import { digestOf, isDigest, LocalFormatError, MediaType } from "@stevedore/core";
+import { digestOf, isDigest, LocalFormatError, MediaType, manifestTooLargeError } from "@stevedore/core";
 import { indexTar, openRandomAccessFile, type TarEntry } from "@stevedore/tar";
 import { type ArchiveEntries, createArchiveEntries } from "./archive-entries.js";
 import { type DockerSaveEntry, parseDockerSaveManifest } from "./docker-save-manifest.js";
@@ -28,6 +28,8 @@ export interface LoadedArchive {
   images: ArchiveImage[] | undefined;
   /** Reads a small file of the archive, refusing one larger than `limit`. */
   readDocument(entry: TarEntry, limit?: number): Promise<Uint8Array>;
+  /** The largest manifest (and `index.json`, `manifest.json`) read from the archive. */
+  maxManifestBytes: number;
 }
 
 const maxDocumentBytes = 16 * 1024 * 1024;
@@ -45,7 +47,7 @@ export function digestFromName(name: string): string | undefined {
  * `manifest.json` and each image's config. Paths are checked by `createArchiveEntries`; every problem is a
  * one-line `LocalFormatError` naming the archive and the document.
  */
-export async function loadDockerArchive(path: string): Promise<LoadedArchive> {
+export async function loadDockerArchive(path: string, maxManifestBytes: number): Promise<LoadedArchive> {
   const file = await openRandomAccessFile(path);
   let entries: ArchiveEntries;
   try {
@@ -65,15 +67,21 @@ export async function loadDockerArchive(path: string): Promise<LoadedArchive> {
     if (digest !== undefined) blobs.set(digest, entry);
   }
 
+  // The archive's indexes are manifests too: capped like one, and refused by their size in the tar header.
+  const readIndexDocument = (entry: TarEntry): Promise<Uint8Array> => {
+    if (entry.size > maxManifestBytes)
+      throw manifestTooLargeError(`${path}: ${entry.name}`, maxManifestBytes);
+    return readDocument(entry, maxManifestBytes);
+  };
   const indexEntry = entries.get("index.json");
   const layoutIndex =
     indexEntry === undefined
       ? undefined
-      : parseLayoutIndex(await readDocument(indexEntry), `${path}: index.json`);
+      : parseLayoutIndex(await readIndexDocument(indexEntry), `${path}: index.json`);
   const manifestEntry = entries.get("manifest.json");
   let saved: DockerSaveEntry[] | undefined;
   if (manifestEntry !== undefined) {
-    saved = parseDockerSaveManifest(await readDocument(manifestEntry), `${path}: manifest.json`);
+    saved = parseDockerSaveManifest(await readIndexDocument(manifestEntry), `${path}: manifest.json`);
   } else if (layoutIndex === undefined) {
     throw new LocalFormatError(
       `${path} is not a docker save archive: manifest.json and index.json are missing`,
@@ -109,5 +117,6 @@ export async function loadDockerArchive(path: string): Promise<LoadedArchive> {
     layoutIndex,
     images: saved === undefined ? undefined : images,
     readDocument,
+    maxManifestBytes,
   };
 }

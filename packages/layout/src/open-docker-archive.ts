@@ -2,6 +2,7 @@ import { bufferSource, verifyContent } from "@stevedore/blob";
 import type { Descriptor, ReadableTarget, TagLister } from "@stevedore/core";
 import {
   AbortError,
+  defaultManifestMaxBytes,
   formatReference,
   MediaType,
   NotFoundError,
@@ -33,6 +34,12 @@ export interface DockerArchiveTarget extends ReadableTarget, TagLister {
 /** Options of {@link openDockerArchive}. */
 export interface OpenDockerArchiveOptions {
   signal?: AbortSignal;
+  /**
+   * Largest manifest, `index.json` or `manifest.json` read from the archive, in bytes; a larger
+   * `index.json` or `manifest.json` is refused by its size before it is read, with the message a remote
+   * gives (`… is more than the limit of N bytes`). Default 4 MiB, as remote's `maxManifestBytes`.
+   */
+  maxManifestBytes?: number;
 }
 
 /**
@@ -64,7 +71,11 @@ export async function openDockerArchive(
   options: OpenDockerArchiveOptions = {},
 ): Promise<DockerArchiveTarget> {
   throwIfAborted(options.signal);
-  const archive = await loadDockerArchive(path);
+  const maxManifestBytes = options.maxManifestBytes ?? defaultManifestMaxBytes;
+  if (!Number.isSafeInteger(maxManifestBytes) || maxManifestBytes < 1) {
+    throw new UsageError(`maxManifestBytes must be a positive integer, got ${String(maxManifestBytes)}`);
+  }
+  const archive = await loadDockerArchive(path, maxManifestBytes);
   const { blobs, layoutIndex } = archive;
   const images = archive.images ?? [];
   const descriptors = describeArchiveImages(archive);

@@ -9,6 +9,7 @@ import {
   ManifestError,
   MediaType,
   manifestMediaTypes,
+  manifestTooLargeError,
   NetworkError,
   normalizeMediaType,
   parseManifest,
@@ -61,7 +62,7 @@ export async function getManifest(
   const maxBytes = options.maxBytes ?? defaultMaxBytes;
   const where = `manifest ${describeReference(context, reference)}`;
   // One error whether the size was declared or the body just kept coming (issue 13, point 6).
-  const tooLarge = () => new ManifestError(`${where} is more than the limit of ${maxBytes} bytes`);
+  const tooLarge = () => manifestTooLargeError(where, maxBytes);
   let response: Awaited<ReturnType<typeof sendRoute>>;
   let bytes: Uint8Array;
   for (let restarts = 0; ; restarts++) {
