@@ -12,6 +12,8 @@ import { join } from "node:path";
 import type { ProgressEvent } from "@stevedore/core";
 import {
   AuthenticationError,
+  defaultPlatforms,
+  formatPlatform,
   InvalidReferenceError,
   NotFoundError,
   parsePlatform,
@@ -105,6 +107,31 @@ describe("push and pull (open registry)", () => {
     // Pushing again finds everything in place.
     const again = await client().push(`oci:${source}:v1`, reference, { platforms: "all" });
     expect(again.blobs.transferred).toBe(0);
+  });
+
+  it("pull, push and copy move the whole index by default; a docker archive takes linux/<this CPU>", async () => {
+    const image = createTestImage();
+    const source = join(directory, unique("whole"));
+    await writeTestLayout(source, image, "v1");
+    const repository = unique("team");
+    const reference = `${open.host}/${repository}:v1`;
+    const pushed = await client().push(source, reference);
+    expect(pushed).toMatchObject({ digest: image.index.digest, filteredIndex: false });
+    const [copied] = await client().copy(reference, `${open.host}/${unique("team")}:v1`);
+    expect(copied?.digest).toBe(image.index.digest);
+    const pulled = await client().pull(reference, `oci:${join(directory, unique("whole-pull"))}`);
+    expect(pulled.digest).toBe(image.index.digest);
+    expect(await manifestDigest({ url: open.url, repository }, "v1")).toBe(image.index.digest);
+
+    const native = defaultPlatforms()[0]!;
+    const child = image.children.find((entry) => entry.platform.architecture === native.architecture);
+    const file = join(directory, `${unique("default").replaceAll("/", "-")}.tar`);
+    const archived = await client().pull(reference, `docker-archive:${file}`);
+    expect(archived.digest).toBe((child ?? image.children[0]!).manifest.digest);
+    expect(archived.platforms.map(formatPlatform)).toEqual([formatPlatform(native)]);
+    await expect(
+      client().pull(reference, `docker-archive:${file}.all`, { platforms: "all" }),
+    ).rejects.toThrow(UsageError);
   });
 
   it("pulls only the arm64 image with platforms: [linux/arm64]", async () => {
