@@ -21,6 +21,15 @@ export const compressionFlag: FlagDefinition = {
   description: "store new layers as gzip (default), zstd (Node ≥ 22.15) or none",
 };
 
+/** `--compression` of push and copy: recompress layers on the way. */
+export const copyCompressionFlag: FlagDefinition = {
+  name: "compression",
+  type: "string",
+  valueName: "ALG",
+  description:
+    "store layers as gzip, zstd or none, recompressing the others (default: gzip for a docker archive pushed to a registry, else as they are)",
+};
+
 /** The `--compression` value, checked. */
 export function compressionOf(context: CommandContext): "gzip" | "zstd" | "none" | undefined {
   const value = context.flags.compression;

@@ -258,4 +258,60 @@ describe.each([
       stdout.trim().split("\n").sort(),
     );
   });
+
+  it("push of a docker archive skopeo wrote sends gzip layers, diff_ids kept, that skopeo and umoci read", async () => {
+    const archive = join(workspace, `save-${randomUUID().slice(0, 8)}.tar`);
+    await skopeo(
+      "copy",
+      "--src-tls-verify=false",
+      "--override-arch",
+      "arm64",
+      `docker://${repository}:base`,
+      `docker-archive:${archive}:saved/app:v1`,
+    );
+    const push = await runCli(["push", `docker-archive:${archive}`, `${repository}:from-archive`, "--quiet"]);
+    expect(push.code, push.stderr).toBe(0);
+    const raw = JSON.parse(
+      (
+        await skopeo("inspect", "--raw", "--tls-verify=false", `docker://${repository}:from-archive`)
+      ).toString(),
+    );
+    expect(raw.layers.map((layer: { mediaType: string }) => layer.mediaType)).toEqual([
+      "application/vnd.docker.image.rootfs.diff.tar.gzip",
+      "application/vnd.docker.image.rootfs.diff.tar.gzip",
+    ]);
+    const config = await inspectConfig(`${repository}:from-archive`, "arm64");
+    expect(config.rootfs.diff_ids).toEqual(
+      (await inspectConfig(`${repository}:base`, "arm64")).rootfs.diff_ids,
+    );
+    const copy = join(workspace, `pulled-${randomUUID().slice(0, 8)}`);
+    await skopeo("copy", "--src-tls-verify=false", `docker://${repository}:from-archive`, `oci:${copy}:v1`);
+    const index = JSON.parse(await readFile(join(copy, "index.json"), "utf8"));
+    const manifest = JSON.parse(
+      await readFile(join(copy, "blobs", ...index.manifests[0].digest.split(":")), "utf8"),
+    );
+    for (const [position, layer] of manifest.layers.entries()) {
+      const tar = gunzipSync(await readFile(join(copy, "blobs", ...layer.digest.split(":"))));
+      expect(`sha256:${createHash("sha256").update(tar).digest("hex")}`).toBe(
+        config.rootfs.diff_ids[position],
+      );
+    }
+    const bundle = join(workspace, `archive-bundle-${randomUUID().slice(0, 8)}`);
+    await run("umoci", ["unpack", "--rootless", "--image", `${copy}:v1`, bundle]);
+    expect((await readdir(join(bundle, "rootfs"))).sort()).toEqual(["app.bin", "base.bin"]);
+    expect(await readFile(join(bundle, "rootfs", "base.bin"))).toHaveLength(2048);
+    const plain = await runCli([
+      "push",
+      `docker-archive:${archive}`,
+      `${repository}:plain`,
+      "--compression",
+      "none",
+      "--quiet",
+    ]);
+    expect(plain.code, plain.stderr).toBe(0);
+    const plainRaw = JSON.parse(
+      (await skopeo("inspect", "--raw", "--tls-verify=false", `docker://${repository}:plain`)).toString(),
+    );
+    expect(plainRaw.layers[0].mediaType).toBe("application/vnd.docker.image.rootfs.diff.tar");
+  });
 });

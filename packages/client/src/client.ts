@@ -18,6 +18,12 @@ export interface CopyCallOptions {
   onProgress?: (event: ProgressEvent) => void;
   /** Blobs copied at once, instead of the client's `concurrency`. */
   concurrency?: number;
+  /**
+   * Store every layer at the destination with this compression, recompressing layers stored otherwise
+   * (diff IDs and configs stay; manifests change). Default: `gzip` for a docker archive source, whose
+   * layers are plain tars; otherwise layers are copied as they are.
+   */
+  compression?: Compression;
 }
 
 /** What one copy did. */

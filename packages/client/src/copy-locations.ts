@@ -5,6 +5,7 @@ import type { CopyOptions, CopyResult, TransferProgressEvent } from "@stevedore/
 import { copy, copyAllTags } from "@stevedore/transfer";
 import type { CopyCallOptions, CopyOutcome } from "./client.js";
 import type { ClientContext } from "./client-context.js";
+import { checkCompression, copyRecompressed } from "./copy-recompressed.js";
 import { copyToArchive } from "./copy-to-archive.js";
 import { describeLocation, type OpenedSource, openDestination, openSource } from "./open-location.js";
 import type { Location } from "./parse-location.js";
@@ -33,7 +34,17 @@ export async function copyLocations(
   const onProgress = progressHandler(options.onProgress ?? context.options.onProgress);
   const { signal } = options;
   if (options.allTags === true) checkAllTags(from, to);
+  const asked = checkCompression(options.compression);
+  // docker save writes plain tar layers; a registry gets them gzip-compressed, as docker push does.
+  const compression =
+    asked ?? (from.kind === "docker-archive" && to.kind === "registry" ? "gzip" : undefined);
+  if (asked !== undefined && (to.kind === "docker-archive" || options.allTags === true)) {
+    throw new UsageError("compression applies to a copy of one image into a registry or an OCI layout");
+  }
   const source = await openSource(context, from, { signal, allTags: options.allTags === true });
+  if (compression !== undefined && to.kind !== "docker-archive" && options.allTags !== true) {
+    return [await copyRecompressed(source, openDestination(context, to), { compression, platforms, signal })];
+  }
   if (to.kind === "docker-archive") {
     const outcome = await copyToArchive(source, {
       path: to.path,

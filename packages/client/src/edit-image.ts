@@ -5,7 +5,7 @@ import { exportFilesystem, readImageFile, selectImage } from "@stevedore/image";
 import { copy } from "@stevedore/transfer";
 import type { EditCallOptions, EditOutcome } from "./client.js";
 import type { ClientContext } from "./client-context.js";
-import { type OpenedSource, openDestination, openSource } from "./open-location.js";
+import { type OpenedDestination, type OpenedSource, openDestination, openSource } from "./open-location.js";
 import { type Location, parseLocation } from "./parse-location.js";
 import { checkPlatforms, concurrencyOf } from "./resolve-client-options.js";
 
@@ -48,18 +48,31 @@ export async function editImageAt(
   }
   const result = await edit(destination.target, root, platforms);
   const tag = tagFor(to, source);
-  if (tag !== undefined)
-    await destination.target.tag(result.descriptor, tag, signal === undefined ? {} : { signal });
   return {
-    source: source.description,
-    destination: destination.describe(tag, result.descriptor.digest),
-    digest: result.descriptor.digest,
-    mediaType: result.descriptor.mediaType,
-    ...(tag === undefined ? {} : { tag }),
+    ...(await tagWritten(source, destination, tag, result.descriptor, signal)),
     images: result.images.map((image) => ({
       ...(image.platform === undefined ? {} : { platform: { ...image.platform } }),
       digest: image.descriptor.digest,
     })),
+  };
+}
+
+/** Tags what an edit or recompressing copy wrote, and names it for the outcome. */
+export async function tagWritten(
+  source: OpenedSource,
+  destination: OpenedDestination,
+  tag: string | undefined,
+  descriptor: Descriptor,
+  signal: AbortSignal | undefined,
+): Promise<{ source: string; destination: string; digest: string; mediaType: string; tag?: string }> {
+  if (tag !== undefined)
+    await destination.target.tag(descriptor, tag, signal === undefined ? {} : { signal });
+  return {
+    source: source.description,
+    destination: destination.describe(tag, descriptor.digest),
+    digest: descriptor.digest,
+    mediaType: descriptor.mediaType,
+    ...(tag === undefined ? {} : { tag }),
   };
 }
 

@@ -1,6 +1,12 @@
 import { fileSource, targetSource } from "@stevedore/blob";
-import type { Descriptor, ReadableTarget, Target } from "@stevedore/core";
-import { descriptorOf, MediaType, nondistributableMediaTypes, UsageError } from "@stevedore/core";
+import type { Descriptor, Platform, ReadableTarget, Target } from "@stevedore/core";
+import {
+  descriptorOf,
+  MediaType,
+  nondistributableMediaTypes,
+  selectManifests,
+  UsageError,
+} from "@stevedore/core";
 import type { Compression } from "@stevedore/tar";
 import { layerMediaType } from "./layer-media-type.js";
 import { type JsonObject, parseObject, readManifest } from "./read-documents.js";
@@ -9,6 +15,8 @@ import { stageLayer } from "./stage-layer.js";
 /** Options of {@link recompressImage}. */
 export interface RecompressImageOptions {
   compression: Compression;
+  /** The images of an index to copy (default every one); naming some writes an index of those only. */
+  platforms?: readonly Platform[] | "all";
   level?: number;
   temporaryDirectory?: string;
   signal?: AbortSignal;
@@ -17,6 +25,8 @@ export interface RecompressImageOptions {
 /** What {@link recompressImage} wrote. */
 export interface RecompressResult {
   descriptor: Descriptor;
+  /** The platforms of the index entries written (empty for a single image). */
+  platforms: Platform[];
   /** Blobs written (recompressed or copied) and blobs the destination already had. */
   blobs: { transferred: number; skipped: number };
   /** Bytes written. */
@@ -45,7 +55,12 @@ export async function recompressImage(
   options: RecompressImageOptions,
 ): Promise<RecompressResult> {
   const call = options.signal === undefined ? {} : { signal: options.signal };
-  const result: RecompressResult = { descriptor: root, blobs: { transferred: 0, skipped: 0 }, bytes: 0 };
+  const result: RecompressResult = {
+    descriptor: root,
+    platforms: [],
+    blobs: { transferred: 0, skipped: 0 },
+    bytes: 0,
+  };
   const copyBlob = async (descriptor: Descriptor): Promise<void> => {
     if (await destination.exists(descriptor, call)) {
       result.blobs.skipped += 1;
@@ -122,15 +137,25 @@ export async function recompressImage(
     return result;
   }
   const index = parseObject(top.bytes, `index ${root.digest}`);
-  const entries = index.manifests as JsonObject[];
-  let changed = false;
+  const all = index.manifests as JsonObject[];
+  const wanted =
+    options.platforms === undefined || options.platforms === "all"
+      ? undefined
+      : new Set(selectManifests(top.manifest, [...options.platforms]));
+  const entries: JsonObject[] = [];
+  let changed = wanted !== undefined && wanted.size !== top.manifest.manifests.length;
   for (const [position, entry] of top.manifest.manifests.entries()) {
+    if (wanted !== undefined && !wanted.has(entry)) continue;
     const written = await image(entry);
-    if (written.digest !== entry.digest) {
-      entries[position] = { ...entries[position], digest: written.digest, size: written.size };
-      changed = true;
-    }
+    if (entry.platform !== undefined) result.platforms.push(entry.platform);
+    entries.push(
+      written.digest === entry.digest
+        ? all[position]!
+        : { ...all[position], digest: written.digest, size: written.size },
+    );
+    if (written.digest !== entry.digest) changed = true;
   }
+  index.manifests = entries;
   if (!changed) {
     await destination.push(root, top.bytes, call);
     return result;

@@ -1,5 +1,6 @@
 import { copyCommandFlags, copyCredentials } from "../command-credentials.js";
 import type { CommandDefinition } from "../command-definition.js";
+import { compressionOf, copyCompressionFlag } from "../image-edit-flags.js";
 import { locationRegistries } from "../location-registries.js";
 import { runTransfer } from "../run-transfer.js";
 
@@ -62,6 +63,7 @@ export const copyCommand: CommandDefinition = {
     );
     const allTags = context.flags["all-tags"] === true;
     const referrers = context.flags.referrers === true;
+    const compression = compressionOf(context);
     await runTransfer(
       context,
       (options) =>
@@ -69,6 +71,7 @@ export const copyCommand: CommandDefinition = {
           ...options,
           ...(allTags ? { allTags } : {}),
           ...(referrers ? { referrers } : {}),
+          ...(compression === undefined ? {} : { compression }),
         }),
       { summary: allTags },
     );

@@ -1,5 +1,6 @@
 import { UsageError } from "@stevedore/core";
 import type { CommandDefinition } from "../command-definition.js";
+import { compressionOf, copyCompressionFlag } from "../image-edit-flags.js";
 import { locationRegistries } from "../location-registries.js";
 import { runTransfer } from "../run-transfer.js";
 
@@ -8,13 +9,15 @@ export const pushCommand: CommandDefinition = {
   name: "push",
   summary: "upload an image from an OCI layout directory or a docker archive",
   arguments: [{ name: "PATH" }, { name: "REF" }],
+  flags: [copyCompressionFlag],
   relevantGlobalFlags: ["platform", "concurrency", "username", "password-stdin"],
   description:
     "Copies the image in PATH (an OCI layout directory; oci:PATH[:TAG] or docker-archive:PATH[:TAG] to " +
     "choose) to REF, whole: an index keeps every platform and its digest unless --platform narrows it. " +
     "Blobs the registry has are skipped, blobs in another repository of the same " +
     "registry are mounted, large blobs are uploaded in resumable chunks. Manifests go up after their " +
-    "blobs, the tag last. An interrupted push cancels its upload sessions.",
+    "blobs, the tag last. An interrupted push cancels its upload sessions. A docker archive's layers " +
+    "(plain tars) go up gzip-compressed, diff IDs unchanged; --compression chooses (none keeps them).",
   examples: [
     { command: "stevedore push ./alpine localhost:5000/alpine:3.20", description: "push an OCI layout" },
     {
@@ -31,6 +34,9 @@ export const pushCommand: CommandDefinition = {
     if (path === "") throw new UsageError("PATH is empty");
     const module = await context.loadClient();
     const client = await context.createClient(locationRegistries(module, [reference]));
-    await runTransfer(context, (options) => client.push(path, reference, options));
+    const compression = compressionOf(context);
+    await runTransfer(context, (options) =>
+      client.push(path, reference, { ...options, ...(compression === undefined ? {} : { compression }) }),
+    );
   },
 };
