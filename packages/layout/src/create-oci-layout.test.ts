@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -185,6 +185,35 @@ describe("createOciLayout with hostile or broken layouts", () => {
     await symlink(join(path, "elsewhere"), file);
     expect(await layout.exists(fixture.config.descriptor)).toBe(false);
     await expect(readAll(await layout.fetch(fixture.config.descriptor))).rejects.toThrow(/symbolic link/);
+  });
+
+  it("refuses a layout whose blobs/ or blobs/sha256/ is a symbolic link, for reading and for writing", async () => {
+    const { path } = await filledLayout();
+    const elsewhere = join(await temporaryDirectory(), "elsewhere");
+    await rename(join(path, "blobs"), elsewhere);
+    await symlink(elsewhere, join(path, "blobs"));
+    const message = `${join(path, "blobs")} is a symbolic link; a layout's blobs must be its own directories (replace the link by a copy)`;
+    const reader = createOciLayout(path);
+    await expect(reader.resolve(fixture.tag)).rejects.toThrow(message);
+    await expect(reader.fetch(fixture.config.descriptor)).rejects.toBeInstanceOf(LocalFormatError);
+    const writer = createOciLayout(path, { create: true });
+    await expect(writer.push(fixture.missing.descriptor, fixture.missing.bytes)).rejects.toThrow(message);
+    expect(await readdir(join(elsewhere, "sha256"))).not.toContain(
+      fixture.missing.descriptor.digest.slice(7),
+    );
+
+    await rm(join(path, "blobs"));
+    await mkdir(join(path, "blobs"));
+    await symlink(join(elsewhere, "sha256"), join(path, "blobs", "sha256"));
+    await expect(createOciLayout(path).fetch(fixture.config.descriptor)).rejects.toThrow(
+      `${join(path, "blobs", "sha256")} is a symbolic link`,
+    );
+    await expect(
+      createOciLayout(path, { create: true }).push(fixture.missing.descriptor, fixture.missing.bytes),
+    ).rejects.toBeInstanceOf(LocalFormatError);
+    expect(await readdir(join(elsewhere, "sha256"))).not.toContain(
+      fixture.missing.descriptor.digest.slice(7),
+    );
   });
 
   it("says what is missing: the directory, oci-layout, index.json", async () => {

@@ -2,7 +2,7 @@
  * Internal: the files of an OCI image layout directory (`spec/PROTOCOL.md` §13.1) — checking or creating
  * `oci-layout`, reading `index.json`, and the path of a blob.
  */
-import { readFile, stat } from "node:fs/promises";
+import { lstat, readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { makeDirectory } from "@stevedore/blob";
 import { LocalFormatError, manifestTooLargeError, parseDigest, StevedoreError } from "@stevedore/core";
@@ -66,6 +66,35 @@ export async function checkLayout(path: string): Promise<void> {
     throw describeOpenError(layoutPath, error);
   }
   checkLayoutFile(bytes, layoutPath);
+  await checkBlobDirectories(path);
+}
+
+/**
+ * Refuses a layout whose `blobs/` or `blobs/<algorithm>/` is a symbolic link, as a blob file that is one is
+ * refused: reads and writes would follow it out of the layout (a layout from a tar or another user could
+ * point `blobs` at any directory, and a pull would write there). Checked once per target, before any blob
+ * is read or written.
+ */
+async function checkBlobDirectories(path: string): Promise<void> {
+  const blobs = join(path, "blobs");
+  const directories = [blobs];
+  try {
+    for (const name of await readdir(blobs)) directories.push(join(blobs, name));
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code !== "ENOENT" && code !== "ENOTDIR") throw describeOpenError(blobs, error);
+  }
+  for (const directory of directories) {
+    const info = await lstat(directory).catch(() => undefined);
+    if (info?.isSymbolicLink()) {
+      throw new LocalFormatError(
+        `${directory} is a symbolic link; a layout's blobs must be its own directories (replace the link by a copy)`,
+      );
+    }
+    if (directory === blobs && info !== undefined && !info.isDirectory()) {
+      throw new LocalFormatError(`${directory} is not a directory`);
+    }
+  }
 }
 
 /**
@@ -75,6 +104,7 @@ export async function checkLayout(path: string): Promise<void> {
 export async function createLayout(path: string): Promise<boolean> {
   const layoutPath = join(path, "oci-layout");
   await makeDirectory(join(path, "blobs"));
+  await checkBlobDirectories(path);
   // Create-if-absent: two writers starting together must not replace each other's files.
   const created = await writeFileAtomic(layoutPath, layoutFileContent, { exclusive: true });
   if (!created) checkLayoutFile(await readFile(layoutPath), layoutPath);
