@@ -10,13 +10,13 @@ _stevedore_setup() {
   local root
   root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd) || return 1
   if ! command -v docker-registry >/dev/null 2>&1 || ! command -v skopeo >/dev/null 2>&1 ||
-    ! command -v htpasswd >/dev/null 2>&1 || ! command -v umoci >/dev/null 2>&1; then
-    echo "setup: installing docker-registry, skopeo, apache2-utils and umoci with apt-get" >&2
+    ! command -v htpasswd >/dev/null 2>&1 || ! command -v umoci >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; then
+    echo "setup: installing docker-registry, skopeo, apache2-utils, umoci and openssl with apt-get" >&2
     local sudo=""
     [ "$(id -u)" -eq 0 ] || sudo=sudo
     # Only the integration tests need them; without apt the build and the demo still run.
     if ! { $sudo apt-get update -q >/dev/null &&
-      DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q docker-registry skopeo apache2-utils umoci >/dev/null; }; then
+      DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q docker-registry skopeo apache2-utils umoci openssl >/dev/null; }; then
       echo "setup: warning: could not install them; the demo runs without them, 'pnpm test' needs them" >&2
     fi
   fi

@@ -11,6 +11,8 @@ export interface RegistryConfigOptions {
   auth: RegistryAuthConfig;
   /** Sent back in an `X-Stevedore-Registry` header on every response, so a start-up probe knows it reached this process. */
   instance: string;
+  /** Serve HTTPS with this certificate and key (PEM file paths) instead of plain HTTP. */
+  tls?: { certificate: string; key: string };
 }
 
 // JSON strings are valid YAML double-quoted scalars, so every value goes through JSON.stringify.
@@ -45,6 +47,13 @@ export function registryConfig(options: RegistryConfigOptions): string {
     "    X-Content-Type-Options: [nosniff]",
     `    X-Stevedore-Registry: [${quote(options.instance)}]`,
   ];
+  if (options.tls !== undefined) {
+    lines.push(
+      "  tls:",
+      `    certificate: ${quote(options.tls.certificate)}`,
+      `    key: ${quote(options.tls.key)}`,
+    );
+  }
   const auth = options.auth;
   if (auth.kind === "htpasswd") {
     lines.push(

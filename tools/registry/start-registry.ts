@@ -1,13 +1,16 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { get as httpGet } from "node:http";
+import { get as httpsGet } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { defaultUsers, type TokenPolicy } from "../token-server/default-policy.ts";
 import { type RunningTokenServer, startTokenServer } from "../token-server/start-token-server.ts";
+import { createTlsCertificate } from "./create-tls-certificate.ts";
 import { findFreePort } from "./find-free-port.ts";
 import { type RegistryAuthConfig, registryConfig } from "./registry-config.ts";
 import { writeHtpasswdFile } from "./write-htpasswd-file.ts";
@@ -30,6 +33,8 @@ export interface StartRegistryOptions {
   command?: string;
   /** How long to wait for `GET /v2/` to answer, in milliseconds. Default 15000. */
   startTimeout?: number;
+  /** Serve HTTPS with a self-signed certificate for 127.0.0.1 (made with openssl); see `caFile`. */
+  tls?: boolean;
 }
 
 /** A distribution registry process on 127.0.0.1, with its storage in a temp folder. */
@@ -37,8 +42,10 @@ export interface RunningRegistry {
   mode: RegistryMode;
   /** `127.0.0.1:PORT`, the registry part of image references. */
   host: string;
-  /** `http://127.0.0.1:PORT`. */
+  /** `http://127.0.0.1:PORT`, or `https://…` with `tls`. */
   url: string;
+  /** With `tls`: the PEM file of the registry's self-signed certificate, for `--ca-file`. */
+  caFile?: string;
   /** The temp folder holding the config, the htpasswd file and the storage. */
   dir: string;
   /** The users the registry (or its token server) accepts; empty in `open` mode. */
@@ -106,18 +113,25 @@ export async function startRegistry(options: StartRegistryOptions): Promise<Runn
         rootCertificateBundle: tokenServer.certificatePath,
       };
     }
+    const certificate = options.tls === true ? await createTlsCertificate(dir) : undefined;
+    const tls = certificate && { certificate: certificate.certificatePath, key: certificate.keyPath };
+    const ca = certificate && readFileSync(certificate.certificatePath);
     for (let attempt = 1; ; attempt++) {
       const port = options.port ?? (await findFreePort());
       const configPath = join(dir, "config.yml");
       const instance = randomUUID();
-      await writeFile(configPath, registryConfig({ port, storageDirectory, auth, instance }));
-      const url = `http://127.0.0.1:${port}`;
+      await writeFile(
+        configPath,
+        registryConfig({ port, storageDirectory, auth, instance, ...(tls && { tls }) }),
+      );
+      const url = `${tls ? "https" : "http"}://127.0.0.1:${port}`;
       const started = await spawnRegistry(
         options.command ?? "docker-registry",
         configPath,
         url,
         instance,
         options,
+        ca,
       );
       if (started.kind === "port-taken" && options.port === undefined && attempt < attempts) continue;
       if (started.kind !== "ready") throw new Error(started.message);
@@ -129,6 +143,7 @@ export async function startRegistry(options: StartRegistryOptions): Promise<Runn
         mode,
         host: `127.0.0.1:${port}`,
         url,
+        ...(certificate && { caFile: certificate.certificatePath }),
         dir,
         users,
         ...(runningTokenServer && { tokenServer: runningTokenServer }),
@@ -161,6 +176,7 @@ async function spawnRegistry(
   url: string,
   instance: string,
   options: StartRegistryOptions,
+  ca: Buffer | undefined,
 ): Promise<SpawnResult> {
   // REGISTRY_* variables override the config file; a developer's own settings must not leak in.
   const env = Object.fromEntries(
@@ -191,7 +207,7 @@ async function spawnRegistry(
   // The probe header proves the answer comes from this process, not from another registry on a reused port.
   const deadline = Date.now() + (options.startTimeout ?? 15_000);
   while (failure === undefined && Date.now() < deadline) {
-    if (await answers(url, instance)) return { kind: "ready", child };
+    if (await answers(url, instance, ca)) return { kind: "ready", child };
     await delay(50);
   }
   if (failure !== undefined) return failure;
@@ -202,17 +218,19 @@ async function spawnRegistry(
   };
 }
 
-async function answers(url: string, instance: string): Promise<boolean> {
-  try {
-    const response = await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(2_000) });
-    await response.body?.cancel();
-    return (
-      (response.status === 200 || response.status === 401) &&
-      response.headers.get("x-stevedore-registry") === instance
-    );
-  } catch {
-    return false;
-  }
+function answers(url: string, instance: string, ca: Buffer | undefined): Promise<boolean> {
+  return new Promise((resolve) => {
+    const get = url.startsWith("https:") ? httpsGet : httpGet;
+    const request = get(`${url}/v2/`, { timeout: 2_000, ...(ca && { ca }) }, (response) => {
+      response.resume();
+      resolve(
+        (response.statusCode === 200 || response.statusCode === 401) &&
+          response.headers["x-stevedore-registry"] === instance,
+      );
+    });
+    request.on("timeout", () => request.destroy());
+    request.on("error", () => resolve(false));
+  });
 }
 
 async function terminate(child: ChildProcess): Promise<void> {

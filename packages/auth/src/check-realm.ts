@@ -28,13 +28,20 @@ export function parseRealm(realm: string, requestUrl: URL): URL {
 }
 
 /**
- * Refuses a token realm over plain HTTP unless its host is loopback or listed in `plainHttpHosts`: credentials
- * and tokens would cross the network in clear text (`spec/PROTOCOL.md` §11.1).
+ * Refuses a token realm over plain HTTP unless its host is loopback, listed in `plainHttpHosts`, or
+ * `plainHost` (the registry's own `host`, when the transport speaks plain HTTP to it by the caller's choice):
+ * credentials and tokens would cross the network in clear text (`spec/PROTOCOL.md` §11.1).
  *
  * @throws AuthenticationError naming the registry and the realm.
  */
-export function checkRealm(realm: URL, registry: string, plainHttpHosts: readonly string[]): void {
+export function checkRealm(
+  realm: URL,
+  registry: string,
+  plainHttpHosts: readonly string[],
+  plainHost?: string,
+): void {
   if (realm.protocol === "https:" || isPlainHttpAllowed(realm, plainHttpHosts)) return;
+  if (plainHost !== undefined && realm.host.toLowerCase() === plainHost.toLowerCase()) return;
   throw new AuthenticationError(
     registry,
     `the token realm ${redactUrl(realm)} uses plain HTTP, so credentials and tokens would travel unencrypted; ` +

@@ -407,6 +407,44 @@ describe("createAuth with Basic challenges", () => {
   });
 });
 
+describe("createAuth with the connection of each request (AuthRequest.dispatcher, AuthRequest.plainHttp)", () => {
+  it("sends token requests through the request's dispatcher rather than its own", async () => {
+    mock.reply({ status: 200, body: { token: "through-the-request" } });
+    const unused = createMockTokenService();
+    const auth = createAuth({ dispatcher: unused.agent });
+    const target = { ...request([pull("app")]), dispatcher: mock.agent };
+    expect(await learn(auth, target)).toBe("Bearer through-the-request");
+    expect([mock.requests.length, unused.requests.length]).toEqual([1, 0]);
+    await unused.agent.close();
+  });
+
+  it("sends Basic credentials over plain HTTP to a host the transport speaks plain HTTP to, only there", async () => {
+    const auth = createAuth({ credentials: staticCredentials({ username: "u", password: "p" }) });
+    const plain = { ...request([], "http://registry.example.com/v2/"), plainHttp: true };
+    const basic = 'Basic realm="Registry Realm"';
+    expect(await auth.challenge(plain, [basic])).toBe(true);
+    expect(await auth.authorize(plain)).toMatch(/^Basic /);
+    const other = { ...request([], "http://other.example.com/v2/"), plainHttp: false };
+    await expect(auth.challenge(other, [basic])).rejects.toThrow(AuthenticationError);
+  });
+
+  it("allows a plain-HTTP token realm on the registry's own plain-HTTP origin, not on another host", async () => {
+    mock.reply({ status: 200, body: { token: "same-origin" } }, { origin: "http://registry.example.com" });
+    const auth = createAuth({ dispatcher: mock.agent });
+    const target = { ...request([pull("app")], "http://registry.example.com/v2/"), plainHttp: true };
+    const same = [bearerChallenge({ realm: "http://registry.example.com/token", service })];
+    expect(await learn(auth, target, same)).toBe("Bearer same-origin");
+    const elsewhere = [bearerChallenge({ realm: "http://auth.example.com/token", service })];
+    const error = await createAuth({ dispatcher: mock.agent })
+      .challenge(target, elsewhere)
+      .catch((caught: unknown) => caught);
+    expect(AuthenticationError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toContain(
+      "the token realm http://auth.example.com/token uses plain HTTP",
+    );
+  });
+});
+
 describe("createAuth failures", () => {
   it("refuses a token realm over plain HTTP for a non-loopback host", async () => {
     const auth = createAuth({ dispatcher: mock.agent });

@@ -20,7 +20,10 @@ import { withSignal } from "./with-signal.js";
 export interface AuthOptions {
   /** Where credentials come from, asked once per registry host (until `clear()`). None: anonymous only. */
   credentials?: CredentialProvider;
-  /** Sends the token requests. Pass the dispatcher transport uses, so both share connections, TLS and proxy. */
+  /**
+   * Sends the token requests when the `AuthRequest` brings no `dispatcher` (`@stevedore/transport` passes its
+   * own with every call, so both share connections, TLS and proxy). Default: undici's global dispatcher.
+   */
   dispatcher?: Dispatcher;
   /** The clock for token expiry, in milliseconds since the epoch. Default `Date.now`. */
   now?: () => number;
@@ -59,6 +62,13 @@ export interface Auth extends AuthStrategy {
 }
 
 type HostState = { scheme: "basic" } | { scheme: "bearer"; realm: URL; service: string | undefined };
+
+/** How a token request for one `AuthRequest` may go out: through its connection, plain HTTP where allowed. */
+interface Connection {
+  dispatcher: Dispatcher;
+  /** The registry origin's `host` when the transport allows plain HTTP there (`AuthRequest.plainHttp`). */
+  plainHost: string | undefined;
+}
 
 interface Refusal {
   token: string;
@@ -108,6 +118,16 @@ export function createAuth(options: AuthOptions = {}): Auth {
   const refusals = new Map<string, Refusal>();
   const counters = { tokenRequests: 0, tokenCacheHits: 0, challenges: 0 };
 
+  const connectionOf = (request: AuthRequest): Connection => ({
+    dispatcher: isDispatcher(request.dispatcher) ? request.dispatcher : resolved.dispatcher,
+    plainHost: request.plainHttp === true ? request.url.host : undefined,
+  });
+  /** Whether Basic credentials may go to `request`'s URL: HTTPS, loopback, a listed host, or the transport allows it. */
+  const mayUsePlainHttp = (request: AuthRequest): boolean =>
+    request.url.protocol === "https:" ||
+    request.plainHttp === true ||
+    isPlainHttpAllowed(request.url, plainHttpHosts);
+
   const credentialsFor = (host: string, signal?: AbortSignal): Promise<Credentials | undefined> => {
     if (provider === undefined) return Promise.resolve(undefined);
     let lookup = lookups.get(host);
@@ -136,13 +156,14 @@ export function createAuth(options: AuthOptions = {}): Auth {
     state: Extract<HostState, { scheme: "bearer" }>,
     scopes: Scope[],
     replacesRefused: boolean,
+    connection: Connection,
   ): Promise<TokenEntry> => {
-    checkRealm(state.realm, host, plainHttpHosts);
+    checkRealm(state.realm, host, plainHttpHosts, connection.plainHost);
     const credentials = await credentialsFor(host);
     const refreshKey = `${host}\n${state.realm.href}\n${state.service ?? ""}`;
     const kept = refreshTokens.get(refreshKey);
     const result = await fetchToken({
-      dispatcher: resolved.dispatcher,
+      dispatcher: connection.dispatcher,
       registry: host,
       realm: state.realm,
       service: state.service,
@@ -180,7 +201,7 @@ export function createAuth(options: AuthOptions = {}): Auth {
     host: string,
     state: Extract<HostState, { scheme: "bearer" }>,
     scopes: Scope[],
-    signal: AbortSignal | undefined,
+    request: AuthRequest,
   ): Promise<TokenEntry> => {
     const key = cacheKey(host, state, scopes);
     const fresh = cache.fresh(key);
@@ -189,8 +210,8 @@ export function createAuth(options: AuthOptions = {}): Auth {
       return Promise.resolve(fresh);
     }
     return withSignal(
-      cache.get(key, () => fetchEntry(host, state, scopes, refusals.has(key))),
-      signal,
+      cache.get(key, () => fetchEntry(host, state, scopes, refusals.has(key), connectionOf(request))),
+      request.signal,
     );
   };
 
@@ -200,8 +221,9 @@ export function createAuth(options: AuthOptions = {}): Auth {
     scopes: Scope[],
     sentToken: string,
     insufficientScope: boolean,
-    signal: AbortSignal | undefined,
+    request: AuthRequest,
   ): Promise<boolean> => {
+    const signal = request.signal;
     const key = cacheKey(host, state, scopes);
     const current = cache.fresh(key);
     // Another request already replaced the refused token: replay with the new one.
@@ -231,7 +253,7 @@ export function createAuth(options: AuthOptions = {}): Auth {
     }
     if (cache.fresh(key)?.token === sentToken) cache.delete(key);
     const next = await withSignal(
-      cache.get(key, () => fetchEntry(host, state, scopes, true)),
+      cache.get(key, () => fetchEntry(host, state, scopes, true, connectionOf(request))),
       signal,
     );
     return next.token !== sentToken;
@@ -280,11 +302,11 @@ export function createAuth(options: AuthOptions = {}): Auth {
       sentToken = cache.fresh(sentKey)?.token;
     }
     if (sentToken === undefined || sentKey !== key) {
-      await tokenFor(host, state, scopes, request.signal);
+      await tokenFor(host, state, scopes, request);
       return true;
     }
     const insufficient = parameters.error === "insufficient_scope";
-    return handleRefusal(host, state, scopes, sentToken, insufficient, request.signal);
+    return handleRefusal(host, state, scopes, sentToken, insufficient, request);
   };
 
   const challengeBasic = async (request: AuthRequest, previous: HostState | undefined): Promise<boolean> => {
@@ -296,7 +318,7 @@ export function createAuth(options: AuthOptions = {}): Auth {
       debug(`auth: ${host} asks for Basic credentials and none are configured`);
       return false;
     }
-    if (request.url.protocol !== "https:" && !isPlainHttpAllowed(request.url, plainHttpHosts)) {
+    if (!mayUsePlainHttp(request)) {
       throw new AuthenticationError(
         host,
         "the registry asks for Basic credentials over plain HTTP; refusing to send the password unencrypted " +
@@ -324,7 +346,7 @@ export function createAuth(options: AuthOptions = {}): Auth {
       let withCredentials = false;
       if (state?.scheme === "basic") {
         // Never a password in clear text, even to a host whose challenge arrived over HTTPS.
-        if (request.url.protocol === "https:" || isPlainHttpAllowed(request.url, plainHttpHosts)) {
+        if (mayUsePlainHttp(request)) {
           header = basicAuthorization(await credentialsFor(host, request.signal));
           withCredentials = header !== undefined;
         }
@@ -336,7 +358,7 @@ export function createAuth(options: AuthOptions = {}): Auth {
         } else {
           const scopes = scopesFor(host, request.scopes);
           key = cacheKey(host, state, scopes);
-          const entry = await tokenFor(host, state, scopes, request.signal);
+          const entry = await tokenFor(host, state, scopes, request);
           header = `Bearer ${entry.token}`;
           withCredentials = entry.credentials !== undefined;
         }
@@ -381,6 +403,10 @@ export function createAuth(options: AuthOptions = {}): Auth {
       return { ...counters, cachedTokens: cache.size };
     },
   };
+}
+
+function isDispatcher(value: object | undefined): value is Dispatcher {
+  return typeof (value as { request?: unknown } | undefined)?.request === "function";
 }
 
 function parseAll(values: readonly string[]): Challenge[] {

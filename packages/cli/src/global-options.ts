@@ -18,7 +18,7 @@ export const globalFlags: readonly FlagDefinition[] = [
   {
     name: "plain-http",
     type: "boolean",
-    description: "use plain HTTP for every registry (loopback always is)",
+    description: "use plain HTTP for every registry (loopback: HTTPS if it speaks TLS, else plain HTTP)",
   },
   {
     name: "ca-file",

@@ -1,5 +1,5 @@
 /**
- * The first existence check of an origin goes out alone (create-client-transport.ts `probeFirst`): against
+ * The first existence check of an origin goes out alone (transport's `send`, create-send.ts): against
  * a registry that wants tokens, one request meets the challenge and every other one waits for it and then
  * carries a token; against any registry, no `GET /v2/` is spent first.
  */

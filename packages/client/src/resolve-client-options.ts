@@ -16,11 +16,9 @@ export interface ResolvedClientOptions {
   env: Record<string, string | undefined>;
   /** The chain the client's auth asks; `undefined`: anonymous. */
   credentials: CredentialProvider | undefined;
-  /** The transport options without `auth` (each transport gets its own strategy). */
+  /** The transport options without `auth`; `plainHttp` is `true` for every host, or the listed hosts. */
   transport: TransportOptions;
-  /** Every host is spoken to over plain HTTP. */
-  plainHttpEverywhere: boolean;
-  /** Hosts listed as plain HTTP (also allowed plain token realms and Basic auth). */
+  /** Hosts listed as plain HTTP: auth also allows a plain token realm there when another registry names it. */
   plainHttpHosts: readonly string[];
   /** `undefined`: not set — copies are whole, and where one image is needed the default platform is used. */
   platforms: readonly Platform[] | "all" | undefined;
@@ -42,7 +40,10 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
   const ownDispatcher = extra.dispatcher !== undefined;
   const transport: TransportOptions = {
     ...connectionOptions(options, ownDispatcher, env),
-    plainHttp: [...plainHttpHosts, ...(extra.plainHttp ?? [])],
+    plainHttp:
+      plainHttp === true || extra.plainHttp === true
+        ? true
+        : [...plainHttpHosts, ...(Array.isArray(extra.plainHttp) ? extra.plainHttp : [])],
     ...(options.onWarning === undefined ? {} : { onWarning: callback("onWarning", options.onWarning) }),
     ...(options.onDebug === undefined ? {} : { onDebug: lineOnly(callback("onDebug", options.onDebug)) }),
   };
@@ -60,7 +61,6 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
     env,
     credentials: credentialsFor(options, env),
     transport: merged,
-    plainHttpEverywhere: plainHttp === true,
     plainHttpHosts,
     platforms: platformsOf(options.platforms),
     concurrency: concurrencyOf(options.concurrency),

@@ -19,6 +19,18 @@ export interface AuthRequest {
   /** The scopes the request needs. Empty for the ping (`GET /v2/`). */
   scopes: readonly Scope[];
   signal?: AbortSignal;
+  /**
+   * The connection the request goes over: an undici `Dispatcher`, opaque here (core has no dependencies).
+   * A strategy that makes requests of its own (token requests) sends them through it, so they share the
+   * transport's connections, TLS settings and proxies.
+   */
+  dispatcher?: object;
+  /**
+   * True when the transport may speak plain HTTP to this request's origin by the caller's choice (every
+   * host, a listed host, or a loopback host): Basic credentials and a token realm on this same origin may
+   * then travel without TLS. Absent: only the strategy's own rules apply.
+   */
+  plainHttp?: boolean;
 }
 
 /**

@@ -19,6 +19,12 @@ describe("baseUrlFor", () => {
     ["registry.local:5001", { plainHttp: ["registry.local:5000"] }, "https://registry.local:5001/"],
     ["registry.local", { hosts: { "registry.local": { plainHttp: true } } }, "http://registry.local/"],
     ["localhost:5443", { hosts: { "localhost:5443": { plainHttp: false } } }, "https://localhost:5443/"],
+    ["ghcr.io", { plainHttp: true }, "http://ghcr.io/"],
+    [
+      "localhost:5443",
+      { plainHttp: true, hosts: { "localhost:5443": { plainHttp: false } } },
+      "https://localhost:5443/",
+    ],
     ["128.0.0.1", {}, "https://128.0.0.1/"],
     ["localhost.example.com", {}, "https://localhost.example.com/"],
   ] as [string, BaseUrlOptions, string][])("%s with %j → %s", (host, options, expected) => {

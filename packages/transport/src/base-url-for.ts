@@ -1,6 +1,7 @@
 /**
- * Picks the scheme for a registry host: plain HTTP for loopback hosts (unless turned off) and for hosts
- * the caller names, HTTPS for everything else (`spec/PROTOCOL.md` §1: the base is `https://<host>/v2/`).
+ * Picks the scheme for a registry host: plain HTTP for hosts the caller names (or every host with
+ * `plainHttp: true`) and for loopback hosts (unless turned off; `send` still tries HTTPS first there), HTTPS
+ * for everything else (`spec/PROTOCOL.md` §1: the base is `https://<host>/v2/`).
  */
 import { findHostOptions, isLoopbackHostname, normalizeHostKey } from "./host-match.js";
 import type { TransportOptions } from "./transport-options.js";
@@ -23,11 +24,13 @@ export function baseUrlFor(registryHost: string, options: BaseUrlOptions = {}): 
   const hosts = new Map<string, { plainHttp?: boolean }>();
   for (const [name, value] of Object.entries(options.hosts ?? {}))
     hosts.set(normalizeHostKey(name, "hosts"), value);
-  const named = new Set((options.plainHttp ?? []).map((host) => normalizeHostKey(host, "plainHttp")));
+  const listed = typeof options.plainHttp === "boolean" ? [] : (options.plainHttp ?? []);
+  const named = new Set(listed.map((host) => normalizeHostKey(host, "plainHttp")));
   const explicit = findHostOptions(hosts, url)?.plainHttp;
   const plain =
     explicit ??
-    (named.has(key) ||
+    (options.plainHttp === true ||
+      named.has(key) ||
       named.has(url.hostname) ||
       ((options.plainHttpLoopback ?? true) && isLoopbackHostname(url.hostname)));
   return plain ? new URL(`http://${key}/`) : url;

@@ -24,6 +24,7 @@ import { redactText } from "./redact-text.js";
 import { dispatchBody } from "./request-body.js";
 import type { ResolvedTransportOptions } from "./resolve-options.js";
 import { createRetryCallback } from "./retry-policy.js";
+import { type SchemePolicy, untilSettledOrAborted } from "./scheme-policy.js";
 import { redactedCause, toTransportError } from "./to-transport-error.js";
 import { createTransportResponse, type RawResponse, type TransportResponse } from "./transport-response.js";
 
@@ -34,6 +35,8 @@ export interface SendContext {
   debug: DebugLog;
   /** Sees the headers and status of every response (after redirects and retries), for warnings. */
   onHeaders: (headers: RawResponse["headers"], status: number) => void;
+  /** Plain HTTP or HTTPS per origin. */
+  schemes: SchemePolicy;
 }
 
 const maxRememberedOrigins = 1000;
@@ -42,14 +45,47 @@ const maxRememberedOrigins = 1000;
 export function createSend(context: SendContext): (request: TransportRequest) => Promise<TransportResponse> {
   const { resolved, debug } = context;
   const anonymousOrigins = new Set<string>();
+  // Per origin, the first scoped HEAD, in flight or done (see `send`).
+  const firstHeads = new Map<string, Promise<void>>();
 
+  /**
+   * Sends the first `HEAD` with scopes to an origin on its own and holds back the others to that origin until
+   * it has been answered. A copy starts with many existence checks at once: when the registry wants a token,
+   * the first one meets the challenge (401, `spec/PROTOCOL.md` §11.1), the strategy learns it, and the
+   * held-back ones go out with a token instead of each taking a 401 round trip. Docker spends a `GET /v2/`
+   * before every command for this; an open registry here simply answers the first check.
+   */
   async function send(request: TransportRequest): Promise<TransportResponse> {
-    const prepared = prepareRequest(request);
+    const checked = prepareRequest(request);
+    const prepared = { ...checked, url: await context.schemes.resolve(checked.url, checked.signal) };
+    if (prepared.method !== "HEAD" || prepared.scopes.length === 0) return sendPrepared(prepared);
+    const origin = prepared.url.origin;
+    const first = firstHeads.get(origin);
+    if (first !== undefined) {
+      await untilSettledOrAborted(first, prepared.signal);
+      return sendPrepared(prepared);
+    }
+    const sent = sendPrepared(prepared);
+    if (firstHeads.size < maxRememberedOrigins) {
+      firstHeads.set(
+        origin,
+        sent.then(
+          () => undefined,
+          () => undefined,
+        ),
+      );
+    }
+    return sent;
+  }
+
+  async function sendPrepared(prepared: PreparedRequest): Promise<TransportResponse> {
     const authRequest: AuthRequest = {
       method: prepared.method,
       url: new URL(prepared.url.href),
       scopes: prepared.scopes,
       ...(prepared.signal ? { signal: prepared.signal } : {}),
+      dispatcher: context.dispatcher,
+      plainHttp: context.schemes.allowsPlainHttp(prepared.url),
     };
     const strategy = "authorization" in prepared.headers ? undefined : resolved.auth;
     let authorization = strategy ? await ask(prepared, () => strategy.authorize(authRequest)) : undefined;

@@ -13,6 +13,7 @@ import { createDebugLog } from "./debug-log.js";
 import { parseWarnings } from "./parse-warnings.js";
 import type { TransportRequest } from "./prepare-request.js";
 import { resolveOptions } from "./resolve-options.js";
+import { createSchemePolicy } from "./scheme-policy.js";
 import type { TransportOptions } from "./transport-options.js";
 import type { TransportResponse } from "./transport-response.js";
 
@@ -29,7 +30,10 @@ export interface Transport {
    * makes its own undici requests — the token requests of `@stevedore/auth`.
    */
   readonly dispatcher: Dispatcher;
-  /** The origin URL for a registry host, `http:` for loopback and plain-HTTP hosts (see `baseUrlFor`). */
+  /**
+   * The origin URL for a registry host, `http:` for loopback and plain-HTTP hosts (see `baseUrlFor`). `send`
+   * still tries HTTPS first on a loopback host unless plain HTTP was asked for it.
+   */
   baseUrl(host: string): URL;
   /** Closes the connections the transport opened (not a dispatcher passed in). `send` then fails. */
   close(): Promise<void>;
@@ -62,6 +66,7 @@ export function createTransport(options: TransportOptions = {}): Transport {
     resolved,
     dispatcher,
     debug,
+    schemes: createSchemePolicy(resolved, dispatcher, debug),
     onHeaders(headers, status) {
       if (onWarning === undefined) return;
       for (const warning of parseWarnings(headers.warning)) {

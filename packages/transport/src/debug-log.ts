@@ -15,6 +15,7 @@ export type TransportDebugEvent =
   | { type: "retry"; method: string; url: string; attempt: number; delay: number; reason: string }
   | { type: "challenge"; method: string; url: string; replay: boolean }
   | { type: "probe"; method: string; url: string; status: number }
+  | { type: "scheme"; method: string; url: string; tls: boolean }
   | { type: "error"; method: string; url: string; milliseconds: number; code: string };
 
 /** The line `onDebug` receives for `event`. */
@@ -29,6 +30,8 @@ export function formatDebugEvent(event: TransportDebugEvent): string {
       return `${head} 401 challenge: ${event.replay ? "replaying with new credentials" : "not replayed"}`;
     case "probe":
       return `${head} probe before a one-shot body: ${event.status}`;
+    case "scheme":
+      return `${head} ${event.tls ? "speaks TLS: using https" : "does not speak TLS: using plain http"}`;
     case "error":
       return `${head} failed after ${event.milliseconds}ms: ${event.code}`;
   }

@@ -8,17 +8,22 @@ import { createTransport } from "./create-transport.js";
 
 let server: Server;
 let origin: string;
+// Connections that carried a request (a TLS attempt of the HTTPS-first probe carries none).
 let connections = 0;
+const sockets = new WeakSet<object>();
 
 beforeAll(async () => {
   server = createServer((request, response) => {
+    if (!sockets.has(request.socket)) {
+      sockets.add(request.socket);
+      connections++;
+    }
     const status = Number(new URL(request.url ?? "/", "http://x").searchParams.get("status") ?? 200);
     const headers: Record<string, string> = { "content-type": "application/json", "content-length": "90" };
     if (status === 401) headers["www-authenticate"] = 'Basic realm="test"';
     response.writeHead(status, headers);
     response.end(request.method === "HEAD" ? undefined : " ".repeat(90));
   });
-  server.on("connection", () => connections++);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });

@@ -27,7 +27,10 @@ export interface ResolvedTransportOptions {
   tls: TlsOptions;
   /** Keys normalised by `normalizeHostKey`. */
   hosts: ReadonlyMap<string, HostOptions>;
+  /** Hosts listed in `plainHttp`, normalised. */
   plainHttp: readonly string[];
+  /** `plainHttp: true`: every host over plain HTTP. */
+  plainHttpEverywhere: boolean;
   plainHttpLoopback: boolean;
   proxy: ResolvedProxy | undefined;
   timeouts: { connect: number; headers: number; bodyIdle: number };
@@ -41,6 +44,12 @@ export interface ResolvedTransportOptions {
   sleep: (milliseconds: number, signal?: AbortSignal) => Promise<void>;
   now: () => number;
   random: () => number;
+}
+
+function plainHttpHosts(value: TransportOptions["plainHttp"]): string[] {
+  if (value === undefined || typeof value === "boolean") return [];
+  if (!Array.isArray(value)) throw new UsageError("plainHttp must be true, false or an array of hosts");
+  return value.map((host) => normalizeHostKey(host, "plainHttp"));
 }
 
 /** Validates `options` and fills in defaults; throws `UsageError` on anything that cannot work. */
@@ -61,7 +70,8 @@ export function resolveOptions(options: TransportOptions = {}): ResolvedTranspor
     auth: checkAuth(options.auth),
     tls: options.tls ?? {},
     hosts,
-    plainHttp: (options.plainHttp ?? []).map((host) => normalizeHostKey(host, "plainHttp")),
+    plainHttp: plainHttpHosts(options.plainHttp),
+    plainHttpEverywhere: options.plainHttp === true,
     plainHttpLoopback: options.plainHttpLoopback ?? true,
     proxy: resolveProxy(options),
     timeouts: {

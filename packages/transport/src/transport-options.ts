@@ -26,7 +26,10 @@ export interface TlsOptions {
 
 /** Settings for one registry host (`registry.local:5000`, `[::1]`, `registry.example.com`). */
 export interface HostOptions extends TlsOptions {
-  /** Speak plain HTTP to this host (`--plain-http`). Only affects {@link Transport.baseUrl}. */
+  /**
+   * Speak plain HTTP to this host (`true`), or only HTTPS (`false`, also for a loopback host). Decides
+   * {@link Transport.baseUrl} and whether an auth strategy may send credentials to it without TLS.
+   */
   plainHttp?: boolean;
 }
 
@@ -86,9 +89,16 @@ export interface TransportOptions {
   tls?: TlsOptions;
   /** Per-host settings, keyed `host` (any port) or `host:port`; merged over {@link tls}. */
   hosts?: Readonly<Record<string, HostOptions>>;
-  /** Hosts (`host` or `host:port`) spoken to over plain HTTP, besides loopback ones. */
-  plainHttp?: readonly string[];
-  /** Whether loopback hosts (`localhost`, `127.0.0.0/8`, `[::1]`) use plain HTTP. Default `true`. */
+  /**
+   * Hosts (`host` or `host:port`) spoken to over plain HTTP only, or `true` for every host (`--plain-http`).
+   * The auth strategy is told (`AuthRequest.plainHttp`) so it may send credentials there without TLS.
+   */
+  plainHttp?: readonly string[] | boolean;
+  /**
+   * Whether loopback hosts (`localhost`, `127.0.0.0/8`, `[::1]`) may use plain HTTP. Default `true`: their
+   * `baseUrl` is `http:`, and `send` tries HTTPS first on each such host:port and keeps to plain HTTP when the
+   * server does not speak TLS (remembered for the transport's lifetime), as docker does. `false`: HTTPS only.
+   */
   plainHttpLoopback?: boolean;
   /**
    * `"environment"` takes `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` (either case) from {@link env}.

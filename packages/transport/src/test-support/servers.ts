@@ -20,7 +20,10 @@ export interface TestServer {
   origin: string;
   port: number;
   requests: RecordedRequest[];
-  /** Number of TCP connections accepted. */
+  /**
+   * Number of connections that carried a request. A TLS attempt on a plain-HTTP server (the transport tries
+   * HTTPS first on loopback) carries none and is not counted.
+   */
   connections(): number;
   close(): Promise<void>;
 }
@@ -31,7 +34,12 @@ export type Handler = (request: IncomingMessage, response: ServerResponse, recor
 export async function startServer(handler: Handler, tls?: ServerOptions): Promise<TestServer> {
   const requests: RecordedRequest[] = [];
   let connections = 0;
+  const sockets = new WeakSet<object>();
   const listener = (request: IncomingMessage, response: ServerResponse) => {
+    if (!sockets.has(request.socket)) {
+      sockets.add(request.socket);
+      connections += 1;
+    }
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
@@ -46,9 +54,6 @@ export async function startServer(handler: Handler, tls?: ServerOptions): Promis
     });
   };
   const server: Server = tls ? createHttpsServer(tls, listener) : createServer(listener);
-  server.on(tls ? "secureConnection" : "connection", () => {
-    connections += 1;
-  });
   server.on("tlsClientError", () => {});
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;

@@ -1,0 +1,151 @@
+/**
+ * HTTPS on loopback (issue 12, point 5): distribution 2.8 serving TLS on 127.0.0.1 with a self-signed
+ * certificate made by openssl. Every command reaches it with --ca-file (or --insecure) and no other flag:
+ * the transport tries HTTPS first on a loopback host and keeps to plain HTTP only when the server does not
+ * speak TLS — which the plain-HTTP registry of the same run shows, without flags and with one probe.
+ */
+import { randomUUID } from "node:crypto";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { type RunningRegistry, startRegistry } from "../../../tools/registry/start-registry.ts";
+import {
+  createTestImage,
+  type TestImage,
+  writeTestLayout,
+} from "../../client/src/test-support/test-image.js";
+import { ExitCode } from "./exit-codes.js";
+import { runCli } from "./test-support/fake-io.js";
+
+const open = inject("registryOpen");
+let tls: RunningRegistry;
+let caFile: string;
+let workspace: string;
+let layout: string;
+let image: TestImage;
+let name: string;
+
+const repository = (host: string, label: string): string =>
+  `${host}/tls/${label}-${randomUUID().slice(0, 8)}`;
+
+beforeAll(async () => {
+  tls = await startRegistry({ mode: "open", tls: true });
+  caFile = tls.caFile ?? "";
+  workspace = await mkdtemp(join(tmpdir(), "stevedore-cli-tls-"));
+  image = createTestImage({ label: "tls" });
+  layout = join(workspace, "layout");
+  await writeTestLayout(layout, image, "v1");
+  name = repository(tls.host, "app");
+  const push = await runCli(["push", `oci:${layout}:v1`, `${name}:v1`, "--ca-file", caFile, "-q"]);
+  expect([push.code, push.stderr]).toEqual([0, ""]);
+});
+
+afterAll(async () => {
+  await tls?.stop();
+  await rm(workspace, { recursive: true, force: true });
+});
+
+describe("a TLS registry on 127.0.0.1 with --ca-file", () => {
+  const ca = (): string[] => ["--ca-file", caFile];
+
+  it("ls, digest, manifest, config, blob and inspect read it", async () => {
+    const ls = await runCli(["ls", name, ...ca()]);
+    expect([ls.code, ls.stdout]).toEqual([0, "v1\n"]);
+    const digest = await runCli(["digest", `${name}:v1`, ...ca()]);
+    expect([digest.code, digest.stdout]).toEqual([0, `${image.index.digest}\n`]);
+    const manifest = await runCli(["manifest", `${name}:v1`, ...ca()]);
+    expect(manifest.stdoutBytes.equals(Buffer.from(image.index.bytes))).toBe(true);
+    const arm64 = image.children[1];
+    const config = await runCli(["config", `${name}:v1`, "--platform", "linux/arm64", ...ca()]);
+    expect(config.stdoutBytes.equals(Buffer.from(arm64?.config.bytes ?? []))).toBe(true);
+    const layer = arm64?.layers[0];
+    const blob = await runCli(["blob", `${name}@${layer?.digest}`, ...ca()]);
+    expect(blob.stdoutBytes.equals(Buffer.from(layer?.bytes ?? []))).toBe(true);
+    const inspect = await runCli(["inspect", `${name}:v1`, "--json", ...ca()]);
+    expect([inspect.code, inspect.stderr]).toEqual([0, ""]);
+    expect(JSON.stringify(inspect.json())).toContain(image.index.digest);
+  });
+
+  it("pull, tag, referrers, catalog and delete work on it", async () => {
+    const pulled = join(workspace, `pulled-${randomUUID().slice(0, 8)}`);
+    const pull = await runCli(["pull", `${name}:v1`, pulled, "-q", ...ca()]);
+    expect([pull.code, pull.stderr]).toEqual([0, ""]);
+    expect(await readdir(pulled)).toContain("index.json");
+    const tag = await runCli(["tag", `${name}:v1`, "v2", ...ca()]);
+    expect(tag.code).toBe(0);
+    const referrers = await runCli(["referrers", `${name}:v1`, ...ca()]);
+    expect([referrers.code, referrers.stderr]).toEqual([0, ""]);
+    const catalog = await runCli(["catalog", tls.host, ...ca()]);
+    expect(catalog.code).toBe(0);
+    expect(catalog.stdout.split("\n")).toContain(name.slice(tls.host.length + 1));
+    const other = repository(tls.host, "deleted");
+    expect((await runCli(["copy", `${name}:v1`, `${other}:v1`, "-q", ...ca()])).code).toBe(0);
+    const deleted = await runCli(["delete", `${other}:v1`, ...ca()]);
+    expect([deleted.code, deleted.stderr]).toEqual([0, ""]);
+    expect((await runCli(["digest", `${other}:v1`, ...ca()])).code).toBe(ExitCode.notFound);
+  });
+
+  it("copy goes to and from a plain-HTTP registry on loopback, keeping the digest", async () => {
+    const plain = repository(open.host, "from-tls");
+    const there = await runCli(["copy", `${name}:v1`, `${plain}:v1`, "-q", ...ca()]);
+    expect([there.code, there.stderr]).toEqual([0, ""]);
+    const back = repository(tls.host, "from-plain");
+    const again = await runCli(["copy", `${plain}:v1`, `${back}:v1`, "-q", ...ca()]);
+    expect([again.code, again.stderr]).toEqual([0, ""]);
+    expect((await runCli(["digest", `${back}:v1`, ...ca()])).stdout).toBe(`${image.index.digest}\n`);
+  });
+
+  it("login and logout go to it", async () => {
+    const dockerConfig = await mkdtemp(join(workspace, "docker-"));
+    const env = { DOCKER_CONFIG: dockerConfig, HOME: dockerConfig };
+    const login = await runCli(["login", tls.host, "-u", "alice", "--password-stdin", ...ca()], {
+      env,
+      stdin: "any-password",
+    });
+    expect([login.code, login.stderr]).toEqual([0, ""]);
+    const logout = await runCli(["logout", tls.host, ...ca()], { env });
+    expect([logout.code, logout.stderr]).toEqual([0, ""]);
+  });
+});
+
+describe("a TLS registry on 127.0.0.1 without --ca-file", () => {
+  it("is a certificate error (exit 5) that suggests --ca-file, not plain HTTP", async () => {
+    const run = await runCli(["digest", `${name}:v1`]);
+    expect(run.code).toBe(ExitCode.network);
+    expect(run.stderrLines).toEqual([
+      expect.stringMatching(
+        /certificate.*\(pass --ca-file FILE for a private CA, or --insecure to skip TLS verification\)$/,
+      ),
+    ]);
+  });
+
+  it("--insecure reaches it", async () => {
+    const run = await runCli(["digest", `${name}:v1`, "--insecure"]);
+    expect([run.code, run.stdout]).toEqual([0, `${image.index.digest}\n`]);
+  });
+
+  it("--plain-http forces plain HTTP, which a TLS server refuses", async () => {
+    const run = await runCli(["digest", `${name}:v1`, "--plain-http", "--debug", "--ca-file", caFile]);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain(`http://${tls.host}/v2/`);
+    expect(run.stderr).not.toContain("speaks TLS");
+  });
+});
+
+describe("a plain-HTTP registry on 127.0.0.1", () => {
+  it("works without flags; HTTPS is tried once per host, then plain HTTP is kept", async () => {
+    const source = repository(open.host, "plain");
+    const push = await runCli(["push", `oci:${layout}:v1`, `${source}:v1`, "-q", "--debug"]);
+    expect(push.code).toBe(0);
+    const probes = push.stderr.split("\n").filter((line) => line.includes("does not speak TLS"));
+    expect(probes).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^debug: GET https://${open.host.replace(/\./g, "\\.")}/v2/ does not speak TLS: using plain http$`,
+        ),
+      ),
+    ]);
+    expect(push.stderr).not.toMatch(/"?(GET|HEAD|PUT|POST|PATCH) https:\/\/[^ ]+ (2|4)\d\d /);
+  });
+});

@@ -1,0 +1,121 @@
+/**
+ * Which scheme a request goes out with (issue 12.5, `spec/PROTOCOL.md` §1). HTTPS everywhere, plain HTTP
+ * where the caller asked for it (`plainHttp`, `hosts[…].plainHttp`), and on a loopback host HTTPS first: a
+ * port-forwarded or tunnelled TLS registry on 127.0.0.1 works, and a plain one still does, as with docker.
+ * `baseUrl` gives loopback hosts `http:` (plain HTTP is allowed there); before the first request to such a
+ * host:port, one `GET /v2/` over HTTPS tells whether the server speaks TLS, and the answer is kept.
+ */
+import type { Dispatcher } from "undici";
+import type { DebugLog } from "./debug-log.js";
+import { findHostOptions, isLoopbackHostname } from "./host-match.js";
+import type { ResolvedTransportOptions } from "./resolve-options.js";
+import { errorCode } from "./to-transport-error.js";
+
+/** The plain-HTTP decisions of one transport. */
+export interface SchemePolicy {
+  /**
+   * Whether plain HTTP to `url`'s origin is the caller's choice (every host, a listed host) or a loopback
+   * host: an auth strategy may send credentials there without TLS (`AuthRequest.plainHttp`).
+   */
+  allowsPlainHttp(url: URL): boolean;
+  /**
+   * The URL to send: an `http:` URL of a loopback host that speaks TLS becomes `https:` (same port). The
+   * first call per host:port probes; the others wait for it.
+   */
+  resolve(url: URL, signal: AbortSignal | undefined): Promise<URL>;
+}
+
+// Certificate and client-certificate failures mean the server speaks TLS: the user needs --ca-file or
+// --insecure, not plain HTTP.
+const certificateFailure = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ALTNAME/;
+
+/** Creates the {@link SchemePolicy} of a transport whose requests go through `dispatcher`. */
+export function createSchemePolicy(
+  resolved: ResolvedTransportOptions,
+  dispatcher: Dispatcher,
+  debug: DebugLog,
+): SchemePolicy {
+  const tls = new Map<string, Promise<boolean | undefined>>();
+  const listed = new Set(resolved.plainHttp);
+
+  const forcedPlain = (url: URL): boolean => {
+    if (resolved.plainHttpEverywhere) return true;
+    if (listed.has(url.host) || listed.has(url.hostname)) return true;
+    return findHostOptions(resolved.hosts, url)?.plainHttp === true;
+  };
+  const loopbackAllowed = (url: URL): boolean =>
+    resolved.plainHttpLoopback &&
+    isLoopbackHostname(url.hostname) &&
+    findHostOptions(resolved.hosts, url)?.plainHttp !== false;
+
+  const probe = async (url: URL): Promise<boolean | undefined> => {
+    const origin = `https://${url.hostname}:${url.port || "80"}`;
+    try {
+      const response = await dispatcher.request({
+        origin,
+        path: "/v2/",
+        method: "GET",
+        headers: { "user-agent": resolved.userAgent },
+        maxRedirections: 0,
+        headersTimeout: resolved.timeouts.headers,
+        retryOptions: {
+          retry: (error: Error, _state: unknown, callback: (error: Error) => void) => callback(error),
+        },
+      } as Dispatcher.RequestOptions);
+      await response.body.dump().catch(() => undefined);
+    } catch (error) {
+      const code = errorCode(error) ?? "";
+      // Nothing listens: neither scheme will do; let the request itself say so, and ask again next time.
+      if (code === "ECONNREFUSED") return undefined;
+      if (!certificateFailure.test(code)) {
+        debug({ type: "scheme", method: "GET", url: `${origin}/v2/`, tls: false });
+        return false;
+      }
+    }
+    debug({ type: "scheme", method: "GET", url: `${origin}/v2/`, tls: true });
+    return true;
+  };
+
+  return {
+    allowsPlainHttp: (url) => forcedPlain(url) || loopbackAllowed(url),
+
+    async resolve(url, signal) {
+      if (url.protocol !== "http:" || !loopbackAllowed(url) || forcedPlain(url)) return url;
+      const key = `${url.hostname}:${url.port || "80"}`;
+      let known = tls.get(key);
+      if (known === undefined) {
+        const started = probe(url);
+        known = started;
+        tls.set(key, started);
+        started.then((answer) => {
+          if (answer === undefined && tls.get(key) === started) tls.delete(key);
+        });
+      }
+      const answer = await untilSettledOrAborted(known, signal);
+      if (answer !== true) return url;
+      const upgraded = new URL(url.href);
+      upgraded.protocol = "https:";
+      upgraded.port = url.port || "80";
+      return upgraded;
+    },
+  };
+}
+
+/** Waits for `promise`, or less if `signal` aborts (the request then fails as an aborted one does). */
+export async function untilSettledOrAborted<T>(
+  promise: Promise<T>,
+  signal: AbortSignal | undefined,
+): Promise<T | undefined> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) return undefined;
+  let onAbort: () => void = () => {};
+  const aborted = new Promise<undefined>((resolve) => {
+    onAbort = () => resolve(undefined);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([promise, aborted]);
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+}
