@@ -47,7 +47,7 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
  * @throws UsageError when `bytes` is not a `Uint8Array` or `maxBytes` is not a positive integer.
  * @example
  * const parsed = parseManifest(body, response.headers["content-type"]);
- * if (parsed.kind === "index") selectManifests(parsed.manifest, [hostPlatform()]);
+ * if (parsed.kind === "index") selectPlatformEntry(parsed.manifest); // linux/<this CPU> on any OS
  */
 export function parseManifest(
   bytes: Uint8Array,
