@@ -19,7 +19,7 @@ const situation = (overrides: Partial<MallocArenaSituation>): MallocArenaSituati
 });
 
 describe("wantsOneMallocArena", () => {
-  it.each([["pull"], ["push"], ["copy"], ["cp"], ["blob"], ["serve"]])(
+  it.each([["pull"], ["push"], ["copy"], ["cp"], ["blob"], ["serve"], ["append"], ["export"]])(
     "restarts for %s on glibc",
     (command) => {
       expect(wantsOneMallocArena(situation({ argv: [command, "x"] }))).toBe(true);

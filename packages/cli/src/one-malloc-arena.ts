@@ -25,7 +25,18 @@
 import { readFileSync } from "node:fs";
 
 /** The commands (and aliases) that stream blobs or serve them. */
-const blobCommands: ReadonlySet<string> = new Set(["pull", "push", "copy", "cp", "blob", "serve"]);
+const blobCommands: ReadonlySet<string> = new Set([
+  "pull",
+  "push",
+  "copy",
+  "cp",
+  "blob",
+  "serve",
+  "append",
+  "flatten",
+  "export",
+  "get-file",
+]);
 const copyCommands: ReadonlySet<string> = new Set(["copy", "cp"]);
 
 /** What the restarted process gets: one arena, blocks up to 4 MiB from the heap, 32 MiB kept at its top. */

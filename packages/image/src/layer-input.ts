@@ -15,6 +15,8 @@ import { describeOpenError, detectCompression, packDirectory } from "@stevedore/
  */
 export type LayerInput = { path: string; destination?: string } | { tar: () => ByteStream; name?: string };
 
+const readChunk = 128 * 1024;
+
 /** How packed directories and files are stamped (see `packDirectory` of `@stevedore/tar`). */
 export interface PackOptions {
   mtime?: number;
@@ -41,7 +43,8 @@ export async function openLayerInput(
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   };
   if (info.isFile() && input.destination === undefined && (await isLayerFile(input.path))) {
-    return { stream: fileSource(input.path)(0), where: input.path };
+    // Small reads: each chunk dies once compressed, and fewer bytes wait for the collector (see stageLayer).
+    return { stream: fileSource(input.path, { highWaterMark: readChunk })(0), where: input.path };
   }
   return { stream: packDirectory(input.path, pack), where: input.path };
 }
