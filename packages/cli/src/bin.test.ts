@@ -167,6 +167,39 @@ describe("the stevedore process", () => {
     }
   });
 
+  it("serve --dir killed with -9 over three rounds leaves no upload files after the next start", async () => {
+    const directory = await mkdtemp(join(tmpdir(), "stevedore-cli-serve-kill-"));
+    directories.push(directory);
+    const uploads = join(directory, "uploads");
+    for (let round = 0; round < 3; round++) {
+      const { child, exited } = startCli(["serve", "--port", "0", "--dir", directory, "--quiet"]);
+      let banner = "";
+      const url = await new Promise<string>((resolve) => {
+        child.stderr.on("data", (text: string) => {
+          banner += text;
+          const match = /^serving (http:\/\/\S+) \(/m.exec(banner);
+          if (match?.[1] !== undefined) resolve(match[1]);
+        });
+      });
+      // A start sweeps what the previous round left: nothing of it is there any more.
+      expect(await readdir(uploads).catch(() => [])).toEqual([]);
+      for (let upload = 0; upload < 5; upload++) {
+        const post = await fetch(`${url}/v2/app/blobs/uploads/`, { method: "POST" });
+        expect(post.status).toBe(202);
+        const patch = await fetch(new URL(post.headers.get("location") ?? "", url), {
+          method: "PATCH",
+          body: randomBytes(4096),
+          headers: { "content-type": "application/octet-stream" },
+        });
+        expect(patch.status).toBe(202);
+      }
+      expect(await readdir(uploads)).toHaveLength(5);
+      child.kill("SIGKILL");
+      expect((await exited).signal).toBe("SIGKILL");
+      expect(await readdir(uploads)).toHaveLength(5);
+    }
+  }, 60_000);
+
   it("SIGINT during a push cancels the upload session and exits 130", async () => {
     const layout = await mkdtemp(join(tmpdir(), "stevedore-cli-push-"));
     directories.push(layout);
