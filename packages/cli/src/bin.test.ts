@@ -165,7 +165,7 @@ describe("the stevedore process", () => {
     for (const name of await readdir(blobs)) {
       expect(sha256(await readFile(join(blobs, name)))).toBe(`sha256:${name}`);
     }
-  });
+  }, 30_000);
 
   it("serve --dir killed with -9 over three rounds leaves no upload files after the next start", async () => {
     const directory = await mkdtemp(join(tmpdir(), "stevedore-cli-serve-kill-"));
