@@ -1,7 +1,7 @@
 import { DigestMismatchError, SizeMismatchError, type StevedoreError, UsageError } from "@stevedore/core";
 import { hasherFor } from "./hasher-for.js";
 
-/** The size and digest content must have: usually a {@link Descriptor}. */
+/** The size and digest content must have: usually a `Descriptor` of `@stevedore/core`. */
 export interface ExpectedContent {
   digest: string;
   size: number;

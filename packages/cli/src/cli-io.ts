@@ -7,7 +7,9 @@ import type { ClientOptions } from "@stevedore/client";
 export interface OutputStream {
   /** Returns `false` when the caller should wait for `drain` before writing more. */
   write(chunk: string | Uint8Array): boolean;
+  /** Listens once, as Node streams do: the CLI waits for `drain` (or `error`, `close`) this way. */
   once?(event: "drain" | "error" | "close", listener: (...args: unknown[]) => void): unknown;
+  /** Stops listening (the listeners `once` added, when another event came first). */
   removeListener?(event: "drain" | "error" | "close", listener: (...args: unknown[]) => void): unknown;
 }
 

@@ -114,6 +114,7 @@ export interface BlobMounter {
 
 /** A target that lists the manifests referring to a subject (`spec/PROTOCOL.md` §7). */
 export interface ReferrerLister {
+  /** The manifests whose `subject` is `subject`, optionally only those of one `artifactType`. */
   referrers(
     subject: Descriptor,
     options?: TargetCallOptions & { artifactType?: string },
@@ -122,6 +123,7 @@ export interface ReferrerLister {
 
 /** A target that can read a byte range of a blob. `end` is exclusive. */
 export interface RangeFetcher {
+  /** The bytes from `start` up to `end` (exclusive; the end of the blob when omitted). */
   fetchRange(
     descriptor: Descriptor,
     start: number,
@@ -132,6 +134,7 @@ export interface RangeFetcher {
 
 /** A target that can list its tags. */
 export interface TagLister {
+  /** Every tag of the repository. */
   tags(options?: TargetCallOptions): AsyncIterable<string>;
 }
 

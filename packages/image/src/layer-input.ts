@@ -13,7 +13,13 @@ import { describeOpenError, detectCompression, packDirectory } from "@stevedore/
  *   `destination`, which is used as the layer itself.
  * - `{ tar }`: a function that opens a tar stream, compressed or not.
  */
-export type LayerInput = { path: string; destination?: string } | { tar: () => ByteStream; name?: string };
+export type LayerInput =
+  | { path: string; destination?: string }
+  | {
+      /** Opens the layer's tar stream, compressed or not. */
+      tar: () => ByteStream;
+      name?: string;
+    };
 
 const readChunk = 128 * 1024;
 

@@ -4,7 +4,7 @@ import { hostname } from "node:os";
 import { processIsAlive } from "@stevedore/blob";
 import { AbortError, LocalFormatError, localIoError } from "@stevedore/core";
 
-/** Options of {@link withLockFile}. */
+/** Options of `withLockFile` (the lock around a layout's writes). */
 export interface LockFileOptions {
   /** Give up waiting after this many milliseconds (default 30 000) with a retryable `LocalFormatError`. */
   timeout?: number;

@@ -30,6 +30,7 @@ export interface FaultHandle {
   readonly rule: FaultRule;
   /** How many requests it has applied to. */
   readonly hits: number;
+  /** Takes the rule out: later requests are served normally. */
   remove(): void;
 }
 

@@ -42,19 +42,25 @@ export interface RegistryStorage {
 
   /** True when `repository` links blob `digest`. */
   hasBlobLink(repository: string, digest: string): Promise<boolean>;
+  /** Links blob `digest` into `repository` (the blob is stored already). */
   linkBlob(repository: string, digest: string): Promise<void>;
   /** Removes the link; false when there was none. */
   unlinkBlob(repository: string, digest: string): Promise<boolean>;
 
+  /** The manifest `digest` of the repository, `undefined` when it is not there. */
   getManifest(repository: string, digest: string): Promise<StoredManifest | undefined>;
+  /** Stores the manifest under its digest in the repository. */
   putManifest(repository: string, digest: string, manifest: StoredManifest): Promise<void>;
   /** Removes the manifest from the repository; false when it was not there. */
   deleteManifest(repository: string, digest: string): Promise<boolean>;
   /** Digests of every manifest of the repository. */
   listManifests(repository: string): Promise<string[]>;
 
+  /** The digest the tag points at, `undefined` when there is no such tag. */
   getTag(repository: string, tag: string): Promise<string | undefined>;
+  /** Points the tag at `digest`, creating or moving it. */
   setTag(repository: string, tag: string, digest: string): Promise<void>;
+  /** Removes the tag; false when there was none. */
   deleteTag(repository: string, tag: string): Promise<boolean>;
   /** Tags of the repository, unsorted; `undefined` when the repository is unknown. */
   listTags(repository: string): Promise<string[] | undefined>;

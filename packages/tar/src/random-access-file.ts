@@ -5,6 +5,7 @@ import type { RandomAccessSource } from "./index-tar.js";
 
 /** A {@link RandomAccessSource} over an open file; `close()` releases the handle. */
 export interface RandomAccessFile extends RandomAccessSource {
+  /** Closes the file handle. */
   close(): Promise<void>;
 }
 
