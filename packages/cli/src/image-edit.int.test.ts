@@ -315,3 +315,78 @@ describe.each([
     expect(plainRaw.layers[0].mediaType).toBe("application/vnd.docker.image.rootfs.diff.tar");
   });
 });
+
+describe("append beyond one repository", () => {
+  it("into another repository of stevedore serve mounts the base's blobs and never downloads them", async () => {
+    const from = `${serving.host}/edit/base-${randomUUID().slice(0, 8)}`;
+    const to = `${serving.host}/edit/out-${randomUUID().slice(0, 8)}`;
+    expect((await runCli(["push", `oci:${layout}:v1`, `${from}:v1`, "--quiet"])).code).toBe(0);
+    const logStart = serving.stderr().length;
+    const append = await cli([
+      "append",
+      `${from}:v1`,
+      "--layer",
+      await appDirectory(new Date()),
+      "-t",
+      `${to}:v1`,
+    ]);
+    expect(append.code, append.stderr).toBe(0);
+    const log = serving.stderr().slice(logStart).split("\n");
+    const fromPath = from.slice(serving.host.length);
+    expect(log.filter((line) => line.startsWith(`GET /v2${fromPath}/blobs/`))).toEqual([]);
+    // The request log drops query strings: a mount is a POST answered 201 (an upload session gets 202).
+    const mounts = log.filter(
+      (line) => line === `POST /v2${to.slice(serving.host.length)}/blobs/uploads/ 201`,
+    );
+    expect(mounts).toHaveLength(8);
+    const config = await inspectConfig(`${to}:v1`, "arm64");
+    expect(config.rootfs.diff_ids).toHaveLength(3);
+  });
+
+  it("into oci:DIR from a registry, with SOURCE_DATE_EPOCH as the file time, zstd on request", async () => {
+    const base = `${open.host}/edit/to-layout-${randomUUID().slice(0, 8)}`;
+    expect((await runCli(["push", `oci:${layout}:v1`, `${base}:v1`, "--quiet"])).code).toBe(0);
+    const out = join(workspace, `out-${randomUUID().slice(0, 8)}`);
+    const append = await runCli(
+      [
+        "append",
+        `${base}:v1`,
+        "--layer",
+        `${await appDirectory(new Date())}:/srv`,
+        "-t",
+        `oci:${out}:v2`,
+        "--compression",
+        "zstd",
+      ],
+      { env: { ...process.env, SOURCE_DATE_EPOCH: "1700000000" } },
+    );
+    expect(append.code, append.stderr).toBe(0);
+    const index = JSON.parse(await readFile(join(out, "index.json"), "utf8"));
+    expect(
+      index.manifests.map(
+        (entry: { annotations?: Record<string, string> }) =>
+          entry.annotations?.["org.opencontainers.image.ref.name"],
+      ),
+    ).toEqual(["v2"]);
+    const top = JSON.parse(
+      await readFile(join(out, "blobs", ...index.manifests[0].digest.split(":")), "utf8"),
+    );
+    const amd64 = top.manifests.find(
+      (entry: { platform?: { architecture: string } }) => entry.platform?.architecture === "amd64",
+    );
+    const manifest = JSON.parse(await readFile(join(out, "blobs", ...amd64.digest.split(":")), "utf8"));
+    expect(manifest.layers.at(-1).mediaType).toBe("application/vnd.oci.image.layer.v1.tar+zstd");
+    const exported = await runCli(["export", `oci:${out}:v2`, "--platform", "linux/amd64"]);
+    expect(exported.code, exported.stderr).toBe(0);
+    const file = join(workspace, `zstd-export-${randomUUID().slice(0, 8)}.tar`);
+    await writeFile(file, exported.stdoutBytes);
+    const listing = (await run("tar", ["--utc", "-tvf", file])).stdout;
+    expect(listing).toMatch(/-rwxr-xr-x 0\/0 +19 2023-11-14 22:13 srv\/bin\/run/);
+    const config = JSON.parse(
+      await readFile(join(out, "blobs", ...manifest.config.digest.split(":")), "utf8"),
+    );
+    // The test image's config has no history, so none is started for one layer (it would not match).
+    expect(config.history).toBeUndefined();
+    expect(config.rootfs.diff_ids).toHaveLength(3);
+  });
+});

@@ -69,7 +69,7 @@ export interface AppendCallOptions extends EditCallOptions {
   level?: number;
   /**
    * The time of every packed file and of the history entries, in seconds since 1970. Default:
-   * `SOURCE_DATE_EPOCH` when set, else 0 — so the same files give the same digest on every machine.
+   * `SOURCE_DATE_EPOCH` of the client's `env` when set, else 0 — so the same files give the same digest on every machine.
    */
   mtime?: number;
   /** Owner of packed files: 0:0 by default; `"keep"` keeps the ids on disk. */

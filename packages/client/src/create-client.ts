@@ -144,7 +144,7 @@ export function createClient(options: ClientOptions = {}): Client {
       login(context, registry, username, password, loginOptions),
     logout: (registry) => logout(context, registry),
     append(base, destination, appendOptions) {
-      const mtime = appendOptions.mtime ?? sourceDateEpoch();
+      const mtime = appendOptions.mtime ?? sourceDateEpoch(context.options.env);
       return editImageAt(context, base, destination, appendOptions, (target, root, platforms) =>
         appendLayers(target, root, { ...appendOptions, platforms, mtime }),
       );
@@ -155,7 +155,7 @@ export function createClient(options: ClientOptions = {}): Client {
       );
     },
     flatten(reference, destination, flattenOptions = {}) {
-      const mtime = flattenOptions.mtime ?? sourceDateEpoch();
+      const mtime = flattenOptions.mtime ?? sourceDateEpoch(context.options.env);
       return editImageAt(context, reference, destination, flattenOptions, (target, root, platforms) =>
         flattenImage(target, root, { ...flattenOptions, platforms, mtime }),
       );
@@ -167,9 +167,9 @@ export function createClient(options: ClientOptions = {}): Client {
   };
 }
 
-/** `SOURCE_DATE_EPOCH` (reproducible-builds.org) as the time of packed files, else 0. */
-function sourceDateEpoch(): number {
-  return parseSourceDateEpoch(process.env.SOURCE_DATE_EPOCH) ?? 0;
+/** `SOURCE_DATE_EPOCH` (reproducible-builds.org) of the client's `env` as the time of packed files, else 0. */
+function sourceDateEpoch(env: Record<string, string | undefined>): number {
+  return parseSourceDateEpoch(env.SOURCE_DATE_EPOCH) ?? 0;
 }
 
 /** The registry side of a pull or push: a bare reference or `docker://REF`. */
