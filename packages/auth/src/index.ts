@@ -1,6 +1,6 @@
+export type { Auth, AuthOptions, AuthStats } from "./auth-options.js";
 export { basicAuthorization } from "./basic-authorization.js";
 export { chainCredentials } from "./chain-credentials.js";
-export type { Auth, AuthOptions, AuthStats } from "./create-auth.js";
 export { createAuth } from "./create-auth.js";
 export { formatScope } from "./format-scope.js";
 export { isLoopbackHost } from "./is-loopback-host.js";

@@ -2,7 +2,7 @@ import type { CredentialProvider } from "@stevedore/core";
 import { UsageError } from "@stevedore/core";
 import type { Dispatcher } from "undici";
 import { getGlobalDispatcher } from "undici";
-import type { AuthOptions } from "./create-auth.js";
+import type { AuthOptions } from "./auth-options.js";
 
 /** {@link AuthOptions} checked once, with every default filled in. */
 export interface ResolvedAuthOptions {
