@@ -5,12 +5,12 @@
  */
 import type { AuthRequest, Credentials, Scope } from "@stevedore/core";
 import type { Dispatcher } from "undici";
-import type { TokenCache } from "./create-token-cache.js";
-import { createTokenCache } from "./create-token-cache.js";
 import { formatScope } from "./format-scope.js";
 import { isPlainHttpAllowed } from "./is-loopback-host.js";
-import { mergeScopes } from "./merge-scopes.js";
 import type { ResolvedAuthOptions } from "./resolve-auth-options.js";
+import type { TokenCache } from "./token/create-token-cache.js";
+import { createTokenCache } from "./token/create-token-cache.js";
+import { mergeScopes } from "./token/merge-scopes.js";
 
 /** A host's challenge: Basic, or Bearer with its realm and service. */
 export type HostState = { scheme: "basic" } | BearerState;

@@ -1,9 +1,9 @@
 import type { AuthRequest } from "@stevedore/core";
 import type { AuthState } from "./auth-state.js";
 import { cacheKey, mayUsePlainHttp, scopesFor } from "./auth-state.js";
-import { basicAuthorization } from "./basic-authorization.js";
-import { credentialsFor } from "./credentials-for.js";
-import { tokenFor } from "./token-for.js";
+import { basicAuthorization } from "./credentials/basic-authorization.js";
+import { credentialsFor } from "./credentials/credentials-for.js";
+import { tokenFor } from "./token/token-for.js";
 
 /**
  * The `Authorization` header for `request` from what the host's challenge taught: Basic credentials, a

@@ -9,7 +9,7 @@ import {
 } from "@stevedore/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { createAuth } from "./create-auth.js";
-import { staticCredentials } from "./static-credentials.js";
+import { staticCredentials } from "./credentials/static-credentials.js";
 import { bearerChallenge, createMockTokenService } from "./test-support/mock-token-service.js";
 
 const realm = "https://auth.example.com/token";

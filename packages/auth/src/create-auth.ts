@@ -6,7 +6,7 @@
 import type { Auth, AuthOptions } from "./auth-options.js";
 import { createAuthState } from "./auth-state.js";
 import { authorize } from "./authorize.js";
-import { challenge } from "./challenge.js";
+import { challenge } from "./challenge/challenge.js";
 import { resolveAuthOptions } from "./resolve-auth-options.js";
 
 /**

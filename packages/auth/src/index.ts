@@ -1,12 +1,16 @@
 export type { Auth, AuthOptions, AuthStats } from "./auth-options.js";
-export { basicAuthorization } from "./basic-authorization.js";
-export { chainCredentials } from "./chain-credentials.js";
+export type { Challenge } from "./challenge/parse-www-authenticate.js";
+export { parseWwwAuthenticate } from "./challenge/parse-www-authenticate.js";
 export { createAuth } from "./create-auth.js";
+export { basicAuthorization } from "./credentials/basic-authorization.js";
+export { chainCredentials } from "./credentials/chain-credentials.js";
+export {
+  dockerConfigKey,
+  dockerHubConfigKey,
+  normalizeRegistryHost,
+} from "./credentials/normalize-registry-host.js";
+export { staticCredentials } from "./credentials/static-credentials.js";
 export { formatScope } from "./format-scope.js";
 export { isLoopbackHost } from "./is-loopback-host.js";
-export { mergeScopes } from "./merge-scopes.js";
-export { dockerConfigKey, dockerHubConfigKey, normalizeRegistryHost } from "./normalize-registry-host.js";
 export { parseScope, parseScopeList } from "./parse-scope.js";
-export type { Challenge } from "./parse-www-authenticate.js";
-export { parseWwwAuthenticate } from "./parse-www-authenticate.js";
-export { staticCredentials } from "./static-credentials.js";
+export { mergeScopes } from "./token/merge-scopes.js";

@@ -3,8 +3,8 @@ import { UsageError } from "@stevedore/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { formatScope } from "./format-scope.js";
-import { mergeScopes } from "./merge-scopes.js";
 import { parseScope, parseScopeList } from "./parse-scope.js";
+import { mergeScopes } from "./token/merge-scopes.js";
 
 describe("parseScope", () => {
   it.each<[string, Scope]>([

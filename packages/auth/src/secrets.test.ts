@@ -2,9 +2,9 @@ import type { AuthRequest } from "@stevedore/core";
 import { StevedoreError } from "@stevedore/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { createAuth } from "./create-auth.js";
-import { dockerConfigCredentials } from "./docker-config-credentials.js";
-import { podmanCredentials } from "./podman-credentials.js";
-import { staticCredentials } from "./static-credentials.js";
+import { dockerConfigCredentials } from "./credentials/docker-config-credentials.js";
+import { podmanCredentials } from "./credentials/podman-credentials.js";
+import { staticCredentials } from "./credentials/static-credentials.js";
 import { createCredentialFixture } from "./test-support/credential-fixture.js";
 import { bearerChallenge, createMockTokenService } from "./test-support/mock-token-service.js";
 

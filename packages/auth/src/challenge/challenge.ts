@@ -1,7 +1,7 @@
 import type { AuthRequest } from "@stevedore/core";
 import { InvalidHeaderError } from "@stevedore/core";
-import type { AuthState } from "./auth-state.js";
-import { scopesFor } from "./auth-state.js";
+import type { AuthState } from "../auth-state.js";
+import { scopesFor } from "../auth-state.js";
 import { challengeBasic } from "./challenge-basic.js";
 import { challengeBearer } from "./challenge-bearer.js";
 import type { Challenge } from "./parse-www-authenticate.js";

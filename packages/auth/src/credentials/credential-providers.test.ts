@@ -1,9 +1,9 @@
 import type { CredentialProvider } from "@stevedore/core";
 import { CredentialError, UsageError } from "@stevedore/core";
 import { describe, expect, it } from "vitest";
+import { createAuth } from "../create-auth.js";
+import { isLoopbackHost } from "../is-loopback-host.js";
 import { chainCredentials } from "./chain-credentials.js";
-import { createAuth } from "./create-auth.js";
-import { isLoopbackHost } from "./is-loopback-host.js";
 import { dockerConfigKey, normalizeRegistryHost } from "./normalize-registry-host.js";
 import { staticCredentials } from "./static-credentials.js";
 

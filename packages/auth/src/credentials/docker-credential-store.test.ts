@@ -2,9 +2,9 @@ import { lstat, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CredentialError, UsageError } from "@stevedore/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createCredentialFixture } from "../test-support/credential-fixture.js";
 import { dockerConfigCredentials } from "./docker-config-credentials.js";
 import { eraseDockerCredentials, storeDockerCredentials } from "./docker-credential-store.js";
-import { createCredentialFixture } from "./test-support/credential-fixture.js";
 
 let fixture: Awaited<ReturnType<typeof createCredentialFixture>>;
 beforeEach(async () => {

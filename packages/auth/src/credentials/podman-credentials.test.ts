@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createCredentialFixture } from "../test-support/credential-fixture.js";
 import { podmanAuthFilePaths, podmanCredentials } from "./podman-credentials.js";
-import { createCredentialFixture } from "./test-support/credential-fixture.js";
 
 const b64 = (text: string): string => Buffer.from(text).toString("base64");
 

@@ -7,8 +7,8 @@ import {
   redactUrl,
 } from "@stevedore/core";
 import type { Dispatcher } from "undici";
-import { basicAuthorization, basicValue } from "./basic-authorization.js";
-import { formatScope } from "./format-scope.js";
+import { basicAuthorization, basicValue } from "../credentials/basic-authorization.js";
+import { formatScope } from "../format-scope.js";
 import type { TokenResponse } from "./parse-token-response.js";
 import { parseTokenResponse } from "./parse-token-response.js";
 

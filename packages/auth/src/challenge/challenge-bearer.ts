@@ -1,16 +1,16 @@
 import type { AuthRequest, Scope } from "@stevedore/core";
 import { redactUrl } from "@stevedore/core";
-import type { AuthState, BearerState, HostState } from "./auth-state.js";
-import { cacheKey, hintKey, scopeKey } from "./auth-state.js";
-import { sameCredentials } from "./check-credentials.js";
+import type { AuthState, BearerState, HostState } from "../auth-state.js";
+import { cacheKey, hintKey, scopeKey } from "../auth-state.js";
+import { sameCredentials } from "../credentials/check-credentials.js";
+import { credentialsFor, reloadCredentials } from "../credentials/credentials-for.js";
+import { parseScopeList } from "../parse-scope.js";
+import { handleRefusal } from "../token/handle-refusal.js";
+import { mergeScopes } from "../token/merge-scopes.js";
+import { tokenFor } from "../token/token-for.js";
+import { withSignal } from "../with-signal.js";
 import { parseRealm } from "./check-realm.js";
-import { credentialsFor, reloadCredentials } from "./credentials-for.js";
-import { handleRefusal } from "./handle-refusal.js";
-import { mergeScopes } from "./merge-scopes.js";
-import { parseScopeList } from "./parse-scope.js";
 import type { Challenge } from "./parse-www-authenticate.js";
-import { tokenFor } from "./token-for.js";
-import { withSignal } from "./with-signal.js";
 
 /**
  * Learns a Bearer challenge (`spec/PROTOCOL.md` §11.1): remembers the realm and the scopes it asked for, and

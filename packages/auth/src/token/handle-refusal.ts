@@ -1,11 +1,11 @@
 import type { AuthRequest, Scope } from "@stevedore/core";
-import type { AuthState, BearerState } from "./auth-state.js";
-import { cacheKey, connectionOf } from "./auth-state.js";
-import { sameCredentials } from "./check-credentials.js";
-import { reloadCredentials } from "./credentials-for.js";
-import { formatScope } from "./format-scope.js";
+import type { AuthState, BearerState } from "../auth-state.js";
+import { cacheKey, connectionOf } from "../auth-state.js";
+import { sameCredentials } from "../credentials/check-credentials.js";
+import { reloadCredentials } from "../credentials/credentials-for.js";
+import { formatScope } from "../format-scope.js";
+import { withSignal } from "../with-signal.js";
 import { fetchEntry } from "./token-for.js";
-import { withSignal } from "./with-signal.js";
 
 /**
  * A registry refused `sentToken`: true when a replay may succeed — another request already got a new token,

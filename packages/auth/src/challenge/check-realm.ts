@@ -1,5 +1,5 @@
 import { AuthenticationError, InvalidHeaderError, redactUrl } from "@stevedore/core";
-import { isPlainHttpAllowed } from "./is-loopback-host.js";
+import { isPlainHttpAllowed } from "../is-loopback-host.js";
 
 /**
  * Turns a Bearer challenge's `realm` into the token service URL. The realm may live on another host than the

@@ -3,15 +3,15 @@
  * once for any number of concurrent callers — with the host's credentials or refresh token.
  */
 import type { AuthRequest, Scope } from "@stevedore/core";
-import type { AuthState, BearerState, Connection } from "./auth-state.js";
-import { cacheKey, connectionOf } from "./auth-state.js";
-import { sameCredentials } from "./check-credentials.js";
-import { checkRealm } from "./check-realm.js";
+import type { AuthState, BearerState, Connection } from "../auth-state.js";
+import { cacheKey, connectionOf } from "../auth-state.js";
+import { checkRealm } from "../challenge/check-realm.js";
+import { sameCredentials } from "../credentials/check-credentials.js";
+import { credentialsFor } from "../credentials/credentials-for.js";
+import { formatScope } from "../format-scope.js";
+import { withSignal } from "../with-signal.js";
 import type { TokenEntry } from "./create-token-cache.js";
-import { credentialsFor } from "./credentials-for.js";
 import { fetchToken } from "./fetch-token.js";
-import { formatScope } from "./format-scope.js";
-import { withSignal } from "./with-signal.js";
 
 /** A token for `scopes` on `host`: the cached one while fresh, or a new one (shared while it is fetched). */
 export function tokenFor(

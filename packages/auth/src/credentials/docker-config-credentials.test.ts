@@ -2,9 +2,9 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CredentialError } from "@stevedore/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createCredentialFixture } from "../test-support/credential-fixture.js";
 import { dockerConfigCredentials } from "./docker-config-credentials.js";
 import { dockerConfigPath } from "./docker-config-path.js";
-import { createCredentialFixture } from "./test-support/credential-fixture.js";
 
 const b64 = (text: string): string => Buffer.from(text).toString("base64");
 

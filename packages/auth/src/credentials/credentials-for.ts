@@ -1,7 +1,7 @@
 import type { Credentials } from "@stevedore/core";
-import type { AuthState } from "./auth-state.js";
+import type { AuthState } from "../auth-state.js";
+import { withSignal } from "../with-signal.js";
 import { checkCredentials } from "./check-credentials.js";
-import { withSignal } from "./with-signal.js";
 
 /** The credentials for `host`, asked of the provider once (until a reload or `clear()`); a failed lookup is asked again. */
 export function credentialsFor(
