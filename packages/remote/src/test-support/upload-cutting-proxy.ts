@@ -18,7 +18,7 @@ export interface CuttingProxy {
 
 /**
  * Forwards to `upstream` (`http://127.0.0.1:PORT`), cutting the `nth` request of `method` (default
- * `PATCH`; every later one too when `every`) after `afterBytes` bytes of its body.
+ * `PATCH`; every later one too when `every`) with a body longer than `afterBytes`, after that many bytes.
  */
 export async function startCuttingProxy(
   upstream: string,
@@ -31,7 +31,9 @@ export async function startCuttingProxy(
     const method = incoming.method ?? "GET";
     const exchange: [string, number] = [method, 0];
     exchanges.push(exchange);
-    const counted = method === (cut.method ?? "PATCH") ? ++patches : 0;
+    // Only bodies long enough to be cut are counted (a manifest PUT is not the nth blob PUT).
+    const long = Number(incoming.headers["content-length"] ?? Number.POSITIVE_INFINITY) > cut.afterBytes;
+    const counted = method === (cut.method ?? "PATCH") && long ? ++patches : 0;
     const cutting = counted === cut.nth || (cut.every === true && counted > cut.nth);
     const forward = httpRequest(
       { host: target.hostname, port: target.port, method, path: incoming.url, headers: incoming.headers },
