@@ -86,6 +86,31 @@ describe("a TLS registry on 127.0.0.1 with --ca-file", () => {
     expect((await runCli(["digest", `${other}:v1`, ...ca()])).code).toBe(ExitCode.notFound);
   });
 
+  it("the image edits (mutate, flatten, export) and untag reach it too", async () => {
+    const edited = repository(tls.host, "edited");
+    const mutate = await runCli(["mutate", `${name}:v1`, "--user", "1000", "-t", `${edited}:user`, ...ca()]);
+    expect([mutate.code, mutate.stderr]).toEqual([0, ""]);
+    const flatten = await runCli(["flatten", `${name}:v1`, "-t", `${edited}:flat`, ...ca()]);
+    expect([flatten.code, flatten.stderr]).toEqual([0, ""]);
+    const rootfs = join(workspace, `rootfs-${randomUUID().slice(0, 8)}.tar`);
+    const exported = await runCli([
+      "export",
+      `${name}:v1`,
+      "--platform",
+      "linux/amd64",
+      "-o",
+      rootfs,
+      ...ca(),
+    ]);
+    expect([exported.code, exported.stderr]).toEqual([0, ""]);
+    // distribution 2.8 does not delete a tag alone: the refusal it answered over HTTPS is reported.
+    const untag = await runCli(["untag", `${edited}:flat`, ...ca()]);
+    expect(untag.code).toBe(ExitCode.error);
+    expect(untag.stderr).toMatch(
+      new RegExp(`DELETE https://${tls.host.replace(/\./g, "\\.")}/\\S+/manifests/flat answered 400`),
+    );
+  });
+
   it("copy goes to and from a plain-HTTP registry on loopback, keeping the digest", async () => {
     const plain = repository(open.host, "from-tls");
     const there = await runCli(["copy", `${name}:v1`, `${plain}:v1`, "-q", ...ca()]);
