@@ -17,5 +17,7 @@ export { targetSource } from "./target-source.js";
 export type { SweepTemporaryFilesOptions } from "./temporary-path.js";
 export { processIsAlive, sweepTemporaryFiles, temporaryPath } from "./temporary-path.js";
 export { verifyContent } from "./verify-content.js";
+export type { WriteFileAtomicOptions } from "./write-file-atomic.js";
+export { writeFileAtomic } from "./write-file-atomic.js";
 export type { WriteVerifiedFileOptions } from "./write-verified-file.js";
 export { writeVerifiedFile } from "./write-verified-file.js";

@@ -6,6 +6,7 @@ import {
   readAll,
   sweepTemporaryFiles,
   verifyContent,
+  writeFileAtomic,
   writeVerifiedFile,
 } from "@stevedore/blob";
 import type { ByteStream, Descriptor, RangeFetcher, TagLister, Target } from "@stevedore/core";
@@ -37,7 +38,6 @@ import {
 import { readFileStream } from "./read-file-stream.js";
 import { withLayoutLock } from "./with-layout-lock.js";
 import type { LockFileOptions } from "./with-lock-file.js";
-import { writeFileAtomic } from "./write-file-atomic.js";
 
 /** Options of {@link createOciLayout}. */
 export interface OciLayoutOptions {

@@ -4,7 +4,7 @@
  */
 import { lstat, readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { makeDirectory } from "@stevedore/blob";
+import { makeDirectory, writeFileAtomic } from "@stevedore/blob";
 import { LocalFormatError, manifestTooLargeError, parseDigest, StevedoreError } from "@stevedore/core";
 import { describeOpenError } from "@stevedore/tar";
 import {
@@ -15,7 +15,6 @@ import {
   parseLayoutIndex,
   serializeLayoutIndex,
 } from "./layout-index.js";
-import { writeFileAtomic } from "./write-file-atomic.js";
 
 /** `blobs/<alg>/<encoded>` under `layout`; throws `InvalidDigestError` for a malformed digest. */
 export function blobPath(layout: string, digest: string): string {

@@ -1,7 +1,14 @@
 import { createReadStream } from "node:fs";
 import { appendFile, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { bufferSource, sweepTemporaryFiles, temporaryPath, writeVerifiedFile } from "@stevedore/blob";
+import {
+  bufferSource,
+  makeDirectory,
+  sweepTemporaryFiles,
+  temporaryPath,
+  writeFileAtomic,
+  writeVerifiedFile,
+} from "@stevedore/blob";
 import { localIoError } from "@stevedore/core";
 import type { RegistryStorage, UploadSink } from "./registry-storage.js";
 
@@ -202,11 +209,10 @@ async function removeFile(path: string): Promise<boolean> {
   return removed === true;
 }
 
+/** Links, media types and tags: replaced atomically, not flushed (as before: they are rewritten on a re-push). */
 async function writeSmallFile(path: string, text: string): Promise<void> {
-  const temporary = temporaryPath(path);
-  await fileStep("create", dirname(path), (folder) => mkdir(folder, { recursive: true }), undefined);
-  await fileStep("write", temporary, (file) => writeFile(file, text), undefined);
-  await fileStep("rename", path, (file) => rename(temporary, file), undefined);
+  await makeDirectory(dirname(path));
+  await writeFileAtomic(path, text, { durable: false });
 }
 
 /** Runs a file system step: `missing` when the path does not exist, `LocalIoError` on other failures. */

@@ -1,7 +1,9 @@
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { LocalIoError } from "@stevedore/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createDirectoryStorage } from "./create-directory-storage.js";
 import { createRegistryServer } from "./create-registry-server.js";
 import { randomBlob, testClient, testImage } from "./test-support/registry-client.js";
 
@@ -14,6 +16,18 @@ afterEach(async () => {
 });
 
 describe("directory storage", () => {
+  it("fails a tag it cannot write, naming the path, instead of answering as if stored", async () => {
+    const storage = createDirectoryStorage(directory);
+    await mkdir(join(directory, "repositories"), { recursive: true });
+    await writeFile(join(directory, "repositories", "team"), "a file where a directory belongs");
+    const digest = `sha256:${"a".repeat(64)}`;
+    await expect(storage.setTag("team/app", "v1", digest)).rejects.toBeInstanceOf(LocalIoError);
+    await expect(storage.setTag("team/app", "v1", digest)).rejects.toThrow(
+      `cannot create directory ${join(directory, "repositories", "team")}: not a directory (ENOTDIR)`,
+    );
+    expect(await readdir(join(directory, "repositories"))).toEqual(["team"]);
+  });
+
   it("survives a restart: blobs, manifests, tags and the catalog are intact", async () => {
     const image = testImage();
     const first = createRegistryServer({ storage: { directory } });

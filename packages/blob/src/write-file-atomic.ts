@@ -1,11 +1,20 @@
 import { link, open, rename, rm } from "node:fs/promises";
-import { temporaryPath } from "@stevedore/blob";
 import { localIoError } from "@stevedore/core";
+import { temporaryPath } from "./temporary-path.js";
+
+/** Options of {@link writeFileAtomic}. */
+export interface WriteFileAtomicOptions {
+  /** Only create the file when absent (linked into place, which fails rather than replacing). */
+  exclusive?: boolean;
+  /** Flush the temp file to disk before it is renamed, so it survives a power cut. Default `true`. */
+  durable?: boolean;
+}
 
 /**
  * Writes `bytes` to `path` so that readers see the old file or the new one, never a mix: a temp file
- * beside it, flushed to disk, then renamed over it. With `exclusive`, the file is only created when absent
- * (linked into place, which fails rather than replacing); returns `false` when it already existed.
+ * beside it (`temporaryPath`), flushed to disk unless `durable: false`, then renamed over it. With
+ * `exclusive`, the file is only created when absent; returns `false` when it already existed. A failure is
+ * a `LocalIoError` naming `path` and the reason, and leaves no temp file.
  *
  * @example
  * ```ts
@@ -14,15 +23,15 @@ import { localIoError } from "@stevedore/core";
  */
 export async function writeFileAtomic(
   path: string,
-  bytes: Uint8Array,
-  options: { exclusive?: boolean } = {},
+  bytes: Uint8Array | string,
+  options: WriteFileAtomicOptions = {},
 ): Promise<boolean> {
   const temporary = temporaryPath(path);
   try {
     const handle = await open(temporary, "wx", 0o644);
     try {
       await handle.writeFile(bytes);
-      await handle.sync();
+      if (options.durable !== false) await handle.sync();
     } finally {
       await handle.close();
     }
@@ -49,7 +58,7 @@ export async function writeFileAtomic(
 
 const noHardLinks = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS", "EXDEV"]);
 
-async function createExclusive(path: string, bytes: Uint8Array): Promise<boolean> {
+async function createExclusive(path: string, bytes: Uint8Array | string): Promise<boolean> {
   let handle: Awaited<ReturnType<typeof open>>;
   try {
     handle = await open(path, "wx", 0o644);
