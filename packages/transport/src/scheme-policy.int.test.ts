@@ -84,6 +84,35 @@ describe("a loopback host", () => {
     expect(origin.requests).toHaveLength(4);
   });
 
+  // The probe gives up after 3 s even with a long connect timeout (20 s here: without the cap the first
+  // request would wait that long and the test's 15 s limit would fail it).
+  it("stays plain HTTP when the server never answers a TLS hello (it waits for a line end)", {
+    timeout: 15_000,
+  }, async () => {
+    const { createServer: createNetServer } = await import("node:net");
+    // Answers a request once it has seen the end of its headers; binary TLS bytes never end a line.
+    const silent = createNetServer((socket) => {
+      let text = "";
+      socket.on("data", (chunk: Buffer) => {
+        text += chunk.toString("latin1");
+        if (text.includes("\r\n\r\n")) {
+          socket.end("HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}");
+        }
+      });
+      socket.on("error", () => {});
+    });
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const { client, schemes } = transport({ timeouts: { connect: 20_000 } });
+      const response = await client.send({ method: "GET", url: `http://127.0.0.1:${port}/v2/` });
+      expect([response.status, response.url.protocol, await response.text()]).toEqual([200, "http:", "{}"]);
+      expect(schemes).toEqual([expect.objectContaining({ tls: false })]);
+    } finally {
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+
   it("with an untrusted certificate is a certificate error, never plain HTTP", async () => {
     const origin = await server(certificate);
     const { client } = transport({ retry: { maxRetries: 0 } });

@@ -58,6 +58,9 @@ export function createSchemePolicy(
         headers: { "user-agent": resolved.userAgent },
         maxRedirections: 0,
         headersTimeout: resolved.timeouts.headers,
+        // A plain server that waits for a line end never answers a TLS hello: do not stall the first request
+        // for the whole connect timeout.
+        signal: AbortSignal.timeout(probeTimeout(resolved.timeouts.connect)),
         retryOptions: {
           retry: (error: Error, _state: unknown, callback: (error: Error) => void) => callback(error),
         },
@@ -99,6 +102,11 @@ export function createSchemePolicy(
       return upgraded;
     },
   };
+}
+
+/** How long the HTTPS probe may take: the connect timeout, at most 3 s (loopback answers in milliseconds). */
+function probeTimeout(connect: number): number {
+  return connect > 0 ? Math.min(connect, 3_000) : 3_000;
 }
 
 /** Waits for `promise`, or less if `signal` aborts (the request then fails as an aborted one does). */
