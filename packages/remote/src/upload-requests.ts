@@ -173,8 +173,9 @@ export async function putComplete(
     scopes: uploadScopes(context),
     expect: [201],
     // A body cut part-way must not be sent again to the same URL: distribution 2.8 has then invalidated
-    // the session (404 BLOB_UPLOAD_INVALID). The upload state machine opens a new one instead.
-    ...(body === undefined ? {} : { idempotent: false }),
+    // the session (404 BLOB_UPLOAD_INVALID). The upload state machine opens a new one instead; statuses
+    // (429, 5xx) are still retried by the transport, with its backoff.
+    ...(body === undefined ? {} : { retryAfterCut: false }),
     ...(signal ? { signal } : {}),
   });
   await response.dump();

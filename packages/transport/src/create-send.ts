@@ -174,6 +174,7 @@ export function createSend(context: SendContext): (request: TransportRequest) =>
         now: resolved.now,
         random: resolved.random,
         idempotent: prepared.idempotent,
+        retryAfterCut: prepared.retryAfterCut,
         ...(signal ? { signal } : {}),
         onRetry: (decision, count, retryMethod, retryUrl) =>
           debug({

@@ -27,6 +27,12 @@ export interface TransportRequest {
   expect?: readonly number[];
   /** Whether retrying is safe. Default: true for GET, HEAD, PUT, DELETE, OPTIONS, TRACE. */
   idempotent?: boolean;
+  /**
+   * Whether an idempotent request whose connection failed after it began to go out is sent again (statuses
+   * are still retried). Default `true`. An upload's `PUT` with the blob sets `false`: distribution
+   * invalidates a session whose request was cut, and the upload opens a new one instead (issue 13).
+   */
+  retryAfterCut?: boolean;
   /** Aborts the request, including a streaming response body. */
   signal?: AbortSignal;
   /** Follow 3xx redirects. Default `true`. */
@@ -45,6 +51,7 @@ export interface PreparedRequest {
   scopes: readonly Scope[];
   expect: readonly number[] | undefined;
   idempotent: boolean;
+  retryAfterCut: boolean;
   signal: AbortSignal | undefined;
   followRedirects: boolean;
   timeouts: { headers?: number; bodyIdle?: number };
@@ -91,6 +98,7 @@ export function prepareRequest(request: TransportRequest): PreparedRequest {
     scopes: Array.isArray(request.scopes) ? request.scopes : [],
     expect,
     idempotent: request.idempotent ?? isIdempotentMethod(method),
+    retryAfterCut: request.retryAfterCut ?? true,
     signal: request.signal,
     followRedirects: request.followRedirects ?? true,
     timeouts: { ...timeouts },

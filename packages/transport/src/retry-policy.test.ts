@@ -52,6 +52,13 @@ describe("decideRetry", () => {
     expect(decideRetry(failure, attempt, idempotent, options, clock)?.delay).toBe(delay);
   });
 
+  it("retries statuses but not a cut connection of a request sent with retryAfterCut false", () => {
+    expect(decideRetry({ code: "ECONNRESET" }, 1, true, options, clock, false)).toBeUndefined();
+    expect(decideRetry({ code: "UND_ERR_SOCKET" }, 1, true, options, clock, false)).toBeUndefined();
+    expect(decideRetry({ code: "ECONNREFUSED" }, 1, true, options, clock, false)?.delay).toBe(100);
+    expect(decideRetry({ status: 503 }, 1, true, options, clock, false)?.delay).toBe(100);
+  });
+
   it("takes up to `jitter` of the backoff off at random", () => {
     const delays = [0, 0.5, 0.999].map(
       (random) => decideRetry({ status: 500 }, 2, true, options, { ...clock, random: () => random })?.delay,

@@ -85,7 +85,8 @@ export interface RetryDecision {
  * retried on the configured statuses and connection errors; other requests only when the connection
  * failed before anything was sent. A `Retry-After` up to `maxRetryAfter` replaces the backoff; a longer
  * one means no retry. The backoff is `minDelay · factor^(attempt−1)`, capped at `maxDelay`, minus up to
- * `jitter` of itself at random.
+ * `jitter` of itself at random. Without `retryAfterCut`, a connection that failed after the request began
+ * to go out is not retried even when the request is idempotent.
  */
 export function decideRetry(
   failure: RetryFailure,
@@ -93,6 +94,7 @@ export function decideRetry(
   idempotent: boolean,
   options: ResolvedRetryOptions,
   clock: { now: () => number; random: () => number },
+  retryAfterCut = true,
 ): RetryDecision | undefined {
   if (attempt > options.maxRetries) return undefined;
   let reason: string;
@@ -109,7 +111,7 @@ export function decideRetry(
     const code = failure.code;
     if (code === undefined || !options.errorCodes.has(code)) return undefined;
     if (code === "ECONNREFUSED" && failure.loopback === true) return undefined;
-    if (!idempotent && !beforeSendCodes.has(code)) return undefined;
+    if (!(idempotent && retryAfterCut) && !beforeSendCodes.has(code)) return undefined;
     reason = code;
   }
   const backoff = Math.min(options.maxDelay, options.minDelay * options.factor ** (attempt - 1));
@@ -139,6 +141,8 @@ export interface RetryCallbackHooks {
   random: () => number;
   /** The request's idempotency; when absent it follows the method. */
   idempotent?: boolean;
+  /** Whether a connection that failed after the request began to go out is retried. Default `true`. */
+  retryAfterCut?: boolean;
   signal?: AbortSignal;
   onRetry?: (decision: RetryDecision, attempt: number, method: string, url: string) => void;
 }
@@ -148,7 +152,14 @@ export function createRetryCallback(hooks: RetryCallbackHooks): RetryHandler.Ret
   return (error, { state, opts }, callback) => {
     const idempotent = hooks.idempotent ?? isIdempotentMethod(opts.method);
     const failure = { ...retryFailureOf(error), loopback: isLoopbackOrigin(opts.origin) };
-    const decision = decideRetry(failure, state.counter, idempotent, hooks.options, hooks);
+    const decision = decideRetry(
+      failure,
+      state.counter,
+      idempotent,
+      hooks.options,
+      hooks,
+      hooks.retryAfterCut,
+    );
     if (decision === undefined) {
       callback(error);
       return;
