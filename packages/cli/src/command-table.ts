@@ -2,6 +2,7 @@ import type { CommandDefinition } from "./command-definition.js";
 import { appendCommand } from "./commands/append.js";
 import { blobCommand } from "./commands/blob.js";
 import { catalogCommand } from "./commands/catalog.js";
+import { completionCommand } from "./commands/completion.js";
 import { configCommand } from "./commands/config.js";
 import { copyCommand } from "./commands/copy.js";
 import { deleteCommand } from "./commands/delete.js";
@@ -48,6 +49,7 @@ export const commandTable: readonly CommandDefinition[] = [
   exportCommand,
   getFileCommand,
   serveCommand,
+  completionCommand,
   versionCommand,
   helpCommand,
 ];
