@@ -87,9 +87,12 @@ async function buildLayout(layout: string): Promise<void> {
 
 function stevedore(...args: string[]): string {
   console.log(`$ stevedore ${args.join(" ")}`);
-  const result = spawnSync(process.execPath, [cli, ...args], { encoding: "utf8" });
+  // Progress (stderr) reaches the terminal as it happens, before the result line (stdout) printed after.
+  const result = spawnSync(process.execPath, [cli, ...args], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   if (result.stdout) process.stdout.write(result.stdout);
-  if (result.stderr) process.stderr.write(result.stderr);
   if (result.status !== 0) throw new Error(`stevedore ${args[0]} exited with ${result.status}`);
   return result.stdout;
 }

