@@ -2,6 +2,7 @@ import { fileSource } from "@stevedore/blob";
 import type { Descriptor, Target } from "@stevedore/core";
 import { UsageError } from "@stevedore/core";
 import type { Compression } from "@stevedore/tar";
+import { checkLayerFile } from "./check-layer-file.js";
 import { type EditOptions, type EditResult, editImages } from "./edit-images.js";
 import { type LayerInput, openLayerInput, type PackOptions } from "./layer-input.js";
 import { historyTime, layerMediaType } from "./layer-media-type.js";
@@ -51,18 +52,19 @@ export async function appendLayers(
   const staged: StagedLayer[] = [];
   try {
     for (const input of options.layers) {
-      const { stream, where } = await openLayerInput(input, options);
-      staged.push(
-        await stageLayer(stream, {
-          compression,
-          where,
-          ...(options.level === undefined ? {} : { level: options.level }),
-          ...(options.temporaryDirectory === undefined
-            ? {}
-            : { temporaryDirectory: options.temporaryDirectory }),
-          ...(options.signal === undefined ? {} : { signal: options.signal }),
-        }),
-      );
+      const { stream, where, packed } = await openLayerInput(input, options);
+      const layer = await stageLayer(stream, {
+        compression,
+        where,
+        ...(options.level === undefined ? {} : { level: options.level }),
+        ...(options.temporaryDirectory === undefined
+          ? {}
+          : { temporaryDirectory: options.temporaryDirectory }),
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      });
+      staged.push(layer);
+      // A tar from elsewhere is hostile input until read: every entry must be a tar entry with a safe path.
+      if (!packed) await checkLayerFile(layer.path, where);
     }
     const call = options.signal === undefined ? {} : { signal: options.signal };
     const created = historyTime(options.mtime ?? 0);

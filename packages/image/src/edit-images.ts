@@ -1,5 +1,11 @@
 import type { Descriptor, ImageManifest, Platform, Target } from "@stevedore/core";
-import { descriptorOf, selectManifests, UsageError } from "@stevedore/core";
+import {
+  checkImagePlatform,
+  descriptorOf,
+  parseImageConfig,
+  selectManifests,
+  UsageError,
+} from "@stevedore/core";
 import { type JsonObject, parseObject, readConfig, readManifest } from "./read-documents.js";
 
 /** One image manifest handed to an edit, with its config. Both documents may be changed in place. */
@@ -50,6 +56,11 @@ export async function editImages(
   if (top.kind === "image") {
     if (options.indexAnnotations !== undefined) {
       throw new UsageError("index annotations need an index; this reference names a single image");
+    }
+    if (options.platforms !== undefined && options.platforms !== "all") {
+      // An explicit platform is never silently ignored (issue 12): a single image must be for it.
+      const { bytes } = await readConfig(target, top.manifest, `image ${root.digest}`, signal);
+      checkImagePlatform(`image ${root.digest}`, parseImageConfig(bytes), options.platforms);
     }
     const descriptor = await editOne(target, { descriptor: root }, edit, signal);
     return { descriptor, images: [{ descriptor }] };

@@ -139,8 +139,37 @@ describe("appendLayers", () => {
     expect(after.manifests[0]).toEqual(before.manifests[0]);
     expect(after.manifests[1].digest).not.toBe(before.manifests[1].digest);
     await expect(appendLayers(target, index, { layers: [] })).rejects.toThrow(UsageError);
+    const single = await pushImage(target, [[file("a", "a")]], amd64);
+    await expect(appendLayers(target, single, { layers: [{ path }], platforms: [arm64] })).rejects.toThrow(
+      /single-platform image for linux\/amd64, not linux\/arm64/,
+    );
     await expect(appendLayers(target, index, { layers: [{ path: join(root, "absent") }] })).rejects.toThrow(
       NotFoundError,
+    );
+  });
+});
+
+describe("appendLayers with hostile layer files", () => {
+  it("refuses a tar with an entry that climbs out, and a .tar.gz that holds no tar", async () => {
+    const target = createMemoryTarget();
+    const image = await pushImage(target, [[file("a", "a")]]);
+    const { encodeTarHeader } = await import("@stevedore/tar");
+    const evil = join(root, "evil.tar");
+    await writeFile(
+      evil,
+      Buffer.concat([
+        encodeTarHeader({ name: "../../etc/cron.d/x", mode: 0o644, size: 0, mtime: 0, typeflag: "0" }),
+        Buffer.alloc(1024),
+      ]),
+    );
+    await expect(appendLayers(target, image, { layers: [{ path: evil }] })).rejects.toThrow(
+      /evil\.tar: entry "\.\.\/\.\.\/etc\/cron\.d\/x" has an unsafe path/,
+    );
+    const notTar = join(root, "notes.tar.gz");
+    const { gzipSync } = await import("node:zlib");
+    await writeFile(notTar, gzipSync("just some text, no tar at all ".repeat(40)));
+    await expect(appendLayers(target, image, { layers: [{ path: notTar }] })).rejects.toThrow(
+      LocalFormatError,
     );
   });
 });

@@ -30,12 +30,12 @@ export interface PackOptions {
   signal?: AbortSignal;
 }
 
-/** Opens the tar stream of a layer input, and says what it is for messages. */
+/** Opens the tar stream of a layer input, says what it is for messages, and whether stevedore packed it. */
 export async function openLayerInput(
   input: LayerInput,
   options: PackOptions,
-): Promise<{ stream: ByteStream; where: string }> {
-  if ("tar" in input) return { stream: input.tar(), where: input.name ?? "layer stream" };
+): Promise<{ stream: ByteStream; where: string; packed: boolean }> {
+  if ("tar" in input) return { stream: input.tar(), where: input.name ?? "layer stream", packed: false };
   let info: Awaited<ReturnType<typeof stat>>;
   try {
     info = await stat(input.path);
@@ -50,9 +50,13 @@ export async function openLayerInput(
   };
   if (info.isFile() && input.destination === undefined && (await isLayerFile(input.path))) {
     // Small reads: each chunk dies once compressed, and fewer bytes wait for the collector (see stageLayer).
-    return { stream: fileSource(input.path, { highWaterMark: readChunk })(0), where: input.path };
+    return {
+      stream: fileSource(input.path, { highWaterMark: readChunk })(0),
+      where: input.path,
+      packed: false,
+    };
   }
-  return { stream: packDirectory(input.path, pack), where: input.path };
+  return { stream: packDirectory(input.path, pack), where: input.path, packed: true };
 }
 
 /** A tar (ustar magic at offset 257), or a compressed file whose name says it holds a tar. */
