@@ -1,154 +1,24 @@
-// Issue 13, acceptance: randomized pulls, pushes and copies through a proxy that cuts connections at random
-// offsets, answers 5xx and 429, stalls, truncates and corrupts bodies. Every run ends byte-exact, or with a
-// documented exit code and one line — and leaves no temp file. The seed is printed on failure; set
-// STEVEDORE_FAULT_SEED to replay one.
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+// Issue 13, acceptance: the randomized fault campaign (test-support/fault-campaign.ts) against two embedded
+// registries. Its distribution 2.8 twin is fault-campaign.int.test.ts.
 import { createRegistryServer, type RegistryServer } from "@stevedore/server";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  createTestImage,
-  readLayoutBlobs,
-  type TestImage,
-  writeTestLayout,
-} from "../../client/src/test-support/test-image.js";
-import { ExitCode } from "./exit-codes.js";
-import { runCli } from "./test-support/fake-io.js";
-import { type FaultProxy, seededRandom, startFaultProxy } from "./test-support/fault-proxy.js";
+import { afterAll } from "vitest";
+import { describeFaultCampaign } from "./test-support/fault-campaign.js";
 
-const runs = 54;
-const seed = Number(process.env.STEVEDORE_FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31));
-/** What a run may end with besides success: a registry error after retries, the network, bad content. */
-const allowedFailures: readonly number[] = [ExitCode.error, ExitCode.network, ExitCode.verification];
-
-// Retries without waiting (Retry-After included) and short timeouts, so stalls end quickly.
-const clientOptions = {
-  transport: { sleep: async () => {}, timeouts: { headers: 700, bodyIdle: 300 } },
-};
-
-let work: string;
-let image: TestImage;
-let layout: string;
 const registries: RegistryServer[] = [];
-const proxies: FaultProxy[] = [];
-/** Each proxy's registry, `http://127.0.0.1:PORT`, to check results past the faults. */
-const upstreams = new Map<FaultProxy, string>();
-let sourceHost: string;
-let destinationHost: string;
-let source: FaultProxy;
-let destination: FaultProxy;
-
-beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), "stevedore-faults-"));
-  image = createTestImage({ layerSize: 96 * 1024 });
-  layout = join(work, "layout");
-  await writeTestLayout(layout, image, "v1");
-  for (let index = 0; index < 2; index++) {
-    const registry = createRegistryServer();
-    registries.push(registry);
-    const { url } = await registry.listen();
-    const proxy = await startFaultProxy(new URL(url).host);
-    proxies.push(proxy);
-    upstreams.set(proxy, url);
-  }
-  [source, destination] = proxies as [FaultProxy, FaultProxy];
-  sourceHost = source.host;
-  destinationHost = destination.host;
-  source.reset(0, 0);
-  const seeded = await runCli(["push", `oci:${layout}:v1`, `${sourceHost}/team/app:v1`], { clientOptions });
-  if (seeded.code !== 0) throw new Error(`seeding failed: ${seeded.stderr}`);
-});
-
 afterAll(async () => {
-  await Promise.all(proxies.map((proxy) => proxy.close()));
   await Promise.all(registries.map((registry) => registry.close()));
-  await rm(work, { recursive: true, force: true });
 });
 
-/** The bytes at `path` of the registry behind `proxy`, read past the proxy (no faults). */
-async function upstream(proxy: FaultProxy, path: string): Promise<Buffer | undefined> {
-  const response = await fetch(`${upstreams.get(proxy) ?? ""}${path}`, {
-    headers: {
-      accept: "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json",
-    },
-  });
-  if (response.status !== 200) return undefined;
-  return Buffer.from(await response.arrayBuffer());
-}
-
-/** Files a killed or failed transfer might leave: hidden temp files or `*.tmp` anywhere below `path`. */
-async function leftovers(path: string): Promise<string[]> {
-  const names = await readdir(path, { recursive: true }).catch(() => [] as string[]);
-  return names.filter((name) => /(^|\/)\.[^/]*$|\.(tmp|lock)$/.test(name));
-}
-
-/** Checks that `repository` in the registry behind `proxy` holds the test image byte for byte. */
-async function expectImageIn(proxy: FaultProxy, repository: string, context: string): Promise<void> {
-  const index = await upstream(proxy, `/v2/${repository}/manifests/v1`);
-  expect(index && Buffer.compare(index, image.index.bytes), context).toBe(0);
-  for (const blob of image.blobs.values()) {
-    const kind = /manifest|index/.test(blob.mediaType) ? "manifests" : "blobs";
-    const bytes = await upstream(proxy, `/v2/${repository}/${kind}/${blob.digest}`);
-    expect(bytes && Buffer.compare(bytes, blob.bytes), `${context}: ${blob.mediaType} ${blob.digest}`).toBe(
-      0,
-    );
-  }
-}
-
-describe(`fault campaign (seed ${seed})`, () => {
-  it(`${runs} pulls, pushes and copies end byte-exact or with a documented exit code and one line`, async () => {
-    const pick = seededRandom(seed);
-    const outcomes: Record<string, number> = {};
-    for (let run = 0; run < runs; run++) {
-      const runSeed = Math.floor(pick() * 2 ** 31);
-      const rate = 0.15 + pick() * 0.25;
-      source.reset(runSeed, rate);
-      destination.reset(runSeed + 1, rate);
-      const kind = (["pull", "push", "copy"] as const)[run % 3];
-      const repository = `run/r${run}`;
-      const into = join(work, `pull-${run}`);
-      const argv =
-        kind === "pull"
-          ? ["pull", `${sourceHost}/team/app:v1`, into]
-          : kind === "push"
-            ? ["push", `oci:${layout}:v1`, `${destinationHost}/${repository}:v1`]
-            : ["copy", `${sourceHost}/team/app:v1`, `${destinationHost}/${repository}:v1`];
-      const result = await runCli([...argv, "--quiet"], { clientOptions });
-      const context = `seed ${seed}, run ${run} (${argv.join(" ")}), exit ${result.code}, faults [${[
-        ...source.injected,
-        ...destination.injected,
-      ].join("; ")}], stderr: ${result.stderr}`;
-      const outcome = `${kind} ${result.code}`;
-      outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
-      if (kind === "pull") expect(await leftovers(into), context).toEqual([]);
-      if (result.code !== 0) {
-        expect(allowedFailures, context).toContain(result.code);
-        expect(result.stderrLines, context).toHaveLength(1);
-        expect(result.stderrLines[0], context).toMatch(/^stevedore: \S/);
-        continue;
-      }
-      if (kind === "pull") {
-        const blobs = await readLayoutBlobs(into);
-        for (const blob of image.blobs.values()) {
-          expect(
-            Buffer.compare(Buffer.from(blobs.get(blob.digest) ?? []), blob.bytes),
-            `${context}: ${blob.digest}`,
-          ).toBe(0);
-        }
-        const written = JSON.parse(await readFile(join(into, "index.json"), "utf8")) as {
-          manifests: { digest: string }[];
-        };
-        expect(
-          written.manifests.map((entry) => entry.digest),
-          context,
-        ).toContain(image.index.digest);
-      } else {
-        await expectImageIn(destination, `${repository}`, context);
-      }
+describeFaultCampaign({
+  name: "fault campaign, embedded registries",
+  runs: 54,
+  registries: async () => {
+    const urls: string[] = [];
+    for (let index = 0; index < 2; index++) {
+      const registry = createRegistryServer();
+      registries.push(registry);
+      urls.push((await registry.listen()).url);
     }
-    // Both ends occur: the campaign is not trivially all green or all red.
-    const successes = Object.entries(outcomes).filter(([key]) => key.endsWith(" 0"));
-    expect(successes.length, `seed ${seed}: ${JSON.stringify(outcomes)}`).toBeGreaterThan(0);
-  }, 300_000);
+    return urls;
+  },
 });
