@@ -11,12 +11,30 @@ import { createTestImage, writeTestLayout } from "../../client/src/test-support/
 import { ExitCode } from "./exit-codes.js";
 import { runCli } from "./test-support/fake-io.js";
 
-const faults = vi.hoisted(() => ({ fullUnder: undefined as string | undefined }));
+const faults = vi.hoisted(() => ({
+  /** Files under this path cannot be written: a full disk. */
+  fullUnder: undefined as string | undefined,
+  /** Directories under this path cannot be made: a read-only mount. */
+  readOnlyUnder: undefined as string | undefined,
+}));
 
 vi.mock("node:fs/promises", async (importOriginal) => {
   const actual = await importOriginal<typeof import("node:fs/promises")>();
   return {
     ...actual,
+    async mkdir(path: string, options?: { recursive?: boolean }) {
+      const root = faults.readOnlyUnder;
+      if (root !== undefined && path.startsWith(`${root}/`)) {
+        const exists = await actual.stat(path).then(
+          () => true,
+          () => false,
+        );
+        // As Node does on a read-only mount: the recursive mkdir says ENOENT, a single one EROFS.
+        const code = options?.recursive ? "ENOENT" : exists ? "EEXIST" : "EROFS";
+        throw Object.assign(new Error(`${code}: mkdir '${path}'`), { code });
+      }
+      return actual.mkdir(path, options);
+    },
     async open(...args: Parameters<typeof actual.open>) {
       const handle = await actual.open(...args);
       const root = faults.fullUnder;
@@ -48,6 +66,7 @@ beforeAll(async () => {
 
 afterEach(() => {
   faults.fullUnder = undefined;
+  faults.readOnlyUnder = undefined;
 });
 
 afterAll(async () => {
@@ -88,6 +107,26 @@ describe("local file system failures", () => {
     expect(run.code).toBe(ExitCode.localIo);
     expect(run.stderrLines).toHaveLength(1);
     expect(run.stderrLines[0]).toMatch(/: cannot write \S+: not a directory \(ENOTDIR\) \(check the path/);
+  });
+
+  it("serve --dir on a read-only mount exits 7 naming EROFS, not ENOENT", async () => {
+    faults.readOnlyUnder = workspace;
+    const directory = join(workspace, "registry");
+    const run = await runCli(["serve", "--port=0", "--dir", directory]);
+    expect(run.code).toBe(ExitCode.localIo);
+    expect(run.stderrLines).toEqual([
+      `stevedore: serve: cannot create directory ${directory}: read-only file system (EROFS) (check the path, its permissions and the free space on its file system)`,
+    ]);
+  });
+
+  it("a pull into a read-only mount exits 7 naming EROFS", async () => {
+    faults.readOnlyUnder = workspace;
+    const destination = join(workspace, "read-only-layout");
+    const run = await runCli(["copy", `oci:${source}:v1`, `oci:${destination}`]);
+    expect(run.code).toBe(ExitCode.localIo);
+    expect(run.stderrLines.at(-1)).toContain(
+      `cannot create directory ${destination}: read-only file system (EROFS)`,
+    );
   });
 
   it("a full disk exits 7 with 'no space left on device' and leaves no temp file", async () => {

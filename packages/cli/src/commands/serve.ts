@@ -1,6 +1,6 @@
 import { mkdir, stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import { NetworkError, StevedoreError, UsageError } from "@stevedore/core";
+import { LocalIoError, NetworkError, StevedoreError, UsageError } from "@stevedore/core";
 import type { CommandDefinition } from "../command-definition.js";
 import { parseWholeNumberFlag } from "../parse-whole-number-flag.js";
 import { serverAuthFromFiles } from "../server-auth-from-files.js";
@@ -193,14 +193,21 @@ async function prepareDirectory(value: string | undefined): Promise<string | und
   if (value === undefined) return undefined;
   if (value === "") throw new UsageError("--dir is empty");
   const directory = resolve(value);
+  const notDirectory = (cause: unknown): UsageError =>
+    new UsageError(`--dir ${directory} cannot be used: not a directory`, { cause });
   try {
     await mkdir(directory, { recursive: true });
-    if (!(await stat(directory)).isDirectory()) throw new Error("not a directory");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === undefined || code === "EEXIST" || code === "ENOTDIR" ? "not a directory" : code;
-    throw new UsageError(`--dir ${directory} cannot be used: ${reason}`, { cause: error });
+    if (code === "EEXIST" || code === "ENOTDIR") throw notDirectory(error);
+    // Node's recursive mkdir says ENOENT on a read-only mount: blob's makeDirectory finds the real reason
+    // (a LocalIoError, exit 7: "read-only file system (EROFS)"). Loaded only on this path.
+    const { makeDirectory } = await import("@stevedore/blob");
+    await makeDirectory(directory).catch((cause: unknown) => {
+      throw LocalIoError.isInstance(cause) && cause.systemCode === "ENOTDIR" ? notDirectory(cause) : cause;
+    });
   }
+  if (!(await stat(directory)).isDirectory()) throw notDirectory(undefined);
   return directory;
 }
 
