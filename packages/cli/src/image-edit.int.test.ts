@@ -300,6 +300,31 @@ describe.each([
     await run("umoci", ["unpack", "--rootless", "--image", `${copy}:v1`, bundle]);
     expect((await readdir(join(bundle, "rootfs"))).sort()).toEqual(["app.bin", "base.bin"]);
     expect(await readFile(join(bundle, "rootfs", "base.bin"))).toHaveLength(2048);
+    // append on the archive: its base layers go up gzip-compressed too, the new layer on top.
+    const appended = await runCli([
+      "append",
+      `docker-archive:${archive}`,
+      "--layer",
+      await appDirectory(new Date()),
+      "-t",
+      `${repository}:archive-app`,
+      "--quiet",
+    ]);
+    expect(appended.code, appended.stderr).toBe(0);
+    const appendedRaw = JSON.parse(
+      (
+        await skopeo("inspect", "--raw", "--tls-verify=false", `docker://${repository}:archive-app`)
+      ).toString(),
+    );
+    expect(
+      appendedRaw.layers.map((layer: { mediaType: string; digest: string }) => [
+        layer.mediaType,
+        layer.digest,
+      ]),
+    ).toEqual([
+      ...raw.layers.map((layer: { mediaType: string; digest: string }) => [layer.mediaType, layer.digest]),
+      ["application/vnd.docker.image.rootfs.diff.tar.gzip", appendedRaw.layers[2].digest],
+    ]);
     const plain = await runCli([
       "push",
       `docker-archive:${archive}`,

@@ -1,7 +1,7 @@
 import type { ByteStream, Descriptor, Platform, Target } from "@stevedore/core";
 import { formatReference, UsageError } from "@stevedore/core";
 import type { EditResult, ImageFile } from "@stevedore/image";
-import { exportFilesystem, readImageFile, selectImage } from "@stevedore/image";
+import { exportFilesystem, readImageFile, recompressImage, selectImage } from "@stevedore/image";
 import { copy } from "@stevedore/transfer";
 import type { EditCallOptions, EditOutcome } from "./client.js";
 import type { ClientContext } from "./client-context.js";
@@ -34,8 +34,14 @@ export async function editImageAt(
   const source = await openSource(context, from, { signal });
   const destination = openDestination(context, to);
   let root: Descriptor;
+  const call = signal === undefined ? {} : { signal };
   if (sameImageStore(from, to)) {
-    root = await destination.target.resolve(source.reference, signal === undefined ? {} : { signal });
+    root = await destination.target.resolve(source.reference, call);
+  } else if (from.kind === "docker-archive" && to.kind === "registry") {
+    // A docker save archive's plain-tar layers go to a registry gzip-compressed, as push sends them.
+    const base = await source.target.resolve(source.reference, call);
+    root = (await recompressImage(source.target, base, destination.target, { compression: "gzip", ...call }))
+      .descriptor;
   } else {
     const concurrency = concurrencyOf(options.concurrency) ?? context.options.concurrency;
     const copied = await copy(source.target, source.reference, destination.target, undefined, {
