@@ -40,6 +40,8 @@ export const layerTable: Readonly<Record<string, LayerRule>> = {
   // "append, mutate, flatten, export filesystem, read one file, over Targets." Like transfer: no I/O
   // package of its own, Targets come in from the caller.
   image: { layer: 3, allowed: ["core", "blob", "tar"] },
+  // "Files ↔ artifact manifests, attach, referrer trees, index create/edit, over Targets."
+  artifact: { layer: 3, allowed: ["core", "blob"] },
   client: { layer: 4 },
   cli: { layer: 5 },
 };

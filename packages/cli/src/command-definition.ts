@@ -19,6 +19,8 @@ export interface FlagDefinition {
 export interface ArgumentDefinition {
   name: string;
   optional?: boolean;
+  /** The last argument may be given any number of times (`FILE...`). */
+  variadic?: boolean;
 }
 
 /** An example in a command's help. */

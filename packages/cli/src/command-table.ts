@@ -1,5 +1,7 @@
 import type { CommandDefinition } from "./command-definition.js";
 import { appendCommand } from "./commands/append.js";
+import { artifactCommand } from "./commands/artifact.js";
+import { attachCommand } from "./commands/attach.js";
 import { blobCommand } from "./commands/blob.js";
 import { catalogCommand } from "./commands/catalog.js";
 import { completionCommand } from "./commands/completion.js";
@@ -11,6 +13,7 @@ import { exportCommand } from "./commands/export.js";
 import { flattenCommand } from "./commands/flatten.js";
 import { getFileCommand } from "./commands/get-file.js";
 import { helpCommand } from "./commands/help.js";
+import { indexCommand } from "./commands/index.js";
 import { inspectCommand } from "./commands/inspect.js";
 import { loginCommand } from "./commands/login.js";
 import { logoutCommand } from "./commands/logout.js";
@@ -48,6 +51,9 @@ export const commandTable: readonly CommandDefinition[] = [
   flattenCommand,
   exportCommand,
   getFileCommand,
+  artifactCommand,
+  attachCommand,
+  indexCommand,
   serveCommand,
   completionCommand,
   versionCommand,

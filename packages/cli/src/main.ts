@@ -126,7 +126,7 @@ function checkArgumentCount(command: CommandDefinition, positionals: readonly st
     const missing = required.slice(positionals.length).map((argument) => argument.name);
     throw new UsageError(`missing ${missing.join(" and ")} (usage: ${usageLine(command)})`);
   }
-  if (positionals.length > command.arguments.length) {
+  if (positionals.length > command.arguments.length && command.arguments.at(-1)?.variadic !== true) {
     const extra = redactArgument(positionals[command.arguments.length] ?? "");
     throw new UsageError(
       `unexpected argument ${JSON.stringify(extra.slice(0, 60))} (usage: ${usageLine(command)})`,

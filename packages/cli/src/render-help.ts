@@ -6,9 +6,7 @@ const width = 100;
 
 /** `stevedore pull REF PATH [flags]` */
 export function usageLine(command: CommandDefinition): string {
-  const names = command.arguments.map((argument) =>
-    argument.optional ? `[${argument.name}]` : argument.name,
-  );
+  const names = command.arguments.map((argument) => argumentText(argument));
   return ["stevedore", command.name, ...names, "[flags]"].join(" ");
 }
 
@@ -21,7 +19,7 @@ export function usageLine(command: CommandDefinition): string {
 export function renderGeneralHelp(commands: readonly CommandDefinition[]): string {
   const commandRows = commands.map((command): [string, string] => [
     [command.name, ...(command.aliases ?? [])].join(", ") +
-      ` ${command.arguments.map((argument) => (argument.optional ? `[${argument.name}]` : argument.name)).join(" ")}`,
+      ` ${command.arguments.map((argument) => argumentText(argument)).join(" ")}`,
     command.summary,
   ]);
   return [
@@ -106,4 +104,9 @@ function wrap(text: string, indent: string): string[] {
   }
   if (line.trim() !== "") lines.push(line);
   return lines;
+}
+
+function argumentText(argument: { name: string; optional?: boolean; variadic?: boolean }): string {
+  const name = argument.variadic ? `${argument.name}...` : argument.name;
+  return argument.optional ? `[${name}]` : name;
 }

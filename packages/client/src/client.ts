@@ -1,6 +1,18 @@
 import type { ByteStream, Descriptor, Platform, ProgressEvent } from "@stevedore/core";
 import type { ImageChanges, ImageFile, LayerInput } from "@stevedore/image";
 import type { Compression } from "@stevedore/tar";
+import type {
+  AttachCallOptions,
+  CreateIndexCallOptions,
+  EditIndexCallOptions,
+  IndexResult,
+  PullArtifactCallOptions,
+  PullArtifactResult,
+  PushArtifactCallOptions,
+  PushArtifactResult,
+  ReferrerNode,
+  ReferrersTreeCallOptions,
+} from "./artifact-verbs.js";
 
 /** Per-call options of `pull`, `push` and `copy`; they override the client's defaults. */
 export interface CopyCallOptions {
@@ -226,6 +238,68 @@ export interface Client {
     reference: string,
     options?: { artifactType?: string; signal?: AbortSignal },
   ): Promise<Descriptor[]>;
+  /**
+   * The referrers of `reference`, theirs, and so on (a signature on an SBOM on an image), down to `depth`
+   * levels (default 8).
+   *
+   * @example
+   * const tree = await client.referrersTree("localhost:5000/app:v1");
+   * for (const sbom of tree.referrers) console.log(sbom.descriptor.artifactType, sbom.referrers.length);
+   */
+  referrersTree(reference: string, options?: ReferrersTreeCallOptions): Promise<ReferrerNode>;
+  /**
+   * Pushes files as an OCI 1.1 artifact to `reference` (a tag; `tags` adds more): each file a layer titled
+   * with its name, the empty config unless `config` is given.
+   *
+   * @example
+   * await client.pushArtifact("localhost:5000/docs:v1", {
+   *   files: [{ path: "readme.md", mediaType: "text/markdown" }],
+   *   artifactType: "application/vnd.example.docs",
+   * });
+   */
+  pushArtifact(reference: string, options: PushArtifactCallOptions): Promise<PushArtifactResult>;
+  /**
+   * Writes each titled layer of the artifact `reference` names into `directory`, verified, all or nothing,
+   * never outside `directory`.
+   *
+   * @example
+   * const { files } = await client.pullArtifact("localhost:5000/docs:v1", "./docs");
+   */
+  pullArtifact(
+    reference: string,
+    directory: string,
+    options?: PullArtifactCallOptions,
+  ): Promise<PullArtifactResult>;
+  /**
+   * Attaches files to the manifest `subject` names as a referrer (pushed by digest, found by `referrers`).
+   *
+   * @example
+   * await client.attach("localhost:5000/app:v1", {
+   *   artifactType: "application/spdx+json",
+   *   files: [{ path: "sbom.spdx.json", mediaType: "application/spdx+json" }],
+   * });
+   */
+  attach(subject: string, options: AttachCallOptions): Promise<PushArtifactResult>;
+  /**
+   * Creates an OCI image index at `reference` (a tag) over `sources` (images by tag or digest): each entry's
+   * platform comes from its config; sources in other repositories are mounted, on other registries copied.
+   *
+   * @example
+   * await client.createIndex("localhost:5000/app:v1", ["localhost:5000/app:v1-amd64", "localhost:5000/app:v1-arm64"]);
+   */
+  createIndex(
+    reference: string,
+    sources: readonly string[],
+    options?: CreateIndexCallOptions,
+  ): Promise<IndexResult>;
+  /**
+   * Edits the index at `reference` (a tag) in place: adds images, removes the entry of a platform or a
+   * digest; every other entry stays byte-identical.
+   *
+   * @example
+   * await client.editIndex("localhost:5000/app:v1", { removePlatform: parsePlatform("linux/s390x") });
+   */
+  editIndex(reference: string, options: EditIndexCallOptions): Promise<IndexResult>;
   /** Checks that a registry speaks the distribution API, with the client's credentials. */
   ping(registry: string, options?: { signal?: AbortSignal }): Promise<void>;
   /** Checks the credentials against the registry (a ping with exactly them), then stores them as `docker login` does. */

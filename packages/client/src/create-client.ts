@@ -3,6 +3,14 @@ import { UsageError } from "@stevedore/core";
 import { appendLayers, flattenImage, mutateImage } from "@stevedore/image";
 import { listRepositories } from "@stevedore/remote";
 import { parseSourceDateEpoch } from "@stevedore/tar";
+import {
+  attachVerb,
+  createIndexVerb,
+  editIndexVerb,
+  pullArtifactVerb,
+  pushArtifactVerb,
+  referrersTreeVerb,
+} from "./artifact-verbs.js";
 import type { Client, CopyCallOptions, CopyOutcome } from "./client.js";
 import { createClientContext } from "./client-context.js";
 import type { ClientOptions } from "./client-options.js";
@@ -135,6 +143,14 @@ export function createClient(options: ClientOptions = {}): Client {
       }
       return found;
     },
+    referrersTree: (reference, treeOptions) => referrersTreeVerb(context, reference, treeOptions),
+    pushArtifact: (reference, pushOptions) => pushArtifactVerb(context, reference, pushOptions),
+    pullArtifact: (reference, directory, pullOptions) =>
+      pullArtifactVerb(context, reference, directory, pullOptions),
+    attach: (subject, attachOptions) => attachVerb(context, subject, attachOptions),
+    createIndex: (reference, sources, indexOptions) =>
+      createIndexVerb(context, reference, sources, indexOptions),
+    editIndex: (reference, editOptions) => editIndexVerb(context, reference, editOptions),
     async ping(registry, pingOptions = {}) {
       context.checkOpen();
       const { host } = parseRegistry(registry);

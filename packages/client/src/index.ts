@@ -36,6 +36,19 @@ export {
 export type { ImageChanges, ImageFile, LayerInput } from "@stevedore/image";
 export type { Compression } from "@stevedore/tar";
 export type {
+  ArtifactFile,
+  AttachCallOptions,
+  CreateIndexCallOptions,
+  EditIndexCallOptions,
+  IndexResult,
+  PullArtifactCallOptions,
+  PullArtifactResult,
+  PushArtifactCallOptions,
+  PushArtifactResult,
+  ReferrerNode,
+  ReferrersTreeCallOptions,
+} from "./artifact-verbs.js";
+export type {
   AppendCallOptions,
   Client,
   CopyCallOptions,

@@ -1,3 +1,6 @@
+export { Annotation, unknownArtifactType } from "./annotations.js";
+export type { ArtifactManifestInput, BuiltManifest } from "./build-artifact-manifest.js";
+export { buildArtifactManifest, emptyDescriptor } from "./build-artifact-manifest.js";
 export type {
   AuthRequest,
   AuthStrategy,
@@ -31,6 +34,8 @@ export type { Digest } from "./digest.js";
 export { digestAlgorithm, digestEncoded } from "./digest.js";
 export { digestOf } from "./digest-of.js";
 export { DockerHub } from "./docker-hub.js";
+export type { EditedIndex, IndexEdit, IndexInput } from "./edit-index.js";
+export { buildIndex, editIndex } from "./edit-index.js";
 export type {
   RegistryErrorDetail,
   RegistryRateLimit,

@@ -172,7 +172,7 @@ describe("deletes, ping and mount", () => {
       Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: entries }));
 
     function registryWith(listed: Descriptor[], referrersApi: boolean) {
-      const tagBytes = indexOf(listed);
+      let tagBytes: Buffer = indexOf(listed);
       return serve((request) => {
         if (request.method === "GET" && request.path.endsWith(`/manifests/${signature.descriptor.digest}`)) {
           return {
@@ -189,7 +189,11 @@ describe("deletes, ping and mount", () => {
         if (request.method === "GET" && request.path.endsWith(`/manifests/${tag}`)) {
           return { status: 200, headers: { "content-type": MediaType.OciIndex }, body: tagBytes };
         }
-        if (request.method === "PUT") return { status: 201 };
+        if (request.method === "PUT") {
+          // Stored, so the writer's read-back finds its change.
+          if (request.path.endsWith(`/manifests/${tag}`)) tagBytes = request.body;
+          return { status: 201 };
+        }
         if (request.method === "DELETE") return { status: 202 };
         return { status: 404, body: { errors: [{ code: "MANIFEST_UNKNOWN" }] } };
       });
@@ -207,8 +211,9 @@ describe("deletes, ping and mount", () => {
         `GET /referrers/${subjectDigest}`,
         `GET /manifests/${tag}`,
         `PUT /manifests/${tag}`,
+        `GET /manifests/${tag}`,
       ]);
-      const put = scripted.requests.at(-1);
+      const put = scripted.requests.at(-2);
       expect(JSON.parse(put?.body.toString() ?? "{}").manifests).toEqual([sbom.descriptor]);
     });
 

@@ -108,6 +108,8 @@ describe("putManifest", () => {
       `PUT /v2/team/app/manifests/${artifact.digest}`,
       `GET ${tagPath}`,
       `PUT ${tagPath}`,
+      // Read back: distribution ignores If-Match, so the writer checks its entry survived.
+      `GET ${tagPath}`,
     ]);
     const written = JSON.parse(scripted.requests[2]!.body.toString("utf8")) as { manifests: unknown[] };
     expect(written.manifests).toEqual([

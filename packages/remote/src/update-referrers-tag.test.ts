@@ -20,8 +20,8 @@ afterEach(async () => {
   await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
 });
 
-async function setup() {
-  const registry = await startUploadRegistry();
+async function setup(options: Parameters<typeof startUploadRegistry>[0] = {}) {
+  const registry = await startUploadRegistry(options);
   const repository = uniqueRepository();
   const context = uploadContext(registry.host, repository);
   cleanups.push(
@@ -246,5 +246,45 @@ describe("updateReferrersTag", () => {
       expect(SizeMismatchError.isInstance(wrongSize)).toBe(true);
     }
     expect(registry.requests).toEqual([]);
+  });
+});
+
+describe("updateReferrersTag without If-Match (distribution 2.8 sends no usable ETag check)", () => {
+  const setupWithoutEtag = () => setup({ noEtag: true });
+
+  it("writes again when another writer's stale index replaced ours right after our PUT", async () => {
+    const { registry, repository, context } = await setupWithoutEtag();
+    const tag = referrersTagFor(subject.digest);
+    const other = artifact({ annotations: { writer: "other" } });
+    const stale = new TextEncoder().encode(
+      JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [other.descriptor] }),
+    );
+    let overwritten = false;
+    registry.faults.afterManifestPut = (repositoryName, reference) => {
+      if (repositoryName !== repository || reference !== tag || overwritten) return;
+      overwritten = true;
+      registry.putManifest(repository, tag, stale, MediaType.OciIndex);
+    };
+    const mine = artifact({ annotations: { writer: "me" } });
+    await updateReferrersTag(context, mine.descriptor, mine.bytes);
+
+    const { index } = readTag(registry, repository);
+    expect(index.manifests.map((entry) => entry.digest).sort()).toEqual(
+      [other.descriptor.digest, mine.descriptor.digest].sort(),
+    );
+  });
+
+  it("keeps all of 10 concurrent updates of one subject's tag", async () => {
+    const { registry, repository, context } = await setupWithoutEtag();
+    const referrers = Array.from({ length: 10 }, (_, index) =>
+      artifact({ annotations: { n: String(index) } }),
+    );
+    await Promise.all(
+      referrers.map(({ descriptor, bytes }) => updateReferrersTag(context, descriptor, bytes)),
+    );
+    const { index } = readTag(registry, repository);
+    expect(index.manifests.map((entry) => entry.digest).sort()).toEqual(
+      referrers.map(({ descriptor }) => descriptor.digest).sort(),
+    );
   });
 });

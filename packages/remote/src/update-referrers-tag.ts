@@ -107,13 +107,36 @@ async function rewriteReferrersTag(
   signal: AbortSignal | undefined,
   change: (manifests: readonly unknown[]) => unknown[] | undefined,
 ): Promise<void> {
+  // Writers in this process take turns per tag: without If-Match (distribution 2.8 ignores it) two
+  // read-modify-writes that overlap lose one entry. Other processes are caught by the re-read below.
+  const key = `${context.baseUrl}|${context.repository}|${referrersTagFor(subject)}`;
+  const previous = tagWriters.get(key) ?? Promise.resolve();
+  const mine = previous.then(() => rewriteOnce(context, subject, signal, change));
+  const settled = mine.catch(() => undefined);
+  tagWriters.set(key, settled);
+  try {
+    return await mine;
+  } finally {
+    if (tagWriters.get(key) === settled) tagWriters.delete(key);
+  }
+}
+
+/** The write in progress per registry, repository and referrers tag, in this process. */
+const tagWriters = new Map<string, Promise<unknown>>();
+
+async function rewriteOnce(
+  context: RemoteContext,
+  subject: string,
+  signal: AbortSignal | undefined,
+  change: (manifests: readonly unknown[]) => unknown[] | undefined,
+): Promise<void> {
   const tag = referrersTagFor(subject);
   const name = context.repository;
   // One push token serves the GET and the PUT (a push token also reads, §11.4).
   const scopes = scopesFor("manifest-put", { name });
   const url = buildUrl(context.baseUrl, "manifest-put", { name, reference: tag });
-  for (let round = 1; ; round += 1) {
-    const current = await context.transport.send({
+  const getTag = () =>
+    context.transport.send({
       method: "GET",
       url,
       headers: { accept: manifestMediaTypes.join(", ") },
@@ -121,6 +144,8 @@ async function rewriteReferrersTag(
       expect: [200, 404],
       ...(signal ? { signal } : {}),
     });
+  for (let round = 1; ; round += 1) {
+    const current = await getTag();
     let index: { manifests: unknown[] } & Record<string, unknown>;
     let etag: string | undefined;
     let stored: string | undefined;
@@ -171,7 +196,21 @@ async function rewriteReferrersTag(
     if (confirmed !== undefined && confirmed !== "" && confirmed !== digest) {
       throw new DigestMismatchError(digest, confirmed, `the referrers index ${name}:${tag}`);
     }
-    return;
+    // Without a strong ETag the PUT was unconditional: another process may have written between our GET
+    // and PUT, or may write over us. Read the tag back; when our change is not in it, do it again.
+    if (etag !== undefined || round >= maxRounds) return;
+    const check = await getTag();
+    if (check.status === 404) {
+      await check.dump();
+      if (manifests.length === 0) return;
+      continue;
+    }
+    const reread = readIndex(
+      await check.bytes(defaultManifestMaxBytes),
+      headerValue(check, "content-type"),
+      `${name}:${tag}`,
+    );
+    if (change(reread.manifests) === undefined) return;
   }
 }
 

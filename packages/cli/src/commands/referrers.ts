@@ -1,4 +1,5 @@
-import { parseReference } from "@stevedore/core";
+import type { ReferrerNode } from "@stevedore/client";
+import { parseReference, UsageError } from "@stevedore/core";
 import type { CommandDefinition } from "../command-definition.js";
 import { formatBytes } from "../format-bytes.js";
 
@@ -14,15 +15,27 @@ export const referrersCommand: CommandDefinition = {
       valueName: "TYPE",
       description: "only referrers of this artifact type",
     },
+    { name: "tree", type: "boolean", description: "the whole graph: referrers of referrers, indented" },
+    {
+      name: "depth",
+      type: "string",
+      valueName: "N",
+      description: "--tree: levels below REF (1-64, default 8)",
+    },
   ],
   description:
     "Lists the manifests whose subject is REF, through the referrers API or, where the registry lacks it, " +
-    "the referrers tag schema. One line each: digest, artifact type, size.",
+    "the referrers tag schema. One line each: digest, artifact type, size. With --tree, their referrers too " +
+    "(a signature on an SBOM on an image), indented, and with --json as nested objects.",
   examples: [
     { command: "stevedore referrers localhost:5000/app:v1", description: "every referrer" },
     {
       command: "stevedore referrers localhost:5000/app:v1 --artifact-type application/spdx+json",
       description: "only SPDX SBOMs",
+    },
+    {
+      command: "stevedore referrers localhost:5000/app:v1 --tree --depth 2",
+      description: "two levels of the graph",
     },
   ],
   async run(context) {
@@ -30,6 +43,20 @@ export const referrersCommand: CommandDefinition = {
     const artifactType = context.flags["artifact-type"];
     const reference = parseReference(input);
     const client = await context.createClient([reference.registry]);
+    const depthText = context.flags.depth;
+    if (context.flags.tree === true) {
+      const depth = depthText === undefined ? undefined : parseDepth(depthText);
+      const tree = await client.referrersTree(input, {
+        ...(depth === undefined ? {} : { depth }),
+        ...(typeof artifactType === "string" ? { artifactType } : {}),
+        ...(context.signal === undefined ? {} : { signal: context.signal }),
+      });
+      await context.print(`${input} ${tree.descriptor.digest}`);
+      for (const line of renderTree(tree.referrers, "")) await context.print(line);
+      await context.printJson({ reference: input, tree });
+      return;
+    }
+    if (depthText !== undefined) throw new UsageError("--depth applies with --tree");
     const referrers = await client.referrers(input, {
       signal: context.signal,
       ...(typeof artifactType === "string" ? { artifactType } : {}),
@@ -41,3 +68,22 @@ export const referrersCommand: CommandDefinition = {
     await context.printJson({ reference: input, referrers });
   },
 };
+
+function parseDepth(value: unknown): number {
+  const text = String(value);
+  const depth = /^\d{1,2}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(depth >= 1 && depth <= 64))
+    throw new UsageError(`--depth ${JSON.stringify(text.slice(0, 20))} is not a whole number from 1 to 64`);
+  return depth;
+}
+
+/** The tree below a manifest, one referrer a line, drawn with box characters. */
+function renderTree(nodes: readonly ReferrerNode[], prefix: string): string[] {
+  return nodes.flatMap((node, index) => {
+    const last = index === nodes.length - 1;
+    const { descriptor } = node;
+    const type = descriptor.artifactType ?? descriptor.mediaType;
+    const line = `${prefix}${last ? "└── " : "├── "}${descriptor.digest}  ${type}  ${formatBytes(descriptor.size)}`;
+    return [line, ...renderTree(node.referrers, `${prefix}${last ? "    " : "│   "}`)];
+  });
+}

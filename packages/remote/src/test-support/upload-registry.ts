@@ -42,6 +42,8 @@ export interface UploadFaults {
   rewindBeforePatch?: { nth: number; bytes: number };
   wrongDigestHeader?: boolean;
   beforeManifestPut?: (repository: string, reference: string) => void;
+  /** Called after a manifest PUT was stored (another writer can then write over it). */
+  afterManifestPut?: (repository: string, reference: string) => void;
 }
 
 /** Options of {@link startUploadRegistry}. */
@@ -52,6 +54,8 @@ export interface UploadRegistryOptions {
   singlePost?: boolean;
   /** Called when a request's headers arrive, before its body is read. */
   onRequest?: (method: string, target: string) => void;
+  /** Send no `ETag` on manifests (distribution's If-Match is ignored anyway): writers cannot use If-Match. */
+  noEtag?: boolean;
 }
 
 /** A running upload registry. */
@@ -220,7 +224,7 @@ export async function startUploadRegistry(options: UploadRegistryOptions = {}): 
         if (stored === undefined) return fail(404, "MANIFEST_UNKNOWN", "manifest unknown");
         const headers = {
           "content-type": stored.mediaType,
-          etag: `"${stored.digest}"`,
+          ...(options.noEtag === true ? {} : { etag: `"${stored.digest}"` }),
           "docker-content-digest": stored.digest,
         };
         return send(200, headers, method === "GET" ? stored.bytes : undefined);
@@ -234,6 +238,7 @@ export async function startUploadRegistry(options: UploadRegistryOptions = {}): 
           return fail(412, "PRECONDITION_FAILED", "the manifest changed");
         }
         const digest = store(repository, reference, body, String(request.headers["content-type"]));
+        faults.afterManifestPut?.(repository, reference);
         return send(201, {
           location: `/v2/${repository}/manifests/${digest}`,
           "docker-content-digest": digest,

@@ -1,0 +1,11 @@
+export type { AttachOptions } from "./attach.js";
+export { attach } from "./attach.js";
+export { checkTitle } from "./check-title.js";
+export type { CreateIndexOptions, EditIndexAtOptions, IndexResult } from "./index-operations.js";
+export { createIndex, editIndexAt, indexEntriesFor } from "./index-operations.js";
+export type { PullArtifactOptions, PullArtifactResult, PulledFile } from "./pull-artifact.js";
+export { pullArtifact } from "./pull-artifact.js";
+export type { ArtifactFile, PushArtifactOptions, PushArtifactResult } from "./push-artifact.js";
+export { defaultFileMediaType, pushArtifact } from "./push-artifact.js";
+export type { ReferrerNode, ReferrersTreeOptions } from "./referrers-tree.js";
+export { referrersTree } from "./referrers-tree.js";

@@ -1,0 +1,167 @@
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { basename } from "node:path";
+import { fileSource } from "@stevedore/blob";
+import type { Descriptor, ImageManifest, Target } from "@stevedore/core";
+import {
+  Annotation,
+  buildArtifactManifest,
+  createHasher,
+  emptyDescriptor,
+  LocalFormatError,
+  MediaType,
+  NotFoundError,
+  UsageError,
+} from "@stevedore/core";
+
+/** A file to push as a layer (or as the config). */
+export interface ArtifactFile {
+  /** A regular file on disk. */
+  path: string;
+  /** The layer's media type. Default `application/vnd.oci.image.layer.v1.tar`, as oras uses. */
+  mediaType?: string;
+  /** The layer's `org.opencontainers.image.title`. Default: the file's base name. */
+  title?: string;
+  /** More annotations of the layer (a config takes none). */
+  annotations?: Readonly<Record<string, string>>;
+}
+
+/** Options of {@link pushArtifact}. */
+export interface PushArtifactOptions {
+  /** The files, one layer each, in order. */
+  files: readonly ArtifactFile[];
+  /** The manifest's `artifactType` (see `buildArtifactManifest` for the default). */
+  artifactType?: string;
+  /** A config blob instead of the empty one (media type default `application/vnd.oci.image.config.v1+json`). */
+  config?: ArtifactFile;
+  /** Manifest annotations. */
+  annotations?: Readonly<Record<string, string>>;
+  /** The manifest this artifact refers to: it becomes one of its referrers. */
+  subject?: Descriptor;
+  /** Tags to point at the artifact. None: it is pushed by digest only. */
+  tags?: readonly string[];
+  signal?: AbortSignal;
+}
+
+/** What {@link pushArtifact} pushed. */
+export interface PushArtifactResult {
+  descriptor: Descriptor;
+  manifest: ImageManifest;
+  bytes: Uint8Array;
+  tags: string[];
+}
+
+/** The default layer media type for a file, as oras uses. */
+export const defaultFileMediaType: string = MediaType.OciLayer;
+
+/**
+ * Pushes files as an OCI 1.1 artifact: each file a layer titled with its name, the empty config unless
+ * one is given, then the manifest (by digest) and its tags. Blobs the target has are not sent again. With a
+ * `subject` on a registry without the referrers API, the target records the referrer in the subject's
+ * referrers tag (`spec/PROTOCOL.md` §7.2).
+ *
+ * @throws NotFoundError for a missing file; UsageError for a directory (not yet packed), duplicate titles or
+ *   bad annotations; the target's errors.
+ * @example
+ * const { descriptor } = await pushArtifact(remote, {
+ *   files: [{ path: "sbom.spdx.json", mediaType: "application/spdx+json" }],
+ *   artifactType: "application/spdx+json",
+ *   tags: ["sbom"],
+ * });
+ */
+export async function pushArtifact(
+  target: Target,
+  options: PushArtifactOptions,
+): Promise<PushArtifactResult> {
+  if (typeof options !== "object" || options === null || !Array.isArray(options.files)) {
+    throw new UsageError("pushArtifact() needs files (may be empty)");
+  }
+  const { signal } = options;
+  const call = signal === undefined ? {} : { signal };
+  const layers: { descriptor: Descriptor; path: string }[] = [];
+  const titles = new Set<string>();
+  for (const file of options.files) {
+    const descriptor = await describeFile(file, defaultFileMediaType, true, signal);
+    const title = descriptor.annotations?.[Annotation.Title] as string;
+    if (titles.has(title))
+      throw new UsageError(`two files are titled ${JSON.stringify(title)}: give them different names`);
+    titles.add(title);
+    layers.push({ descriptor, path: file.path });
+  }
+  const config =
+    options.config === undefined
+      ? undefined
+      : {
+          descriptor: await describeFile(options.config, MediaType.OciConfig, false, signal),
+          path: options.config.path,
+        };
+  const built = buildArtifactManifest({
+    layers: layers.map((layer) => layer.descriptor),
+    ...(config === undefined ? {} : { config: config.descriptor }),
+    ...(options.artifactType === undefined ? {} : { artifactType: options.artifactType }),
+    ...(options.annotations === undefined ? {} : { annotations: options.annotations }),
+    ...(options.subject === undefined ? {} : { subject: options.subject }),
+  });
+  for (const tag of options.tags ?? []) {
+    if (typeof tag !== "string" || !/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/.test(tag)) {
+      throw new UsageError(
+        `invalid tag ${JSON.stringify(String(tag)).slice(0, 140)}: letters, digits, '_', '.', '-', at most 128`,
+      );
+    }
+  }
+  if (config === undefined) {
+    const { data: _data, ...plain } = emptyDescriptor;
+    if (!(await target.exists(plain, call))) await target.push(plain, new TextEncoder().encode("{}"), call);
+  }
+  for (const blob of config === undefined ? layers : [config, ...layers]) {
+    if (await target.exists(blob.descriptor, call)) continue;
+    await target.push(blob.descriptor, fileSource(blob.path), call);
+  }
+  await target.push(built.descriptor, built.bytes, call);
+  const tags = [...new Set(options.tags ?? [])];
+  for (const tag of tags) await target.tag(built.descriptor, tag, call);
+  return { descriptor: built.descriptor, manifest: built.manifest, bytes: built.bytes, tags };
+}
+
+/** Hashes a file into its descriptor (a layer gets its title annotation). */
+async function describeFile(
+  file: ArtifactFile,
+  defaultMediaType: string,
+  titled: boolean,
+  signal: AbortSignal | undefined,
+): Promise<Descriptor> {
+  if (typeof file !== "object" || file === null || typeof file.path !== "string" || file.path === "") {
+    throw new UsageError("each file needs a path");
+  }
+  const { path } = file;
+  const info = await stat(path).catch((error: unknown) => {
+    const code = (error as { code?: unknown }).code;
+    if (code === "ENOENT") throw new NotFoundError(`${path} does not exist`, { cause: error });
+    throw new LocalFormatError(`cannot read ${path}${typeof code === "string" ? `: ${code}` : ""}`, {
+      cause: error,
+    });
+  });
+  if (info.isDirectory()) {
+    throw new UsageError(`${path} is a directory: pack it into a file first (tar czf), or push its files`);
+  }
+  if (!info.isFile()) throw new UsageError(`${path} is not a regular file`);
+  const mediaType = file.mediaType ?? defaultMediaType;
+  if (mediaType === "" || !/^[A-Za-z0-9][\w!#$&^.+-]*\/[A-Za-z0-9][\w!#$&^.+-]*$/.test(mediaType)) {
+    throw new UsageError(
+      `invalid media type ${JSON.stringify(mediaType).slice(0, 140)} for ${path} (type/subtype)`,
+    );
+  }
+  const hasher = createHasher("sha256");
+  let size = 0;
+  for await (const chunk of createReadStream(path, {
+    highWaterMark: 1024 * 1024,
+    ...(signal === undefined ? {} : { signal }),
+  })) {
+    hasher.update(chunk as Uint8Array);
+    size += (chunk as Uint8Array).length;
+  }
+  const descriptor: Descriptor = { mediaType, digest: hasher.digest(), size };
+  if (!titled) return descriptor;
+  const title = file.title ?? basename(path);
+  return { ...descriptor, annotations: { [Annotation.Title]: title, ...file.annotations } };
+}
