@@ -7,6 +7,7 @@ import {
   Annotation,
   formatPlatform,
   LocalFormatError,
+  localIoError,
   ManifestError,
   matchPlatform,
   NotFoundError,
@@ -90,14 +91,13 @@ export async function pullArtifact(
     }
   }
   await mkdir(directory, { recursive: true }).catch((error: unknown) => {
-    throw new LocalFormatError(
-      `cannot create ${directory}: ${(error as { code?: string }).code ?? "error"}`,
-      { cause: error },
-    );
+    throw localIoError("create", directory, error);
   });
   for (const { components } of titled) await checkParents(directory, components);
   const staging = join(directory, `.stevedore-pull-${randomBytes(6).toString("hex")}`);
-  await mkdir(staging);
+  await mkdir(staging).catch((error: unknown) => {
+    throw localIoError("create", staging, error);
+  });
   try {
     for (const [index, { layer }] of titled.entries()) {
       await writeVerifiedFile(join(staging, String(index)), await target.fetch(layer, call), layer, {
@@ -109,8 +109,13 @@ export async function pullArtifact(
     for (const [index, { layer, components }] of titled.entries()) {
       await checkParents(directory, components);
       const parent = join(directory, ...components.slice(0, -1));
-      await mkdir(parent, { recursive: true });
-      await rename(join(staging, String(index)), join(directory, ...components));
+      await mkdir(parent, { recursive: true }).catch((error: unknown) => {
+        throw localIoError("create", parent, error);
+      });
+      const destination = join(directory, ...components);
+      await rename(join(staging, String(index)), destination).catch((error: unknown) => {
+        throw localIoError("rename", destination, error);
+      });
       files.push({ name: components.join("/"), descriptor: layer });
     }
     return { descriptor, manifest, files, untitled: manifest.layers.length - titled.length };

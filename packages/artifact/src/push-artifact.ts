@@ -8,7 +8,7 @@ import {
   buildArtifactManifest,
   createHasher,
   emptyDescriptor,
-  LocalFormatError,
+  localIoError,
   MediaType,
   NotFoundError,
   UsageError,
@@ -137,9 +137,7 @@ async function describeFile(
   const info = await stat(path).catch((error: unknown) => {
     const code = (error as { code?: unknown }).code;
     if (code === "ENOENT") throw new NotFoundError(`${path} does not exist`, { cause: error });
-    throw new LocalFormatError(`cannot read ${path}${typeof code === "string" ? `: ${code}` : ""}`, {
-      cause: error,
-    });
+    throw localIoError("read", path, error);
   });
   if (info.isDirectory()) {
     throw new UsageError(`${path} is a directory: pack it into a file first (tar czf), or push its files`);
