@@ -13,6 +13,7 @@ import {
   type TestImage,
   writeTestLayout,
 } from "../../client/src/test-support/test-image.js";
+import { startCuttingProxy } from "../../remote/src/test-support/upload-cutting-proxy.js";
 import { ExitCode } from "./exit-codes.js";
 import { describeFaithfulFlows } from "./test-support/describe-faithful-flows.js";
 import { describeRegistryFlows } from "./test-support/describe-registry-flows.js";
@@ -283,5 +284,61 @@ describe("credentials against the token registry", () => {
     await rm(broken, { recursive: true, force: true });
     expect(run.code).toBe(ExitCode.authentication);
     expect(run.stderrLines).toHaveLength(1);
+  });
+});
+
+// Issue 13, point 1, as a user meets it: distribution invalidates an upload session whose PUT was cut
+// (404 BLOB_UPLOAD_INVALID on its URL); the push opens a new one, and when every attempt is cut it exits 5
+// (network), never 3 (not found).
+describe("stevedore push to distribution 2.8 over a connection cut mid-PUT", () => {
+  let big: TestImage;
+  let bigLayout: string;
+  beforeAll(async () => {
+    big = createTestImage({ layerSize: 3_000_000 });
+    bigLayout = join(workspace, "big-layout");
+    await writeTestLayout(bigLayout, big, "v1");
+  });
+
+  it("lands the image byte-exact when the first blob PUT is cut at 1 MB", { timeout: 60_000 }, async () => {
+    const proxy = await startCuttingProxy(open.url, { nth: 1, afterBytes: 1_000_000, method: "PUT" });
+    const name = `cli/cut-${randomUUID().slice(0, 8)}`;
+    try {
+      const run = await runCli(["push", `oci:${bigLayout}:v1`, `${proxy.host}/${name}:v1`, "--quiet"]);
+      expect(run.stderr).toBe("");
+      expect(run.code).toBe(ExitCode.ok);
+    } finally {
+      await proxy.close();
+    }
+    expect(proxy.exchanges.filter(([method, status]) => method === "PUT" && status === 0)).toHaveLength(1);
+    const response = await fetch(`${open.url}/v2/${name}/manifests/v1`, {
+      headers: { accept: big.index.mediaType },
+    });
+    expect(Buffer.compare(Buffer.from(await response.arrayBuffer()), big.index.bytes)).toBe(0);
+    for (const blob of big.blobs.values()) {
+      const kind = /manifest|index/.test(blob.mediaType) ? "manifests" : "blobs";
+      const stored = await fetch(`${open.url}/v2/${name}/${kind}/${blob.digest}`, {
+        headers: { accept: blob.mediaType },
+      });
+      expect(Buffer.compare(Buffer.from(await stored.arrayBuffer()), blob.bytes)).toBe(0);
+    }
+  });
+
+  it("exits 5 with one line, not 3, when every blob PUT is cut", { timeout: 60_000 }, async () => {
+    const proxy = await startCuttingProxy(open.url, {
+      nth: 1,
+      every: true,
+      afterBytes: 1_000_000,
+      method: "PUT",
+    });
+    const name = `cli/cut-${randomUUID().slice(0, 8)}`;
+    try {
+      const run = await runCli(["push", `oci:${bigLayout}:v1`, `${proxy.host}/${name}:v1`, "--quiet"]);
+      expect(run.code).toBe(ExitCode.network);
+      expect(run.stderrLines).toHaveLength(1);
+      expect(run.stderrLines[0]).toMatch(/^stevedore: push .*failed after \d+ attempts/);
+      expect(run.stderrLines[0]).not.toContain("check the name, tag, digest or path");
+    } finally {
+      await proxy.close();
+    }
   });
 });
