@@ -414,4 +414,20 @@ describe("append beyond one repository", () => {
     expect(config.history).toBeUndefined();
     expect(config.rootfs.diff_ids).toHaveLength(3);
   });
+
+  it("a missing --layer path is exit 3 before any registry is contacted", async () => {
+    // Nothing listens on port 1: reaching the registry would be exit 5.
+    const missing = join(workspace, "no-such-dir");
+    const result = await runCli([
+      "append",
+      "127.0.0.1:1/app:v1",
+      "--layer",
+      missing,
+      "-t",
+      "127.0.0.1:1/app:v2",
+    ]);
+    expect([result.code, result.stdout]).toEqual([3, ""]);
+    expect(result.stderrLines).toHaveLength(1);
+    expect(result.stderr).toContain(`${missing} does not exist`);
+  });
 });

@@ -1,6 +1,6 @@
 import type { Descriptor } from "@stevedore/core";
 import { UsageError } from "@stevedore/core";
-import { appendLayers, flattenImage, mutateImage } from "@stevedore/image";
+import { appendLayers, checkLayerInputs, flattenImage, mutateImage } from "@stevedore/image";
 import { listRepositories } from "@stevedore/remote";
 import { parseSourceDateEpoch } from "@stevedore/tar";
 import {
@@ -159,8 +159,9 @@ export function createClient(options: ClientOptions = {}): Client {
     login: (registry, username, password, loginOptions) =>
       login(context, registry, username, password, loginOptions),
     logout: (registry) => logout(context, registry),
-    append(base, destination, appendOptions) {
+    async append(base, destination, appendOptions) {
       const mtime = appendOptions.mtime ?? sourceDateEpoch(context.options.env);
+      await checkLayerInputs(appendOptions.layers);
       return editImageAt(context, base, destination, appendOptions, (target, root, platforms) =>
         appendLayers(target, root, { ...appendOptions, platforms, mtime }),
       );

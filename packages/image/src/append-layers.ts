@@ -1,10 +1,9 @@
 import { fileSource } from "@stevedore/blob";
 import type { Descriptor, Target } from "@stevedore/core";
-import { UsageError } from "@stevedore/core";
 import type { Compression } from "@stevedore/tar";
 import { checkLayerFile } from "./check-layer-file.js";
 import { type EditOptions, type EditResult, editImages } from "./edit-images.js";
-import { type LayerInput, openLayerInput, type PackOptions } from "./layer-input.js";
+import { checkLayerInputs, type LayerInput, openLayerInput, type PackOptions } from "./layer-input.js";
 import { historyTime, layerMediaType } from "./layer-media-type.js";
 import { objectAt } from "./read-documents.js";
 import { type StagedLayer, stageLayer } from "./stage-layer.js";
@@ -45,9 +44,7 @@ export async function appendLayers(
   root: Descriptor,
   options: AppendLayersOptions,
 ): Promise<EditResult> {
-  if (!Array.isArray(options.layers) || options.layers.length === 0) {
-    throw new UsageError("append needs at least one layer");
-  }
+  await checkLayerInputs(options.layers);
   const compression = options.compression ?? "gzip";
   const staged: StagedLayer[] = [];
   try {

@@ -6,6 +6,7 @@ export { exportFilesystem } from "./export-filesystem.js";
 export type { FlattenImageOptions } from "./flatten-image.js";
 export { flattenImage } from "./flatten-image.js";
 export type { LayerInput, PackOptions } from "./layer-input.js";
+export { checkLayerInputs } from "./layer-input.js";
 export type { MergedEntry } from "./merged-entries.js";
 export { mergedEntries } from "./merged-entries.js";
 export type { ImageChanges } from "./mutate-image.js";

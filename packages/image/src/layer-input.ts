@@ -2,6 +2,7 @@ import { constants } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import { fileSource } from "@stevedore/blob";
 import type { ByteStream } from "@stevedore/core";
+import { UsageError } from "@stevedore/core";
 import { describeOpenError, detectCompression, packDirectory } from "@stevedore/tar";
 
 /**
@@ -57,6 +58,28 @@ export async function openLayerInput(
     };
   }
   return { stream: packDirectory(input.path, pack), where: input.path, packed: true };
+}
+
+/**
+ * Checks layer inputs before any work: a non-empty list, paths that exist (`NotFoundError` otherwise), a
+ * `tar` that is a function. A caller that copies a base first learns of a typo before the copy.
+ */
+export async function checkLayerInputs(layers: readonly LayerInput[]): Promise<void> {
+  if (!Array.isArray(layers) || layers.length === 0) throw new UsageError("append needs at least one layer");
+  for (const input of layers) {
+    if (typeof input !== "object" || input === null) throw new UsageError("a layer is { path } or { tar }");
+    if ("tar" in input) {
+      if (typeof input.tar !== "function")
+        throw new UsageError("a layer's tar must be a function that opens a stream");
+      continue;
+    }
+    if (typeof input.path !== "string" || input.path === "") throw new UsageError("a layer needs a path");
+    try {
+      await stat(input.path);
+    } catch (error) {
+      throw describeOpenError(input.path, error);
+    }
+  }
 }
 
 /** A tar (ustar magic at offset 257), or a compressed file whose name says it holds a tar. */
