@@ -18,6 +18,8 @@ export interface RunPlan {
   source: string;
   /** The repository written by `push`, `push-existing` and `copy`. */
   destination: string;
+  /** Where `push` and `copy` write when not `host` (`127.0.0.1:PORT`): a copy between two registries. */
+  destinationHost?: string;
   /** The folder `pull` writes (absent before the run). */
   output: string;
 }
@@ -51,7 +53,7 @@ export function invocation(
 ): Invocation {
   const { layout, host } = plan;
   const remoteSource = `${host}/${plan.source}:${layout.tag}`;
-  const remoteDestination = `${host}/${plan.destination}:${layout.tag}`;
+  const remoteDestination = `${plan.destinationHost ?? host}/${plan.destination}:${layout.tag}`;
   const local = `oci:${layout.directory}:${layout.tag}`;
   const [from, to] =
     operation === "pull"
@@ -100,4 +102,20 @@ export function invocation(
  */
 export function skopeoEnvironment(cacheDirectory: string): NodeJS.ProcessEnv {
   return { ...process.env, _CONTAINERS_ROOTLESS_UID: "1000", XDG_DATA_HOME: cacheDirectory };
+}
+
+/**
+ * skopeo's arguments to put `layout` into a registry at `reference` (`HOST/REPOSITORY:TAG`): the image
+ * every pull and copy reads, made by the reference tool.
+ */
+export function seedArguments(layout: GeneratedLayout, reference: string): string[] {
+  return [
+    "copy",
+    "--quiet",
+    "--dest-tls-verify=false",
+    "--preserve-digests",
+    ...(layout.index ? ["--all"] : []),
+    `oci:${layout.directory}:${layout.tag}`,
+    `docker://${reference}`,
+  ];
 }

@@ -5,6 +5,7 @@ import {
   invocation,
   type Operation,
   type RunPlan,
+  seedArguments,
   skopeoEnvironment,
   type Tool,
 } from "./contestants.ts";
@@ -131,15 +132,7 @@ async function runOnce(
 // skopeo puts the layout into the registry: the image every pull and copy reads, made by the reference tool.
 async function seed(context: CaseContext, repository: string): Promise<void> {
   const { layout, registry } = context;
-  const args = [
-    "copy",
-    "--quiet",
-    "--dest-tls-verify=false",
-    "--preserve-digests",
-    ...(layout.index ? ["--all"] : []),
-    `oci:${layout.directory}:${layout.tag}`,
-    `docker://${registry.host}/${repository}:${layout.tag}`,
-  ];
+  const args = seedArguments(layout, `${registry.host}/${repository}:${layout.tag}`);
   for (let attempt = 1; ; attempt++) {
     const cache = await mkdtemp(join(context.work, "skopeo-cache-"));
     try {

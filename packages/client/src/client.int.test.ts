@@ -2,7 +2,8 @@
  * The client against the real CNCF distribution registry 2.8 (started by tools/registry/global-setup.ts):
  * push a generated multi-platform layout and pull it back byte for byte, platform selection, mounts
  * between repositories, the read and housekeeping verbs, docker archives streamed from the registry,
- * login/logout with the token registry, and how many token requests a 50-tag copy costs. Test data is made
+ * login/logout with the token registry, how many token requests a 50-tag copy costs, and how many HTTP
+ * requests a pull, a push and a copy send (counted by a proxy). Test data is made
  * with test-support (Node built-ins and raw HTTP), never with the code under test; every test uses fresh
  * repository names.
  */
@@ -21,6 +22,12 @@ import {
 } from "@stevedore/core";
 import { createOciLayout, openDockerArchive } from "@stevedore/layout";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import {
+  type CountingProxy,
+  countKinds,
+  requestKind,
+  startCountingProxy,
+} from "../../../tools/registry/counting-proxy.ts";
 import type { Client } from "./client.js";
 import { createClient } from "./create-client.js";
 import {
@@ -456,3 +463,84 @@ function createClientWith(env: Record<string, string>): Client {
   clients.push(created);
   return created;
 }
+
+/** The index, its platform images and the attestation: every manifest of the test image. */
+function manifestCount(image: TestImage): number {
+  return 1 + image.children.length + 1;
+}
+
+/**
+ * How many HTTP requests a pull, a push and a copy send, recorded by a proxy in front of the registry
+ * (tools/registry/counting-proxy.ts). Over a network every request is a round trip (20–200 ms), so these
+ * counts are what a user far from the registry waits for. The minimum per operation is what the protocol
+ * needs: each manifest and blob read once on a pull; on a push a `HEAD` per item to skip what is there, then
+ * `POST` + `PUT` per blob and a `PUT` per manifest.
+ */
+describe("requests per operation (distribution 2.8 behind a recording proxy)", () => {
+  let proxy: CountingProxy;
+  beforeAll(async () => {
+    proxy = await startCountingProxy({ upstream: open.url });
+  });
+  afterAll(async () => {
+    await proxy.stop();
+  });
+
+  it("a push sends a HEAD per item, POST + PUT per blob and a PUT per manifest; again, two requests", async () => {
+    const image = createTestImage();
+    const layout = join(directory, unique("layout"));
+    await writeTestLayout(layout, image, "v1");
+    const reference = `${proxy.host}/${unique("team")}:v1`;
+
+    proxy.reset();
+    await client().push(layout, reference, { platforms: "all" });
+    const manifests = manifestCount(image);
+    const blobs = blobCount(image);
+    expect(countKinds(proxy.requests)).toEqual({
+      "HEAD manifest": manifests,
+      "HEAD blob": blobs,
+      "POST upload": blobs,
+      "PUT upload": blobs,
+      "PUT manifest": manifests,
+    });
+
+    // Everything is there: the root's HEAD says so, and the tag goes up.
+    proxy.reset();
+    await client().push(layout, reference, { platforms: "all" });
+    expect(proxy.requests.map(requestKind)).toEqual(["HEAD manifest", "PUT manifest"]);
+  });
+
+  it("a pull reads the root with one GET (no HEAD first), then every manifest and blob once", async () => {
+    const image = createTestImage();
+    const layout = join(directory, unique("layout"));
+    await writeTestLayout(layout, image, "v1");
+    const repository = unique("team");
+    const reference = `${proxy.host}/${repository}:v1`;
+    await client().push(layout, reference, { platforms: "all" });
+
+    proxy.reset();
+    await client().pull(reference, join(directory, unique("pulled")), { platforms: "all" });
+    expect(proxy.requests[0]).toMatchObject({ method: "GET", path: `/v2/${repository}/manifests/v1` });
+    expect(countKinds(proxy.requests)).toEqual({
+      "GET manifest": manifestCount(image),
+      "GET blob": blobCount(image),
+    });
+  });
+
+  it("a copy between repositories reads the root once and mounts every blob", async () => {
+    const image = createTestImage();
+    const layout = join(directory, unique("layout"));
+    await writeTestLayout(layout, image, "v1");
+    const source = `${proxy.host}/${unique("team")}:v1`;
+    await client().push(layout, source, { platforms: "all" });
+
+    proxy.reset();
+    await client().copy(source, `${proxy.host}/${unique("team")}:v1`, { platforms: "all" });
+    const manifests = manifestCount(image);
+    expect(countKinds(proxy.requests)).toEqual({
+      "GET manifest": manifests,
+      "HEAD manifest": manifests,
+      "POST upload": blobCount(image),
+      "PUT manifest": manifests,
+    });
+  });
+});

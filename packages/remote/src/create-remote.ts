@@ -52,6 +52,14 @@ export interface Remote extends Target, BlobMounter, ReferrerLister, RangeFetche
   ping(options?: TargetCallOptions): Promise<PingResult>;
   /** A manifest by tag or digest, verified (see `getManifest`). `NotFoundError` when absent. */
   getManifest(reference: string, options?: GetManifestOptions): Promise<ManifestResult>;
+  /**
+   * A tag or digest resolved and its manifest read in one `GET` (transfer's `ManifestResolver`): what a copy
+   * needs of its root, where `resolve` + `fetch` are two round trips. `NotFoundError` when absent.
+   */
+  resolveManifest(
+    reference: string,
+    options?: TargetCallOptions,
+  ): Promise<{ descriptor: Descriptor; bytes: Uint8Array }>;
   /** A manifest's descriptor without its body, `undefined` when absent (see `headManifest`). */
   headManifest(reference: string, options?: HeadManifestOptions): Promise<Descriptor | undefined>;
   /** Pushes manifest bytes byte-exact under a tag or digest (see `putManifest`). */
@@ -139,6 +147,13 @@ export function createRemote(options: RemoteOptions): Remote {
     ping: (callOptions) => ping(context, callOptions),
     getManifest: (reference, callOptions = {}) =>
       getManifest(context, reference, { maxBytes: maxManifestBytes, ...callOptions }),
+    async resolveManifest(reference, callOptions = {}) {
+      const { descriptor, bytes } = await getManifest(context, reference, {
+        ...callOptions,
+        maxBytes: maxManifestBytes,
+      });
+      return { descriptor, bytes };
+    },
     headManifest: (reference, callOptions = {}) =>
       headManifest(context, reference, { maxBytes: maxManifestBytes, ...callOptions }),
     putManifest: (reference, bytes, mediaType, callOptions) =>

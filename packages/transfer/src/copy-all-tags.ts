@@ -87,7 +87,9 @@ export async function copyAllTags(
         next += 1;
         const tag = tags[position] as string;
         try {
-          const { result, tally } = await runCopy(session, tag, { tag });
+          // A sync mostly finds its tags already there: a HEAD per tag then suffices, and Docker Hub counts
+          // manifest GETs, not HEADs, against its pull limit.
+          const { result, tally } = await runCopy(session, tag, { tag }, false);
           const added = totalsOf(newBlobs(total, tally));
           mergeTally(total, tally);
           entries[position] = { tag, result, counted: { blobs: added.blobs, bytes: added.bytes } };

@@ -12,14 +12,37 @@ export async function fetchManifest(
   descriptor: Descriptor,
   signal: AbortSignal,
 ): Promise<ParsedManifest> {
-  if (descriptor.size > defaultManifestMaxBytes) {
-    throw new ManifestError(
-      `manifest ${descriptor.digest} is ${descriptor.size} bytes, over the ${defaultManifestMaxBytes}-byte limit`,
-    );
-  }
+  checkManifestSize(descriptor);
   const bytes = await fetchOnceMore(signal, async () => {
     const stream = await source.fetch(descriptor, { signal });
     return readAll(verifyContent(stream, descriptor, { where: `manifest ${descriptor.digest}` }));
   });
   return parseManifest(bytes, descriptor.mediaType);
+}
+
+/**
+ * Internal: checks manifest bytes a source handed over with its descriptor (a `ManifestResolver`) as
+ * {@link fetchManifest} checks what it reads — size, digest, a valid document — and parses them.
+ */
+export async function parseResolvedManifest(
+  descriptor: Descriptor,
+  bytes: Uint8Array,
+): Promise<ParsedManifest> {
+  checkManifestSize(descriptor);
+  const checked = await readAll(
+    verifyContent(single(bytes), descriptor, { where: `manifest ${descriptor.digest}` }),
+  );
+  return parseManifest(checked, descriptor.mediaType);
+}
+
+function checkManifestSize(descriptor: Descriptor): void {
+  if (descriptor.size > defaultManifestMaxBytes) {
+    throw new ManifestError(
+      `manifest ${descriptor.digest} is ${descriptor.size} bytes, over the ${defaultManifestMaxBytes}-byte limit`,
+    );
+  }
+}
+
+async function* single(bytes: Uint8Array): AsyncGenerator<Uint8Array, void, undefined> {
+  yield bytes;
 }

@@ -8,6 +8,8 @@ export type { BlobLocations, BlobLocationsOptions } from "./create-blob-location
 export { createBlobLocations } from "./create-blob-locations.js";
 export type { RepositoryLocation } from "./location-of.js";
 export { locationOf } from "./location-of.js";
+export type { ManifestResolver } from "./manifest-resolver.js";
+export { isManifestResolver } from "./manifest-resolver.js";
 export { platformsOf } from "./platforms-of.js";
 export type { TaggedManifestPusher } from "./tagged-manifest-pusher.js";
 export { isTaggedManifestPusher } from "./tagged-manifest-pusher.js";

@@ -29,16 +29,24 @@ export interface RootPlan {
 /**
  * Internal: applies the platform choice to what the source reference resolved to (`spec/PROTOCOL.md`
  * §12.4, §12.5). A single image manifest is copied as it is — when platforms were named, only if its
- * config is for one of them: an explicit platform is never silently ignored (issue 12).
+ * config is for one of them: an explicit platform is never silently ignored (issue 12). `given` is the root's
+ * document when the source handed it over with the descriptor (a `ManifestResolver`): it is not read again.
  */
-export async function planRoot(session: Session, resolved: Descriptor): Promise<RootPlan> {
+export async function planRoot(
+  session: Session,
+  resolved: Descriptor,
+  given?: ParsedManifest,
+): Promise<RootPlan> {
   const { platforms } = session.options;
   if (!isIndexMediaType(resolved.mediaType)) {
-    if (platforms === "all") return { descriptor: resolved, platforms: [], filteredIndex: false };
-    const parsed = await session.limiter.run(() => checkSingleImage(session, resolved, platforms));
+    if (platforms === "all") {
+      return { descriptor: resolved, ...(given && { parsed: given }), platforms: [], filteredIndex: false };
+    }
+    const parsed = await session.limiter.run(() => checkSingleImage(session, resolved, platforms, given));
     return { descriptor: resolved, parsed, platforms: [], filteredIndex: false };
   }
-  const index = await session.limiter.run(() => fetchManifest(session.source, resolved, session.signal));
+  const index =
+    given ?? (await session.limiter.run(() => fetchManifest(session.source, resolved, session.signal)));
   if (index.kind !== "index") {
     throw new ManifestError(`${resolved.digest} was announced as an index but is an image manifest`);
   }
@@ -87,8 +95,9 @@ async function checkSingleImage(
   session: Session,
   resolved: Descriptor,
   platforms: readonly Platform[],
+  given: ParsedManifest | undefined,
 ): Promise<ParsedManifest> {
-  const parsed = await fetchManifest(session.source, resolved, session.signal);
+  const parsed = given ?? (await fetchManifest(session.source, resolved, session.signal));
   if (parsed.kind !== "image") return parsed;
   const config = parsed.manifest.config;
   if (!imageConfigTypes.has(normalizeMediaType(config.mediaType))) return parsed;

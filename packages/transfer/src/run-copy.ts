@@ -1,11 +1,13 @@
-import type { Descriptor } from "@stevedore/core";
+import type { Descriptor, ParsedManifest } from "@stevedore/core";
 import { isManifestMediaType, ManifestError, UsageError } from "@stevedore/core";
 import type { DestinationReference } from "./check-arguments.js";
 import { copyManifest } from "./copy-manifest.js";
 import { copyReferrers } from "./copy-referrers.js";
 import type { CopyResult } from "./copy-result.js";
 import type { Session } from "./create-session.js";
-import { fetchManifest } from "./fetch-manifest.js";
+import { fetchManifest, parseResolvedManifest } from "./fetch-manifest.js";
+import { fetchOnceMore } from "./fetch-once-more.js";
+import { isManifestResolver } from "./manifest-resolver.js";
 import { planRoot } from "./plan-root.js";
 import { isTaggedManifestPusher } from "./tagged-manifest-pusher.js";
 import { createTally, mergeTally, type Tally, totalsOf } from "./tally.js";
@@ -13,22 +15,24 @@ import { createTally, mergeTally, type Tally, totalsOf } from "./tally.js";
 /**
  * Internal: one copy inside a session — resolve, choose platforms, copy the graph children first,
  * referrers, the tag last (`DESIGN.md` §4, `spec/PROTOCOL.md` §5.3) — and its result. Shared with
- * `copyAllTags`, whose copies share one session.
+ * `copyAllTags`, whose copies share one session. `readRoot: false` resolves without reading the root's bytes
+ * up front (see {@link resolveRoot}).
  */
 export async function runCopy(
   session: Session,
   sourceReference: string,
   destination: DestinationReference,
+  readRoot = true,
 ): Promise<{ result: CopyResult; tally: Tally }> {
-  const { options, limiter, signal } = session;
+  const { options, limiter } = session;
   const started = options.now();
-  const resolved = await limiter.run(() => session.source.resolve(sourceReference, { signal }));
+  const { resolved, parsed } = await limiter.run(() => resolveRoot(session, sourceReference, readRoot));
   if (!isManifestMediaType(resolved.mediaType)) {
     throw new ManifestError(
       `${sourceReference} resolved to ${resolved.digest} of media type ${resolved.mediaType}, which is not a manifest`,
     );
   }
-  const plan = await planRoot(session, resolved);
+  const plan = await planRoot(session, resolved, parsed);
   const root = plan.descriptor;
   if (destination.digest !== undefined && destination.digest !== root.digest) {
     throw new UsageError(
@@ -104,4 +108,23 @@ async function setTag(
   if (!isTaggedManifestPusher(destination)) return destination.tag(root, tag, { signal });
   const manifest = bytes ?? (await fetchManifest(source, root, signal)).bytes;
   await destination.pushTagged(root, manifest, tag, { signal });
+}
+
+/**
+ * What the source reference names: by one `GET` with the bytes where the source can (a registry), else by
+ * `resolve` — the manifest is then read when the copy needs it. Bytes that do not match are read once more.
+ */
+async function resolveRoot(
+  session: Session,
+  reference: string,
+  readRoot: boolean,
+): Promise<{ resolved: Descriptor; parsed?: ParsedManifest }> {
+  const { source, signal } = session;
+  if (!readRoot || !isManifestResolver(source))
+    return { resolved: await source.resolve(reference, { signal }) };
+  return fetchOnceMore(signal, async () => {
+    const { descriptor, bytes } = await source.resolveManifest(reference, { signal });
+    if (!isManifestMediaType(descriptor.mediaType)) return { resolved: descriptor };
+    return { resolved: descriptor, parsed: await parseResolvedManifest(descriptor, bytes) };
+  });
 }

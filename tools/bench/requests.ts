@@ -1,0 +1,197 @@
+// `pnpm bench:requests` / `pnpm bench:latency`: both tools through a counting proxy in front of each of two
+// registries. Every run reports wall time, CPU, peak RSS and the HTTP requests it sent (by kind), so a client
+// that saves time by sending fewer round trips — or loses it by sending more — shows it in numbers that do
+// not depend on the machine's load.
+//
+//   node tools/bench/requests.ts [--delay MS] [--pairs N] [--case a,b,c,d] [--operation pull,copy,…]
+//                                [--quick] [--cache DIR] [--stevedore PATH]
+//
+// `--delay 25` adds 25 ms each way at both proxies (a 50 ms round trip), the latency case of issue 18.
+// Operations: pull (to an OCI layout), push (fresh repository), push-existing (everything present), copy
+// (same registry: mounts), copy-between (registry A to registry B).
+import { mkdtemp, rm } from "node:fs/promises";
+import { cpus, loadavg } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { type CountingProxy, countKinds, startCountingProxy } from "../registry/counting-proxy.ts";
+import { type RunningRegistry, startRegistry } from "../registry/start-registry.ts";
+import { fullCases, quickCases } from "./cases.ts";
+import { invocation, type RunPlan, seedArguments, skopeoEnvironment, type Tool } from "./contestants.ts";
+import { defaultCacheDirectory, ensureLayout, type GeneratedLayout } from "./generate.ts";
+import { readImageGraph } from "./image-graph.ts";
+import { measure, type Sample } from "./measure.ts";
+import { mountImage } from "./mount-image.ts";
+import { spread } from "./statistics.ts";
+import { verifyLayout, verifyRepository } from "./verify.ts";
+
+type RequestOperation = "pull" | "push" | "push-existing" | "copy" | "copy-between";
+const allOperations: RequestOperation[] = ["pull", "push", "push-existing", "copy", "copy-between"];
+
+const { values } = parseArgs({
+  options: {
+    delay: { type: "string", default: "0" },
+    pairs: { type: "string", default: "1" },
+    case: { type: "string", multiple: true },
+    operation: { type: "string", multiple: true },
+    quick: { type: "boolean", default: false },
+    cache: { type: "string", default: defaultCacheDirectory() },
+    stevedore: { type: "string", default: join(import.meta.dirname, "../../packages/cli/dist/bin.js") },
+  },
+});
+const delay = Number(values.delay);
+const pairs = Number(values.pairs);
+const wantedCases = new Set((values.case ?? ["d"]).flatMap((item) => item.split(",")));
+const wantedOperations = (values.operation ?? allOperations).flatMap((item) =>
+  item.split(","),
+) as RequestOperation[];
+for (const operation of wantedOperations) {
+  if (!allOperations.includes(operation)) throw new Error(`unknown operation ${operation}`);
+}
+const tools: Tool[] = ["stevedore", "skopeo"];
+
+interface RequestSample extends Sample {
+  case: string;
+  operation: RequestOperation;
+  tool: Tool;
+  round: number;
+  requests: number;
+  kinds: Record<string, number>;
+}
+
+const log = (line: string): void => console.log(line);
+const work = await mkdtemp(join(values.cache, "requests-"));
+const registries: RunningRegistry[] = [];
+const proxies: CountingProxy[] = [];
+const samples: RequestSample[] = [];
+const started = new Date();
+const loadBefore = loadavg()[0]!;
+try {
+  for (let i = 0; i < 2; i++) {
+    const registry = await startRegistry({ mode: "open" });
+    registries.push(registry);
+    proxies.push(await startCountingProxy({ upstream: registry.url, delay }));
+  }
+  const [a, b] = registries as [RunningRegistry, RunningRegistry];
+  const [proxyA, proxyB] = proxies as [CountingProxy, CountingProxy];
+  log(`registries ${a.url}, ${b.url}; proxies ${proxyA.url}, ${proxyB.url}; ${delay} ms each way`);
+  for (const benchCase of values.quick ? quickCases : fullCases) {
+    if (!wantedCases.has(benchCase.name)) continue;
+    const layout = await ensureLayout(benchCase, values.cache, log);
+    const graph = await readImageGraph(layout);
+    const source = `bench/${layout.name}`;
+    const existing = `bench/${layout.name}-exists`;
+    await seed(layout, `${a.host}/${source}:${layout.tag}`);
+    await mountImage(a.url, source, existing, layout.tag, graph);
+    log(`case (${layout.name}) ${layout.title}`);
+    for (const operation of wantedOperations) {
+      for (let round = 0; round <= pairs; round++) {
+        for (const tool of tools) {
+          const destination =
+            operation === "push-existing" ? existing : `bench/${layout.name}-${operation}-${tool}-${round}`;
+          const output = join(work, `${tool}-${layout.name}-${round}`);
+          const plan: RunPlan = {
+            layout,
+            host: proxyA.host,
+            source,
+            destination,
+            output,
+            ...(operation === "copy-between" && { destinationHost: proxyB.host }),
+          };
+          proxyA.reset();
+          proxyB.reset();
+          const sample = await runTool(tool, operation, plan);
+          const recorded = [...proxyA.requests, ...proxyB.requests];
+          if (operation === "pull") await verifyLayout(output, layout.tag, graph);
+          else
+            await verifyRepository(
+              (operation === "copy-between" ? b : a).url,
+              destination,
+              layout.tag,
+              graph,
+            );
+          await rm(output, { recursive: true, force: true });
+          const entry: RequestSample = {
+            ...sample,
+            case: layout.name,
+            operation,
+            tool,
+            round,
+            requests: recorded.length,
+            kinds: countKinds(recorded),
+          };
+          samples.push(entry);
+          log(
+            `  ${operation.padEnd(13)} ${round === 0 ? "warm-up" : `pair ${round}`} ${tool.padEnd(9)} ` +
+              `${sample.wall.toFixed(2)} s, CPU ${(sample.user + sample.system).toFixed(2)} s, ` +
+              `${sample.peakRss.toFixed(0)} MiB, ${recorded.length} requests ${JSON.stringify(entry.kinds)}`,
+          );
+        }
+      }
+    }
+  }
+} finally {
+  for (const proxy of proxies) await proxy.stop();
+  for (const registry of registries) await registry.stop();
+  await rm(work, { recursive: true, force: true });
+}
+console.log(render());
+
+function render(): string {
+  const lines = [
+    "",
+    `${started.toISOString()}, ${delay} ms each way, ${pairs} pair(s) after a warm-up, ` +
+      `load average ${loadBefore.toFixed(1)} → ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`,
+    "",
+    "| case | operation | stevedore s | skopeo s | ratio | CPU s (st / sk) | RSS MiB (st / sk) | requests (st / sk) |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- |",
+  ];
+  const keys = [...new Set(samples.map((sample) => `${sample.case} ${sample.operation}`))];
+  for (const key of keys) {
+    const of = (tool: Tool) =>
+      samples.filter(
+        (sample) => `${sample.case} ${sample.operation}` === key && sample.tool === tool && sample.round > 0,
+      );
+    const stevedore = of("stevedore");
+    const skopeo = of("skopeo");
+    const ratios = stevedore.map((sample, i) => sample.wall / (skopeo[i]?.wall ?? Number.NaN));
+    const wall = (list: RequestSample[]) => spread(list.map((sample) => sample.wall)).median.toFixed(2);
+    const cpu = (list: RequestSample[]) =>
+      spread(list.map((sample) => sample.user + sample.system)).median.toFixed(2);
+    const rss = (list: RequestSample[]) => spread(list.map((sample) => sample.peakRss)).median.toFixed(0);
+    const count = (list: RequestSample[]) => {
+      const counts = spread(list.map((sample) => sample.requests));
+      return counts.min === counts.max ? `${counts.min}` : `${counts.min}–${counts.max}`;
+    };
+    const ratio = spread(ratios);
+    const [caseName, operation] = key.split(" ");
+    lines.push(
+      `| (${caseName}) | ${operation} | ${wall(stevedore)} | ${wall(skopeo)} | ${ratio.median.toFixed(3)} ` +
+        `(${ratio.min.toFixed(3)}–${ratio.max.toFixed(3)}) | ${cpu(stevedore)} / ${cpu(skopeo)} | ` +
+        `${rss(stevedore)} / ${rss(skopeo)} | ${count(stevedore)} / ${count(skopeo)} |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+async function runTool(tool: Tool, operation: RequestOperation, plan: RunPlan): Promise<Sample> {
+  const cache = await mkdtemp(join(work, "skopeo-cache-"));
+  try {
+    const run = invocation(tool, operation === "copy-between" ? "copy" : operation, plan, {
+      stevedoreBin: values.stevedore,
+      nodeArguments: [],
+      skopeoCacheDirectory: cache,
+    });
+    return await measure(run.command, run.args, { env: run.env });
+  } finally {
+    await rm(cache, { recursive: true, force: true });
+  }
+}
+
+async function seed(layout: GeneratedLayout, reference: string): Promise<void> {
+  const cache = await mkdtemp(join(work, "skopeo-cache-"));
+  try {
+    await measure("skopeo", seedArguments(layout, reference), { env: skopeoEnvironment(cache) });
+  } finally {
+    await rm(cache, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,83 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { type CountingProxy, countKinds, requestKind, startCountingProxy } from "./counting-proxy.ts";
+
+const stops: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const stop of stops.splice(0)) await stop();
+});
+
+/** An upstream answering every request with its method and path, and 201 + a Location for POSTs. */
+async function upstream(): Promise<string> {
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on("end", () => {
+      const status = request.method === "POST" ? 202 : 200;
+      response.writeHead(status, { location: `http://${request.headers.host}/v2/x/blobs/uploads/1` });
+      response.end(`${request.method} ${request.url}`);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  stops.push(() => new Promise((resolve) => server.close(() => resolve())));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function proxyTo(url: string): Promise<CountingProxy> {
+  const proxy = await startCountingProxy({ upstream: url });
+  stops.push(() => proxy.stop());
+  return proxy;
+}
+
+describe("counting proxy", () => {
+  it("forwards requests with their bodies and the Host header, and records each one", async () => {
+    const proxy = await proxyTo(await upstream());
+    const got = await fetch(`${proxy.url}/v2/team/app/manifests/v1`);
+    expect(await got.text()).toBe("GET /v2/team/app/manifests/v1");
+    const posted = await fetch(`${proxy.url}/v2/team/app/blobs/uploads/`, { method: "POST", body: "x" });
+    await posted.text();
+    expect(posted.status).toBe(202);
+    expect(posted.headers.get("location")).toBe(`${proxy.url}/v2/x/blobs/uploads/1`);
+    expect(proxy.requests).toEqual([
+      { method: "GET", path: "/v2/team/app/manifests/v1", status: 200 },
+      { method: "POST", path: "/v2/team/app/blobs/uploads/", status: 202 },
+    ]);
+    proxy.reset();
+    expect(proxy.requests).toEqual([]);
+  });
+
+  it("answers 502 and records it when the upstream is gone", async () => {
+    const proxy = await proxyTo("http://127.0.0.1:1");
+    const answer = await fetch(`${proxy.url}/v2/`);
+    await answer.text();
+    expect(answer.status).toBe(502);
+    expect(proxy.requests).toEqual([{ method: "GET", path: "/v2/", status: 502 }]);
+  });
+
+  it("names each request by kind", () => {
+    const kinds = [
+      { method: "GET", path: "/v2/" },
+      { method: "HEAD", path: "/v2/a/b/manifests/sha256:00" },
+      { method: "GET", path: "/v2/a/blobs/sha256:00" },
+      { method: "POST", path: "/v2/a/blobs/uploads/?mount=sha256:00&from=b" },
+      { method: "PATCH", path: "/v2/a/blobs/uploads/8f1c?_state=x" },
+      { method: "GET", path: "/v2/a/tags/list?n=10" },
+      { method: "GET", path: "/v2/a/referrers/sha256:00" },
+    ].map(requestKind);
+    expect(kinds).toEqual([
+      "GET /v2/",
+      "HEAD manifest",
+      "GET blob",
+      "POST upload",
+      "PATCH upload",
+      "GET tags",
+      "GET referrers",
+    ]);
+    expect(
+      countKinds([
+        { method: "GET", path: "/v2/a/blobs/sha256:00", status: 200 },
+        { method: "GET", path: "/v2/a/blobs/sha256:11", status: 200 },
+      ]),
+    ).toEqual({ "GET blob": 2 });
+  });
+});
