@@ -42,6 +42,8 @@ export interface ContestantOptions {
    * what it is on a clean machine, as stevedore's in-process memory of blob locations is.
    */
   skopeoCacheDirectory: string;
+  /** A registry over TLS: the CA stevedore trusts (`--ca-file`), and a folder holding it as `ca.crt` for skopeo. */
+  tls?: { caFile: string; certDirectory: string };
 }
 
 /** The command that performs `operation` with `tool`. */
@@ -73,6 +75,7 @@ export function invocation(
         to,
         "--quiet",
         ...(layout.index ? ["--platform", "all"] : []),
+        ...(options.tls ? ["--ca-file", options.tls.caFile] : []),
       ],
       env: process.env,
     };
@@ -84,8 +87,9 @@ export function invocation(
     args: [
       "copy",
       "--quiet",
-      "--src-tls-verify=false",
-      "--dest-tls-verify=false",
+      ...(options.tls
+        ? ["--src-cert-dir", options.tls.certDirectory, "--dest-cert-dir", options.tls.certDirectory]
+        : ["--src-tls-verify=false", "--dest-tls-verify=false"]),
       "--preserve-digests",
       ...(layout.index ? ["--all"] : []),
       docker(from),

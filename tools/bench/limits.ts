@@ -9,8 +9,11 @@
 //
 // and prints each floor against the target time (the issue's ratio × skopeo's median of the same run).
 //
-//   node tools/bench/limits.ts [--runs N] [--case a,b,c] [--cache DIR]
-import { mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
+// With `--tls` the registry serves HTTPS with a throwaway certificate: skopeo trusts it through a cert dir,
+// curl with `--cacert`, the bare push through NODE_EXTRA_CA_CERTS — the TLS floors.
+//
+//   node tools/bench/limits.ts [--runs N] [--case a,b,c] [--cache DIR] [--tls]
+import { copyFile, mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startRegistry } from "../registry/start-registry.ts";
@@ -27,6 +30,7 @@ const { values } = parseArgs({
     runs: { type: "string", default: "3" },
     case: { type: "string", multiple: true },
     cache: { type: "string", default: defaultCacheDirectory() },
+    tls: { type: "boolean", default: false },
   },
 });
 const runs = Number(values.runs);
@@ -41,11 +45,17 @@ const targets = [
   { case: "c", operation: "push", ratio: 0.1 },
 ] as const;
 
-const registry = await startRegistry({ mode: "open" });
+const registry = await startRegistry({ mode: "open", ...(values.tls && { tls: true }) });
+const caFile = registry.caFile;
 const registryPid = findProcess(["docker-registry", registry.dir]);
 const cpu = registryPid === undefined ? {} : { registryPid };
 const work = await mkdtemp(join(values.cache, "limits-"));
 const rows: string[] = [];
+const certDirectory = join(work, "certs");
+if (caFile !== undefined) {
+  await mkdir(certDirectory, { recursive: true });
+  await copyFile(caFile, join(certDirectory, "ca.crt"));
+}
 try {
   for (const target of targets) {
     if (!wanted.has(target.case)) continue;
@@ -152,7 +162,7 @@ function pushWays(layout: GeneratedLayout, blobs: string[]): Way[] {
         measure(
           process.execPath,
           [child, registry.url, `limits/raw-${run}`, layout.directory, "8", ...blobs],
-          cpu,
+          { ...cpu, ...(caFile !== undefined && { env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile } }) },
         ),
     ],
   ];
@@ -172,19 +182,18 @@ async function fresh(name: string, perform: (directory: string) => Promise<Sampl
 }
 
 function curl(transfers: string[]): Promise<Sample> {
-  return measure("curl", ["-s", "-f", "--parallel", "--parallel-max", "8", ...transfers], cpu);
+  const trust = caFile === undefined ? [] : ["--cacert", caFile];
+  return measure("curl", ["-s", "-f", ...trust, "--parallel", "--parallel-max", "8", ...transfers], cpu);
 }
 
 async function skopeo(layout: GeneratedLayout, from: string, to: string): Promise<Sample> {
   const cache = await mkdtemp(join(work, "skopeo-cache-"));
   try {
-    const args = [
-      "copy",
-      "--quiet",
-      "--src-tls-verify=false",
-      "--dest-tls-verify=false",
-      "--preserve-digests",
-    ];
+    const trust =
+      caFile === undefined
+        ? ["--src-tls-verify=false", "--dest-tls-verify=false"]
+        : ["--src-cert-dir", certDirectory, "--dest-cert-dir", certDirectory];
+    const args = ["copy", "--quiet", ...trust, "--preserve-digests"];
     return await measure("skopeo", [...args, ...(layout.index ? ["--all"] : []), from, to], {
       env: skopeoEnvironment(cache),
       ...cpu,

@@ -8,6 +8,8 @@ import type { TargetResult } from "./targets.ts";
 export interface BenchResults {
   date: string;
   mode: "quick" | "full";
+  /** `https` when the registry served TLS (`--tls`): a throwaway CA, stevedore `--ca-file`, skopeo cert dirs. */
+  scheme?: "http" | "https";
   machine: {
     cpus: number;
     cpuModel: string;
@@ -42,7 +44,7 @@ const range = (value: Spread, format: (n: number) => string): string =>
 export function renderReport(results: BenchResults): string {
   const { machine } = results;
   const lines = [
-    `# stevedore vs skopeo — ${results.mode} run, ${results.date}`,
+    `# stevedore vs skopeo — ${results.mode} run${results.scheme === "https" ? " over TLS" : ""}, ${results.date}`,
     "",
     `Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGibibytes.toFixed(0)} GiB; load average ` +
       `${machine.loadAverageBefore.map((n) => n.toFixed(2)).join(" ")} before, ` +

@@ -1,16 +1,17 @@
 // The benchmark: stevedore against `skopeo copy` on a real distribution registry on loopback.
 //
-//   pnpm bench [--quick] [--case a,b] [--operation pull,push] [--pairs N] [--cpu-prof] [--cache DIR]
+//   pnpm bench [--quick] [--case a,b] [--operation pull,push] [--pairs N] [--cpu-prof] [--cache DIR] [--tls]
 //
-// Starts docker-registry (open mode), generates or reuses the synthetic layouts (generate.ts), seeds the
+// Starts docker-registry (open mode; over HTTPS with a throwaway certificate with `--tls`), generates or reuses the synthetic layouts (generate.ts), seeds the
 // registry with skopeo, then for each case and operation runs stevedore and skopeo in turn (a warm-up pair,
 // then N measured pairs), each in a fresh repository or output folder, under GNU time. Prints and writes
 // the report to tools/bench/results/. Not part of `pnpm test`. See tools/bench/README.md.
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join, resolve } from "node:path";
+import { getCACertificates, setDefaultCACertificates } from "node:tls";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { startRegistry } from "../registry/start-registry.ts";
@@ -42,6 +43,8 @@ interface RunOptions {
   stevedoreBin: string;
   /** Extra `node` flags for stevedore's runs (`--max-semi-space-size=1`, say). */
   nodeOptions: string[];
+  /** The registry serves HTTPS with a throwaway certificate made by openssl. */
+  tls: boolean;
 }
 
 function parseOptions(argv: string[]): RunOptions {
@@ -56,13 +59,14 @@ function parseOptions(argv: string[]): RunOptions {
       cache: { type: "string" },
       stevedore: { type: "string" },
       "node-option": { type: "string", multiple: true },
+      tls: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) {
     console.log(
       "usage: pnpm bench [--quick] [--case a,b,c,d] [--operation pull,push,push-existing,copy] [--pairs N]\n" +
-        "                  [--cpu-prof] [--cache DIR] [--stevedore path/to/bin.js] [--node-option FLAG]...\n" +
+        "                  [--cpu-prof] [--cache DIR] [--stevedore path/to/bin.js] [--node-option FLAG]... [--tls]\n" +
         "Races stevedore against skopeo on a local distribution registry; see tools/bench/README.md.",
     );
     process.exit(0);
@@ -88,6 +92,7 @@ function parseOptions(argv: string[]): RunOptions {
     cacheDirectory: values.cache ?? defaultCacheDirectory(),
     stevedoreBin: resolve(values.stevedore ?? defaultStevedoreBin),
     nodeOptions: values["node-option"] ?? [],
+    tls: values.tls,
   };
 }
 
@@ -156,7 +161,8 @@ async function main(argv: string[]): Promise<void> {
     graphs.set(layout.name, await readImageGraph(layout));
   }
 
-  const registry = await startRegistry({ mode: "open" });
+  const registry = await startRegistry({ mode: "open", ...(options.tls && { tls: true }) });
+  if (registry.caFile !== undefined) contestants.tls = await trustRegistry(registry.caFile, work);
   const samples: RecordedSample[] = [];
   const retried: RetriedRun[] = [];
   try {
@@ -191,6 +197,7 @@ async function main(argv: string[]): Promise<void> {
   const results: BenchResults = {
     date,
     mode: options.quick ? "quick" : "full",
+    scheme: options.tls ? "https" : "http",
     machine: {
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model ?? "unknown",
@@ -214,12 +221,29 @@ async function main(argv: string[]): Promise<void> {
   };
   const report = renderReport(results);
   await mkdir(resultsDirectory, { recursive: true });
-  const stem = join(resultsDirectory, `${date.replaceAll(":", "-").replace(/\..*/, "")}-${results.mode}`);
+  const name = `${results.mode}${options.tls ? "-tls" : ""}`;
+  const stem = join(resultsDirectory, `${date.replaceAll(":", "-").replace(/\..*/, "")}-${name}`);
   await writeFile(`${stem}.json`, `${JSON.stringify(results, null, 2)}\n`);
   await writeFile(`${stem}.md`, report);
-  await writeFile(join(resultsDirectory, `latest-${results.mode}.md`), report);
+  await writeFile(join(resultsDirectory, `latest-${name}.md`), report);
   console.log(`\n${report}`);
   console.log(`written: ${stem}.json, ${stem}.md${options.cpuProfile ? `; profiles in ${profiles}` : ""}`);
+}
+
+/**
+ * Trusts the registry's throwaway certificate: in this process (the harness's own `fetch` seeds and checks
+ * the registry) and for the contestants (stevedore `--ca-file`; skopeo a cert dir holding `ca.crt`).
+ */
+async function trustRegistry(
+  caFile: string,
+  work: string,
+): Promise<{ caFile: string; certDirectory: string }> {
+  const pem = await readFile(caFile, "utf8");
+  setDefaultCACertificates([...getCACertificates("default"), pem]);
+  const certDirectory = join(work, "certs");
+  await mkdir(certDirectory, { recursive: true });
+  await copyFile(caFile, join(certDirectory, "ca.crt"));
+  return { caFile, certDirectory };
 }
 
 function mebibytes(bytes: number): string {
