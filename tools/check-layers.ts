@@ -41,7 +41,7 @@ export const layerTable: Readonly<Record<string, LayerRule>> = {
   // package of its own, Targets come in from the caller.
   image: { layer: 3, allowed: ["core", "blob", "tar"] },
   // "Files ↔ artifact manifests, attach, referrer trees, index create/edit, over Targets."
-  artifact: { layer: 3, allowed: ["core", "blob"] },
+  artifact: { layer: 3, allowed: ["core", "blob", "tar"] },
   client: { layer: 4 },
   cli: { layer: 5 },
 };

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { lstat, mkdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { readAll, writeVerifiedFile } from "@stevedore/blob";
+import { fileSource, readAll, writeVerifiedFile } from "@stevedore/blob";
 import type { Descriptor, ImageManifest, Platform, ReadableTarget } from "@stevedore/core";
 import {
   Annotation,
@@ -15,6 +15,7 @@ import {
   UsageError,
 } from "@stevedore/core";
 import { checkTitle } from "./check-title.js";
+import { unpackDirectoryLayer } from "./directory-layer.js";
 
 /** Options of {@link pullArtifact}. */
 export interface PullArtifactOptions {
@@ -67,9 +68,9 @@ export async function pullArtifact(
   const { descriptor, manifest } = await chooseManifest(target, reference, options);
   const titled = manifest.layers.flatMap((layer, position) => {
     const title = layer.annotations?.[Annotation.Title];
-    return title === undefined
-      ? []
-      : [{ layer, title, components: checkTitle(title, `layer ${position + 1}`) }];
+    if (title === undefined) return [];
+    const unpack = layer.annotations?.[Annotation.Unpack] === "true";
+    return [{ layer, title, unpack, position, components: checkTitle(title, `layer ${position + 1}`) }];
   });
   const seen = new Set<string>();
   for (const { components, title } of titled) {
@@ -93,27 +94,34 @@ export async function pullArtifact(
   await mkdir(directory, { recursive: true }).catch((error: unknown) => {
     throw localIoError("create", directory, error);
   });
-  for (const { components } of titled) await checkParents(directory, components);
+  for (const { components, unpack } of titled) await checkParents(directory, components, unpack);
   const staging = join(directory, `.stevedore-pull-${randomBytes(6).toString("hex")}`);
   await mkdir(staging).catch((error: unknown) => {
     throw localIoError("create", staging, error);
   });
   try {
-    for (const [index, { layer }] of titled.entries()) {
-      await writeVerifiedFile(join(staging, String(index)), await target.fetch(layer, call), layer, {
+    for (const [index, { layer, unpack, title, position }] of titled.entries()) {
+      const file = join(staging, String(index));
+      await writeVerifiedFile(file, await target.fetch(layer, call), layer, {
         ...call,
         where: `layer ${layer.digest}`,
       });
+      if (unpack) {
+        const expected = layer.annotations?.[Annotation.ContentDigest];
+        const into = join(staging, `${index}.d`);
+        await unpackDirectoryLayer(() => fileSource(file)(0), into, title, expected, `layer ${position + 1}`);
+      }
     }
     const files: PulledFile[] = [];
-    for (const [index, { layer, components }] of titled.entries()) {
-      await checkParents(directory, components);
+    for (const [index, { layer, components, unpack }] of titled.entries()) {
+      await checkParents(directory, components, unpack);
       const parent = join(directory, ...components.slice(0, -1));
       await mkdir(parent, { recursive: true }).catch((error: unknown) => {
         throw localIoError("create", parent, error);
       });
       const destination = join(directory, ...components);
-      await rename(join(staging, String(index)), destination).catch((error: unknown) => {
+      const source = unpack ? join(staging, `${index}.d`, ...components) : join(staging, String(index));
+      await rename(source, destination).catch((error: unknown) => {
         throw localIoError("rename", destination, error);
       });
       files.push({ name: components.join("/"), descriptor: layer });
@@ -128,7 +136,11 @@ export async function pullArtifact(
  * Refuses to write through anything already in the directory that is not a plain folder: a symbolic
  * link (it could point outside), a file where a folder is needed, or a folder where the file goes.
  */
-async function checkParents(directory: string, components: readonly string[]): Promise<void> {
+async function checkParents(
+  directory: string,
+  components: readonly string[],
+  unpack: boolean,
+): Promise<void> {
   let path = directory;
   for (const [index, component] of components.entries()) {
     path = join(path, component);
@@ -141,6 +153,7 @@ async function checkParents(directory: string, components: readonly string[]): P
       );
     }
     if (!last && !info.isDirectory()) throw new LocalFormatError(`${path} is in the way: it is not a folder`);
+    if (last && unpack) throw new LocalFormatError(`${path} exists: remove it to pull the directory there`);
     if (last && info.isDirectory())
       throw new LocalFormatError(`${path} is a folder: remove it to pull the file`);
   }

@@ -1,6 +1,6 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
-import { basename } from "node:path";
+import { basename, resolve } from "node:path";
 import { fileSource } from "@stevedore/blob";
 import type { Descriptor, ImageManifest, Target } from "@stevedore/core";
 import {
@@ -13,6 +13,7 @@ import {
   NotFoundError,
   UsageError,
 } from "@stevedore/core";
+import { packDirectoryLayer } from "./directory-layer.js";
 
 /** A file to push as a layer (or as the config). */
 export interface ArtifactFile {
@@ -60,7 +61,10 @@ export const defaultFileMediaType: string = MediaType.OciLayer;
  * `subject` on a registry without the referrers API, the target records the referrer in the subject's
  * referrers tag (`spec/PROTOCOL.md` §7.2).
  *
- * @throws NotFoundError for a missing file; UsageError for a directory (not yet packed), duplicate titles or
+ * A directory is packed as oras packs one (a deterministic tar+gzip titled with its name, to be unpacked on
+ * pull; see `packDirectoryLayer`).
+ *
+ * @throws NotFoundError for a missing file; UsageError for duplicate titles or
  *   bad annotations; the target's errors.
  * @example
  * const { descriptor } = await pushArtifact(remote, {
@@ -78,58 +82,71 @@ export async function pushArtifact(
   }
   const { signal } = options;
   const call = signal === undefined ? {} : { signal };
-  const layers: { descriptor: Descriptor; path: string }[] = [];
-  const titles = new Set<string>();
-  for (const file of options.files) {
-    const descriptor = await describeFile(file, defaultFileMediaType, true, signal);
-    const title = descriptor.annotations?.[Annotation.Title] as string;
-    if (titles.has(title))
-      throw new UsageError(`two files are titled ${JSON.stringify(title)}: give them different names`);
-    titles.add(title);
-    layers.push({ descriptor, path: file.path });
-  }
-  const config =
-    options.config === undefined
-      ? undefined
-      : {
-          descriptor: await describeFile(options.config, MediaType.OciConfig, false, signal),
-          path: options.config.path,
-        };
-  const built = buildArtifactManifest({
-    layers: layers.map((layer) => layer.descriptor),
-    ...(config === undefined ? {} : { config: config.descriptor }),
-    ...(options.artifactType === undefined ? {} : { artifactType: options.artifactType }),
-    ...(options.annotations === undefined ? {} : { annotations: options.annotations }),
-    ...(options.subject === undefined ? {} : { subject: options.subject }),
-  });
-  for (const tag of options.tags ?? []) {
-    if (typeof tag !== "string" || !/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/.test(tag)) {
-      throw new UsageError(
-        `invalid tag ${JSON.stringify(String(tag)).slice(0, 140)}: letters, digits, '_', '.', '-', at most 128`,
-      );
+  const layers: DescribedFile[] = [];
+  let config: DescribedFile | undefined;
+  try {
+    const titles = new Set<string>();
+    for (const file of options.files) {
+      const described = await describeFile(file, defaultFileMediaType, true, signal);
+      layers.push(described);
+      const title = described.descriptor.annotations?.[Annotation.Title] as string;
+      if (titles.has(title))
+        throw new UsageError(`two files are titled ${JSON.stringify(title)}: give them different names`);
+      titles.add(title);
     }
+    if (options.config !== undefined) {
+      config = await describeFile(options.config, MediaType.OciConfig, false, signal);
+    }
+    const built = buildArtifactManifest({
+      layers: layers.map((layer) => layer.descriptor),
+      ...(config === undefined ? {} : { config: config.descriptor }),
+      ...(options.artifactType === undefined ? {} : { artifactType: options.artifactType }),
+      ...(options.annotations === undefined ? {} : { annotations: options.annotations }),
+      ...(options.subject === undefined ? {} : { subject: options.subject }),
+    });
+    for (const tag of options.tags ?? []) {
+      if (typeof tag !== "string" || !/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/.test(tag)) {
+        throw new UsageError(
+          `invalid tag ${JSON.stringify(String(tag)).slice(0, 140)}: letters, digits, '_', '.', '-', at most 128`,
+        );
+      }
+    }
+    if (config === undefined) {
+      const { data: _data, ...plain } = emptyDescriptor;
+      if (!(await target.exists(plain, call))) await target.push(plain, new TextEncoder().encode("{}"), call);
+    }
+    for (const blob of config === undefined ? layers : [config, ...layers]) {
+      if (await target.exists(blob.descriptor, call)) continue;
+      await target.push(blob.descriptor, fileSource(blob.path), call);
+    }
+    await target.push(built.descriptor, built.bytes, call);
+    const tags = [...new Set(options.tags ?? [])];
+    for (const tag of tags) await target.tag(built.descriptor, tag, call);
+    return { descriptor: built.descriptor, manifest: built.manifest, bytes: built.bytes, tags };
+  } finally {
+    await Promise.all([...layers, ...(config === undefined ? [] : [config])].map((item) => item.remove?.()));
   }
-  if (config === undefined) {
-    const { data: _data, ...plain } = emptyDescriptor;
-    if (!(await target.exists(plain, call))) await target.push(plain, new TextEncoder().encode("{}"), call);
-  }
-  for (const blob of config === undefined ? layers : [config, ...layers]) {
-    if (await target.exists(blob.descriptor, call)) continue;
-    await target.push(blob.descriptor, fileSource(blob.path), call);
-  }
-  await target.push(built.descriptor, built.bytes, call);
-  const tags = [...new Set(options.tags ?? [])];
-  for (const tag of tags) await target.tag(built.descriptor, tag, call);
-  return { descriptor: built.descriptor, manifest: built.manifest, bytes: built.bytes, tags };
 }
 
-/** Hashes a file into its descriptor (a layer gets its title annotation). */
+/** A file or packed directory, ready to push. */
+interface DescribedFile {
+  descriptor: Descriptor;
+  /** The bytes to push: the file itself, or the packed directory. */
+  path: string;
+  /** Removes a packed directory's temporary file. */
+  remove?: () => Promise<void>;
+}
+
+/**
+ * Hashes a file into its descriptor (a layer gets its title annotation); a directory is packed as oras
+ * does (`packDirectoryLayer`).
+ */
 async function describeFile(
   file: ArtifactFile,
   defaultMediaType: string,
   titled: boolean,
   signal: AbortSignal | undefined,
-): Promise<Descriptor> {
+): Promise<DescribedFile> {
   if (typeof file !== "object" || file === null || typeof file.path !== "string" || file.path === "") {
     throw new UsageError("each file needs a path");
   }
@@ -139,15 +156,19 @@ async function describeFile(
     if (code === "ENOENT") throw new NotFoundError(`${path} does not exist`, { cause: error });
     throw localIoError("read", path, error);
   });
-  if (info.isDirectory()) {
-    throw new UsageError(`${path} is a directory: pack it into a file first (tar czf), or push its files`);
-  }
-  if (!info.isFile()) throw new UsageError(`${path} is not a regular file`);
-  const mediaType = file.mediaType ?? defaultMediaType;
+  if (info.isDirectory() && !titled) throw new UsageError(`${path} is a directory, not a config file`);
+  if (!info.isDirectory() && !info.isFile())
+    throw new UsageError(`${path} is not a regular file or directory`);
+  const mediaType = file.mediaType ?? (info.isDirectory() ? MediaType.OciLayerGzip : defaultMediaType);
   if (mediaType === "" || !/^[A-Za-z0-9][\w!#$&^.+-]*\/[A-Za-z0-9][\w!#$&^.+-]*$/.test(mediaType)) {
     throw new UsageError(
       `invalid media type ${JSON.stringify(mediaType).slice(0, 140)} for ${path} (type/subtype)`,
     );
+  }
+  if (info.isDirectory()) {
+    const packed = await packDirectoryLayer(path, file.title ?? basename(resolve(path)), mediaType, signal);
+    const annotations = { ...packed.descriptor.annotations, ...file.annotations };
+    return { descriptor: { ...packed.descriptor, annotations }, path: packed.path, remove: packed.remove };
   }
   const hasher = createHasher("sha256");
   let size = 0;
@@ -159,7 +180,10 @@ async function describeFile(
     size += (chunk as Uint8Array).length;
   }
   const descriptor: Descriptor = { mediaType, digest: hasher.digest(), size };
-  if (!titled) return descriptor;
+  if (!titled) return { descriptor, path };
   const title = file.title ?? basename(path);
-  return { ...descriptor, annotations: { [Annotation.Title]: title, ...file.annotations } };
+  return {
+    descriptor: { ...descriptor, annotations: { [Annotation.Title]: title, ...file.annotations } },
+    path,
+  };
 }

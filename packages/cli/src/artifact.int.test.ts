@@ -4,9 +4,10 @@
  * referrers API). Bytes are checked with raw HTTP, never through the code under test.
  */
 import { randomUUID } from "node:crypto";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
 import { createRegistryServer, type RegistryServer } from "@stevedore/server";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
@@ -131,6 +132,30 @@ describe.each(registries)(
       );
       expect(await readFile(join(out, readme.slice(workspace.length + 1)), "utf8")).toBe("# hello\n");
       expect([...(await readFile(join(out, data.slice(workspace.length + 1))))]).toEqual([0, 1, 2, 255]);
+    });
+
+    it("a directory goes up as oras's unpackable tar+gzip and comes back as the same tree", async () => {
+      const repository = repositoryName("site");
+      const parent = await mkdtemp(join(workspace, "dir-"));
+      const site = join(parent, "site");
+      await mkdir(join(site, "css"), { recursive: true });
+      await writeFile(join(site, "index.html"), "<h1>hi</h1>");
+      await writeFile(join(site, "css", "a.css"), "h1{}");
+      const push = await runCli(["artifact", "push", `${registry().host}/${repository}:v1`, site]);
+      expect([push.code, push.stderr]).toEqual([0, ""]);
+      const manifest = JSON.parse((await rawManifest(registry(), repository, "v1")).toString());
+      expect(manifest.layers[0].mediaType).toBe("application/vnd.oci.image.layer.v1.tar+gzip");
+      expect(manifest.layers[0].annotations).toMatchObject({
+        "org.opencontainers.image.title": "site",
+        "io.deis.oras.content.unpack": "true",
+      });
+      const tar = gunzipSync(await rawBlob(registry(), repository, manifest.layers[0].digest));
+      expect(sha256(tar)).toBe(manifest.layers[0].annotations["io.deis.oras.content.digest"]);
+      const out = join(workspace, `dir-out-${randomUUID().slice(0, 8)}`);
+      const pull = await runCli(["artifact", "pull", `${registry().host}/${repository}:v1`, "-o", out]);
+      expect([pull.code, pull.stderr]).toEqual([0, ""]);
+      expect(await readFile(join(out, "site", "index.html"), "utf8")).toBe("<h1>hi</h1>");
+      expect(await readFile(join(out, "site", "css", "a.css"), "utf8")).toBe("h1{}");
     });
 
     it("pushes a devcontainer Feature in the devcontainers CLI's exact bytes, and pulls it back", async () => {

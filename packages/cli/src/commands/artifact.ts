@@ -35,7 +35,8 @@ export const artifactCommand: CommandDefinition = {
   description:
     "push REF FILE[:TYPE]... uploads each file as a layer of an OCI 1.1 image manifest, titled with its " +
     "name (org.opencontainers.image.title) and of media type TYPE (default application/vnd.oci.image.layer.v1.tar), " +
-    "with the empty config unless --config is given; prints the reference and digest. " +
+    "with the empty config unless --config is given; a directory is packed as a deterministic tar+gzip " +
+    "that oras and stevedore unpack on pull. Prints the reference and digest. " +
     "pull REF [-o DIR] writes each titled layer to its name under DIR, verified, all files or none; a title " +
     "that would leave DIR (.., an absolute path, a symbolic link) fails with exit 6 before anything is " +
     "written. For an index, --platform or --artifact-type chooses the entry.",
