@@ -55,31 +55,16 @@ for _ in $(seq 100); do grep -q 'serving http://' serve.log && break; sleep 0.1;
 host=$(grep -o 'serving http://[^ ]*' serve.log | head -n 1 | sed 's|serving http://||')
 [ -n "$host" ] || { cat serve.log >&2; exit 1; }
 
-# An OCI layout with one image, written with coreutils: one gzip layer, a config, a manifest.
-mkdir -p image/blobs/sha256 files
-printf 'hello from a new shell\n' >files/hello.txt
-tar -cf layer.tar -C files hello.txt
-diff_id=$(sha256sum layer.tar | cut -d' ' -f1)
-gzip -n <layer.tar >layer.tgz
-blob() { local d; d=$(sha256sum "$1" | cut -d' ' -f1); cp "$1" "image/blobs/sha256/$d"; echo "$d"; }
-layer=$(blob layer.tgz)
-printf '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' "$diff_id" >config.json
-config=$(blob config.json)
-printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%d},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:%s","size":%d}]}' \
-  "$config" "$(stat -c %s config.json)" "$layer" "$(stat -c %s layer.tgz)" >manifest.json
-manifest=$(blob manifest.json)
-printf '{"imageLayoutVersion":"1.0.0"}' >image/oci-layout
-printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%d,"annotations":{"org.opencontainers.image.ref.name":"v1"}}]}' \
-  "$manifest" "$(stat -c %s manifest.json)" >image/index.json
-
+# An OCI layout with one image, written with coreutils (no Node on this PATH).
+digest=$(bash "$CLONE/tools/write-test-layout.sh" ./image)
 stevedore push ./image "$host/demo/app:v1"
 stevedore pull "$host/demo/app:v1" ./copy
 [ -f "$WORK/copy/index.json" ] || { echo "pull did not write ./copy in the user's directory" >&2; exit 1; }
-[ -f "$WORK/copy/blobs/sha256/$layer" ] || { echo "the layer is missing from ./copy" >&2; exit 1; }
-[ "$(stevedore digest "$host/demo/app:v1")" = "sha256:$manifest" ] || { echo "digest differs" >&2; exit 1; }
+grep -q "$digest" "$WORK/copy/index.json" || { echo "./copy does not hold $digest" >&2; exit 1; }
+[ "$(stevedore digest "$host/demo/app:v1")" = "$digest" ] || { echo "digest differs" >&2; exit 1; }
 EOF
 echo "check-setup: a new shell in a directory outside the checkout"
-if ! env -i "${keep[@]}" PATH_LINE="$path_line" WORK="$work" \
+if ! env -i "${keep[@]}" PATH_LINE="$path_line" WORK="$work" CLONE="$clone" \
   bash --noprofile --norc -c 'bash "$WORK/new-shell.sh"; status=$?; [ -f "$WORK/serve.log" ] && sed "s/^/serve: /" "$WORK/serve.log" | tail -n 5; exit $status' \
   >"$scratch/new-shell.log" 2>&1; then
   cat "$scratch/new-shell.log" >&2

@@ -176,4 +176,17 @@ export function bundleOptions(directory: string): BuildOptions {
   };
 }
 
+/**
+ * The single executable's script (build-binary.ts): src/sea.ts and everything, chunks included, in one
+ * CommonJS file, which is what Node's single executable application support runs.
+ */
+export function singleFileOptions(file: string): BuildOptions {
+  const options = bundleOptions(dirname(file));
+  return {
+    ...options,
+    input: { stevedore: fileURLToPath(new URL("./src/sea.ts", import.meta.url)) },
+    output: { file, format: "cjs", codeSplitting: false, sourcemap: false },
+  };
+}
+
 export default defineConfig(bundleOptions(fileURLToPath(new URL("./dist", import.meta.url))));

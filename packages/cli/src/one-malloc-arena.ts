@@ -23,6 +23,7 @@
  * alone, and nothing restarts: that is also how to opt out.
  */
 import { readFileSync } from "node:fs";
+import { isSea } from "node:sea";
 
 /** The commands (and aliases) that stream blobs or serve them. */
 const blobCommands: ReadonlySet<string> = new Set([
@@ -115,7 +116,9 @@ export function restartWithOneMallocArena(): void {
   };
   if (!wantsOneMallocArena(situation) || typeof process.execve !== "function") return;
   try {
-    process.execve(process.execPath, [process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
+    // The single executable (pnpm build:binary) has no script argument: its argv[1] is the executable again.
+    const rest = isSea() ? process.argv.slice(2) : [...process.execArgv, ...process.argv.slice(1)];
+    process.execve(process.execPath, [process.execPath, ...rest], {
       ...process.env,
       ...oneArenaEnvironment,
     });
