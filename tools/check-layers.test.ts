@@ -1,10 +1,18 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { checkLayers, findImports, formatViolation, type Violation } from "./check-layers.ts";
+import {
+  checkLayers,
+  checkReadmeTable,
+  findImports,
+  formatViolation,
+  layerTable,
+  readmeLayers,
+  type Violation,
+} from "./check-layers.ts";
 
 const script = fileURLToPath(new URL("./check-layers.ts", import.meta.url));
 const repositoryRoot = dirname(dirname(script));
@@ -206,6 +214,32 @@ describe("checkLayers", () => {
 
   it("finds nothing in this repository", () => {
     expect(checkLayers(repositoryRoot).map(formatViolation)).toEqual([]);
+  });
+});
+
+describe("the README's package table", () => {
+  it("gives every package the layer of tools/check-layers.ts, and no other package", () => {
+    const readme = readFileSync(join(repositoryRoot, "README.md"), "utf8");
+    expect(Object.fromEntries(readmeLayers(readme))).toEqual(
+      Object.fromEntries(Object.entries(layerTable).map(([name, rule]) => [name, rule.layer])),
+    );
+    expect(checkReadmeTable(readme)).toEqual([]);
+  });
+
+  it("names a row on the wrong layer, a missing row and an unknown one", () => {
+    const readme = [
+      "| layer | package | what it does |",
+      "| --- | --- | --- |",
+      "| L0 | [`@stevedore/core`](packages/core) | digests |",
+      "| L2 | [`@stevedore/blob`](packages/blob) | streams |",
+      "| L3 | [`@stevedore/extra`](packages/extra) | ? |",
+    ].join("\n");
+    const table = { core: { layer: 0 }, blob: { layer: 1 }, auth: { layer: 1 } };
+    expect(checkReadmeTable(readme, table)).toEqual([
+      "README.md: the package table puts @stevedore/blob on L2; tools/check-layers.ts says L1",
+      "README.md: the package table has no row for @stevedore/auth (L1)",
+      "README.md: the package table lists @stevedore/extra, which has no layer in tools/check-layers.ts",
+    ]);
   });
 });
 

@@ -1,4 +1,5 @@
-// Checks that imports between workspace packages point down the layer table of DESIGN.md §2.
+// Checks that imports between workspace packages point down the layer table below — the one source of the
+// layers; the repository README's package table and DESIGN.md §2 are checked against it / copied from it.
 //
 //   node tools/check-layers.ts [root]     (CI runs it as `pnpm layers`; exit 1 on any violation)
 //
@@ -11,6 +12,7 @@
 // - a package.json dependency on a workspace package that the layer table forbids;
 // - a relative import that leaves the package, except test files importing another package's
 //   src/test-support/ (still only downwards) or the repository's tools/ (registries, token server).
+// - a row of the README's package table whose layer differs from `layerTable`, or a package missing there.
 // Runs under Node's type stripping: erasable TypeScript only, Node built-ins only.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
@@ -22,7 +24,7 @@ export interface LayerRule {
   allowed?: readonly string[];
 }
 
-/** DESIGN.md §2: the layer of each package under packages/, keyed by directory (= unscoped name). */
+/** The layer of each package under packages/, keyed by directory (= unscoped name); DESIGN.md §2 follows it. */
 export const layerTable: Readonly<Record<string, LayerRule>> = {
   core: { layer: 0 },
   routing: { layer: 1 },
@@ -474,14 +476,54 @@ export function findImports(text: string): FoundImport[] {
   return found;
 }
 
+/**
+ * The rows of a README's package table (`| L1 | [\`@stevedore/x\`](packages/x) | … |`): package → layer.
+ */
+export function readmeLayers(markdown: string): Map<string, number> {
+  const rows = new Map<string, number>();
+  for (const match of markdown.matchAll(/^\| L(\d+) \| \[`@stevedore\/([a-z0-9-]+)`\]/gm)) {
+    rows.set(match[2] as string, Number(match[1]));
+  }
+  return rows;
+}
+
+/** Where the README's package table disagrees with `layerTable`, one line each (none when it agrees). */
+export function checkReadmeTable(
+  markdown: string,
+  table: Readonly<Record<string, LayerRule>> = layerTable,
+): string[] {
+  const rows = readmeLayers(markdown);
+  const problems: string[] = [];
+  for (const [name, rule] of Object.entries(table)) {
+    const layer = rows.get(name);
+    if (layer === undefined)
+      problems.push(`README.md: the package table has no row for @stevedore/${name} (L${rule.layer})`);
+    else if (layer !== rule.layer)
+      problems.push(
+        `README.md: the package table puts @stevedore/${name} on L${layer}; tools/check-layers.ts says L${rule.layer}`,
+      );
+  }
+  for (const name of rows.keys()) {
+    if (!Object.hasOwn(table, name))
+      problems.push(
+        `README.md: the package table lists @stevedore/${name}, which has no layer in tools/check-layers.ts`,
+      );
+  }
+  return problems;
+}
+
 if (import.meta.main) {
   const root = resolve(process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), ".."));
   const violations = checkLayers(root);
   for (const violation of violations) console.error(formatViolation(violation));
+  const readme = join(root, "README.md");
+  const tableProblems = existsSync(readme) ? checkReadmeTable(readFileSync(readme, "utf8")) : [];
+  for (const problem of tableProblems) console.error(problem);
+  if (tableProblems.length > 0) process.exitCode = 1;
   if (violations.length > 0) {
     console.error(`check-layers: ${violations.length} violation${violations.length === 1 ? "" : "s"}`);
     process.exitCode = 1;
-  } else {
+  } else if (tableProblems.length === 0) {
     console.log("check-layers: every import points down the layer table");
   }
 }

@@ -57,8 +57,8 @@ export async function writeVerifiedFile(
   const temporary = temporaryPath(path);
   const create = (): Promise<FileHandle> => open(temporary, "wx", options.mode ?? 0o644);
   // The directory usually exists (a layout's blobs/sha256): try the file first, and create the directory
-  // only when that fails for want of it: a recursive mkdir per blob cost ~0.17 ms of main-thread time
-  // each, ~85 ms of a 500-layer pull's CPU.
+  // only when that fails for want of it: a recursive mkdir per blob shows in a many-layer pull's CPU
+  // (docs/decisions/0006-batched-file-writes.md).
   // Failures name `path`, the file the user asked for, rather than the temp file beside it.
   const handle = await fileStep("create", path, async () => {
     try {
@@ -177,9 +177,8 @@ let activeWriters = 0;
 /**
  * The batch size: 1 MiB for one file, less when several are written at once (8 × 128 KiB for 8 blobs).
  * Chunks held for a batch outlive V8's young generation when many streams each hold a full MiB (with the
- * CLI's `--max-semi-space-size=1`), and are then freed only by full collections. Measured on pulls of
- * 8 × 128 MiB layers (8 in flight): 1 MiB batches each took 5.36 s of CPU and 140 MiB peak RSS, 128 KiB
- * batches 4.57 s and 103 MiB; one 1 GiB layer is fastest with 1 MiB batches (3.15 vs 3.83 s of CPU).
+ * CLI's `--max-semi-space-size=1`), and are then freed only by full collections
+ * (docs/decisions/0006-batched-file-writes.md).
  */
 function batchBytes(): number {
   return Math.max(minBatchBytes, Math.floor(writeBudgetBytes / Math.max(1, activeWriters)));
@@ -235,7 +234,7 @@ async function fileStep<T>(action: string, path: string, run: () => Promise<T>):
  *
  * Not `Promise.race([next, aborted])` with one long-lived `aborted` promise: every race leaves a reaction
  * on it that keeps that step, and so its chunk, reachable until the signal settles — a 1 GiB pull then held
- * the whole GiB in memory (peak RSS 1135 MiB). The listener here lives for one step only.
+ * the whole GiB in memory. The listener here lives for one step only.
  */
 function nextOrAbort(
   iterator: AsyncIterator<Uint8Array>,

@@ -2,23 +2,14 @@
  * Runs the commands that stream blobs with one glibc malloc arena and fixed malloc thresholds, by replacing
  * the process with itself once at start-up.
  *
- * Why: glibc gives each thread that allocates its own arena and keeps what those arenas freed. During a
- * transfer V8's and libuv's threads allocate and free a lot, and the process ended 15–25 MiB above what it
- * used: peak RSS 121 MiB for a push of 8 × 128 MiB, 124 for the pull, 122 for 500 small layers. With one
- * arena (`MALLOC_ARENA_MAX=1`): 107, 95 and 105 MiB (medians of 4 alternating runs, tools/bench). Fewer
- * threads do not help (UV_THREADPOOL_SIZE=1: 124 MiB; node --v8-pool-size=1: 119 MiB).
- * One arena alone had a price in the bench harness: pull (b) spent 3 s in the kernel instead of 1 (3.0–3.6 s
- * wall instead of 2.1–2.4). glibc's thresholds move with what was freed last, and the one heap shrank and
- * grew again under the socket's 256 KiB buffers. With them fixed — blocks up to 4 MiB from the heap
- * (`MALLOC_MMAP_THRESHOLD_`), and up to 32 MiB kept free at its top before it is given back
- * (`MALLOC_TRIM_THRESHOLD_`) — pull (b) took 2.05–2.29 s (0.9–1.3 s in the kernel), pull (a) 1.96–2.26 s,
- * at 95–101 MiB (3 pairs each in the harness, 17:20).
+ * Why: glibc's per-thread arenas keep what V8's and libuv's threads freed, 15–25 MiB above what a
+ * transfer used; one arena alone made the heap shrink and regrow under the socket buffers, hence the fixed
+ * thresholds (docs/decisions/0001-one-malloc-arena.md has the measurements).
  *
  * glibc reads these variables once, when the process starts, so they cannot be set from JavaScript: the
- * process execs itself (same PID, same streams, same signals) with them added. That costs one Node start
- * (≈ 40 ms), so only the commands that move blobs pay it; `--version`, `ls`, `inspect` and the rest do not,
- * and neither does a copy between two repositories of one registry, which mounts blobs instead of moving
- * them (a copy of 8 × 128 MiB took 0.34 s with the restart, ratio 0.052 to skopeo, against ≤ 0.05 wanted).
+ * process execs itself (same PID, same streams, same signals) with them added. That costs one Node start,
+ * so only the commands that move blobs pay it; `--version`, `ls`, `inspect` and the rest do not, and neither
+ * does a copy between two repositories of one registry, which mounts blobs instead of moving them.
  * Malloc settings already in the environment (MALLOC_ARENA_MAX or GLIBC_TUNABLES, any value) are left
  * alone, and nothing restarts: that is also how to opt out.
  */

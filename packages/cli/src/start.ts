@@ -8,26 +8,10 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { restartWithOneMallocArena } from "./one-malloc-arena.js";
 
-// Keeps V8's young generation at its initial 1 MiB instead of letting it grow to 16 MiB per semi-space.
-// Every socket read is a fresh 64 KiB buffer that dies at once, and each lives until the next scavenge:
-// with the default growth a 1 GiB pull held 60–80 MiB of dead buffers (peak RSS 171 MiB; with this flag
-// 106 MiB, and no slower: 4.66/4.59/5.26 s vs 3.82/3.94/4.39 s, measured alternately). It is the run-time
-// equivalent of `node --max-semi-space-size=1`, which cannot be set once V8 runs (measured: no effect),
-// while the growth factor is read each time the young generation would grow.
-// Set once the command's modules have loaded (`afterLoad` below), not here: any V8 flag set at run time
-// changes V8's flag hash, and Node then compiles each built-in module loaded afterwards (http, assert,
-// child_process … for the client) without its embedded code cache. Set here, a command that only loads the
-// client took 210 ms instead of 184 (CPU 160 vs 130 ms, medians of 15 alternating runs); the transfer that
-// follows runs with the flag all the same.
-//
-// The young generation only fills, and so is only collected, when JavaScript allocates; an upload allocates
-// almost nothing on the heap but reads its file in fresh 1 MiB buffers, so those sat dead until V8's
-// external-memory trigger (~64 MiB) started a full collection: a push of 8 × 128 MiB peaked at 162–165 MiB.
-// So every 20 ms, when more than 8 MiB of array buffers are held, a minor collection frees the dead ones
-// while they are young. Only then: forced on a download, whose allocations already keep the young generation
-// turning over, it promoted chunks still in flight to the old generation (1 GiB pull 114 → 122–130 MiB).
-// Every 50 ms above 16 MiB was enough while sockets read 64 KiB at a time; with the transport's 256 KiB
-// reads a pull allocates less on the heap per byte, and peaked at 114 MiB with it instead of 96–100.
+// Dead socket and file buffers pile up in a growing young generation: keep it at 1 MiB and run a minor
+// collection every 20 ms while more than 8 MiB of array buffers are held. Set after the command's modules
+// load (`afterLoad` below), because a V8 flag set earlier costs Node its built-ins' code cache
+// (docs/decisions/0002-young-generation-timer.md).
 // `gc` exists only in a context created after `--expose-gc` is set; the timer never keeps the process alive.
 const limitYoungGeneration = (): void => {
   setFlagsFromString("--semi-space-growth-factor=1");

@@ -21,14 +21,9 @@ export interface RemoteOptions extends Partial<ResolvedRemoteOptions> {
  * Defaults of the upload and download tunables.
  *
  * `monolithicThreshold`: a monolithic upload is one `PUT` but starts over from byte 0 when cut; chunks
- * resume from the last acknowledged one and cost a round trip each. Measured with `uploadBlob` on loopback
- * against distribution 2.8 (filesystem storage, 2 CPUs, median of 3, two runs), monolithic vs 16 MiB chunks:
- * 1 MiB 44 vs 53 ms, 16 MiB 163–187 vs 138–192 ms, 64 MiB 354–509 vs 464–640 ms, 128 MiB 836 vs 780 ms,
- * 256 MiB 1.7–3.2 s vs 1.9–2.9 s. Neither wins consistently — the run-to-run spread is larger than the
- * difference — so the threshold is set by what a cut costs: up to 64 MiB a restart is cheap, above it
- * resuming chunk by chunk is worth the extra round trips on real links.
- * `chunkSize` 16 MiB: a chunk takes ~1.3 s at 100 Mbit/s, so a 20–50 ms round trip per chunk costs a few
- * percent, and a cut loses at most one chunk.
+ * resume from the last acknowledged one and cost a round trip each. On loopback neither wins, so the
+ * threshold is set by what a cut costs; `chunkSize` keeps a chunk's round trip a few percent of its time on
+ * real links (docs/decisions/0005-monolithic-upload-threshold.md).
  */
 export const defaultRemoteOptions: Readonly<ResolvedRemoteOptions> = Object.freeze({
   monolithicThreshold: 64 * 1024 * 1024,

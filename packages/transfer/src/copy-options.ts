@@ -5,10 +5,8 @@ import type { BlobLocations } from "./create-blob-locations.js";
 import type { TransferProgressEvent } from "./transfer-progress-event.js";
 
 /**
- * Transfers in flight at once when {@link CopyOptions.concurrency} is not given. Measured with the CLI
- * against distribution 2.8 on loopback (2 cores, 100 × 64 KiB layers, median of 3): push 3.16 / 3.15 /
- * 2.95 s and pull 1.16 / 0.98 / 1.07 s at 4 / 8 / 16; peak RSS the same (~108 MiB). 8 is the best pull and
- * within noise of 16 for pushes, with half the connections a remote registry has to accept.
+ * Transfers in flight at once when {@link CopyOptions.concurrency} is not given: the best pull and within
+ * noise of 16 for pushes, with half the connections (docs/decisions/0004-large-blob-concurrency.md).
  */
 export const defaultConcurrency: number = 8;
 
@@ -19,9 +17,7 @@ export const largeBlobSize: number = 16 * 1024 * 1024;
  * Large blobs streamed at once when neither {@link CopyOptions.largeConcurrency} nor
  * {@link CopyOptions.concurrency} is given: the machine's cores, at least 2 (as crane sizes its jobs). On a
  * fast link each stream keeps a core busy parsing, hashing and writing, so more streams than cores only add
- * memory and collection work. Measured with the CLI against distribution 2.8 on loopback (2 cores, pull of
- * 8 × 128 MiB, 3 alternating runs): 2.48/2.41 s at 1, 2.42/2.61 s at 2, 2.86/2.73 s at 3, 2.74/3.18/3.27 s
- * at 8 large streams, peak RSS 114 vs 127–162 MiB; push of the same image 7.3/8.4 s at 2 vs 9.2/9.5 s at 8.
+ * memory and collection work (docs/decisions/0004-large-blob-concurrency.md).
  */
 export function defaultLargeConcurrency(): number {
   return Math.max(2, availableParallelism());

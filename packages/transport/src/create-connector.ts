@@ -3,12 +3,9 @@
  * reads up to 256 KiB at a time instead of Node's 64 KiB.
  *
  * Why: each socket read is a trip through libuv, the stream machinery and undici's parser (which copies the
- * chunk into its wasm memory) before the body reaches its consumer; a 1 GiB blob took ~16 500 of them.
- * Given a larger buffer, a read takes what the kernel holds. A 1 GiB GET hashed with sha256 over loopback
- * (undici `request`, alternating runs): 64 KiB reads 2.09–2.32 s, 256 KiB 1.82–1.90 s, 1 MiB 1.63–1.81 s.
- * `stevedore pull` (6 alternating runs): 1 GiB 2.77 → 2.52 s (CPU 3.47 → 2.90 s), 8 × 128 MiB 2.73 → 2.27 s,
- * peak RSS unchanged (96–100 MiB). 1 MiB reads were faster still but held more memory between garbage
- * collections: pull (b) peaked at 135–176 MiB, 512 KiB at 111 MiB.
+ * chunk into its wasm memory) before the body reaches its consumer; a 1 GiB blob took thousands of them.
+ * Given a larger buffer, a read takes what the kernel holds; larger than 256 KiB held more memory between
+ * garbage collections (docs/decisions/0003-256-kib-socket-reads.md).
  *
  * How: Node's `onread` option lets a socket read into buffers the caller gives. Each connection reads into
  * the unused rest of its own 256 KiB slab (a new slab once less than 64 KiB is left), so small reads —
