@@ -3,9 +3,10 @@
  * credential lookups, the headers it gave, the refusals it met — and the small rules every flow shares.
  * `createAuth` makes one; the flows (`authorize`, `challenge`, `tokenFor`, …) take it as first argument.
  */
+
 import type { AuthRequest, Credentials, Scope } from "@stevedore/core";
+import { formatScope } from "@stevedore/core";
 import type { Dispatcher } from "undici";
-import { formatScope } from "./format-scope.js";
 import { isPlainHttpAllowed } from "./is-loopback-host.js";
 import type { ResolvedAuthOptions } from "./resolve-auth-options.js";
 import type { TokenCache } from "./token/create-token-cache.js";

@@ -10,7 +10,4 @@ export {
   normalizeRegistryHost,
 } from "./credentials/normalize-registry-host.js";
 export { staticCredentials } from "./credentials/static-credentials.js";
-export { formatScope } from "./format-scope.js";
-export { isLoopbackHost } from "./is-loopback-host.js";
-export { parseScope, parseScopeList } from "./parse-scope.js";
 export { mergeScopes } from "./token/merge-scopes.js";

@@ -13,6 +13,8 @@ import type {
 import {
   InvalidReferenceError,
   isManifestMediaType,
+  isRepositoryName,
+  isTag,
   NotFoundError,
   parseDigest,
   UsageError,
@@ -53,11 +55,6 @@ export interface MemoryTarget extends Target, TagLister, ReferrerLister, RangeFe
   /** Removes a manifest (and the tags pointing at it) or a blob from this repository. */
   delete(descriptor: Descriptor, options?: TargetCallOptions): Promise<void>;
 }
-
-// `spec/PROTOCOL.md` §2.
-const repositoryGrammar =
-  /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
-const tagGrammar = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
 
 /**
  * Creates an in-memory {@link MemoryTarget}. Manifests are recognised by their media type (OCI and Docker
@@ -259,13 +256,13 @@ function release(state: MemoryStoreState, digest: string): void {
 }
 
 function checkRepository(repository: string): void {
-  if (typeof repository !== "string" || !repositoryGrammar.test(repository) || repository.length > 255) {
+  if (typeof repository !== "string" || !isRepositoryName(repository) || repository.length > 255) {
     throw new InvalidReferenceError(String(repository), "not a valid repository name");
   }
 }
 
 function checkTag(tag: string): void {
-  if (typeof tag !== "string" || !tagGrammar.test(tag)) {
+  if (!isTag(tag)) {
     throw new InvalidReferenceError(String(tag), "not a valid tag");
   }
 }

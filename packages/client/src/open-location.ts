@@ -7,6 +7,8 @@ import { join } from "node:path";
 import type { ReadableTarget, Reference, TagLister, Target } from "@stevedore/core";
 import {
   formatReference,
+  isDigestSyntax,
+  isTag,
   LocalFormatError,
   NotFoundError,
   parseReference,
@@ -60,12 +62,12 @@ export async function openSource(
         : undefined;
     const reference = location.tag ?? chosen?.reference ?? "";
     const tag =
-      location.tag === undefined ? chosen?.tag : isDigestText(location.tag) ? undefined : location.tag;
+      location.tag === undefined ? chosen?.tag : isDigestSyntax(location.tag) ? undefined : location.tag;
     return {
       target: layout,
       reference,
       tag,
-      byDigest: isDigestText(reference) && chosen === undefined,
+      byDigest: isDigestSyntax(reference) && chosen === undefined,
       description: describeLocation(location, location.tag ?? chosen?.tag),
     };
   }
@@ -84,7 +86,7 @@ export async function openSource(
     // `@0`: the archive's only image, whatever its name.
     reference: location.tag ?? "@0",
     tag: name === undefined ? undefined : tagOfName(name),
-    byDigest: location.tag !== undefined && isDigestText(location.tag),
+    byDigest: location.tag !== undefined && isDigestSyntax(location.tag),
     description: describeLocation(location, location.tag),
   };
 }
@@ -130,16 +132,12 @@ export function describeLocation(location: Location, tag: string | undefined): s
 
 /** The tag of an archive image name: `nginx:1.27` → `1.27`, a bare tag stays itself. */
 export function tagOfName(name: string): string | undefined {
-  if (/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/.test(name)) return name;
+  if (isTag(name)) return name;
   try {
     return parseReference(name).tag;
   } catch {
     return undefined;
   }
-}
-
-function isDigestText(text: string): boolean {
-  return /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/.test(text);
 }
 
 /**

@@ -69,8 +69,18 @@ export {
 export { formatPlatform } from "./format-platform.js";
 export type { FormatReferenceOptions } from "./format-reference.js";
 export { formatReference } from "./format-reference.js";
+export {
+  isDigestAlgorithm,
+  isDigestEncoded,
+  isDigestSyntax,
+  isRepositoryComponent,
+  isRepositoryName,
+  isTag,
+} from "./grammar.js";
 export type { HostPlatformOptions } from "./host-platform.js";
 export { hostPlatform } from "./host-platform.js";
+export { attestedDigest, isAttestation } from "./is-attestation.js";
+export { isLoopbackHost } from "./is-loopback-host.js";
 export type {
   Descriptor,
   ImageConfig,
@@ -108,6 +118,8 @@ export {
   redactReferenceCredentials,
   refuseReferenceCredentials,
 } from "./reference-credentials.js";
+export { redactText } from "./redact-text.js";
 export { registryHost } from "./registry-host.js";
+export { formatScope, parseScope, parseScopeList } from "./scope.js";
 export type { SelectManifestsOptions } from "./select-manifests.js";
 export { selectManifests } from "./select-manifests.js";

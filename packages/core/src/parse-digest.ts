@@ -1,5 +1,6 @@
 import type { Digest } from "./digest.js";
 import { InvalidDigestError } from "./errors.js";
+import { isDigestAlgorithm, isDigestEncoded } from "./grammar.js";
 import { inputText } from "./input-text.js";
 
 /**
@@ -12,8 +13,6 @@ const registeredAlgorithms: ReadonlyMap<string, { length: number }> = new Map([
   ["blake3", { length: 64 }],
 ]);
 
-const algorithmPattern = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*$/;
-const encodedPattern = /^[a-zA-Z0-9=_-]+$/;
 const lowerHexPattern = /^[a-f0-9]+$/;
 
 /**
@@ -49,7 +48,7 @@ export function digestProblem(input: string): string | undefined {
   const algorithm = input.slice(0, colon);
   const encoded = input.slice(colon + 1);
   if (algorithm === "") return "algorithm is empty";
-  if (!algorithmPattern.test(algorithm)) {
+  if (!isDigestAlgorithm(algorithm)) {
     return /[A-Z]/.test(algorithm)
       ? `algorithm ${JSON.stringify(algorithm)} must be lower-case`
       : `algorithm ${JSON.stringify(clip(algorithm))} may contain only a-z, 0-9 and single separators + . _ -`;
@@ -67,7 +66,7 @@ export function digestProblem(input: string): string | undefined {
     }
     return undefined;
   }
-  if (!encodedPattern.test(encoded)) return "encoded part may contain only a-z, A-Z, 0-9, '=', '_' and '-'";
+  if (!isDigestEncoded(encoded)) return "encoded part may contain only a-z, A-Z, 0-9, '=', '_' and '-'";
   return undefined;
 }
 

@@ -26,9 +26,9 @@ export function redactUrl(url: string | URL): string {
   try {
     parsed = new URL(text);
   } catch {
-    return redactText(text);
+    return redactUnparsedUrl(text);
   }
-  if (!webSchemes.includes(parsed.protocol)) return redactText(text);
+  if (!webSchemes.includes(parsed.protocol)) return redactUnparsedUrl(text);
   if (parsed.username || parsed.password) {
     parsed.username = "REDACTED";
     parsed.password = "";
@@ -41,7 +41,7 @@ export function redactUrl(url: string | URL): string {
 }
 
 /** Not a web URL: keep only what cannot be a query string, a fragment or user info. */
-function redactText(text: string): string {
+function redactUnparsedUrl(text: string): string {
   const cut = text.search(/[?#]/);
   const base = cut === -1 ? text : text.slice(0, cut);
   const scheme = /^(?:[A-Za-z][A-Za-z0-9+.-]*:)?\/\//.exec(base);

@@ -1,3 +1,5 @@
+import { isRepositoryComponent, isTag } from "./grammar.js";
+
 /**
  * Internal: pieces of the reference grammar (`spec/PROTOCOL.md` §2) shared by `parseReference` and
  * `formatReference`. Each check returns the reason something is invalid, or `undefined` when it is valid.
@@ -7,8 +9,6 @@
 export const nameTotalLengthMax = 255;
 
 const domainLabel = /^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])$/;
-const pathComponent = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-const tagPattern = /^[\w][\w.-]*$/;
 
 /**
  * Docker's rule for the first component of a name: it is a registry host when it contains `.` or `:`, is
@@ -83,7 +83,7 @@ export function repositoryProblem(repository: string): string | undefined {
   }
   if (/[A-Z]/.test(repository)) return `repository ${quote(repository)} must be lower-case`;
   for (const component of components) {
-    if (pathComponent.test(component)) continue;
+    if (isRepositoryComponent(component)) continue;
     if (component.includes(":")) {
       return `unexpected ':' in ${quote(repository)} (only one tag is allowed, after the repository)`;
     }
@@ -99,7 +99,7 @@ export function repositoryProblem(repository: string): string | undefined {
 export function tagProblem(tag: string): string | undefined {
   if (tag === "") return "tag after ':' is empty";
   if (tag.length > 128) return `tag longer than 128 characters (${tag.length})`;
-  if (!tagPattern.test(tag)) {
+  if (!isTag(tag)) {
     return `tag ${quote(tag)} may contain only letters, digits, '_', '.' and '-', and must not start with '.' or '-'`;
   }
   return undefined;

@@ -1,5 +1,6 @@
 import { NotFoundError, UsageError } from "./errors.js";
 import { formatPlatform } from "./format-platform.js";
+import { isAttestation } from "./is-attestation.js";
 import type { Descriptor, ImageIndex, Platform } from "./manifest-types.js";
 import { matchPlatform, platformPreference } from "./match-platform.js";
 import { normalizePlatform } from "./normalize-platform.js";
@@ -56,12 +57,6 @@ export function selectManifests(
     if (!selected.includes(found)) selected.push(found);
   }
   return selected;
-}
-
-function isAttestation(descriptor: Descriptor): boolean {
-  if (descriptor.annotations?.["vnd.docker.reference.type"] === "attestation-manifest") return true;
-  const platform = descriptor.platform;
-  return platform !== undefined && platform.os === "unknown" && platform.architecture === "unknown";
 }
 
 function availablePlatforms(candidates: readonly Descriptor[]): string {

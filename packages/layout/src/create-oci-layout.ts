@@ -9,11 +9,12 @@ import {
   writeFileAtomic,
   writeVerifiedFile,
 } from "@stevedore/blob";
-import type { ByteStream, Descriptor, RangeFetcher, TagLister, Target } from "@stevedore/core";
+import type { ByteStream, Descriptor, Digest, RangeFetcher, TagLister, Target } from "@stevedore/core";
 import {
   AbortError,
   DigestMismatchError,
   defaultManifestMaxBytes,
+  digestAlgorithm,
   digestOf,
   InvalidReferenceError,
   isManifestMediaType,
@@ -175,7 +176,7 @@ export function createOciLayout(path: string, options: OciLayoutOptions = {}): O
         throw new NotFoundError(`${digest} in ${path} is not a manifest`);
       throw error;
     }
-    const actual = digestOf(bytes, digest.slice(0, digest.indexOf(":")));
+    const actual = digestOf(bytes, digestAlgorithm(digest as Digest));
     if (actual !== digest) throw new DigestMismatchError(digest, actual, `${file}`);
     try {
       return { mediaType: parseManifest(bytes).mediaType, digest, size: bytes.length };

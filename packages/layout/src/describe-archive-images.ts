@@ -1,8 +1,9 @@
 import { readAll } from "@stevedore/blob";
-import type { Descriptor, ParsedManifest } from "@stevedore/core";
+import type { Descriptor, Digest, ParsedManifest } from "@stevedore/core";
 import {
   createHasher,
   DigestMismatchError,
+  digestAlgorithm,
   digestOf,
   isImageManifestMediaType,
   isIndexMediaType,
@@ -63,7 +64,7 @@ export function describeArchiveImages(archive: LoadedArchive): ArchiveImageDescr
         const entry = blobs.get(digest);
         if (entry === undefined || entry.size > maxManifestBytes) return undefined;
         const bytes = await archive.readDocument(entry, maxManifestBytes);
-        const actual = digestOf(bytes, digest.slice(0, digest.indexOf(":")));
+        const actual = digestOf(bytes, digestAlgorithm(digest as Digest));
         if (actual !== digest) throw new DigestMismatchError(digest, actual, `${entry.name} in ${path}`);
         try {
           return parseManifest(bytes);

@@ -5,7 +5,14 @@
 import { lstat, readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { makeDirectory, writeFileAtomic } from "@stevedore/blob";
-import { LocalFormatError, manifestTooLargeError, parseDigest, StevedoreError } from "@stevedore/core";
+import {
+  digestAlgorithm,
+  digestEncoded,
+  LocalFormatError,
+  manifestTooLargeError,
+  parseDigest,
+  StevedoreError,
+} from "@stevedore/core";
 import { describeOpenError } from "@stevedore/tar";
 import {
   checkLayoutFile,
@@ -19,9 +26,8 @@ import {
 /** `blobs/<alg>/<encoded>` under `layout`; throws `InvalidDigestError` for a malformed digest. */
 export function blobPath(layout: string, digest: string): string {
   const valid = parseDigest(digest);
-  const colon = valid.indexOf(":");
   // The digest grammar (§2) admits no `/` and no `..`, so this path stays inside `blobs/`.
-  return join(layout, "blobs", valid.slice(0, colon), valid.slice(colon + 1));
+  return join(layout, "blobs", digestAlgorithm(valid), digestEncoded(valid));
 }
 
 /**

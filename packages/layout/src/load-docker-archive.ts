@@ -33,13 +33,13 @@ export interface LoadedArchive {
 }
 
 const maxDocumentBytes = 16 * 1024 * 1024;
-const blobName = /^blobs\/([a-z0-9]+(?:[+._-][a-z0-9]+)*)\/([a-zA-Z0-9=_-]+)$/;
 
 /** The digest a file's name gives it (`blobs/sha256/<hex>`), if any. */
 export function digestFromName(name: string): string | undefined {
-  const match = blobName.exec(name);
-  const digest = match === null ? undefined : `${match[1]}:${match[2]}`;
-  return digest !== undefined && isDigest(digest) ? digest : undefined;
+  const parts = name.split("/");
+  if (parts.length !== 3 || parts[0] !== "blobs") return undefined;
+  const digest = `${parts[1]}:${parts[2]}`;
+  return isDigest(digest) ? digest : undefined;
 }
 
 /**

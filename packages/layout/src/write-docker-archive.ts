@@ -5,9 +5,11 @@ import { basename, dirname, join } from "node:path";
 import type { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { readAll, temporaryPath } from "@stevedore/blob";
-import type { ByteStream, Descriptor, ReadableTarget } from "@stevedore/core";
+import type { ByteStream, Descriptor, Digest, ReadableTarget } from "@stevedore/core";
 import {
   AbortError,
+  digestAlgorithm,
+  digestEncoded,
   formatReference,
   InvalidReferenceError,
   isImageManifestMediaType,
@@ -118,7 +120,7 @@ export async function writeDockerArchive(
     ),
     file("manifest.json", encoder.encode(JSON.stringify(saveEntries))),
   ];
-  const algorithms = new Set([...blobs.keys()].map((digest) => digest.slice(0, digest.indexOf(":"))));
+  const algorithms = new Set([...blobs.keys()].map((digest) => digestAlgorithm(digest as Digest)));
   async function* entries(): AsyncGenerator<TarWriterEntry, void, undefined> {
     yield* documents;
     yield { name: "blobs", type: "directory", size: 0 };
@@ -191,8 +193,7 @@ function checkRepoTag(name: string): { familiar: string; full: string; tag: stri
 
 function blobPath(digest: string): string {
   const valid = parseDigest(digest);
-  const colon = valid.indexOf(":");
-  return `blobs/${valid.slice(0, colon)}/${valid.slice(colon + 1)}`;
+  return `blobs/${digestAlgorithm(valid)}/${digestEncoded(valid)}`;
 }
 
 function file(name: string, bytes: Uint8Array): TarWriterEntry {

@@ -1,5 +1,4 @@
-import { InvalidReferenceError, UsageError } from "@stevedore/core";
-import { isRepositoryName } from "@stevedore/routing";
+import { InvalidReferenceError, isRepositoryName, UsageError } from "@stevedore/core";
 import type { Transport } from "@stevedore/transport";
 import type { RemoteContext, ResolvedRemoteOptions } from "./remote-context.js";
 

@@ -1,38 +1,23 @@
 /**
  * Internal: the grammars of `spec/PROTOCOL.md` §2 for the values that go into API paths and queries.
- * Digests are checked by core's `parseDigest`; names, tags, session ids and media types here.
+ * Names, tags and digests are core's grammars (`isRepositoryName`, `isTag`, `isDigestSyntax`); session ids
+ * and media types here.
  */
-import { InvalidReferenceError, parseDigest, UsageError } from "@stevedore/core";
+import {
+  InvalidReferenceError,
+  isDigestSyntax,
+  isRepositoryName,
+  isTag,
+  parseDigest,
+  UsageError,
+} from "@stevedore/core";
 
-// One path component of a repository name. The whole name (§2 regex) is such components joined by "/";
-// checking component by component gives the same language and makes "a//b" and "/a" plainly wrong.
-const nameComponent = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
-const tagPattern = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
-// OCI image-spec: algorithm ":" encoded. Unknown algorithms pass this syntactic check (§2).
-const digestPattern = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 // distribution's upload UUID path segment (§2).
 const sessionPattern = /^[a-zA-Z0-9._=-]+$/;
 // RFC 6838 type/subtype without parameters, which is what `artifactType` holds (§7.1).
 const mediaTypePattern = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/;
 
-/** True when `value` is a repository name by the OCI regex (§2). */
-export function isRepositoryName(value: unknown): value is string {
-  return (
-    typeof value === "string" &&
-    value.length > 0 &&
-    value.split("/").every((component) => nameComponent.test(component))
-  );
-}
-
-/** True when `value` follows the tag grammar (§2, at most 128 characters). */
-export function isTag(value: unknown): value is string {
-  return typeof value === "string" && tagPattern.test(value);
-}
-
-/** True when `value` follows the OCI digest grammar, whatever the algorithm (§2). */
-export function isDigestSyntax(value: unknown): value is string {
-  return typeof value === "string" && digestPattern.test(value);
-}
+export { isDigestSyntax, isRepositoryName, isTag };
 
 /** True when `value` can be an upload session id path segment (§2); `.` and `..` are path steps, not ids. */
 export function isSessionId(value: unknown): value is string {

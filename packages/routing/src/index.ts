@@ -1,5 +1,5 @@
 export { buildUrl } from "./build-url.js";
-export { isDigestSyntax, isRepositoryName, isSessionId, isTag } from "./grammar.js";
+export { isSessionId } from "./grammar.js";
 export type { RouteMatch } from "./match-route.js";
 export { matchRoute } from "./match-route.js";
 export type { ContentRange } from "./parse-content-range.js";

@@ -1,4 +1,5 @@
-import { isDigestSyntax, isRepositoryName, isSessionId, isTag } from "./grammar.js";
+import { isDigestSyntax, isRepositoryName, isTag } from "@stevedore/core";
+import { isSessionId } from "./grammar.js";
 import { type Route, type RouteName, type RouteParams, routes } from "./routes.js";
 
 /** A request matched to a route, with the values read from its path and query. */

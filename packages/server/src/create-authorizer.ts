@@ -6,6 +6,7 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Scope } from "@stevedore/core";
+import { formatScope, parseScopeList } from "@stevedore/core";
 import { header, readBody, sendJson } from "./http-helpers.js";
 import { parseHtpasswd } from "./parse-htpasswd.js";
 import { RegistryApiError } from "./registry-api-error.js";
@@ -104,9 +105,10 @@ export function createAuthorizer(options: ServerAuthOptions, now: () => number):
     const issuedAt = now();
     for (const [token, entry] of tokens) if (entry.expiresAt <= issuedAt) tokens.delete(token);
     const access: Scope[] = [];
-    for (const text of scopes) {
-      const scope = parseScope(text);
-      if (scope === undefined) continue;
+    for (const parsed of scopes.flatMap(parseScopeList)) {
+      // Only action words the registry knows the shape of are granted (§11.4: lower-case, or `*`).
+      const scope = { ...parsed, actions: parsed.actions.filter((action) => /^[a-z*]+$/.test(action)) };
+      if (scope.actions.length === 0) continue;
       const allowed = policy(account, scope);
       const actions = allowed.includes("*")
         ? scope.actions
@@ -195,22 +197,6 @@ function basicCredentials(request: IncomingMessage): [string, string] | undefine
   const text = Buffer.from(match[1] ?? "", "base64").toString("utf8");
   const colon = text.indexOf(":");
   return colon === -1 ? undefined : [text.slice(0, colon), text.slice(colon + 1)];
-}
-
-/** `repository:name:pull,push`; the name may hold a `:` (a port), so split at the first and last (§11.4). */
-function parseScope(text: string): Scope | undefined {
-  const first = text.indexOf(":");
-  const last = text.lastIndexOf(":");
-  if (first <= 0 || last <= first + 1) return undefined;
-  const actions = text
-    .slice(last + 1)
-    .split(",")
-    .filter((action) => /^[a-z*]+$/.test(action));
-  return { type: text.slice(0, first), name: text.slice(first + 1, last), actions };
-}
-
-function formatScope(scope: Scope): string {
-  return `${scope.type}:${scope.name}:${scope.actions.join(",")}`;
 }
 
 function quote(value: string): string {

@@ -1,15 +1,14 @@
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { InvalidReferenceError, type Scope, StevedoreError, UsageError } from "@stevedore/core";
 import {
+  InvalidReferenceError,
   isRepositoryName,
-  matchRoute,
-  type RouteMatch,
-  type RouteMethod,
-  type RouteName,
-  scopesFor,
-} from "@stevedore/routing";
+  type Scope,
+  StevedoreError,
+  UsageError,
+} from "@stevedore/core";
+import { matchRoute, type RouteMatch, type RouteMethod, type RouteName, scopesFor } from "@stevedore/routing";
 import { deleteBlob, getBlob } from "./blob-routes.js";
 import { createAuthorizer, type ServerAuthOptions } from "./create-authorizer.js";
 import { createDirectoryStorage } from "./create-directory-storage.js";

@@ -5,11 +5,11 @@ import {
   digestAlgorithm,
   digestOf,
   isDigest,
+  isTag,
   parseManifest,
   StevedoreError,
   supportedDigestAlgorithms,
 } from "@stevedore/core";
-import { isTag } from "@stevedore/routing";
 import { checkDigest } from "./blob-routes.js";
 import { header, readBody, send } from "./http-helpers.js";
 import { RegistryApiError } from "./registry-api-error.js";

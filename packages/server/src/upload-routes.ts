@@ -8,9 +8,9 @@ import {
   type Digest,
   digestAlgorithm,
   isDigest,
+  isRepositoryName,
   supportedDigestAlgorithms,
 } from "@stevedore/core";
-import { isRepositoryName } from "@stevedore/routing";
 import { checkDigest } from "./blob-routes.js";
 import { drain, header, send } from "./http-helpers.js";
 import { RegistryApiError } from "./registry-api-error.js";

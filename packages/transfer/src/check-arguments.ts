@@ -1,7 +1,5 @@
 import type { ReadableTarget, Target } from "@stevedore/core";
-import { InvalidReferenceError, parseDigest, UsageError } from "@stevedore/core";
-
-const tagGrammar = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
+import { InvalidReferenceError, isTag, parseDigest, UsageError } from "@stevedore/core";
 
 /** Internal: where a copy's root goes: a tag, a digest to check, or neither. */
 export interface DestinationReference {
@@ -50,7 +48,7 @@ export function parseDestinationReference(reference: unknown): DestinationRefere
     );
   }
   if (reference.includes(":")) return { digest: parseDigest(reference) };
-  if (!tagGrammar.test(reference)) throw new InvalidReferenceError(reference, "not a valid tag");
+  if (!isTag(reference)) throw new InvalidReferenceError(reference, "not a valid tag");
   return { tag: reference };
 }
 

@@ -1,7 +1,9 @@
 import { readAll, verifyContent } from "@stevedore/blob";
 import type { Descriptor, ParsedManifest, Platform } from "@stevedore/core";
 import {
+  attestedDigest,
   checkImagePlatform,
+  isAttestation,
   isIndexMediaType,
   ManifestError,
   MediaType,
@@ -13,7 +15,6 @@ import type { Session } from "./create-session.js";
 import { fetchManifest } from "./fetch-manifest.js";
 import { fetchOnceMore } from "./fetch-once-more.js";
 import { filterIndex } from "./filter-index.js";
-import { attestedDigest, isAttestation } from "./is-attestation.js";
 
 /** Internal: what a copy puts at the destination reference. */
 export interface RootPlan {

@@ -1,6 +1,5 @@
 import type { ImageIndex } from "@stevedore/core";
-import { formatPlatform } from "@stevedore/core";
-import { isAttestation } from "./is-attestation.js";
+import { formatPlatform, isAttestation } from "@stevedore/core";
 
 /**
  * The platforms an index offers, formatted (`linux/arm64/v8`), in index order without duplicates.

@@ -31,6 +31,13 @@ describe("baseUrlFor", () => {
     expect(baseUrlFor(host, options).href).toBe(expected);
   });
 
+  it("speaks plain HTTP to a *.localhost registry, as auth accepts a token realm there", () => {
+    expect(baseUrlFor("registry.localhost:5000").href).toBe("http://registry.localhost:5000/");
+    expect(baseUrlFor("registry.localhost", { plainHttpLoopback: false }).href).toBe(
+      "https://registry.localhost/",
+    );
+  });
+
   it.each(["https://ghcr.io", "ghcr.io/v2/", "", "host:99999", "user@host", "::1", "a b"])(
     "rejects %j",
     (host) => {

@@ -3,7 +3,8 @@
  * `plainHttp: true`) and for loopback hosts (unless turned off; `send` still tries HTTPS first there), HTTPS
  * for everything else (`spec/PROTOCOL.md` §1: the base is `https://<host>/v2/`).
  */
-import { findHostOptions, isLoopbackHostname, normalizeHostKey } from "./host-match.js";
+import { isLoopbackHost } from "@stevedore/core";
+import { findHostOptions, normalizeHostKey } from "./host-match.js";
 import type { TransportOptions } from "./transport-options.js";
 
 /** The options {@link baseUrlFor} reads; a whole `TransportOptions` object fits. */
@@ -32,6 +33,6 @@ export function baseUrlFor(registryHost: string, options: BaseUrlOptions = {}): 
     (options.plainHttp === true ||
       named.has(key) ||
       named.has(url.hostname) ||
-      ((options.plainHttpLoopback ?? true) && isLoopbackHostname(url.hostname)));
+      ((options.plainHttpLoopback ?? true) && isLoopbackHost(url.hostname)));
   return plain ? new URL(`http://${key}/`) : url;
 }

@@ -15,12 +15,17 @@
  *    credentials or rights, and the CLI maps it to its authentication exit code.
  */
 import type { AuthRequest, AuthStrategy } from "@stevedore/core";
-import { AbortError, AuthenticationError, RegistryResponseError, StevedoreError } from "@stevedore/core";
+import {
+  AbortError,
+  AuthenticationError,
+  RegistryResponseError,
+  redactText,
+  StevedoreError,
+} from "@stevedore/core";
 import type { Dispatcher } from "undici";
 import type { DebugLog } from "./debug-log.js";
 import { type PreparedRequest, prepareRequest, type TransportRequest } from "./prepare-request.js";
 import { readRegistryError } from "./read-registry-error.js";
-import { redactText } from "./redact-text.js";
 import { dispatchBody } from "./request-body.js";
 import type { ResolvedTransportOptions } from "./resolve-options.js";
 import { createRetryCallback } from "./retry-policy.js";

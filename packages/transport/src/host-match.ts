@@ -38,9 +38,3 @@ export function findHostOptions<T>(hosts: ReadonlyMap<string, T>, url: URL): T |
   }
   return undefined;
 }
-
-/** True for `localhost`, `127.0.0.0/8` and `[::1]` — hosts that never leave the machine. */
-export function isLoopbackHostname(hostname: string): boolean {
-  const name = hostname.toLowerCase().replace(/\.$/, "");
-  return name === "localhost" || name === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
-}

@@ -5,8 +5,7 @@
  * authentication (see `send`), and never replayed once read.
  */
 import { Readable } from "node:stream";
-import { StevedoreError, UsageError } from "@stevedore/core";
-import { redactText } from "./redact-text.js";
+import { redactText, StevedoreError, UsageError } from "@stevedore/core";
 
 /** What a factory body may return for each attempt. */
 export type BodySource = Uint8Array | string | AsyncIterable<Uint8Array> | NodeJS.ReadableStream;

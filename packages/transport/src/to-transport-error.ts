@@ -7,11 +7,11 @@ import {
   AbortError,
   InvalidResponseError,
   NetworkError,
+  redactText,
   redactUrl,
   StevedoreError,
   UsageError,
 } from "@stevedore/core";
-import { redactText } from "./redact-text.js";
 
 const responseCodes = new Set([
   "UND_ERR_RES_CONTENT_LENGTH_MISMATCH",

@@ -95,9 +95,10 @@ export interface TransportOptions {
    */
   plainHttp?: readonly string[] | boolean;
   /**
-   * Whether loopback hosts (`localhost`, `127.0.0.0/8`, `[::1]`) may use plain HTTP. Default `true`: their
-   * `baseUrl` is `http:`, and `send` tries HTTPS first on each such host:port and keeps to plain HTTP when the
-   * server does not speak TLS (remembered for the transport's lifetime), as docker does. `false`: HTTPS only.
+   * Whether loopback hosts (`localhost`, `*.localhost`, `127.0.0.0/8`, `[::1]`) may use plain HTTP. Default
+   * `true`: their `baseUrl` is `http:`, and `send` tries HTTPS first on each such host:port and keeps to
+   * plain HTTP when the server does not speak TLS (remembered for the transport's lifetime), as docker does.
+   * `false`: HTTPS only.
    */
   plainHttpLoopback?: boolean;
   /**

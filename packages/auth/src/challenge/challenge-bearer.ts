@@ -1,10 +1,9 @@
 import type { AuthRequest, Scope } from "@stevedore/core";
-import { redactUrl } from "@stevedore/core";
+import { parseScopeList, redactUrl } from "@stevedore/core";
 import type { AuthState, BearerState, HostState } from "../auth-state.js";
 import { cacheKey, hintKey, scopeKey } from "../auth-state.js";
 import { sameCredentials } from "../credentials/check-credentials.js";
 import { credentialsFor, reloadCredentials } from "../credentials/credentials-for.js";
-import { parseScopeList } from "../parse-scope.js";
 import { handleRefusal } from "../token/handle-refusal.js";
 import { mergeScopes } from "../token/merge-scopes.js";
 import { tokenFor } from "../token/token-for.js";

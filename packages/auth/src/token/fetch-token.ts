@@ -1,6 +1,7 @@
 import type { Credentials, Scope } from "@stevedore/core";
 import {
   AuthenticationError,
+  formatScope,
   InvalidResponseError,
   NetworkError,
   RegistryResponseError,
@@ -8,7 +9,6 @@ import {
 } from "@stevedore/core";
 import type { Dispatcher } from "undici";
 import { basicAuthorization, basicValue } from "../credentials/basic-authorization.js";
-import { formatScope } from "../format-scope.js";
 import type { TokenResponse } from "./parse-token-response.js";
 import { parseTokenResponse } from "./parse-token-response.js";
 

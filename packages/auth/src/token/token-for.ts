@@ -2,13 +2,14 @@
  * Bearer tokens (`spec/PROTOCOL.md` §11.1): from the cache while fresh, otherwise fetched from the realm —
  * once for any number of concurrent callers — with the host's credentials or refresh token.
  */
+
 import type { AuthRequest, Scope } from "@stevedore/core";
+import { formatScope } from "@stevedore/core";
 import type { AuthState, BearerState, Connection } from "../auth-state.js";
 import { cacheKey, connectionOf } from "../auth-state.js";
 import { checkRealm } from "../challenge/check-realm.js";
 import { sameCredentials } from "../credentials/check-credentials.js";
 import { credentialsFor } from "../credentials/credentials-for.js";
-import { formatScope } from "../format-scope.js";
 import { withSignal } from "../with-signal.js";
 import type { TokenEntry } from "./create-token-cache.js";
 import { fetchToken } from "./fetch-token.js";

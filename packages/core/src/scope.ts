@@ -1,10 +1,23 @@
-import type { Scope } from "@stevedore/core";
-import { UsageError } from "@stevedore/core";
+/**
+ * The scope text of token requests and challenges (`spec/PROTOCOL.md` §11.4): `type:name:action,action`.
+ * One home for clients (auth) and the embedded server alike.
+ */
+import type { Scope } from "./contracts.js";
+import { UsageError } from "./errors.js";
 
 /**
- * Parses one resource scope (`repository:team/app:pull,push`, `registry:catalog:*`) per `spec/PROTOCOL.md`
- * §11.4. The resource name may hold a `:` (a registry port), so the type ends at the first `:` and the actions
- * start after the last one.
+ * Formats a scope the way token services expect it: `type:name:action,action`.
+ *
+ * @example
+ * formatScope({ type: "repository", name: "team/app", actions: ["pull", "push"] }); // "repository:team/app:pull,push"
+ */
+export function formatScope(scope: Scope): string {
+  return `${scope.type}:${scope.name}:${scope.actions.join(",")}`;
+}
+
+/**
+ * Parses one resource scope (`repository:team/app:pull,push`, `registry:catalog:*`). The resource name may
+ * hold a `:` (a registry port), so the type ends at the first `:` and the actions start after the last one.
  *
  * @throws UsageError when the text has no type, name and actions.
  * @example
