@@ -2,6 +2,7 @@
  * The one table from failures to exit statuses. Every error the CLI reports goes through
  * {@link exitCodeFor}; the README and `stevedore --help` print {@link exitCodeTable}.
  */
+import type { RegistryErrorCode } from "@stevedore/core";
 import {
   AbortError,
   AuthenticationError,
@@ -98,7 +99,7 @@ export const exitCodeTable: readonly ExitCodeEntry[] = [
 ];
 
 /** Registry error codes (`spec/PROTOCOL.md` §9.2) that say what kind of failure this is, whatever the status. */
-const registryCodeExits: Readonly<Record<string, ExitCodeValue>> = {
+const registryCodeExits: Readonly<Partial<Record<RegistryErrorCode, ExitCodeValue>>> = {
   NAME_UNKNOWN: 3,
   MANIFEST_UNKNOWN: 3,
   BLOB_UNKNOWN: 3,
@@ -192,7 +193,9 @@ function classify(error: unknown): ExitCodeValue {
 
 function classifyResponse(error: RegistryResponseError): ExitCodeValue {
   for (const detail of error.errors) {
-    const code = registryCodeExits[detail.code];
+    const code = Object.hasOwn(registryCodeExits, detail.code)
+      ? registryCodeExits[detail.code as RegistryErrorCode]
+      : undefined;
     if (code !== undefined) return code;
   }
   if (error.status === 404) return ExitCode.notFound;

@@ -11,7 +11,6 @@ import type { BlobLocations } from "@stevedore/transfer";
 import { createBlobLocations } from "@stevedore/transfer";
 import type { ClientTransport } from "./create-client-transport.js";
 import { createClientTransport } from "./create-client-transport.js";
-import { rememberPushedManifests } from "./remember-pushed-manifests.js";
 import type { ResolvedClientOptions } from "./resolve-client-options.js";
 
 /** The state of one client. */
@@ -43,9 +42,11 @@ export function createClientContext(options: ResolvedClientOptions): ClientConte
       const key = `${host}/${reference.repository}`;
       let remote = remotes.get(key);
       if (remote === undefined) {
-        remote = rememberPushedManifests(
-          createRemote({ transport: connection.transport, registry: host, repository: reference.repository }),
-        );
+        remote = createRemote({
+          transport: connection.transport,
+          registry: host,
+          repository: reference.repository,
+        });
         remotes.set(key, remote);
       }
       return remote;

@@ -1,7 +1,7 @@
 import type { Platform, ProgressEvent, ReadableTarget, TagLister } from "@stevedore/core";
 import { UsageError } from "@stevedore/core";
 import type { Remote } from "@stevedore/remote";
-import type { CopyOptions, CopyResult, TransferProgressEvent } from "@stevedore/transfer";
+import type { CopyOptions, CopyResult } from "@stevedore/transfer";
 import { copy, copyAllTags } from "@stevedore/transfer";
 import type { CopyCallOptions, CopyOutcome } from "./client.js";
 import type { ClientContext } from "./client-context.js";
@@ -63,9 +63,7 @@ export async function copyLocations(
     locations: context.locations,
     ...(concurrency === undefined ? {} : { concurrency }),
     ...(signal === undefined ? {} : { signal }),
-    ...(onProgress === undefined
-      ? {}
-      : { onProgress: (event: TransferProgressEvent) => forward(onProgress, event) }),
+    ...(onProgress === undefined ? {} : { onProgress }),
   };
   if (options.allTags !== true) {
     const reference = destination.referenceFor(source);
@@ -154,9 +152,4 @@ function progressHandler(
       // Progress display failing is no reason to abandon the copy.
     }
   };
-}
-
-/** Transfer's events are core's, plus `index-filtered` (reported in the outcome's `filteredIndex` instead). */
-function forward(handler: (event: ProgressEvent) => void, event: TransferProgressEvent): void {
-  if (event.type !== "index-filtered") handler(event);
 }

@@ -108,6 +108,30 @@ describe("copy between OCI layouts", () => {
     expect(events.at(-1)?.type).toBe("copy-done");
   });
 
+  it("reports index-filtered when chosen platforms give the destination a new index", async () => {
+    const three = createTestImage({
+      platforms: [
+        { os: "linux", architecture: "amd64" },
+        { os: "linux", architecture: "arm64", variant: "v8" },
+        { os: "linux", architecture: "arm", variant: "v7" },
+      ],
+    });
+    const layout = join(directory, "three");
+    await writeTestLayout(layout, three, "v1");
+    const events: ProgressEvent[] = [];
+    const [outcome] = await client.copy(`oci:${layout}:v1`, `oci:${join(directory, "two")}`, {
+      platforms: [amd64, arm64],
+      onProgress: (event) => events.push(event),
+    });
+    expect(outcome?.filteredIndex).toBe(true);
+    const filtered = events.filter((event) => event.type === "index-filtered");
+    expect(filtered).toHaveLength(1);
+    expect(filtered[0]).toMatchObject({
+      source: { digest: three.index.digest },
+      descriptor: { digest: outcome?.digest },
+    });
+  });
+
   it("copies every tag with allTags, one outcome each", async () => {
     const second = createTestImage();
     const combined = join(directory, "combined");

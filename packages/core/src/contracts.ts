@@ -3,7 +3,7 @@
  * layer diagram (`DESIGN.md` §2–§3), so siblings can meet without importing each other: `transport` knows
  * auth only as {@link AuthStrategy}; `transfer` knows registries and layouts only as {@link Target}s.
  */
-import type { Descriptor } from "./manifest-types.js";
+import type { Descriptor, Platform } from "./manifest-types.js";
 
 /** A token scope (`spec/PROTOCOL.md` §11.4): `repository:team/app:pull,push`, `registry:catalog:*`. */
 export interface Scope {
@@ -138,6 +138,21 @@ export interface TagLister {
   tags(options?: TargetCallOptions): AsyncIterable<string>;
 }
 
+/**
+ * A destination that can store a manifest and point a tag at it in one step — a registry's
+ * `PUT /v2/<name>/manifests/<tag>` stores the manifest under its digest too (`spec/PROTOCOL.md` §3.1
+ * end-7). A copy then pushes the root by tag alone instead of by digest and then by tag: one request less.
+ */
+export interface TaggedManifestPusher {
+  /** Stores manifest `bytes` (verified against `descriptor`) and points `tag` at it. */
+  pushTagged(
+    descriptor: Descriptor,
+    bytes: Uint8Array,
+    tag: string,
+    options?: TargetCallOptions,
+  ): Promise<void>;
+}
+
 function hasMethod(value: unknown, name: string): boolean {
   return (
     typeof value === "object" &&
@@ -166,15 +181,49 @@ export function isTagLister(target: unknown): target is TagLister {
   return hasMethod(target, "tags");
 }
 
+/** True when `target` can push a manifest under a tag in one step. */
+export function isTaggedManifestPusher(target: unknown): target is TaggedManifestPusher {
+  return hasMethod(target, "pushTagged");
+}
+
 /** How a blob reached the destination. */
 export type BlobOutcome = "transferred" | "skipped" | "mounted";
 
-/** Progress events of a copy (`DESIGN.md` §4), in the order they happen for each blob. */
+/** Why a blob was not sent: the destination had it, or it is a non-distributable layer (`spec/PROTOCOL.md` §12.1). */
+export type SkipReason = "exists" | "nondistributable";
+
+/** How a manifest reached the destination: pushed byte-exact, or already there. */
+export type ManifestOutcome = "transferred" | "skipped";
+
+/**
+ * Progress events of a copy (`DESIGN.md` §4), in the order they happen for each blob. The one union every
+ * package emits and forwards: a handler ignores the types it does not know.
+ */
 export type ProgressEvent =
   | { type: "blob-start"; descriptor: Descriptor }
   | { type: "blob-progress"; descriptor: Descriptor; bytes: number; total: number }
-  | { type: "blob-done"; descriptor: Descriptor; bytes: number; outcome: BlobOutcome }
-  | { type: "manifest-done"; descriptor: Descriptor; tag?: string }
+  | {
+      type: "blob-done";
+      descriptor: Descriptor;
+      bytes: number;
+      outcome: BlobOutcome;
+      /** Set when `outcome` is `"skipped"`. */
+      reason?: SkipReason;
+    }
+  | { type: "manifest-done"; descriptor: Descriptor; tag?: string; outcome?: ManifestOutcome }
+  | {
+      /**
+       * Some platforms of an index were chosen, so the destination gets a new index holding only their
+       * entries (and their attestations): new bytes, a new digest, not the source's index.
+       */
+      type: "index-filtered";
+      /** The source's index. */
+      source: Descriptor;
+      /** The new index, as pushed. */
+      descriptor: Descriptor;
+      /** The platforms kept. */
+      platforms: Platform[];
+    }
   | {
       type: "copy-done";
       descriptor: Descriptor;

@@ -8,6 +8,7 @@
 
 import { boundedJsonValue } from "./bounded-json-value.js";
 import { inputText } from "./input-text.js";
+import type { RegistryErrorCode } from "./registry-error-code.js";
 
 const markerKey: unique symbol = Symbol.for("stevedore.error");
 /** How many registry error entries `RegistryResponseError.toJSON` lists (transport keeps as many). */
@@ -206,8 +207,8 @@ export class RegistryResponseError extends StevedoreError {
     this.rateLimit = init.rateLimit;
   }
 
-  /** True when the registry sent this error code. */
-  hasCode(code: string): boolean {
+  /** True when the registry sent this error code (one of core's `registryErrorCodes`). */
+  hasCode(code: RegistryErrorCode): boolean {
     return this.errors.some((e) => e.code === code);
   }
 

@@ -9,6 +9,7 @@ export type {
   ByteStream,
   CredentialProvider,
   Credentials,
+  ManifestOutcome,
   ProgressEvent,
   PushOptions,
   RangeFetcher,
@@ -16,11 +17,19 @@ export type {
   ReferrerLister,
   ReplayableSource,
   Scope,
+  SkipReason,
+  TaggedManifestPusher,
   TagLister,
   Target,
   TargetCallOptions,
 } from "./contracts.js";
-export { isBlobMounter, isRangeFetcher, isReferrerLister, isTagLister } from "./contracts.js";
+export {
+  isBlobMounter,
+  isRangeFetcher,
+  isReferrerLister,
+  isTaggedManifestPusher,
+  isTagLister,
+} from "./contracts.js";
 export type { Hasher } from "./create-hasher.js";
 export { createHasher, supportedDigestAlgorithms } from "./create-hasher.js";
 export {
@@ -113,12 +122,14 @@ export { parsePlatform } from "./parse-platform.js";
 export type { ParseReferenceOptions, Reference } from "./parse-reference.js";
 export { parseReference } from "./parse-reference.js";
 export { redactAuthorization, redactUrl } from "./redact.js";
+export { redactText } from "./redact-text.js";
 export {
   hasReferenceCredentials,
   redactReferenceCredentials,
   refuseReferenceCredentials,
 } from "./reference-credentials.js";
-export { redactText } from "./redact-text.js";
+export type { RegistryErrorCode } from "./registry-error-code.js";
+export { registryErrorCodes } from "./registry-error-code.js";
 export { registryHost } from "./registry-host.js";
 export { formatScope, parseScope, parseScopeList } from "./scope.js";
 export type { SelectManifestsOptions } from "./select-manifests.js";

@@ -1,4 +1,4 @@
-import { readAll, verifyContent } from "@stevedore/blob";
+import { createVerifier, readAll, verifyContent } from "@stevedore/blob";
 import type {
   BlobMounter,
   ByteStream,
@@ -7,6 +7,7 @@ import type {
   RangeFetcher,
   ReferrerLister,
   ReplayableSource,
+  TaggedManifestPusher,
   TagLister,
   Target,
   TargetCallOptions,
@@ -41,7 +42,13 @@ import { type UploadBlobOptions, uploadBlob } from "./upload-blob.js";
  * One repository of one registry: a stevedore `Target` (with tags, referrers, ranges and mounts) and one
  * method per endpoint of the distribution API (`spec/PROTOCOL.md` §3).
  */
-export interface Remote extends Target, BlobMounter, ReferrerLister, RangeFetcher, TagLister {
+export interface Remote
+  extends Target,
+    BlobMounter,
+    ReferrerLister,
+    RangeFetcher,
+    TagLister,
+    TaggedManifestPusher {
   /** The registry as requests name it (`host[:port]`). */
   readonly registry: string;
   readonly repository: string;
@@ -98,8 +105,8 @@ export interface Remote extends Target, BlobMounter, ReferrerLister, RangeFetche
  * The `Target` methods: `resolve` (HEAD, GET when the HEAD says too little; `NotFoundError` naming
  * `registry/repository:reference`), `fetch` (manifest media types by the manifest endpoint, everything else
  * as a blob, both verified), `exists`, `push` (manifests by digest; blobs uploaded — ask `exists` first to
- * skip what is there), `tag` (the manifest's bytes, fetched by digest, put again under the
- * tag).
+ * skip what is there), `tag` (the manifest's bytes, fetched by digest, put again under the tag), and core's `TaggedManifestPusher` `pushTagged` (a manifest stored under a tag
+ * in one `PUT`).
  *
  * @example
  * ```ts
@@ -212,6 +219,14 @@ export function createRemote(options: RemoteOptions): Remote {
       // nothing sent, rather than a refusal by the registry at the end of the upload.
       if (source instanceof Uint8Array) checkBytes(descriptor, source);
       await uploadBlob(context, descriptor, source, callOptions);
+    },
+
+    async pushTagged(descriptor, bytes, tag, callOptions = {}) {
+      // SizeMismatchError or DigestMismatchError before anything is sent.
+      const verifier = createVerifier(descriptor, { where: `manifest ${descriptor.digest}` });
+      verifier.update(bytes);
+      verifier.finish();
+      await putManifest(context, tag, bytes, descriptor.mediaType, callOptions);
     },
 
     async tag(descriptor, tag, callOptions = {}) {

@@ -17,7 +17,7 @@
  * whose `cause` is the last failure — or, when that is a lost session after a network failure, the network
  * failure, which is what the user has to fix. The newest `Location` is always the next request's URL (§4.1).
  */
-import type { Descriptor } from "@stevedore/core";
+import type { Descriptor, RegistryErrorCode } from "@stevedore/core";
 import {
   AbortError,
   InvalidResponseError,
@@ -62,7 +62,7 @@ type Phase = "start" | "single-post" | "status" | "chunk" | "complete";
 type Decision = "abort" | "fatal" | "refused" | "fallback" | "restart" | "resume";
 
 /** The codes of a closing `PUT` that mean the upload itself is broken (§4.1, §9.2). */
-const refusalCodes = ["DIGEST_INVALID", "SIZE_INVALID", "BLOB_UPLOAD_INVALID"];
+const refusalCodes: readonly RegistryErrorCode[] = ["DIGEST_INVALID", "SIZE_INVALID", "BLOB_UPLOAD_INVALID"];
 /** Statuses of a single `POST ?digest=` from registries that do not support it: use the two-step flow. */
 const singlePostRefusals = [400, 405, 415, 501];
 

@@ -1,26 +1,8 @@
+import type { RegistryErrorCode } from "@stevedore/core";
 import { StevedoreError } from "@stevedore/core";
 
-/** The OCI error codes the server answers with (`spec/PROTOCOL.md` §9.2). */
-export type OciErrorCode =
-  | "BLOB_UNKNOWN"
-  | "BLOB_UPLOAD_INVALID"
-  | "BLOB_UPLOAD_UNKNOWN"
-  | "DIGEST_INVALID"
-  | "MANIFEST_BLOB_UNKNOWN"
-  | "MANIFEST_INVALID"
-  | "MANIFEST_UNKNOWN"
-  | "NAME_INVALID"
-  | "NAME_UNKNOWN"
-  | "SIZE_INVALID"
-  | "TAG_INVALID"
-  | "UNAUTHORIZED"
-  | "DENIED"
-  | "UNSUPPORTED"
-  | "TOOMANYREQUESTS"
-  | "RANGE_INVALID"
-  | "PAGINATION_NUMBER_INVALID"
-  | "UNKNOWN"
-  | "UNAVAILABLE";
+/** The OCI error codes the server answers with (`spec/PROTOCOL.md` §9.2): core's union. */
+export type OciErrorCode = RegistryErrorCode;
 
 /**
  * A refusal the server sends as an OCI error body: an HTTP status, one §9.2 code, a one-line message and

@@ -1,9 +1,8 @@
 import type { Descriptor, ParsedManifest } from "@stevedore/core";
-import { isIndexMediaType, isManifestMediaType } from "@stevedore/core";
+import { isIndexMediaType, isManifestMediaType, isTaggedManifestPusher } from "@stevedore/core";
 import { copyBlob } from "./copy-blob.js";
 import { type ManifestDone, type Session, settleAll, share } from "./create-session.js";
 import { fetchManifest } from "./fetch-manifest.js";
-import { isTaggedManifestPusher } from "./tagged-manifest-pusher.js";
 import { createTally, mergeTally, type Tally } from "./tally.js";
 
 /**

@@ -3,11 +3,12 @@
  * that sets a tag in one step — by tag only. With referrers the tag still comes last, and a root the
  * destination has is put under the tag with bytes from the source; `Target.tag` is never needed.
  */
+
 import { createMemoryTarget } from "@stevedore/blob";
-import type { Descriptor, TargetCallOptions } from "@stevedore/core";
+import type { Descriptor, TaggedManifestPusher, TargetCallOptions } from "@stevedore/core";
+import { isTaggedManifestPusher } from "@stevedore/core";
 import { describe, expect, it } from "vitest";
 import { copy } from "./copy.js";
-import { isTaggedManifestPusher, type TaggedManifestPusher } from "./tagged-manifest-pusher.js";
 import { image, store } from "./test-support/images.js";
 import { instrument } from "./test-support/instrument.js";
 import type { TransferProgressEvent } from "./transfer-progress-event.js";

@@ -11,7 +11,5 @@ export { locationOf } from "./location-of.js";
 export type { ManifestResolver } from "./manifest-resolver.js";
 export { isManifestResolver } from "./manifest-resolver.js";
 export { platformsOf } from "./platforms-of.js";
-export type { TaggedManifestPusher } from "./tagged-manifest-pusher.js";
-export { isTaggedManifestPusher } from "./tagged-manifest-pusher.js";
 export type { BlobCounts } from "./tally.js";
-export type { ManifestOutcome, SkipReason, TransferProgressEvent } from "./transfer-progress-event.js";
+export type { TransferProgressEvent } from "./transfer-progress-event.js";

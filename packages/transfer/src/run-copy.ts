@@ -1,5 +1,5 @@
 import type { Descriptor, ParsedManifest } from "@stevedore/core";
-import { isManifestMediaType, ManifestError, UsageError } from "@stevedore/core";
+import { isManifestMediaType, isTaggedManifestPusher, ManifestError, UsageError } from "@stevedore/core";
 import type { DestinationReference } from "./check-arguments.js";
 import { copyManifest } from "./copy-manifest.js";
 import { copyReferrers } from "./copy-referrers.js";
@@ -9,7 +9,6 @@ import { fetchManifest, parseResolvedManifest } from "./fetch-manifest.js";
 import { fetchOnceMore } from "./fetch-once-more.js";
 import { isManifestResolver } from "./manifest-resolver.js";
 import { planRoot } from "./plan-root.js";
-import { isTaggedManifestPusher } from "./tagged-manifest-pusher.js";
 import { createTally, mergeTally, type Tally, totalsOf } from "./tally.js";
 
 /**

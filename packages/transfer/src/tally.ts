@@ -1,5 +1,4 @@
-import type { BlobOutcome, Descriptor } from "@stevedore/core";
-import type { ManifestOutcome, SkipReason } from "./transfer-progress-event.js";
+import type { BlobOutcome, Descriptor, ManifestOutcome, SkipReason } from "@stevedore/core";
 
 /** Internal: what happened to one blob. */
 export interface BlobRecord {

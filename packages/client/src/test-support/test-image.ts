@@ -83,17 +83,19 @@ function layer(name: string, size: number): { blob: TestBlob; diffId: string } {
 }
 
 /**
- * Builds a fresh random multi-platform image: an OCI index with linux/amd64 and linux/arm64 images and
- * an attestation manifest for amd64.
+ * Builds a fresh random multi-platform image: an OCI index with linux/amd64 and linux/arm64 images (or the
+ * `platforms` given, amd64 first) and an attestation manifest for the first.
  */
-export function createTestImage(options: { layerSize?: number; label?: string } = {}): TestImage {
+export function createTestImage(
+  options: { layerSize?: number; label?: string; platforms?: TestChild["platform"][] } = {},
+): TestImage {
   const blobs = new Map<string, TestBlob>();
   const keep = (item: TestBlob): TestBlob => {
     blobs.set(item.digest, item);
     return item;
   };
   const layerSize = options.layerSize ?? 2048;
-  const platforms = [
+  const platforms = options.platforms ?? [
     { os: "linux", architecture: "amd64" },
     { os: "linux", architecture: "arm64", variant: "v8" },
   ];

@@ -66,7 +66,7 @@ describe("tagging a manifest this client pushed", () => {
       .filter((request) => request.path.includes("/manifests/"))
       .map((request) => `${request.method} ${request.path}`);
     expect(manifestRequests.filter((line) => line.startsWith("GET "))).toEqual([]);
-    // The root goes up once, under its tag (transfer's TaggedManifestPusher); its children by digest.
+    // The root goes up once, under its tag (core's TaggedManifestPusher); its children by digest.
     expect(manifestRequests).not.toContain(`PUT /v2/team/app/manifests/${digest}`);
     for (const child of image.children) {
       expect(manifestRequests).toContain(`PUT /v2/team/app/manifests/${child.manifest.digest}`);
