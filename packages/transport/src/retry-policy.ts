@@ -11,8 +11,9 @@
  * so this callback gets an injected `sleep`, `now` and `random`, a `Retry-After` cap and our idempotency
  * rules, while the replay and resume machinery stays undici's.
  */
+
+import { isLoopbackHost } from "@stevedore/core";
 import type { RetryHandler } from "undici";
-import { isLoopbackHostname } from "./host-match.js";
 import { parseRetryAfter } from "./parse-retry-after.js";
 
 /** Retry options after validation (see `RetryOptions`). */
@@ -175,7 +176,7 @@ export function createRetryCallback(hooks: RetryCallbackHooks): RetryHandler.Ret
 function isLoopbackOrigin(origin: string | URL | undefined): boolean {
   if (origin === undefined) return false;
   try {
-    return isLoopbackHostname(new URL(origin).hostname);
+    return isLoopbackHost(new URL(origin).hostname);
   } catch {
     return false;
   }
