@@ -5,9 +5,11 @@
  * `baseUrl` gives loopback hosts `http:` (plain HTTP is allowed there); before the first request to such a
  * host:port, one `GET /v2/` over HTTPS tells whether the server speaks TLS, and the answer is kept.
  */
+
+import { isLoopbackHost } from "@stevedore/core";
 import type { Dispatcher } from "undici";
 import type { DebugLog } from "./debug-log.js";
-import { findHostOptions, isLoopbackHostname } from "./host-match.js";
+import { findHostOptions } from "./host-match.js";
 import type { ResolvedTransportOptions } from "./resolve-options.js";
 import { errorCode } from "./to-transport-error.js";
 
@@ -45,7 +47,7 @@ export function createSchemePolicy(
   };
   const loopbackAllowed = (url: URL): boolean =>
     resolved.plainHttpLoopback &&
-    isLoopbackHostname(url.hostname) &&
+    isLoopbackHost(url.hostname) &&
     findHostOptions(resolved.hosts, url)?.plainHttp !== false;
 
   const probe = async (url: URL): Promise<boolean | undefined> => {
