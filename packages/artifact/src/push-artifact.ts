@@ -8,6 +8,8 @@ import {
   buildArtifactManifest,
   createHasher,
   emptyDescriptor,
+  isMediaType,
+  isTag,
   localIoError,
   MediaType,
   NotFoundError,
@@ -105,7 +107,7 @@ export async function pushArtifact(
       ...(options.subject === undefined ? {} : { subject: options.subject }),
     });
     for (const tag of options.tags ?? []) {
-      if (typeof tag !== "string" || !/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/.test(tag)) {
+      if (!isTag(tag)) {
         throw new UsageError(
           `invalid tag ${JSON.stringify(String(tag)).slice(0, 140)}: letters, digits, '_', '.', '-', at most 128`,
         );
@@ -160,7 +162,7 @@ async function describeFile(
   if (!info.isDirectory() && !info.isFile())
     throw new UsageError(`${path} is not a regular file or directory`);
   const mediaType = file.mediaType ?? (info.isDirectory() ? MediaType.OciLayerGzip : defaultMediaType);
-  if (mediaType === "" || !/^[A-Za-z0-9][\w!#$&^.+-]*\/[A-Za-z0-9][\w!#$&^.+-]*$/.test(mediaType)) {
+  if (!isMediaType(mediaType)) {
     throw new UsageError(
       `invalid media type ${JSON.stringify(mediaType).slice(0, 140)} for ${path} (type/subtype)`,
     );

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { ArtifactFile } from "@stevedore/client";
-import { LocalFormatError, NotFoundError, UsageError } from "@stevedore/core";
+import { isMediaType, LocalFormatError, NotFoundError, UsageError } from "@stevedore/core";
 import type { FlagDefinition } from "./command-definition.js";
 import type { ParsedArguments } from "./parse-arguments.js";
 
@@ -40,7 +40,7 @@ export function parseFileArgument(text: string): ArtifactFile {
   const colon = text.lastIndexOf(":");
   if (colon > 0) {
     const type = text.slice(colon + 1);
-    if (/^[A-Za-z0-9][\w!#$&^.+-]*\/[A-Za-z0-9][\w!#$&^.+-]*$/.test(type)) {
+    if (isMediaType(type)) {
       return { path: text.slice(0, colon), mediaType: type };
     }
     if (type.includes("/") || type === "") {

@@ -10,6 +10,8 @@ const tagPattern = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
 // OCI image-spec: algorithm ":" encoded. Unknown algorithms pass this syntactic check (§2).
 const digestAlgorithmPattern = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*$/;
 const digestEncodedPattern = /^[a-zA-Z0-9=_-]+$/;
+// RFC 6838 type/subtype without parameters: what `mediaType` and `artifactType` hold (§7.1).
+const mediaTypePattern = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/;
 
 /** True when `value` is one path component of a repository name (`ubuntu`, `my_app`, `a.b-c`). */
 export function isRepositoryComponent(value: unknown): boolean {
@@ -34,6 +36,11 @@ export function isDigestAlgorithm(value: unknown): boolean {
 /** True when `value` is the encoded part of a digest by the OCI grammar (after the `:`). */
 export function isDigestEncoded(value: unknown): boolean {
   return typeof value === "string" && digestEncodedPattern.test(value);
+}
+
+/** True when `value` is a media type without parameters (RFC 6838): `application/vnd.example+json`. */
+export function isMediaType(value: unknown): boolean {
+  return typeof value === "string" && mediaTypePattern.test(value);
 }
 
 /**

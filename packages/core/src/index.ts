@@ -82,6 +82,7 @@ export {
   isDigestAlgorithm,
   isDigestEncoded,
   isDigestSyntax,
+  isMediaType,
   isRepositoryComponent,
   isRepositoryName,
   isTag,

@@ -6,6 +6,7 @@
 import {
   InvalidReferenceError,
   isDigestSyntax,
+  isMediaType,
   isRepositoryName,
   isTag,
   parseDigest,
@@ -14,8 +15,6 @@ import {
 
 // distribution's upload UUID path segment (§2).
 const sessionPattern = /^[a-zA-Z0-9._=-]+$/;
-// RFC 6838 type/subtype without parameters, which is what `artifactType` holds (§7.1).
-const mediaTypePattern = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/;
 
 export { isDigestSyntax, isRepositoryName, isTag };
 
@@ -63,7 +62,7 @@ export function checkReference(value: unknown): string {
 
 /** Returns `value` when it is a media type without parameters; throws {@link UsageError} otherwise. */
 export function checkMediaType(value: unknown, field: string): string {
-  if (typeof value !== "string" || !mediaTypePattern.test(value)) {
+  if (typeof value !== "string" || !isMediaType(value)) {
     throw new UsageError(`${field} must be a media type such as application/vnd.example+json`);
   }
   return value;
