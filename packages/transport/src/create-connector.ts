@@ -28,11 +28,17 @@ export interface ConnectorOptions {
   timeout: number;
   /** TLS settings for `https:` origins. */
   tls: ConnectionOptions;
+  /** Offer `h2` by ALPN on `https:` origins (the pool must allow HTTP/2 too). */
+  http2: boolean;
 }
 
 /** A connector for undici's `connect` option: large reads on `http:`, undici's own on `https:`. */
 export function createConnector(options: ConnectorOptions): buildConnector.connector {
-  const secure = buildConnector({ timeout: options.timeout, ...options.tls });
+  const secure = buildConnector({
+    timeout: options.timeout,
+    allowH2: options.http2,
+    ...options.tls,
+  });
   return (target, callback) => {
     if (target.protocol !== "http:") return secure(target, callback);
     // A connector per connection: the `onread` buffers belong to one socket.

@@ -79,7 +79,11 @@ function createAgent(resolved: ResolvedTransportOptions, tls: ConnectionOptions)
     keepAliveMaxTimeout: resolved.keepAlive.maxTimeout,
   };
   if (resolved.proxy === undefined) {
-    return new Agent({ ...common, connect: createConnector({ timeout: resolved.timeouts.connect, tls }) });
+    return new Agent({
+      ...common,
+      allowH2: resolved.http2,
+      connect: createConnector({ timeout: resolved.timeouts.connect, tls, http2: resolved.http2 }),
+    });
   }
   // Every value is passed explicitly (empty = none): EnvHttpProxyAgent reads process.env for any it lacks.
   // Through a proxy the connections keep undici's own connector.

@@ -35,6 +35,7 @@ export interface ResolvedTransportOptions {
   proxy: ResolvedProxy | undefined;
   timeouts: { connect: number; headers: number; bodyIdle: number };
   keepAlive: { timeout: number; maxTimeout: number };
+  http2: boolean;
   retry: ResolvedRetryOptions;
   maxRedirections: number;
   errorBodyLimit: number;
@@ -83,6 +84,7 @@ export function resolveOptions(options: TransportOptions = {}): ResolvedTranspor
       timeout: count("keepAlive.timeout", keepAlive.timeout, 10_000),
       maxTimeout: count("keepAlive.maxTimeout", keepAlive.maxTimeout, 600_000),
     },
+    http2: http2Option(options.http2),
     retry: {
       maxRetries: count("retry.maxRetries", retry.maxRetries, 3),
       minDelay: count("retry.minDelay", retry.minDelay, 500),
@@ -123,12 +125,20 @@ function checkOwnDispatcher(options: TransportOptions, resolved: ResolvedTranspo
     hostTls ||
     resolved.proxy ||
     options.keepAlive ||
+    options.http2 !== undefined ||
     options.timeouts?.connect !== undefined
   ) {
     throw new UsageError(
-      "dispatcher cannot be combined with tls, host TLS settings, proxies, keepAlive or timeouts.connect: configure them on the dispatcher",
+      "dispatcher cannot be combined with tls, host TLS settings, proxies, keepAlive, http2 or timeouts.connect: configure them on the dispatcher",
     );
   }
+}
+
+function http2Option(value: unknown): boolean {
+  if (value !== undefined && typeof value !== "boolean") {
+    throw new UsageError(`http2 must be true or false, got ${JSON.stringify(value) ?? typeof value}`);
+  }
+  return value ?? true;
 }
 
 /** True when `options` sets any TLS field. */

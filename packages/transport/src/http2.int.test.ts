@@ -1,0 +1,118 @@
+/**
+ * The `http2` option: HTTP/2 where the server picks `h2` by ALPN (the default), HTTP/1.1 where it does not
+ * (a server that refuses h2) and whenever the option is `false`. Servers on 127.0.0.1 with a throwaway certificate.
+ */
+import { createHash } from "node:crypto";
+import { once } from "node:events";
+import {
+  createSecureServer,
+  type Http2SecureServer,
+  type Http2ServerRequest,
+  type ServerHttp2Session,
+} from "node:http2";
+import type { AddressInfo } from "node:net";
+import { UsageError } from "@stevedore/core";
+import { Agent } from "undici";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createTransport, type Transport } from "./create-transport.js";
+import { createCertificate, startServer, type TestCertificate } from "./test-support/servers.js";
+import type { TransportOptions } from "./transport-options.js";
+
+let certificate: TestCertificate;
+const closers: (() => Promise<void>)[] = [];
+const transports: Transport[] = [];
+
+beforeAll(async () => {
+  certificate = await createCertificate("127.0.0.1", "IP:127.0.0.1");
+});
+afterEach(async () => {
+  await Promise.all(transports.splice(0).map((created) => created.close()));
+  for (const close of closers.splice(0)) await close();
+});
+
+function transport(options: TransportOptions = {}): Transport {
+  const created = createTransport({ tls: { ca: certificate.cert }, ...options });
+  transports.push(created);
+  return created;
+}
+
+const blob = Buffer.alloc(3 * 1024 * 1024, 7);
+const digest = `sha256:${createHash("sha256").update(blob).digest("hex")}`;
+
+/** A registry-like server offering h2 and HTTP/1.1; records each request's HTTP version and path. */
+async function h2Server(): Promise<{ origin: string; versions: string[] }> {
+  const versions: string[] = [];
+  const server: Http2SecureServer = createSecureServer(
+    { cert: certificate.cert, key: certificate.key, allowHTTP1: true },
+    (request: Http2ServerRequest, response) => {
+      versions.push(`${request.httpVersion} ${request.method} ${request.url}`);
+      if (request.url?.endsWith(digest)) {
+        response.writeHead(200, { "content-length": blob.length, "docker-content-digest": digest });
+        response.end(blob);
+        return;
+      }
+      response.writeHead(404, { "content-type": "application/json" }).end('{"errors":[]}');
+    },
+  );
+  const sessions = new Set<ServerHttp2Session>();
+  server.on("session", (session: ServerHttp2Session) => sessions.add(session));
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  closers.push(
+    () =>
+      new Promise((resolve) => {
+        for (const session of sessions) session.destroy();
+        server.close(() => resolve());
+      }),
+  );
+  return { origin: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, versions };
+}
+
+const bearer = { headers: { authorization: "Bearer t" } };
+
+describe("http2", () => {
+  it("speaks HTTP/2 to a server that picks h2 (the default), bodies whole", async () => {
+    const { origin, versions } = await h2Server();
+    const client = transport();
+    const answers = await Promise.all(
+      [1, 2, 3].map(async () => {
+        const response = await client.send({
+          method: "GET",
+          url: `${origin}/v2/app/blobs/${digest}`,
+          ...bearer,
+        });
+        return Buffer.from(await response.bytes());
+      }),
+    );
+    for (const answer of answers) expect(answer.equals(blob)).toBe(true);
+    expect(versions).toEqual(Array.from({ length: 3 }, () => `2.0 GET /v2/app/blobs/${digest}`));
+  });
+
+  it("speaks HTTP/1.1 to the same server with http2: false", async () => {
+    const { origin, versions } = await h2Server();
+    const response = await transport({ http2: false }).send({
+      method: "GET",
+      url: `${origin}/v2/app/blobs/${digest}`,
+      ...bearer,
+    });
+    expect(Buffer.from(await response.bytes()).equals(blob)).toBe(true);
+    expect(versions).toEqual([`1.1 GET /v2/app/blobs/${digest}`]);
+  });
+
+  it("speaks HTTP/1.1 to a server that refuses h2", async () => {
+    const versions: string[] = [];
+    const server = await startServer((request, response) => {
+      versions.push(request.httpVersion);
+      response.end("{}");
+    }, certificate);
+    closers.push(() => server.close());
+    const response = await transport().send({ method: "GET", url: `${server.origin}/v2/` });
+    expect(await response.json()).toEqual({});
+    expect(versions).toEqual(["1.1"]);
+  });
+
+  it("refuses a non-boolean http2, and http2 beside a dispatcher, with a UsageError", () => {
+    expect(() => createTransport({ http2: "yes" as unknown as boolean })).toThrow(UsageError);
+    expect(() => createTransport({ http2: true, dispatcher: new Agent() })).toThrow(UsageError);
+  });
+});
