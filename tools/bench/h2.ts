@@ -5,7 +5,7 @@
 //   large  the blob of case (a) (1 GiB; 64 MiB with --quick), alone
 //
 // under GNU time (wall, CPU, peak RSS), each body hashed as a pull does (h2-child.ts). It first checks with
-// ALPN which protocol the registry picks when offered both (docs/decisions/transport-http2-option.md).
+// ALPN which protocol the registry picks when offered both (docs/decisions/0009-http2-option.md).
 
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";

@@ -119,7 +119,7 @@ export interface TransportOptions {
   /**
    * Offer HTTP/2 (ALPN `h2`) beside HTTP/1.1 on TLS connections made directly (not through a proxy); a
    * server that does not pick it is spoken to in HTTP/1.1. Default `true` (undici's); `false` offers
-   * HTTP/1.1 only. Measurements: `docs/decisions/transport-http2-option.md`.
+   * HTTP/1.1 only. Measurements: `docs/decisions/0009-http2-option.md`.
    */
   http2?: boolean;
   retry?: RetryOptions;
