@@ -1,5 +1,3 @@
-import type { Scope } from "@stevedore/core";
-import { UsageError } from "@stevedore/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { mergeScopes } from "./token/merge-scopes.js";

@@ -1,19 +1,7 @@
 import type { CommandContext } from "./command-context.js";
+import type { FlagDefinition } from "./flag-definition.js";
 
-/** A command-line flag: `--name`, `--name VALUE`, `--name=VALUE`, `-s VALUE`. */
-export interface FlagDefinition {
-  /** The long name without dashes (`platform`). */
-  name: string;
-  /** A one-letter alias without the dash (`u`). */
-  short?: string;
-  /** `boolean` flags take no value; `string` flags take exactly one. */
-  type: "boolean" | "string";
-  /** A `string` flag that may be given more than once (values collect into an array). */
-  multiple?: boolean;
-  /** The placeholder in help texts (`P`, `FILE`). */
-  valueName?: string;
-  description: string;
-}
+export type { FlagDefinition };
 
 /** A positional argument, for usage lines and the count check. */
 export interface ArgumentDefinition {

@@ -4,7 +4,7 @@ import { artifactCommand } from "./commands/artifact.js";
 import { attachCommand } from "./commands/attach.js";
 import { blobCommand } from "./commands/blob.js";
 import { catalogCommand } from "./commands/catalog.js";
-import { completionCommand } from "./commands/completion.js";
+import { createCompletionCommand } from "./commands/completion.js";
 import { configCommand } from "./commands/config.js";
 import { copyCommand } from "./commands/copy.js";
 import { deleteCommand } from "./commands/delete.js";
@@ -12,7 +12,7 @@ import { digestCommand } from "./commands/digest.js";
 import { exportCommand } from "./commands/export.js";
 import { flattenCommand } from "./commands/flatten.js";
 import { getFileCommand } from "./commands/get-file.js";
-import { helpCommand } from "./commands/help.js";
+import { createHelpCommand } from "./commands/help.js";
 import { indexCommand } from "./commands/index.js";
 import { inspectCommand } from "./commands/inspect.js";
 import { loginCommand } from "./commands/login.js";
@@ -27,6 +27,9 @@ import { serveCommand } from "./commands/serve.js";
 import { tagCommand } from "./commands/tag.js";
 import { untagCommand } from "./commands/untag.js";
 import { versionCommand } from "./commands/version.js";
+
+const completionCommand = createCompletionCommand(() => commandTable);
+const helpCommand = createHelpCommand(() => commandTable, findCommand);
 
 /** Every command, in the order `stevedore --help` lists them. */
 export const commandTable: readonly CommandDefinition[] = [

@@ -1,6 +1,6 @@
 import type { Platform } from "@stevedore/core";
 import { parsePlatform, UsageError } from "@stevedore/core";
-import type { FlagDefinition } from "./command-definition.js";
+import type { FlagDefinition } from "./flag-definition.js";
 import type { ParsedArguments } from "./parse-arguments.js";
 import { parseWholeNumberFlag } from "./parse-whole-number-flag.js";
 

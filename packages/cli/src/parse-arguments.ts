@@ -1,5 +1,5 @@
 import { UsageError } from "@stevedore/core";
-import type { FlagDefinition } from "./command-definition.js";
+import type { FlagDefinition } from "./flag-definition.js";
 
 /** A flag as the user wrote it, for messages (`-u`, `--username`). */
 export interface GivenFlag {
