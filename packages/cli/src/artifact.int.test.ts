@@ -70,6 +70,23 @@ describe.each(registries)(
   "artifacts on %s",
   (_label, registry) => {
     const repositoryName = (name: string): string => `artifacts/${name}-${randomUUID().slice(0, 8)}`;
+    /** An image seeded over raw HTTP as v1, with an SPDX SBOM attached by `stevedore attach`. */
+    const imageWithSbom = async (label: string) => {
+      const repository = repositoryName(label);
+      const image = createTestImage({ label });
+      await seedTestImage({ url: registry().url, repository }, image, ["v1"]);
+      const name = `${registry().host}/${repository}`;
+      const sbomFile = await writeWorkFile("sbom.spdx.json", '{"spdxVersion":"SPDX-2.3"}');
+      const sbom = await runCli([
+        "attach",
+        `${name}:v1`,
+        `${sbomFile}:application/spdx+json`,
+        "--artifact-type",
+        "application/spdx+json",
+      ]);
+      expect([sbom.code, sbom.stderr]).toEqual([0, ""]);
+      return { repository, image, name, sbomDigest: sbom.stdout.trim().split("@")[1] as string };
+    };
 
     it("artifact push writes an OCI 1.1 manifest of titled layers; artifact pull writes the files back", async () => {
       const repository = repositoryName("docs");
@@ -262,20 +279,7 @@ describe.each(registries)(
     });
 
     it("attach puts an SBOM and a signature on it; referrers --tree shows the graph", async () => {
-      const repository = repositoryName("app");
-      const image = createTestImage({ label: "attach" });
-      await seedTestImage({ url: registry().url, repository }, image, ["v1"]);
-      const name = `${registry().host}/${repository}`;
-      const sbomFile = await writeWorkFile("sbom.spdx.json", '{"spdxVersion":"SPDX-2.3"}');
-      const sbom = await runCli([
-        "attach",
-        `${name}:v1`,
-        `${sbomFile}:application/spdx+json`,
-        "--artifact-type",
-        "application/spdx+json",
-      ]);
-      expect([sbom.code, sbom.stderr]).toEqual([0, ""]);
-      const sbomDigest = sbom.stdout.trim().split("@")[1] as string;
+      const { repository, image, name, sbomDigest } = await imageWithSbom("app");
       const sbomManifest = JSON.parse((await rawManifest(registry(), repository, sbomDigest)).toString());
       expect(sbomManifest.subject).toEqual({
         mediaType: image.index.mediaType,
@@ -322,6 +326,73 @@ describe.each(registries)(
       expect(await runCli(["referrers", `${name}:v1`, "--tree", "--depth", "0"])).toMatchObject({
         code: ExitCode.usage,
       });
+    });
+
+    it("referrers survive a copy into oci:DIR and back: referrers --tree shows the same graph at each step", async () => {
+      const { image, name, sbomDigest } = await imageWithSbom("graph");
+      const signature = await runCli([
+        "attach",
+        `${name}@${sbomDigest}`,
+        "--artifact-type",
+        "application/vnd.example.sig",
+        "--annotation",
+        "sig=1",
+      ]);
+      expect(signature.code).toBe(0);
+      type Node = { descriptor: { digest: string }; referrers: Node[] };
+      const shape = (node: Node): unknown => ({
+        digest: node.descriptor.digest,
+        referrers: node.referrers.map(shape),
+      });
+      const tree = async (location: string): Promise<unknown> => {
+        const run = await runCli(["referrers", location, "--tree", "--json"]);
+        expect([run.code, run.stderr]).toEqual([0, ""]);
+        return shape((run.json()[0] as { tree: Node }).tree);
+      };
+      const original = await tree(`${name}:v1`);
+      expect(original).toEqual({
+        digest: image.index.digest,
+        referrers: [
+          {
+            digest: sbomDigest,
+            referrers: [{ digest: signature.stdout.trim().split("@")[1], referrers: [] }],
+          },
+        ],
+      });
+
+      const layout = join(await mkdtemp(join(workspace, "graph-")), "layout");
+      const down = await runCli([
+        "copy",
+        `${name}:v1`,
+        `oci:${layout}:v1`,
+        "--referrers",
+        "--platform",
+        "all",
+        "-q",
+      ]);
+      expect([down.code, down.stderr]).toEqual([0, ""]);
+      expect(await tree(`oci:${layout}:v1`)).toEqual(original);
+      // The layout keeps them reachable: each subject's referrers index is tagged sha256-<hex> in index.json.
+      const refs = JSON.parse(await readFile(join(layout, "index.json"), "utf8")).manifests.map(
+        (entry: { annotations?: Record<string, string> }) =>
+          entry.annotations?.["org.opencontainers.image.ref.name"],
+      );
+      expect(refs).toEqual(
+        expect.arrayContaining(["v1", image.index.digest.replace(":", "-"), sbomDigest.replace(":", "-")]),
+      );
+
+      const back = `${registry().host}/${repositoryName("graph-back")}`;
+      const up = await runCli([
+        "copy",
+        `oci:${layout}:v1`,
+        `${back}:v1`,
+        "--referrers",
+        "--platform",
+        "all",
+        "-q",
+      ]);
+      expect([up.code, up.stderr]).toEqual([0, ""]);
+      expect(await tree(`${back}:v1`)).toEqual(original);
     });
 
     it("index create builds an index from single-platform images; add and remove keep the other entries", async () => {

@@ -17,11 +17,13 @@ import {
   pushArtifact,
   referrersTree,
 } from "@stevedore/artifact";
-import type { Descriptor, Platform, Reference } from "@stevedore/core";
-import { registryHost, UsageError } from "@stevedore/core";
+import type { Descriptor, Platform, ReadableTarget, Reference, ReferrerLister } from "@stevedore/core";
+import { isReferrerLister, registryHost, UsageError } from "@stevedore/core";
 import { copy } from "@stevedore/transfer";
 import type { ClientContext } from "./client-context.js";
+import { openSource } from "./open-location.js";
 import { manifestReference, parseImageReference } from "./parse-image-reference.js";
+import { parseLocation } from "./parse-location.js";
 
 /** Options of `client.pushArtifact`. */
 export interface PushArtifactCallOptions {
@@ -116,10 +118,29 @@ export async function referrersTreeVerb(
   reference: string,
   options: ReferrersTreeCallOptions = {},
 ): Promise<ReferrerNode> {
-  const parsed = parseImageReference(reference);
-  const remote = context.remote(parsed);
-  const subject = await remote.resolve(manifestReference(parsed), call(options.signal));
-  return referrersTree(remote, subject, options);
+  const { target, subject } = await openSubject(context, reference, options.signal);
+  return referrersTree(target, subject, options);
+}
+
+/**
+ * The target and the manifest whose referrers are asked for: a registry reference, or a local location
+ * (`oci:DIR[:TAG]`, whose referrers live in its referrers tags).
+ *
+ * @throws UsageError for a location that keeps no referrers (a docker archive).
+ */
+export async function openSubject(
+  context: ClientContext,
+  input: string,
+  signal: AbortSignal | undefined,
+): Promise<{ target: ReadableTarget & ReferrerLister; subject: Descriptor }> {
+  context.checkOpen();
+  const location = parseLocation(input);
+  const source = await openSource(context, location, call(signal));
+  if (!isReferrerLister(source.target)) {
+    throw new UsageError(`${input} keeps no referrers: a docker archive holds images only`);
+  }
+  const subject = await source.target.resolve(source.reference, call(signal));
+  return { target: source.target, subject };
 }
 
 /**

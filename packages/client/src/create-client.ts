@@ -7,6 +7,7 @@ import {
   attachVerb,
   createIndexVerb,
   editIndexVerb,
+  openSubject,
   pullArtifactVerb,
   pushArtifactVerb,
   referrersTreeVerb,
@@ -133,12 +134,10 @@ export function createClient(options: ClientOptions = {}): Client {
     delete: (reference, deleteOptions) => deleteImage(context, reference, deleteOptions),
     untag: (reference, untagOptions) => untagImage(context, reference, untagOptions),
     async referrers(reference, listOptions = {}) {
-      const parsed = parseImageReference(reference);
-      const remote = context.remote(parsed);
-      const subject = await remote.resolve(manifestReference(parsed), call(listOptions.signal));
+      const { target, subject } = await openSubject(context, reference, listOptions.signal);
       const found: Descriptor[] = [];
       const filter = listOptions.artifactType === undefined ? {} : { artifactType: listOptions.artifactType };
-      for await (const descriptor of remote.referrers(subject, { ...call(listOptions.signal), ...filter })) {
+      for await (const descriptor of target.referrers(subject, { ...call(listOptions.signal), ...filter })) {
         found.push(descriptor);
       }
       return found;

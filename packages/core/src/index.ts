@@ -129,6 +129,7 @@ export {
   redactReferenceCredentials,
   refuseReferenceCredentials,
 } from "./reference-credentials.js";
+export { isReferrersTag, referrerEntryOf, referrersTagFor } from "./referrers-tag.js";
 export type { RegistryErrorCode } from "./registry-error-code.js";
 export { registryErrorCodes } from "./registry-error-code.js";
 export { registryHost } from "./registry-host.js";

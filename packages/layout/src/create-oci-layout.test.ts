@@ -42,7 +42,7 @@ describeTargetContract(
       cleanup: () => rm(directory, { recursive: true, force: true }),
     };
   },
-  { capabilities: { tags: true, ranges: true } },
+  { capabilities: { tags: true, ranges: true, referrers: true } },
 );
 
 const fixture = createTargetContractFixture();
@@ -67,10 +67,15 @@ describe("createOciLayout on disk", () => {
   it("writes oci-layout, index.json with the tag as ref.name, and blobs/<alg>/<hex>", async () => {
     const { path } = await filledLayout();
     expect(await readFile(join(path, "oci-layout"), "utf8")).toBe('{"imageLayoutVersion":"1.0.0"}');
+    const referrersTag = fixture.manifest.descriptor.digest.replace(":", "-");
     expect(await readJson(join(path, "index.json"))).toEqual({
       schemaVersion: 2,
       mediaType: MediaType.OciIndex,
-      manifests: [{ ...fixture.manifest.descriptor, annotations: { [refName]: "v1" } }],
+      manifests: [
+        // The fixture's artifact refers to the manifest: its referrers index is kept under this tag.
+        expect.objectContaining({ mediaType: MediaType.OciIndex, annotations: { [refName]: referrersTag } }),
+        { ...fixture.manifest.descriptor, annotations: { [refName]: "v1" } },
+      ],
     });
     for (const item of [...fixture.blobs, ...fixture.manifests]) {
       expect(new Uint8Array(await readFile(blobPath(path, item.descriptor)))).toEqual(item.bytes);
@@ -106,6 +111,7 @@ describe("createOciLayout on disk", () => {
     expect(written.annotations).toEqual({ "com.example": "yes" });
     expect(written.manifests).toEqual([
       foreign,
+      (index.manifests as unknown[])[0],
       { ...fixture.artifact.descriptor, annotations: { [refName]: "v1" } },
       { ...fixture.artifact.descriptor, annotations: { [refName]: "v2" } },
     ]);
@@ -325,8 +331,9 @@ describe("createOciLayout creating a new layout", () => {
     for (const blob of [...fixture.blobs, ...fixture.manifests]) {
       expect(digestOf(await readFile(blobPath(path, blob.descriptor)))).toBe(blob.descriptor.digest);
     }
+    // Plus the referrers index of the fixture's artifact (its subject's sha256-<hex> tag).
     expect(await readdir(join(path, "blobs", "sha256"))).toHaveLength(
-      fixture.blobs.length + fixture.manifests.length,
+      fixture.blobs.length + fixture.manifests.length + 1,
     );
   });
 

@@ -9,7 +9,15 @@ import {
   writeFileAtomic,
   writeVerifiedFile,
 } from "@stevedore/blob";
-import type { ByteStream, Descriptor, Digest, RangeFetcher, TagLister, Target } from "@stevedore/core";
+import type {
+  ByteStream,
+  Descriptor,
+  Digest,
+  RangeFetcher,
+  ReferrerLister,
+  TagLister,
+  Target,
+} from "@stevedore/core";
 import {
   AbortError,
   DigestMismatchError,
@@ -18,11 +26,15 @@ import {
   digestOf,
   InvalidReferenceError,
   isManifestMediaType,
+  isReferrersTag,
   LocalFormatError,
   ManifestError,
+  MediaType,
   manifestTooLargeError,
   NotFoundError,
   parseManifest,
+  referrerEntryOf,
+  referrersTagFor,
   SizeMismatchError,
   UsageError,
 } from "@stevedore/core";
@@ -55,7 +67,7 @@ export interface OciLayoutOptions {
 }
 
 /** An OCI image layout directory as a {@link Target} that can also list its tags and read ranges. */
-export interface OciLayoutTarget extends Target, TagLister, RangeFetcher {
+export interface OciLayoutTarget extends Target, TagLister, RangeFetcher, ReferrerLister {
   /** The layout directory. */
   readonly path: string;
 }
@@ -77,7 +89,11 @@ export interface OciLayoutTarget extends Target, TagLister, RangeFetcher {
  * - `tag` records the manifest in `index.json`, replacing the entry that had the same name, or an untagged
  *   entry of the same digest. Updates are atomic (temp file + rename) and serialised between writers of this
  *   process (a queue per directory) and of other processes (the lock file `index.json.lock`).
- * - `tags()` lists the distinct `ref.name` values in code-unit order.
+ * - `tags()` lists the distinct `ref.name` values in code-unit order, referrers tags left out.
+ * - Referrers are kept as registries without the referrers API keep them (`spec/PROTOCOL.md` §7.2): a
+ *   manifest with a `subject` pushed here is added to an OCI index tagged `<alg>-<hex>` of the subject
+ *   (`referrersTagFor`), so `referrers(subject)` finds it and nothing that refers to a kept image is
+ *   unreachable from `index.json`.
  * - `fetchRange(descriptor, start, end?)` reads part of a blob; a range cannot be verified, so callers
  *   verify the whole they assemble.
  *
@@ -186,6 +202,63 @@ export function createOciLayout(path: string, options: OciLayoutOptions = {}): O
     }
   };
 
+  /** The referrers index of a subject (its tagged entry in index.json), or an empty one. */
+  const readReferrersIndex = async (
+    subject: string,
+  ): Promise<{ manifests: Descriptor[]; raw: Record<string, unknown> }> => {
+    const tag = referrersTagFor(subject);
+    const entry = (await readIndex()).manifests.find((item) => item.annotations?.[refNameAnnotation] === tag);
+    if (entry === undefined)
+      return { manifests: [], raw: { schemaVersion: 2, mediaType: MediaType.OciIndex } };
+    const bytes = await readAll(
+      verifyContent(readFileStream(blobFile(entry.digest)), pickDescriptor(entry), {
+        where: blobFile(entry.digest),
+      }),
+      maxManifestBytes,
+    );
+    const parsed = parseManifest(bytes, entry.mediaType);
+    if (parsed.kind !== "index")
+      return { manifests: [], raw: { schemaVersion: 2, mediaType: MediaType.OciIndex } };
+    return { manifests: parsed.manifest.manifests, raw: JSON.parse(new TextDecoder().decode(bytes)) };
+  };
+
+  /** Adds a referrer to its subject's referrers index and tags the new index, under the layout lock. */
+  const addReferrer = async (
+    entry: Descriptor,
+    subject: string,
+    signal: AbortSignal | undefined,
+  ): Promise<void> => {
+    const tag = referrersTagFor(subject);
+    await withLayoutLock(
+      path,
+      async () => {
+        const { manifests, raw } = await readReferrersIndex(subject);
+        if (manifests.some((listed) => listed.digest === entry.digest)) return;
+        const bytes = new TextEncoder().encode(
+          JSON.stringify({ ...raw, mediaType: MediaType.OciIndex, manifests: [...manifests, entry] }),
+        );
+        const index: Descriptor = {
+          mediaType: MediaType.OciIndex,
+          digest: digestOf(bytes),
+          size: bytes.length,
+        };
+        await writeVerifiedFile(blobFile(index.digest), bufferSource(bytes)(0), index, {
+          where: `the referrers index of ${subject} in ${path}`,
+          durable: false,
+        });
+        written.add(index.digest);
+        const layoutIndex = await readIndex();
+        layoutIndex.manifests = withTaggedEntry(
+          layoutIndex.manifests,
+          { ...index, annotations: { [refNameAnnotation]: tag } },
+          tag,
+        );
+        await writeFileAtomic(indexPath, serializeLayoutIndex(layoutIndex));
+      },
+      { ...options.lock, ...(signal === undefined ? {} : { signal }) },
+    );
+  };
+
   return {
     path,
 
@@ -238,10 +311,12 @@ export function createOciLayout(path: string, options: OciLayoutOptions = {}): O
       let stream: ByteStream = source instanceof Uint8Array ? bufferSource(source)(0) : source(0);
       if (onProgress !== undefined) stream = countProgress(stream, onProgress);
       const where = `${descriptor.digest} pushed to ${path}`;
+      let referrer: ReturnType<typeof referrerEntryOf>;
       if (isManifestMediaType(descriptor.mediaType)) {
         // Validated before it is stored, so a broken manifest leaves no trace.
         const bytes = await readAll(verifyContent(stream, descriptor, { where }), maxManifestBytes);
         parseManifest(bytes, descriptor.mediaType);
+        referrer = referrerEntryOf(bytes, descriptor.mediaType);
         stream = bufferSource(bytes)(0);
       }
       await writeVerifiedFile(file, stream, descriptor, {
@@ -252,6 +327,19 @@ export function createOciLayout(path: string, options: OciLayoutOptions = {}): O
         ...(signal === undefined ? {} : { signal }),
       });
       written.add(descriptor.digest);
+      if (referrer !== undefined) {
+        await addReferrer({ ...referrer.descriptor, digest: descriptor.digest }, referrer.subject, signal);
+      }
+    },
+
+    async *referrers(subject, callOptions = {}) {
+      throwIfAborted(callOptions.signal);
+      await prepare();
+      const listed = await readReferrersIndex(subject.digest);
+      const { artifactType } = callOptions;
+      yield* listed.manifests.filter(
+        (entry) => artifactType === undefined || entry.artifactType === artifactType,
+      );
     },
 
     async tag(descriptor, tag, callOptions = {}) {
@@ -305,7 +393,8 @@ export function createOciLayout(path: string, options: OciLayoutOptions = {}): O
       const names = new Set<string>();
       for (const entry of (await readIndex()).manifests) {
         const name = entry.annotations?.[refNameAnnotation];
-        if (name !== undefined) names.add(name);
+        // Referrers indexes are the layout's own bookkeeping, listed by `referrers`, not images.
+        if (name !== undefined && !isReferrersTag(name)) names.add(name);
       }
       yield* [...names].sort();
     },

@@ -8,14 +8,14 @@ import type { Descriptor } from "@stevedore/core";
 import {
   DigestMismatchError,
   defaultManifestMaxBytes,
-  digestAlgorithm,
-  digestEncoded,
   digestOf,
   ManifestError,
   MediaType,
   manifestMediaTypes,
   parseDigest,
   parseManifest,
+  referrerEntryOf,
+  referrersTagFor,
   UsageError,
 } from "@stevedore/core";
 import { buildUrl, scopesFor } from "@stevedore/routing";
@@ -30,19 +30,8 @@ export interface UpdateReferrersTagOptions {
 /** Read-modify-write rounds before a tag that keeps changing under us (`412`) is reported. */
 const maxRounds = 5;
 
-/**
- * The referrers tag of a subject digest (§7.2): the algorithm cut to 32 characters, `-`, the encoded part
- * cut to 64, every character a tag may not hold replaced by `-`.
- *
- * @throws InvalidDigestError for a malformed digest.
- * @example
- * referrersTagFor("sha256:5b0bcabd…") // "sha256-5b0bcabd…"
- */
-export function referrersTagFor(digest: string): string {
-  const parsed = parseDigest(digest);
-  const tag = `${digestAlgorithm(parsed).slice(0, 32)}-${digestEncoded(parsed).slice(0, 64)}`;
-  return tag.replace(/[^a-zA-Z0-9_.-]/g, "-");
-}
+/** The referrers tag of a subject digest: core's rule, exported here too for earlier users of remote. */
+export { referrersTagFor };
 
 /**
  * Records `manifest` — just pushed, with a `subject`, to a registry whose response had no `OCI-Subject` —
@@ -228,19 +217,11 @@ function referrerDescriptor(
   const verifier = createVerifier(manifest, { where: `manifest ${digest}` });
   verifier.update(bytes);
   verifier.finish();
-  const parsed = parseManifest(bytes, manifest.mediaType);
-  const subject = parsed.manifest.subject?.digest;
-  if (subject === undefined) throw new UsageError(`manifest ${digest} has no subject to be a referrer of`);
-  const artifactType =
-    parsed.manifest.artifactType ?? (parsed.kind === "image" ? parsed.manifest.config.mediaType : undefined);
-  const annotations = parsed.manifest.annotations;
-  const descriptor: Descriptor = {
-    mediaType: parsed.mediaType,
-    digest,
-    size: bytes.length,
-    ...(artifactType === undefined ? {} : { artifactType }),
-    ...(annotations === undefined ? {} : { annotations: { ...annotations } }),
-  };
+  const entry = referrerEntryOf(bytes, manifest.mediaType);
+  if (entry === undefined) throw new UsageError(`manifest ${digest} has no subject to be a referrer of`);
+  // The descriptor's own digest: it may be sha512, where core's entry hashes with sha256.
+  const descriptor: Descriptor = { ...entry.descriptor, digest };
+  const subject = entry.subject;
   return { descriptor, subject };
 }
 

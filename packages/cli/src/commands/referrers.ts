@@ -1,13 +1,14 @@
 import type { ReferrerNode } from "@stevedore/client";
-import { parseReference, UsageError } from "@stevedore/core";
+import { UsageError } from "@stevedore/core";
 import type { CommandDefinition } from "../command-definition.js";
 import { formatBytes } from "../format-bytes.js";
+import { locationRegistries } from "../location-registries.js";
 
 /** `stevedore referrers REF`: signatures, SBOMs and other artifacts that refer to a manifest. */
 export const referrersCommand: CommandDefinition = {
   name: "referrers",
   summary: "list the artifacts (signatures, SBOMs …) that refer to a manifest",
-  arguments: [{ name: "REF" }],
+  arguments: [{ name: "REF|oci:DIR[:TAG]" }],
   flags: [
     {
       name: "artifact-type",
@@ -41,8 +42,8 @@ export const referrersCommand: CommandDefinition = {
   async run(context) {
     const input = context.arguments[0] ?? "";
     const artifactType = context.flags["artifact-type"];
-    const reference = parseReference(input);
-    const client = await context.createClient([reference.registry]);
+    const module = await context.loadClient();
+    const client = await context.createClient(locationRegistries(module, [input]));
     const depthText = context.flags.depth;
     if (context.flags.tree === true) {
       const depth = depthText === undefined ? undefined : parseDepth(depthText);
