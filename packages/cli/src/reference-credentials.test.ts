@@ -26,6 +26,7 @@ const cases: string[][] = [
   ["login", `alice:${secret}@127.0.0.1:5999`, "-u", "alice", "--password-stdin"],
   ["logout", `alice:${secret}@127.0.0.1:5999`],
   ["pull", "a", "b", `alice:${secret}@host/x`],
+  ["pull", `alice:x@${secret}@127.0.0.1:5999/a:t`, "out"],
   [`alice:${secret}@host/x`],
 ];
 
@@ -35,6 +36,19 @@ describe("a password typed into a reference", () => {
     expect(run.code).toBe(ExitCode.usage);
     expect(`${run.stdout}\n${run.stderr}`).not.toContain(secret);
     expect(run.stderr.split("\n")[0]).toMatch(/^stevedore: /);
+  });
+
+  // The image name of a docker archive is a reference too; the command may fail first for another reason
+  // (here: no layout, no registry), but never with the password in its line.
+  it.each([
+    ["copy", "oci:./no-layout", `docker-archive:./out.tar:alice:${secret}@127.0.0.1:5999/a:t`],
+    ["push", `docker-archive:./no.tar:alice:${secret}@host/a:t`, "127.0.0.1:5999/a:t"],
+    ["pull", "127.0.0.1:1/a:t", `docker-archive:./out.tar:alice:${secret}@host/a:t`],
+  ])("is never echoed as a docker archive's image name: %s %s %s", async (...argv) => {
+    const run = await runCli([...argv, "--debug", "--json"]);
+    expect(run.code).not.toBe(0);
+    expect(`${run.stdout}\n${run.stderr}`).not.toContain(secret);
+    expect(run.stderrLines.filter((line) => line.startsWith("stevedore: "))).toHaveLength(1);
   });
 
   it("is refused as unsupported, saying what to do instead", async () => {

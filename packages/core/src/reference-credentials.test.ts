@@ -17,6 +17,10 @@ describe("credentials typed into a reference", () => {
     ["https://alice:S3cret@host/a:t", "https://REDACTED@host/a:t"],
     ["alice:S3c/ret@host/a", "REDACTED@host/a"],
     [`alice:S3cret@host/a@${digest}`, `REDACTED@host/a@${digest}`],
+    // A password holding `@` (typed unencoded): the user info ends at the host's `@`, the last one.
+    ["alice:p@ss@host/a:t", "REDACTED@host/a:t"],
+    ["alice:p@ss@127.0.0.1:5000", "REDACTED@127.0.0.1:5000"],
+    [`alice:p@s/s@host/a@${digest}`, `REDACTED@host/a@${digest}`],
   ])("finds and redacts %s", (input, redacted) => {
     expect(hasReferenceCredentials(input)).toBe(true);
     expect(redactReferenceCredentials(input)).toBe(redacted);

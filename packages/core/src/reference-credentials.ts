@@ -21,11 +21,26 @@ function userinfoEnd(input: string): number {
   const before = input.slice(start, at);
   const after = input.slice(at + 1);
   if (before === "") return -1;
-  if (after.includes("/")) return at + 1;
+  if (after.includes("/")) return hostAt(input, at) + 1;
   // `name@digest` with a malformed digest (`app@sha256:abc`) is reported as a bad digest: no `:` before `@`.
   if (!before.includes(":") || before.includes("/")) return -1;
   const port = /:\d{1,5}$/.test(after);
-  return port || !digestGrammar.test(after) ? at + 1 : -1;
+  return port || !digestGrammar.test(after) ? hostAt(input, at) + 1 : -1;
+}
+
+/**
+ * The `@` that ends the user info whose first `@` is `at`: a password typed unencoded may hold `@` (and `/`)
+ * itself, and neither a host nor a repository path holds `@`, so it is the last `@` not starting a digest.
+ */
+function hostAt(input: string, at: number): number {
+  let end = input.lastIndexOf("@");
+  while (end > at && isDigest(input.slice(end + 1))) end = input.lastIndexOf("@", end - 1);
+  return end;
+}
+
+/** `sha256:…`, not `host:port` (which the digest grammar also matches). */
+function isDigest(text: string): boolean {
+  return digestGrammar.test(text) && !/:\d{1,5}$/.test(text);
 }
 
 function schemeLength(input: string): number {
