@@ -34,6 +34,11 @@ describe("main: version and help", () => {
     for (const flag of ["--platform", "--insecure", "--plain-http", "--ca-file", "--password-stdin"]) {
       expect(run.stdout).toContain(flag);
     }
+    // Loopback registries get HTTPS when they speak TLS (issue 12.5): the help must not promise plain HTTP.
+    expect(run.stdout).not.toMatch(/localhost are spoken to over plain HTTP/);
+    expect(run.stdout.replace(/\s+/g, " ")).toContain(
+      "Registries on 127.0.0.1, ::1, localhost or *.localhost get HTTPS when they speak TLS, else plain HTTP",
+    );
     expect(run.stdout).toMatch(/^ {2}130 +interrupted/m);
     expect(run.stdout).toMatch(/^ {2}3 +not found/m);
     expect(run.stderr).toBe("");
