@@ -50,7 +50,7 @@ export async function untagImage(
   reference: string,
   options: { signal?: AbortSignal } = {},
 ): Promise<void> {
-  const parsed = parseImageReference(reference, { defaultTag: false, purpose: "untag" });
+  const parsed = parseImageReference(reference, { defaultTag: false, purpose: "untag", tagOnly: true });
   if (parsed.digest !== undefined || parsed.tag === undefined) {
     throw new UsageError(
       `untag removes a tag: name REPOSITORY:TAG without a digest, not ${JSON.stringify(reference)}`,

@@ -7,6 +7,8 @@ export interface ParseImageReferenceOptions {
   defaultTag?: string | false;
   /** What the reference is for, in the message when a tag or digest is missing. */
   purpose?: string;
+  /** The message names only a tag as missing, for verbs that take no digest (`untag`). */
+  tagOnly?: boolean;
 }
 
 /**
@@ -22,7 +24,8 @@ export function parseImageReference(input: string, options: ParseImageReferenceO
   const defaultTag = options.defaultTag ?? "latest";
   const reference = parseReference(text, defaultTag === false ? {} : { defaultTag });
   if (reference.tag === undefined && reference.digest === undefined) {
-    throw new UsageError(`${options.purpose ?? "this"} needs a tag or digest: ${JSON.stringify(input)}`);
+    const missing = options.tagOnly === true ? "REPOSITORY:TAG" : "a tag or digest";
+    throw new UsageError(`${options.purpose ?? "this"} needs ${missing}: ${JSON.stringify(input)}`);
   }
   return reference;
 }

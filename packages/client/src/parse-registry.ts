@@ -60,6 +60,8 @@ export function parseCatalogScope(input: string): CatalogScope {
   const prefix = text.slice(slash + 1).replace(/\/+$/, "");
   if (prefix === "") return registry;
   try {
+    // A tag or digest parses as a reference but names no repository path: refused, not listed as nothing.
+    if (/[:@]/.test(prefix)) throw new UsageError("not a path");
     parseReference(`${registry.name}/${prefix}`);
   } catch {
     throw new UsageError(

@@ -198,6 +198,8 @@ describe("delete", () => {
       );
       await expect(client.untag(`${server.host}/team/app@${digest}`)).rejects.toThrow(UsageError);
       await expect(client.delete(`${server.host}/team/app`)).rejects.toThrow(/needs a tag or digest/);
+      // untag takes no digest, so without a tag it asks for REPOSITORY:TAG, not "a tag or digest".
+      await expect(client.untag(`${server.host}/team/app`)).rejects.toThrow(/^untag needs REPOSITORY:TAG: /);
     } finally {
       await client.close();
     }

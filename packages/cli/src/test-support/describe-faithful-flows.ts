@@ -202,7 +202,8 @@ export function describeFaithfulFlows(
         for (const argument of [`${source}@${fixture.image.index.digest}`, source]) {
           const run = await runCli(["untag", argument]);
           expect([run.code, run.stdout]).toEqual([ExitCode.usage, ""]);
-          oneErrorLine(run, /untag/);
+          // Names what untag takes: never "a tag or digest", since a digest is refused.
+          oneErrorLine(run, /untag (removes a tag: name|needs) REPOSITORY:TAG/);
         }
       });
     });
