@@ -47,6 +47,27 @@ describe("describeError", () => {
     expect(describeError(new NetworkError("connect ECONNREFUSED"), "ls x").line).toMatch(/--plain-http/);
   });
 
+  it("a refused connection on loopback says nothing listens there, not --plain-http (tried already)", () => {
+    for (const url of ["http://127.0.0.1:1/v2/", "http://[::1]:1/v2/", "http://localhost:1/v2/"]) {
+      const line = describeError(
+        new NetworkError(`GET ${url} failed: connection refused (ECONNREFUSED: connect ECONNREFUSED)`),
+        "ls x",
+      ).line;
+      expect(line).toMatch(
+        /\(nothing listens at that address: check the port, and that the registry runs\)$/,
+      );
+      expect(line).not.toMatch(/--plain-http/);
+    }
+  });
+
+  it("an authentication failure of a copy names the per-side flags, since -u is refused for two registries", () => {
+    const line = describeError(new AuthenticationError("127.0.0.1:5000", "no credentials"), "copy a b", {
+      command: "copy",
+    }).line;
+    expect(line).toMatch(/--src-username USER or --dest-username USER/);
+    expect(line).not.toMatch(/pass -u USER/);
+  });
+
   it("credential file problems point at the Docker config", () => {
     expect(describeError(new CredentialError("config.json is not JSON"), "ls x").line).toMatch(
       /DOCKER_CONFIG/,

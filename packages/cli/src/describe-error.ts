@@ -65,11 +65,19 @@ function hintOf(error: unknown, exitCode: ExitCodeValue, message: string, comman
       if (/certificate|tls|ssl|self[- ]signed|handshake/i.test(message)) {
         return "pass --ca-file FILE for a private CA, or --insecure to skip TLS verification";
       }
+      // Loopback falls back to plain HTTP by itself, so a refusal there means no server on that port.
+      if (/ECONNREFUSED/.test(message) && /\/\/(?:127\.\d+\.\d+\.\d+|\[::1\]|localhost)[:/]/i.test(message)) {
+        return "nothing listens at that address: check the port, and that the registry runs";
+      }
       return hintFor(exitCode);
     }
     case ExitCode.authentication:
       if (CredentialError.isInstance(error)) {
         return "check the Docker config file (DOCKER_CONFIG) and its credential helpers";
+      }
+      // -u is refused when a copy names two registries: point at what works for either side.
+      if (command === "copy") {
+        return "log in with 'stevedore login REGISTRY -u USER --password-stdin', or give a side its user with --src-username USER or --dest-username USER";
       }
       return hintFor(exitCode);
     default:
