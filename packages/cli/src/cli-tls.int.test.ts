@@ -5,7 +5,7 @@
  * speak TLS — which the plain-HTTP registry of the same run shows, without flags and with one probe.
  */
 import { randomUUID } from "node:crypto";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -109,6 +109,62 @@ describe("a TLS registry on 127.0.0.1 with --ca-file", () => {
     expect(untag.stderr).toMatch(
       new RegExp(`DELETE https://${tls.host.replace(/\./g, "\\.")}/\\S+/manifests/flat answered 400`),
     );
+  });
+
+  it("append, get-file, artifact push and pull, attach and index create reach it too", async () => {
+    const made = repository(tls.host, "made");
+    const folder = await mkdtemp(join(workspace, "files-"));
+    await writeFile(join(folder, "hello.txt"), "hello over TLS\n");
+    const append = await runCli([
+      "append",
+      `${name}:v1`,
+      "--layer",
+      `${folder}:/app`,
+      "-t",
+      `${made}:app`,
+      "-q",
+      ...ca(),
+    ]);
+    expect([append.code, append.stderr]).toEqual([0, ""]);
+    const file = await runCli([
+      "get-file",
+      `${made}:app`,
+      "/app/hello.txt",
+      "--platform",
+      "linux/arm64",
+      ...ca(),
+    ]);
+    expect([file.code, file.stdout]).toEqual([0, "hello over TLS\n"]);
+    const sbom = join(folder, "sbom.json");
+    await writeFile(sbom, '{"sbom":true}');
+    const artifact = await runCli([
+      "artifact",
+      "push",
+      `${made}:sbom`,
+      `${sbom}:application/spdx+json`,
+      "-q",
+      ...ca(),
+    ]);
+    expect([artifact.code, artifact.stderr]).toEqual([0, ""]);
+    const out = join(folder, "out");
+    const pulled = await runCli(["artifact", "pull", `${made}:sbom`, "-o", out, "-q", ...ca()]);
+    expect([pulled.code, pulled.stderr]).toEqual([0, ""]);
+    expect(await readFile(join(out, "sbom.json"), "utf8")).toBe('{"sbom":true}');
+    const attach = await runCli([
+      "attach",
+      `${name}:v1`,
+      `${sbom}:application/spdx+json`,
+      "--artifact-type",
+      "application/spdx+json",
+      "-q",
+      ...ca(),
+    ]);
+    expect([attach.code, attach.stderr]).toEqual([0, ""]);
+    const referrers = await runCli(["referrers", `${name}:v1`, ...ca()]);
+    expect(referrers.stdout).toContain("application/spdx+json");
+    const amd64 = image.children[0]?.manifest.digest;
+    const index = await runCli(["index", "create", `${made}:index`, `${name}@${amd64}`, "-q", ...ca()]);
+    expect([index.code, index.stderr]).toEqual([0, ""]);
   });
 
   it("copy goes to and from a plain-HTTP registry on loopback, keeping the digest", async () => {
