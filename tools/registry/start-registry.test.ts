@@ -52,6 +52,16 @@ describe("registries from the global setup", () => {
 });
 
 describe("startRegistry", () => {
+  it("port 0 means a free port, as for stevedore serve --port 0", async () => {
+    const registry = await startRegistry({ mode: "open", port: 0 });
+    try {
+      expect(registry.host).toMatch(/^127\.0\.0\.1:[1-9]\d*$/);
+      expect((await fetch(`${registry.url}/v2/`)).status).toBe(200);
+    } finally {
+      await registry.stop();
+    }
+  });
+
   it("stops the process and removes its folder", async () => {
     const registry = await startRegistry({ mode: "open" });
     await seedImage({ url: registry.url, repository: "lifecycle/app" }, "v1");

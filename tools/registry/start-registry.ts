@@ -25,7 +25,7 @@ export interface StartRegistryOptions {
   users?: Record<string, string>;
   /** The token server's policy (`token` mode); `defaultPolicy` when absent. */
   policy?: TokenPolicy;
-  /** The loopback port; a free one when absent (then a lost race for the port is retried). */
+  /** The loopback port; a free one when absent or 0 (then a lost race for the port is retried). */
   port?: number;
   /** Token lifetime in seconds (`token` mode). */
   tokenExpiresIn?: number;
@@ -84,7 +84,10 @@ function track(entry: { child: ChildProcess; dir: string }): void {
  * // registry.url, registry.tokenServer.url (the realm), registry.users
  * await registry.stop();
  */
-export async function startRegistry(options: StartRegistryOptions): Promise<RunningRegistry> {
+export async function startRegistry(given: StartRegistryOptions): Promise<RunningRegistry> {
+  // Port 0 is "any free port", as for listen() and stevedore serve: docker-registry itself would take it literally.
+  const { port: asked, ...rest } = given;
+  const options: StartRegistryOptions = asked === 0 || asked === undefined ? rest : given;
   const { mode } = options;
   if (mode !== "open" && mode !== "htpasswd" && mode !== "token") {
     throw new Error(`mode must be open, htpasswd or token, got ${JSON.stringify(mode)}`);
