@@ -45,10 +45,19 @@ describe("describeError", () => {
 
   it("other network failures suggest --plain-http", () => {
     expect(describeError(new NetworkError("connect ECONNREFUSED"), "ls x").line).toMatch(/--plain-http/);
+    const remote = new NetworkError(
+      "GET https://registry.example.com/v2/ failed: connection refused (ECONNREFUSED)",
+    );
+    expect(describeError(remote, "ls x").line).toMatch(/--plain-http/);
   });
 
   it("a refused connection on loopback says nothing listens there, not --plain-http (tried already)", () => {
-    for (const url of ["http://127.0.0.1:1/v2/", "http://[::1]:1/v2/", "http://localhost:1/v2/"]) {
+    for (const url of [
+      "http://127.0.0.1:1/v2/",
+      "http://[::1]:1/v2/",
+      "http://localhost:1/v2/",
+      "http://registry.localhost:1/v2/",
+    ]) {
       const line = describeError(
         new NetworkError(`GET ${url} failed: connection refused (ECONNREFUSED: connect ECONNREFUSED)`),
         "ls x",

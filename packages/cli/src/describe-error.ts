@@ -1,4 +1,4 @@
-import { CredentialError, StevedoreError } from "@stevedore/core";
+import { CredentialError, isLoopbackHost, StevedoreError } from "@stevedore/core";
 import { ExitCode, type ExitCodeValue, exitCodeFor, hintFor } from "./exit-codes.js";
 
 /** What the CLI reports for a failure: the exit status and the one line for stderr. */
@@ -66,7 +66,7 @@ function hintOf(error: unknown, exitCode: ExitCodeValue, message: string, comman
         return "pass --ca-file FILE for a private CA, or --insecure to skip TLS verification";
       }
       // Loopback falls back to plain HTTP by itself, so a refusal there means no server on that port.
-      if (/ECONNREFUSED/.test(message) && /\/\/(?:127\.\d+\.\d+\.\d+|\[::1\]|localhost)[:/]/i.test(message)) {
+      if (/ECONNREFUSED/.test(message) && refusedOnLoopback(message)) {
         return "nothing listens at that address: check the port, and that the registry runs";
       }
       return hintFor(exitCode);
@@ -82,6 +82,17 @@ function hintOf(error: unknown, exitCode: ExitCodeValue, message: string, comman
       return hintFor(exitCode);
     default:
       return hintFor(exitCode);
+  }
+}
+
+/** Whether the URL a network message names (`GET http://127.0.0.1:1/v2/ failed: …`) is on this machine. */
+function refusedOnLoopback(message: string): boolean {
+  const url = /\bhttps?:\/\/\S+/.exec(message)?.[0];
+  if (url === undefined) return false;
+  try {
+    return isLoopbackHost(new URL(url).hostname);
+  } catch {
+    return false;
   }
 }
 
