@@ -35,6 +35,18 @@ describe("describeError", () => {
     );
   });
 
+  it("a bare 400 over plain HTTP says the server may speak HTTPS (distribution's answer to --plain-http)", () => {
+    const bare = (url: string, errors: { code: string }[] = []) =>
+      describeError(new RegistryResponseError({ status: 400, method: "GET", url, errors }), "ls x").line;
+    expect(bare("http://127.0.0.1:5000/v2/a/tags/list")).toBe(
+      "stevedore: ls x: GET http://127.0.0.1:5000/v2/a/tags/list answered 400 (the server may speak HTTPS: leave out --plain-http, and give --ca-file FILE for a private CA)",
+    );
+    expect(bare("https://127.0.0.1:5000/v2/a/tags/list")).not.toMatch(/plain-http/);
+    expect(bare("http://127.0.0.1:5000/v2/a/tags/list", [{ code: "NAME_INVALID" }])).not.toMatch(
+      /plain-http/,
+    );
+  });
+
   it("TLS failures suggest --ca-file and --insecure", () => {
     const report = describeError(new NetworkError("self-signed certificate in certificate chain"), "ls x");
     expect(report.exitCode).toBe(5);

@@ -1,4 +1,4 @@
-import { CredentialError, isLoopbackHost, StevedoreError } from "@stevedore/core";
+import { CredentialError, isLoopbackHost, RegistryResponseError, StevedoreError } from "@stevedore/core";
 import { ExitCode, type ExitCodeValue, exitCodeFor, hintFor } from "./exit-codes.js";
 
 /** What the CLI reports for a failure: the exit status and the one line for stderr. */
@@ -81,8 +81,24 @@ function hintOf(error: unknown, exitCode: ExitCodeValue, message: string, comman
       }
       return hintFor(exitCode);
     default:
+      if (spokeHttpToHttps(error)) {
+        return "the server may speak HTTPS: leave out --plain-http, and give --ca-file FILE for a private CA";
+      }
       return hintFor(exitCode);
   }
+}
+
+/**
+ * A bare 400 (no registry error codes) to a plain-HTTP URL: what a TLS server such as distribution answers
+ * to HTTP sent to its port ("Client sent an HTTP request to an HTTPS server"), usually after --plain-http.
+ */
+function spokeHttpToHttps(error: unknown): boolean {
+  return (
+    RegistryResponseError.isInstance(error) &&
+    error.status === 400 &&
+    error.errors.length === 0 &&
+    error.url.startsWith("http:")
+  );
 }
 
 /** Whether the URL a network message names (`GET http://127.0.0.1:1/v2/ failed: …`) is on this machine. */
