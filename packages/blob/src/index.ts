@@ -16,6 +16,7 @@ export { readAll } from "./read-all.js";
 export { targetSource } from "./target-source.js";
 export type { SweepTemporaryFilesOptions } from "./temporary-path.js";
 export { processIsAlive, sweepTemporaryFiles, temporaryPath } from "./temporary-path.js";
+export { throwIfAborted } from "./throw-if-aborted.js";
 export { verifyContent } from "./verify-content.js";
 export type { WriteFileAtomicOptions } from "./write-file-atomic.js";
 export { writeFileAtomic } from "./write-file-atomic.js";

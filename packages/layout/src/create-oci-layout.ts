@@ -5,6 +5,7 @@ import {
   countProgress,
   readAll,
   sweepTemporaryFiles,
+  throwIfAborted,
   verifyContent,
   writeFileAtomic,
   writeVerifiedFile,
@@ -19,7 +20,6 @@ import type {
   Target,
 } from "@stevedore/core";
 import {
-  AbortError,
   DigestMismatchError,
   defaultManifestMaxBytes,
   digestAlgorithm,
@@ -418,8 +418,4 @@ function checkTag(tag: string): void {
   if (!isRefName(tag)) {
     throw new InvalidReferenceError(String(tag), "not a valid org.opencontainers.image.ref.name");
   }
-}
-
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
 }

@@ -1,7 +1,6 @@
-import { bufferSource, verifyContent } from "@stevedore/blob";
+import { bufferSource, throwIfAborted, verifyContent } from "@stevedore/blob";
 import type { Descriptor, ReadableTarget, TagLister } from "@stevedore/core";
 import {
-  AbortError,
   defaultManifestMaxBytes,
   formatReference,
   MediaType,
@@ -228,8 +227,4 @@ function pick(entry: Descriptor): Descriptor {
   if (entry.artifactType !== undefined) result.artifactType = entry.artifactType;
   if (entry.platform !== undefined) result.platform = entry.platform;
   return result;
-}
-
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
 }

@@ -1,10 +1,8 @@
-import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { rename, rm } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
 import type { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { readAll, temporaryPath } from "@stevedore/blob";
+import { readAll, temporaryPath, throwIfAborted } from "@stevedore/blob";
 import type { ByteStream, Descriptor, Digest, ReadableTarget } from "@stevedore/core";
 import {
   AbortError,
@@ -198,8 +196,4 @@ function blobPath(digest: string): string {
 
 function file(name: string, bytes: Uint8Array): TarWriterEntry {
   return { name, size: bytes.length, content: bytes };
-}
-
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
 }
