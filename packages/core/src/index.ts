@@ -10,6 +10,7 @@ export type {
   CredentialProvider,
   Credentials,
   ManifestOutcome,
+  ManifestResolver,
   ProgressEvent,
   PushOptions,
   RangeFetcher,
@@ -25,6 +26,7 @@ export type {
 } from "./contracts.js";
 export {
   isBlobMounter,
+  isManifestResolver,
   isRangeFetcher,
   isReferrerLister,
   isTaggedManifestPusher,

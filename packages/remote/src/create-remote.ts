@@ -60,7 +60,7 @@ export interface Remote
   /** A manifest by tag or digest, verified (see `getManifest`). `NotFoundError` when absent. */
   getManifest(reference: string, options?: GetManifestOptions): Promise<ManifestResult>;
   /**
-   * A tag or digest resolved and its manifest read in one `GET` (transfer's `ManifestResolver`): what a copy
+   * A tag or digest resolved and its manifest read in one `GET` (core's `ManifestResolver`): what a copy
    * needs of its root, where `resolve` + `fetch` are two round trips. `NotFoundError` when absent.
    */
   resolveManifest(

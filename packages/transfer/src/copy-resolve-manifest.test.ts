@@ -1,12 +1,11 @@
 // A source that resolves and reads its root in one step (a registry's GET, `ManifestResolver`) is asked
 // once for the root, and what it hands over is checked like any fetched manifest.
 import { createMemoryTarget, readAll } from "@stevedore/blob";
-import type { Descriptor, TargetCallOptions } from "@stevedore/core";
+import type { Descriptor, ManifestResolver, TargetCallOptions } from "@stevedore/core";
 import { DigestMismatchError } from "@stevedore/core";
 import { describe, expect, it } from "vitest";
 import { copy } from "./copy.js";
 import { copyAllTags } from "./copy-all-tags.js";
-import type { ManifestResolver } from "./manifest-resolver.js";
 import { image, index, store } from "./test-support/images.js";
 import { type Instrumented, instrument } from "./test-support/instrument.js";
 

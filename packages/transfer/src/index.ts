@@ -8,8 +8,6 @@ export type { BlobLocations, BlobLocationsOptions } from "./create-blob-location
 export { createBlobLocations } from "./create-blob-locations.js";
 export type { RepositoryLocation } from "./location-of.js";
 export { locationOf } from "./location-of.js";
-export type { ManifestResolver } from "./manifest-resolver.js";
-export { isManifestResolver } from "./manifest-resolver.js";
 export { platformsOf } from "./platforms-of.js";
 export type { BlobCounts } from "./tally.js";
 export type { TransferProgressEvent } from "./transfer-progress-event.js";

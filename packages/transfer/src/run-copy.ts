@@ -1,5 +1,11 @@
 import type { Descriptor, ParsedManifest } from "@stevedore/core";
-import { isManifestMediaType, isTaggedManifestPusher, ManifestError, UsageError } from "@stevedore/core";
+import {
+  isManifestMediaType,
+  isManifestResolver,
+  isTaggedManifestPusher,
+  ManifestError,
+  UsageError,
+} from "@stevedore/core";
 import type { DestinationReference } from "./check-arguments.js";
 import { copyManifest } from "./copy-manifest.js";
 import { copyReferrers } from "./copy-referrers.js";
@@ -7,7 +13,6 @@ import type { CopyResult } from "./copy-result.js";
 import type { Session } from "./create-session.js";
 import { fetchManifest, parseResolvedManifest } from "./fetch-manifest.js";
 import { fetchOnceMore } from "./fetch-once-more.js";
-import { isManifestResolver } from "./manifest-resolver.js";
 import { planRoot } from "./plan-root.js";
 import { createTally, mergeTally, type Tally, totalsOf } from "./tally.js";
 
