@@ -74,7 +74,7 @@ export async function sweepTemporaryFiles(
     let stale = mark !== null && mark[1] === host && mark[2] !== pid && !isAlive(Number(mark[2]));
     if (!stale) {
       const info = await stat(path).catch(() => undefined);
-      stale = info !== undefined && info.isFile() && now() - info.mtimeMs >= staleAfter;
+      stale = info?.isFile() === true && now() - info.mtimeMs >= staleAfter;
     }
     if (
       stale &&

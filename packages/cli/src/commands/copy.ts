@@ -1,6 +1,6 @@
 import { copyCommandFlags, copyCredentials } from "../command-credentials.js";
 import type { CommandDefinition } from "../command-definition.js";
-import { compressionOf, copyCompressionFlag } from "../image-edit-flags.js";
+import { compressionOf } from "../image-edit-flags.js";
 import { locationRegistries } from "../location-registries.js";
 import { runTransfer } from "../run-transfer.js";
 
