@@ -2,7 +2,7 @@
  * Runs the commands that stream blobs with one glibc malloc arena and fixed malloc thresholds, by replacing
  * the process with itself once at start-up.
  *
- * Why: glibc's per-thread arenas keep what V8's and libuv's threads freed, 15–25 MiB above what a
+ * Why: glibc's per-thread arenas keep what V8's and libuv's threads freed, well above what a
  * transfer used; one arena alone made the heap shrink and regrow under the socket buffers, hence the fixed
  * thresholds (docs/decisions/0001-one-malloc-arena.md has the measurements).
  *
