@@ -8,8 +8,8 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { restartWithOneMallocArena } from "./one-malloc-arena.js";
 
-// Dead socket and file buffers pile up in a growing young generation: keep it at 1 MiB and run a minor
-// collection every 20 ms while more than 8 MiB of array buffers are held. Set after the command's modules
+// Dead socket and file buffers pile up in a growing young generation: keep it small and run minor
+// collections on a timer while many array buffers are held (settings below). Set after the command's modules
 // load (`afterLoad` below), because a V8 flag set earlier costs Node its built-ins' code cache
 // (docs/decisions/0002-young-generation-timer.md).
 // `gc` exists only in a context created after `--expose-gc` is set; the timer never keeps the process alive.
