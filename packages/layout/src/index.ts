@@ -1,11 +1,14 @@
-export type { OciLayoutOptions, OciLayoutTarget } from "./create-oci-layout.js";
-export { createOciLayout } from "./create-oci-layout.js";
 export type {
   DockerArchiveImage,
   DockerArchiveTarget,
   OpenDockerArchiveOptions,
-} from "./open-docker-archive.js";
-export { openDockerArchive } from "./open-docker-archive.js";
-export type { LockFileOptions } from "./with-lock-file.js";
-export type { DockerArchiveImageInput, WriteDockerArchiveOptions } from "./write-docker-archive.js";
-export { writeDockerArchive } from "./write-docker-archive.js";
+} from "./docker-archive/open-docker-archive.js";
+export { openDockerArchive } from "./docker-archive/open-docker-archive.js";
+export type {
+  DockerArchiveImageInput,
+  WriteDockerArchiveOptions,
+} from "./docker-archive/write-docker-archive.js";
+export { writeDockerArchive } from "./docker-archive/write-docker-archive.js";
+export type { OciLayoutOptions, OciLayoutTarget } from "./oci-layout/create-oci-layout.js";
+export { createOciLayout } from "./oci-layout/create-oci-layout.js";
+export type { LockFileOptions } from "./oci-layout/with-lock-file.js";

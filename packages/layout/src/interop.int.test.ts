@@ -12,9 +12,9 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import { readAll } from "@stevedore/blob";
 import { type Descriptor, MediaType } from "@stevedore/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createOciLayout } from "./create-oci-layout.js";
-import { openDockerArchive } from "./open-docker-archive.js";
-import { writeDockerArchive } from "./write-docker-archive.js";
+import { openDockerArchive } from "./docker-archive/open-docker-archive.js";
+import { writeDockerArchive } from "./docker-archive/write-docker-archive.js";
+import { createOciLayout } from "./oci-layout/create-oci-layout.js";
 
 const run = promisify(execFile);
 const encoder = new TextEncoder();

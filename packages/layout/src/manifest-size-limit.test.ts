@@ -10,8 +10,8 @@ import { ManifestError, MediaType } from "@stevedore/core";
 import { type TarWriterEntry, writeTar } from "@stevedore/tar";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { failureOf } from "../../blob/src/test-support/failure-of.js";
-import { createOciLayout } from "./create-oci-layout.js";
-import { openDockerArchive } from "./open-docker-archive.js";
+import { openDockerArchive } from "./docker-archive/open-docker-archive.js";
+import { createOciLayout } from "./oci-layout/create-oci-layout.js";
 
 const limit = 4 * 1024 * 1024;
 let directory: string;

@@ -6,11 +6,11 @@ import { LocalFormatError, StevedoreError } from "@stevedore/core";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTargetContractFixture, pushFixture } from "../../blob/src/test-support/target-contract.js";
-import { createOciLayout } from "./create-oci-layout.js";
-import { parseDockerSaveManifest } from "./docker-save-manifest.js";
+import { parseDockerSaveManifest } from "./docker-archive/docker-save-manifest.js";
+import { type DockerArchiveTarget, openDockerArchive } from "./docker-archive/open-docker-archive.js";
+import { writeDockerArchive } from "./docker-archive/write-docker-archive.js";
 import { checkLayoutFile, parseLayoutIndex } from "./layout-index.js";
-import { type DockerArchiveTarget, openDockerArchive } from "./open-docker-archive.js";
-import { writeDockerArchive } from "./write-docker-archive.js";
+import { createOciLayout } from "./oci-layout/create-oci-layout.js";
 
 const encoder = new TextEncoder();
 

@@ -2,7 +2,7 @@
  * A child process for the cross-process locking test: tags one manifest `count` times at once in the OCI
  * layout at `path`, as `<prefix>-<n>`. Arguments: path prefix count mediaType digest size.
  */
-import { createOciLayout } from "../create-oci-layout.js";
+import { createOciLayout } from "../oci-layout/create-oci-layout.js";
 
 const [path, prefix, count, mediaType, digest, size] = process.argv.slice(2) as [
   string,

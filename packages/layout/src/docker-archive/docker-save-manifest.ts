@@ -1,6 +1,6 @@
 import type { Descriptor } from "@stevedore/core";
 import { LocalFormatError } from "@stevedore/core";
-import { checkDescriptor, parseJson } from "./layout-index.js";
+import { checkDescriptor, parseJson } from "../layout-index.js";
 
 /** One image of a `docker save` archive's `manifest.json` (`spec/PROTOCOL.md` §13.2). */
 export interface DockerSaveEntry {

@@ -21,7 +21,7 @@ import {
   layoutFileContent,
   parseLayoutIndex,
   serializeLayoutIndex,
-} from "./layout-index.js";
+} from "../layout-index.js";
 
 /** `blobs/<alg>/<encoded>` under `layout`; throws `InvalidDigestError` for a malformed digest. */
 export function blobPath(layout: string, digest: string): string {

@@ -20,7 +20,7 @@ import {
   createTargetContractFixture,
   describeTargetContract,
   pushFixture,
-} from "../../blob/src/test-support/target-contract.js";
+} from "../../../blob/src/test-support/target-contract.js";
 import { createOciLayout } from "./create-oci-layout.js";
 
 const directories: string[] = [];
@@ -372,8 +372,8 @@ const run = promisify(execFile);
 describe("createOciLayout with writers in several processes", () => {
   it("keeps every tag when two child processes and this one tag 20 times each at once", async () => {
     const { path } = await filledLayout();
-    const hooks = fileURLToPath(new URL("./test-support/source-hooks.ts", import.meta.url));
-    const child = fileURLToPath(new URL("./test-support/tag-in-child.ts", import.meta.url));
+    const hooks = fileURLToPath(new URL("../test-support/source-hooks.ts", import.meta.url));
+    const child = fileURLToPath(new URL("../test-support/tag-in-child.ts", import.meta.url));
     const { mediaType, digest, size } = fixture.manifest.descriptor;
     const spawnChild = (prefix: string) =>
       run(process.execPath, ["--import", hooks, child, path, prefix, "20", mediaType, digest, String(size)]);

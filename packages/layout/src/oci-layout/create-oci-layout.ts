@@ -39,16 +39,16 @@ import {
   UsageError,
 } from "@stevedore/core";
 import { describeOpenError } from "@stevedore/tar";
-import { isContentDigest } from "./is-content-digest.js";
-import { blobPath, checkLayout, createLayout, readLayoutIndexFile } from "./layout-files.js";
+import { isContentDigest } from "../is-content-digest.js";
 import {
   isRefName,
   type LayoutIndex,
   refNameAnnotation,
   serializeLayoutIndex,
   withTaggedEntry,
-} from "./layout-index.js";
-import { readFileStream } from "./read-file-stream.js";
+} from "../layout-index.js";
+import { readFileStream } from "../read-file-stream.js";
+import { blobPath, checkLayout, createLayout, readLayoutIndexFile } from "./layout-files.js";
 import { withLayoutLock } from "./with-layout-lock.js";
 import type { LockFileOptions } from "./with-lock-file.js";
 

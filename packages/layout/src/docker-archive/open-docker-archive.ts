@@ -10,11 +10,11 @@ import {
   UsageError,
 } from "@stevedore/core";
 import type { TarEntry } from "@stevedore/tar";
+import { isContentDigest } from "../is-content-digest.js";
+import { imageNameAnnotation, refNameAnnotation } from "../layout-index.js";
+import { readFileStream } from "../read-file-stream.js";
 import { describeArchiveImages } from "./describe-archive-images.js";
-import { isContentDigest } from "./is-content-digest.js";
-import { imageNameAnnotation, refNameAnnotation } from "./layout-index.js";
 import { loadDockerArchive } from "./load-docker-archive.js";
-import { readFileStream } from "./read-file-stream.js";
 
 /** One image of an archive, as listed by its `manifest.json` (or `index.json` when it has none). */
 export interface DockerArchiveImage {

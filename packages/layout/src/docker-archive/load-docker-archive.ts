@@ -2,10 +2,10 @@ import { readAll } from "@stevedore/blob";
 import type { Descriptor } from "@stevedore/core";
 import { digestOf, isDigest, LocalFormatError, MediaType, manifestTooLargeError } from "@stevedore/core";
 import { indexTar, openRandomAccessFile, type TarEntry } from "@stevedore/tar";
-import { type ArchiveEntries, createArchiveEntries } from "./archive-entries.js";
+import { type ArchiveEntries, createArchiveEntries } from "../archive-entries.js";
+import { type LayoutIndex, parseJsonObject, parseLayoutIndex } from "../layout-index.js";
+import { readFileStream } from "../read-file-stream.js";
 import { type DockerSaveEntry, parseDockerSaveManifest } from "./docker-save-manifest.js";
-import { type LayoutIndex, parseJsonObject, parseLayoutIndex } from "./layout-index.js";
-import { readFileStream } from "./read-file-stream.js";
 
 /** One image of `manifest.json`, with its files found in the archive. */
 export interface ArchiveImage {

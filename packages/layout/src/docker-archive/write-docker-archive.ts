@@ -20,7 +20,7 @@ import {
   UsageError,
 } from "@stevedore/core";
 import { type TarWriterEntry, writeTar } from "@stevedore/tar";
-import { imageNameAnnotation, layoutFileContent, refNameAnnotation } from "./layout-index.js";
+import { imageNameAnnotation, layoutFileContent, refNameAnnotation } from "../layout-index.js";
 
 /** One image to put into a `docker save` archive. */
 export interface DockerArchiveImageInput {

@@ -27,8 +27,8 @@ import {
   createTargetContractFixture,
   describeTargetContract,
   pushFixture,
-} from "../../blob/src/test-support/target-contract.js";
-import { createOciLayout } from "./create-oci-layout.js";
+} from "../../../blob/src/test-support/target-contract.js";
+import { createOciLayout } from "../oci-layout/create-oci-layout.js";
 import { openDockerArchive } from "./open-docker-archive.js";
 import { writeDockerArchive } from "./write-docker-archive.js";
 
