@@ -223,7 +223,7 @@ describe("a plain-HTTP registry on 127.0.0.1", () => {
     expect(probes).toEqual([
       expect.stringMatching(
         new RegExp(
-          `^debug: GET https://${open.host.replace(/\./g, "\\.")}/v2/ does not speak TLS: using plain http$`,
+          `^debug: TLS hello https://${open.host.replace(/\./g, "\\.")}/ does not speak TLS: using plain http$`,
         ),
       ),
     ]);

@@ -3,7 +3,9 @@
  * where the caller asked for it (`plainHttp`, `hosts[…].plainHttp`), and on a loopback host HTTPS first: a
  * port-forwarded or tunnelled TLS registry on 127.0.0.1 works, and a plain one still does, as with docker.
  * `baseUrl` gives loopback hosts `http:` (plain HTTP is allowed there); before the first request to such a
- * host:port, one `GET /v2/` over HTTPS tells whether the server speaks TLS, and the answer is kept.
+ * host:port, a TLS hello on a plain TCP connection tells whether the server speaks TLS (speaks-tls.ts), and
+ * the answer is kept. Through a proxy or a caller's dispatcher, which may not connect directly, a
+ * `GET /v2/` over HTTPS asks instead.
  */
 
 import { isLoopbackHost } from "@stevedore/core";
@@ -11,6 +13,7 @@ import type { Dispatcher } from "undici";
 import type { DebugLog } from "./debug-log.js";
 import { findHostOptions } from "./host-match.js";
 import type { ResolvedTransportOptions } from "./resolve-options.js";
+import { speaksTls } from "./speaks-tls.js";
 import { errorCode } from "./to-transport-error.js";
 
 /** The plain-HTTP decisions of one transport. */
@@ -50,7 +53,24 @@ export function createSchemePolicy(
     isLoopbackHost(url.hostname) &&
     findHostOptions(resolved.hosts, url)?.plainHttp !== false;
 
+  const direct = resolved.dispatcher === undefined && resolved.proxy === undefined;
   const probe = async (url: URL): Promise<boolean | undefined> => {
+    const port = url.port || "80";
+    const answer = direct
+      ? await speaksTls(url.hostname, Number(port), probeTimeout(resolved.timeouts.connect))
+      : await probeWithRequest(url);
+    if (answer !== undefined) {
+      debug({
+        type: "scheme",
+        method: direct ? "TLS hello" : "GET",
+        url: probeUrl(url, direct),
+        tls: answer,
+      });
+    }
+    return answer;
+  };
+
+  const probeWithRequest = async (url: URL): Promise<boolean | undefined> => {
     const origin = `https://${url.hostname}:${url.port || "80"}`;
     try {
       const response = await dispatcher.request({
@@ -72,12 +92,8 @@ export function createSchemePolicy(
       const code = errorCode(error) ?? "";
       // Nothing listens: neither scheme will do; let the request itself say so, and ask again next time.
       if (code === "ECONNREFUSED") return undefined;
-      if (!certificateFailure.test(code)) {
-        debug({ type: "scheme", method: "GET", url: `${origin}/v2/`, tls: false });
-        return false;
-      }
+      if (!certificateFailure.test(code)) return false;
     }
-    debug({ type: "scheme", method: "GET", url: `${origin}/v2/`, tls: true });
     return true;
   };
 
@@ -104,6 +120,12 @@ export function createSchemePolicy(
       return upgraded;
     },
   };
+}
+
+/** What the debug line names: the origin the hello went to, or the URL the request asked. */
+function probeUrl(url: URL, direct: boolean): string {
+  const origin = `https://${url.hostname}:${url.port || "80"}`;
+  return direct ? origin : `${origin}/v2/`;
 }
 
 /** How long the HTTPS probe may take: the connect timeout, at most 3 s (loopback answers in milliseconds). */
