@@ -1,6 +1,6 @@
 import type { ByteStream } from "@stevedore/core";
 import { UsageError } from "@stevedore/core";
-import { inheritVerification } from "./is-verified-for.js";
+import { inheritVerification } from "./verify/is-verified-for.js";
 
 /** Options of {@link countProgress}. */
 export interface CountProgressOptions {

@@ -20,23 +20,23 @@ import {
   SizeMismatchError,
   supportedDigestAlgorithms,
 } from "@stevedore/core";
-import { deleteBlob } from "./delete-blob.js";
-import { deleteManifest } from "./delete-manifest.js";
-import { fetchRange } from "./fetch-range.js";
-import { getBlob } from "./get-blob.js";
-import { type GetManifestOptions, getManifest, type ManifestResult } from "./get-manifest.js";
-import { type BlobHead, headBlob } from "./head-blob.js";
-import { type HeadManifestOptions, headManifest } from "./head-manifest.js";
-import { type ListReferrersOptions, listReferrers } from "./list-referrers.js";
-import { type ListRepositoriesOptions, listRepositories } from "./list-repositories.js";
-import { type ListTagsOptions, listTags } from "./list-tags.js";
-import { mountBlob } from "./mount-blob.js";
+import { deleteBlob } from "./blobs/delete-blob.js";
+import { fetchRange } from "./blobs/fetch-range.js";
+import { getBlob } from "./blobs/get-blob.js";
+import { type BlobHead, headBlob } from "./blobs/head-blob.js";
+import { type ListRepositoriesOptions, listRepositories } from "./lists/list-repositories.js";
+import { type ListTagsOptions, listTags } from "./lists/list-tags.js";
+import { deleteManifest } from "./manifests/delete-manifest.js";
+import { type GetManifestOptions, getManifest, type ManifestResult } from "./manifests/get-manifest.js";
+import { type HeadManifestOptions, headManifest } from "./manifests/head-manifest.js";
+import { putManifest } from "./manifests/put-manifest.js";
 import { describeReference } from "./not-found.js";
 import { type PingResult, ping } from "./ping.js";
-import { putManifest } from "./put-manifest.js";
+import { type ListReferrersOptions, listReferrers } from "./referrers/list-referrers.js";
 import type { RemoteContext } from "./remote-context.js";
 import { type RemoteOptions, resolveRemoteOptions } from "./resolve-remote-options.js";
-import { type UploadBlobOptions, uploadBlob } from "./upload-blob.js";
+import { mountBlob } from "./upload/mount-blob.js";
+import { type UploadBlobOptions, uploadBlob } from "./upload/upload-blob.js";
 
 /**
  * One repository of one registry: a stevedore `Target` (with tags, referrers, ranges and mounts) and one
