@@ -1,13 +1,7 @@
 export type { CredentialHelperOptions, Environment } from "./credentials/credential-helper.js";
-export {
-  credentialHelperErase,
-  credentialHelperGet,
-  credentialHelperStore,
-} from "./credentials/credential-helper.js";
 export type { DockerConfigCredentialsOptions } from "./credentials/docker-config-credentials.js";
 export { dockerConfigCredentials } from "./credentials/docker-config-credentials.js";
 export type { ConfigLocationOptions } from "./credentials/docker-config-path.js";
-export { dockerConfigPath } from "./credentials/docker-config-path.js";
 export type {
   DockerCredentialStoreResult,
   EraseDockerCredentialsOptions,
@@ -15,4 +9,4 @@ export type {
 } from "./credentials/docker-credential-store.js";
 export { eraseDockerCredentials, storeDockerCredentials } from "./credentials/docker-credential-store.js";
 export type { PodmanCredentialsOptions } from "./credentials/podman-credentials.js";
-export { podmanAuthFilePaths, podmanCredentials } from "./credentials/podman-credentials.js";
+export { podmanCredentials } from "./credentials/podman-credentials.js";
