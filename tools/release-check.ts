@@ -193,6 +193,7 @@ console.log(\`core: alpine:3.20 is \${reference.registry}/\${reference.repositor
     name: "remote",
     dependencies: ["@stevedore/remote", "@stevedore/transport"],
     program: `import { createRemote } from "@stevedore/remote";
+import { listTags } from "@stevedore/remote/internal";
 import { createTransport } from "@stevedore/transport";
 
 const [host = "", digest = ""] = process.argv.slice(2);
@@ -205,7 +206,11 @@ try {
   if (parsed.kind !== "image") throw new Error(\`a \${parsed.kind}, not an image\`);
   let bytes = 0;
   for await (const chunk of await remote.fetch(parsed.manifest.config)) bytes += chunk.length;
-  console.log(\`remote: pulled \${descriptor.digest} and its config (\${bytes} bytes)\`);
+  // The /internal subpath resolves from the tarball too, in both module resolutions.
+  const tags: string[] = [];
+  for await (const tag of listTags(remote.context)) tags.push(tag);
+  if (!tags.includes("v1")) throw new Error(\`listTags gave \${tags.join(", ")}\`);
+  console.log(\`remote: pulled \${descriptor.digest} and its config (\${bytes} bytes); tags \${tags.join(", ")}\`);
 } finally {
   await transport.close();
 }

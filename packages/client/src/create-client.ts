@@ -1,7 +1,7 @@
 import type { Descriptor } from "@stevedore/core";
 import { UsageError } from "@stevedore/core";
 import { appendLayers, checkLayerInputs, flattenImage, mutateImage } from "@stevedore/image";
-import { listRepositories } from "@stevedore/remote";
+import { listRepositories } from "@stevedore/remote/internal";
 import { parseSourceDateEpoch } from "@stevedore/tar";
 import {
   attachVerb,

@@ -124,7 +124,9 @@ export interface Remote
  * ```
  */
 export function createRemote(options: RemoteOptions): Remote {
-  const { context, excludeReferrersTags, maxManifestBytes } = resolveRemoteOptions(options);
+  const context = resolveRemoteOptions(options);
+  // The remote's own reads keep to its limit, whatever a caller's options object carries.
+  const { maxManifestBytes } = context.options;
   const digestOfBlob = (blob: Descriptor | string): string =>
     typeof blob === "string" ? blob : blob?.digest;
 
@@ -152,8 +154,7 @@ export function createRemote(options: RemoteOptions): Remote {
     context,
 
     ping: (callOptions) => ping(context, callOptions),
-    getManifest: (reference, callOptions = {}) =>
-      getManifest(context, reference, { maxBytes: maxManifestBytes, ...callOptions }),
+    getManifest: (reference, callOptions = {}) => getManifest(context, reference, callOptions),
     async resolveManifest(reference, callOptions = {}) {
       const { descriptor, bytes } = await getManifest(context, reference, {
         ...callOptions,
@@ -161,8 +162,7 @@ export function createRemote(options: RemoteOptions): Remote {
       });
       return { descriptor, bytes };
     },
-    headManifest: (reference, callOptions = {}) =>
-      headManifest(context, reference, { maxBytes: maxManifestBytes, ...callOptions }),
+    headManifest: (reference, callOptions = {}) => headManifest(context, reference, callOptions),
     putManifest: (reference, bytes, mediaType, callOptions) =>
       putManifest(context, reference, bytes, mediaType, callOptions),
     deleteManifest: (reference, callOptions) => deleteManifest(context, reference, callOptions),
@@ -172,7 +172,7 @@ export function createRemote(options: RemoteOptions): Remote {
     uploadBlob: (descriptor, source, callOptions) => uploadBlob(context, descriptor, source, callOptions),
     fetchRange: (descriptor, start, end, callOptions) =>
       fetchRange(context, descriptor, start, end, callOptions),
-    tags: (callOptions = {}) => listTags(context, { excludeReferrersTags, ...callOptions }),
+    tags: (callOptions) => listTags(context, callOptions),
     catalog: (callOptions) => listRepositories(context.transport, context.baseUrl, callOptions),
     referrers: (subject, callOptions) => listReferrers(context, subject, callOptions),
     mount: (descriptor, fromRepository, callOptions) =>

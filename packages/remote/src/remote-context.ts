@@ -15,6 +15,10 @@ export interface ResolvedRemoteOptions {
   resumeAttempts: number;
   /** Try `POST ?digest=` (single request) before the two-step upload. */
   singlePostUpload: boolean;
+  /** Largest manifest accepted from the registry, in bytes (`spec/PROTOCOL.md` §2). */
+  maxManifestBytes: number;
+  /** Leave referrers-tag-schema tags (`sha256-<hex>`) out of `tags()` unless a call says otherwise (§7.2). */
+  excludeReferrersTags: boolean;
 }
 
 /** One repository of one registry, as the endpoint functions see it. */

@@ -10,10 +10,6 @@ export interface RemoteOptions extends Partial<ResolvedRemoteOptions> {
   registry: string;
   /** The repository path (`library/alpine`, `team/app`). */
   repository: string;
-  /** Leave referrers-tag-schema tags (`sha256-<hex>`) out of `tags()` by default (§7.2). Default `false`. */
-  excludeReferrersTags?: boolean;
-  /** Largest manifest accepted from the registry, in bytes. Default 4 MiB (`spec/PROTOCOL.md` §2). */
-  maxManifestBytes?: number;
 }
 
 /**
@@ -30,17 +26,16 @@ export const defaultRemoteOptions: Readonly<ResolvedRemoteOptions> = Object.free
   resumeAttempts: 5,
   // distribution 2.8 answers `POST ?digest=` with 202 and drops the body (TOOLCHAIN.md): off by default.
   singlePostUpload: false,
+  // distribution's own limit (spec/PROTOCOL.md §2).
+  maxManifestBytes: 4 * 1024 * 1024,
+  excludeReferrersTags: false,
 });
 
-/** What `createRemote` resolves its options into. */
-export interface ResolvedRemote {
-  context: RemoteContext;
-  excludeReferrersTags: boolean;
-  maxManifestBytes: number;
-}
-
-/** Internal: checks `options` once and applies the defaults. `UsageError` / `InvalidReferenceError`. */
-export function resolveRemoteOptions(options: RemoteOptions): ResolvedRemote {
+/**
+ * Internal: checks `options` once, applies the defaults and returns the context every endpoint function
+ * works from. `UsageError` / `InvalidReferenceError`.
+ */
+export function resolveRemoteOptions(options: RemoteOptions): RemoteContext {
   if (typeof options !== "object" || options === null)
     throw new UsageError("createRemote() needs an options object");
   const { transport, registry, repository } = options;
@@ -62,17 +57,19 @@ export function resolveRemoteOptions(options: RemoteOptions): ResolvedRemote {
     monolithicThreshold: integer(options, "monolithicThreshold", 0),
     chunkSize: integer(options, "chunkSize", 1),
     resumeAttempts: integer(options, "resumeAttempts", 0),
-    singlePostUpload: flag(options, "singlePostUpload", defaultRemoteOptions.singlePostUpload),
+    singlePostUpload: flag(options, "singlePostUpload"),
+    maxManifestBytes: positive(options),
+    excludeReferrersTags: flag(options, "excludeReferrersTags"),
   };
-  const maxManifestBytes = options.maxManifestBytes ?? 4 * 1024 * 1024;
-  if (!Number.isSafeInteger(maxManifestBytes) || maxManifestBytes < 1) {
-    throw new UsageError(`maxManifestBytes must be a positive integer, got ${String(maxManifestBytes)}`);
+  return Object.freeze({ transport, baseUrl, registry, repository, options: Object.freeze(resolved) });
+}
+
+function positive(options: RemoteOptions): number {
+  const value = options.maxManifestBytes ?? defaultRemoteOptions.maxManifestBytes;
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new UsageError(`maxManifestBytes must be a positive integer, got ${String(value)}`);
   }
-  return {
-    context: Object.freeze({ transport, baseUrl, registry, repository, options: Object.freeze(resolved) }),
-    excludeReferrersTags: flag(options, "excludeReferrersTags", false),
-    maxManifestBytes,
-  };
+  return value;
 }
 
 function integer(
@@ -87,12 +84,8 @@ function integer(
   return value;
 }
 
-function flag(
-  options: RemoteOptions,
-  name: "singlePostUpload" | "excludeReferrersTags",
-  fallback: boolean,
-): boolean {
-  const value = options[name] ?? fallback;
+function flag(options: RemoteOptions, name: "singlePostUpload" | "excludeReferrersTags"): boolean {
+  const value = options[name] ?? defaultRemoteOptions[name];
   if (typeof value !== "boolean") throw new UsageError(`${name} must be a boolean, got ${typeof value}`);
   return value;
 }

@@ -1,9 +1,8 @@
 import type { TargetCallOptions } from "@stevedore/core";
-import { InvalidResponseError, redactUrl, UsageError } from "@stevedore/core";
+import { InvalidResponseError, isReferrersTag, redactUrl, UsageError } from "@stevedore/core";
 import { buildUrl, scopesFor } from "@stevedore/routing";
 import type { TransportResponse } from "@stevedore/transport";
 import { mapNotFound } from "../not-found.js";
-import { isReferrersTag } from "../referrers/is-referrers-tag.js";
 import type { RemoteContext } from "../remote-context.js";
 import { paginate } from "./paginate.js";
 
@@ -56,8 +55,9 @@ export async function* listTags(
       yield* [];
     },
   });
+  const excludeReferrersTags = options.excludeReferrersTags ?? context.options.excludeReferrersTags;
   for await (const tag of tags) {
-    if (options.excludeReferrersTags === true && isReferrersTag(tag)) continue;
+    if (excludeReferrersTags && isReferrersTag(tag)) continue;
     yield tag;
   }
 }

@@ -17,6 +17,7 @@ import {
   type ScriptedRegistry,
   startScriptedRegistry,
 } from "../test-support/scripted-registry.js";
+import { getManifest } from "./get-manifest.js";
 
 const manifest = fixture("oci-image-manifest.json");
 const index = fixture("oci-image-index.json");
@@ -170,6 +171,14 @@ describe("getManifest", () => {
     const scripted = await serveManifest(manifest.bytes, { "content-type": manifest.mediaType });
     const small = scripted.remote({ maxManifestBytes: 100 });
     const error = await rejection(small.getManifest("latest"));
+    expect(error).toBeInstanceOf(ManifestError);
+    expect((error as Error).message).toContain("more than the limit of 100 bytes");
+  });
+
+  it("keeps to the remote's limit when called as a function with remote.context", async () => {
+    const scripted = await serveManifest(manifest.bytes, { "content-type": manifest.mediaType });
+    const small = scripted.remote({ maxManifestBytes: 100 });
+    const error = await rejection(getManifest(small.context, "latest"));
     expect(error).toBeInstanceOf(ManifestError);
     expect((error as Error).message).toContain("more than the limit of 100 bytes");
   });

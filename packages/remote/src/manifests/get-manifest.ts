@@ -23,7 +23,7 @@ import { checkDigestReference } from "./check-digest-reference.js";
 
 /** Options of {@link getManifest}. */
 export interface GetManifestOptions extends TargetCallOptions {
-  /** Larger manifests are refused. Default 4 MiB, distribution's own limit (`spec/PROTOCOL.md` §2). */
+  /** Larger manifests are refused. Default: the context's `maxManifestBytes` (4 MiB unless set). */
   maxBytes?: number;
 }
 
@@ -38,8 +38,6 @@ export interface ManifestResult {
 
 /** Every manifest type stevedore handles: omitting one lets distribution 404 or rewrite the answer (§5.5). */
 export const manifestAccept: string = manifestMediaTypes.join(", ");
-
-const defaultMaxBytes = 4 * 1024 * 1024;
 
 /**
  * Pulls a manifest by tag or digest (`GET /v2/<name>/manifests/<reference>`, end-3) with every manifest
@@ -59,7 +57,7 @@ export async function getManifest(
   options: GetManifestOptions = {},
 ): Promise<ManifestResult> {
   const requested = checkDigestReference(reference);
-  const maxBytes = options.maxBytes ?? defaultMaxBytes;
+  const maxBytes = options.maxBytes ?? context.options.maxManifestBytes;
   const where = `manifest ${describeReference(context, reference)}`;
   // One error whether the size was declared or the body just kept coming (issue 13, point 6).
   const tooLarge = () => manifestTooLargeError(where, maxBytes);

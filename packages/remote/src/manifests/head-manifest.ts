@@ -26,8 +26,8 @@ const headUnsupported = [405, 501];
 /** Options of {@link headManifest}. */
 export interface HeadManifestOptions extends TargetCallOptions {
   /**
-   * When the HEAD falls back to a GET, larger manifests are refused with a `ManifestError`. Default 4 MiB;
-   * a remote passes its `maxManifestBytes`.
+   * When the HEAD falls back to a GET, larger manifests are refused with a `ManifestError`. Default: the
+   * context's `maxManifestBytes`.
    */
   maxBytes?: number;
 }

@@ -30,7 +30,7 @@ export interface UpdateReferrersTagOptions {
 /** Read-modify-write rounds before a tag that keeps changing under us (`412`) is reported. */
 const maxRounds = 5;
 
-/** The referrers tag of a subject digest: core's rule, exported here too for earlier users of remote. */
+/** Core's rule, re-exported for this package's tests. */
 export { referrersTagFor };
 
 /**

@@ -14,6 +14,8 @@ export const testOptions: ResolvedRemoteOptions = {
   chunkSize: 64 * 1024,
   resumeAttempts: 3,
   singlePostUpload: false,
+  maxManifestBytes: 4 * 1024 * 1024,
+  excludeReferrersTags: false,
 };
 
 /** Scopes seen by the recording strategy, one entry per `authorize` call. */
