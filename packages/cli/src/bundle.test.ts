@@ -5,11 +5,16 @@
  * chunk (undici and the packages under the client) and the server chunk wait for a command that needs them,
  * and node:http2 and node:tls for a connection that needs them.
  */
+import { createHash, randomBytes } from "node:crypto";
+import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
 import { build } from "rolldown";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundleOptions, slimUndiciExports } from "../rolldown.config.ts";
@@ -25,9 +30,58 @@ beforeAll(async () => {
   await build({ ...bundleOptions(directory), logLevel: "silent" });
 }, 60_000);
 
+const servers: Server[] = [];
 afterAll(async () => {
+  for (const server of servers) server.close();
   await rm(directory, { recursive: true, force: true });
 });
+
+const sha256 = (bytes: Uint8Array): string => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+
+/**
+ * A plain-HTTP registry on 127.0.0.1 serving `app:v1` (an image of `count` random layers of `size` bytes)
+ * and its tag list; its `host:port`.
+ */
+async function imageRegistry(count: number, size: number): Promise<string> {
+  const layers = Array.from({ length: count }, () => gzipSync(randomBytes(size), { level: 0 }));
+  const config = Buffer.from(
+    JSON.stringify({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [] } }),
+  );
+  const descriptor = (mediaType: string, bytes: Buffer) => ({
+    mediaType,
+    digest: sha256(bytes),
+    size: bytes.length,
+  });
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: "application/vnd.oci.image.manifest.v1+json",
+      config: descriptor("application/vnd.oci.image.config.v1+json", config),
+      layers: layers.map((layer) => descriptor("application/vnd.oci.image.layer.v1.tar+gzip", layer)),
+    }),
+  );
+  const blobs = new Map([config, ...layers].map((blob) => [sha256(blob), blob]));
+  const server = createServer((request, response) => {
+    const url = request.url ?? "";
+    if (url.endsWith("/tags/list")) return void response.end(JSON.stringify({ name: "app", tags: ["v1"] }));
+    if (url.endsWith("/manifests/v1") || url.endsWith(`/manifests/${sha256(manifest)}`)) {
+      response.writeHead(200, {
+        "content-type": "application/vnd.oci.image.manifest.v1+json",
+        "docker-content-digest": sha256(manifest),
+        "content-length": manifest.length,
+      });
+      return void response.end(request.method === "HEAD" ? undefined : manifest);
+    }
+    const blob = blobs.get(url.slice(url.lastIndexOf("/") + 1));
+    if (blob === undefined) return void response.writeHead(404).end();
+    response.writeHead(200, { "content-length": blob.length });
+    response.end(request.method === "HEAD" ? undefined : blob);
+  });
+  servers.push(server);
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return `127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
 
 /** Runs the bundle with a hook that reports every file of the bundle the process loads. */
 async function run(
@@ -110,6 +164,32 @@ describe("the bundled stevedore", () => {
     expect(copy.builtins).toContain("http");
     expect(copy.builtins).not.toContain("http2");
     expect(copy.builtins).not.toContain("tls");
+  });
+
+  it("asks a plain-HTTP loopback registry whether it speaks TLS without loading node:tls", async () => {
+    const host = await imageRegistry(1, 1024);
+    const ls = await run(["ls", `${host}/app`, "--debug"]);
+    expect([ls.code, ls.stdout]).toEqual([0, "v1\n"]);
+    expect(ls.messages).toContain(`debug: TLS hello https://${host}/ does not speak TLS: using plain http`);
+    expect(ls.builtins).not.toContain("tls");
+  });
+
+  it("keeps undici's WebAssembly parser on Liftoff: exit never waits for a TurboFan compile", async () => {
+    // 16 blobs are enough for V8's default budget to recompile the parser with TurboFan.
+    const host = await imageRegistry(16, 512 * 1024);
+    const destination = await mkdtemp(join(tmpdir(), "stevedore-cli-bundle-pull-"));
+    try {
+      const pull = await run(
+        ["pull", `${host}/app:v1`, `oci:${join(destination, "out")}:v1`, "--quiet"],
+        ["--trace-wasm-compilation-times"],
+      );
+      expect(pull.code).toBe(0);
+      // V8 writes one line per compiled function and tier; the parser is compiled, and never optimised.
+      expect(pull.stdout).toContain("using Liftoff");
+      expect(pull.stdout).not.toContain("using TurboFan");
+    } finally {
+      await rm(destination, { recursive: true, force: true });
+    }
   });
 });
 

@@ -9,11 +9,14 @@
  * glibc reads these variables once, when the process starts, so they cannot be set from JavaScript: the
  * process execs itself (same PID, same streams, same signals) with them added. That costs one Node start,
  * so only the commands that move blobs pay it; `--version`, `ls`, `inspect` and the rest do not, and neither
- * does a copy between two repositories of one registry, which mounts blobs instead of moving them.
+ * does a copy between two repositories of one registry, which mounts blobs instead of moving them, nor a
+ * push (or copy) from a local layout or archive holding less than {@link smallSourceBytes}: one arena saves
+ * a few MiB there, the restart costs more time than the transfer (docs/decisions/0012-fixed-cost.md).
  * Malloc settings already in the environment (MALLOC_ARENA_MAX or GLIBC_TUNABLES, any value) are left
  * alone, and nothing restarts: that is also how to opt out.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { isSea } from "node:sea";
 
 /** The commands (and aliases) that stream blobs or serve them. */
@@ -31,6 +34,9 @@ const blobCommands: ReadonlySet<string> = new Set([
 ]);
 const copyCommands: ReadonlySet<string> = new Set(["copy", "cp"]);
 
+/** A local source smaller than this (the bytes of its blobs, or of the archive) is pushed without a restart. */
+export const smallSourceBytes: number = 32 * 1024 * 1024;
+
 /** What the restarted process gets: one arena, blocks up to 4 MiB from the heap, 32 MiB kept at its top. */
 export const oneArenaEnvironment: Readonly<Record<string, string>> = {
   MALLOC_ARENA_MAX: "1",
@@ -46,6 +52,11 @@ export interface MallocArenaSituation {
   platform: NodeJS.Platform;
   /** The process's memory map (`/proc/self/maps`): glibc shows up as `libc.so.6`, musl does not. */
   readMaps: () => string;
+  /**
+   * The bytes of a local source operand (`oci:DIR[:TAG]`, `docker-archive:FILE[:NAME]`, a bare layout
+   * directory for `push`), at least up to `limit`; `undefined` when it is no readable local source.
+   */
+  localSourceBytes?: (operand: string, bareIsLayout: boolean, limit: number) => number | undefined;
 }
 
 /**
@@ -59,6 +70,7 @@ export function wantsOneMallocArena(situation: MallocArenaSituation): boolean {
     return false;
   if (!situation.argv.some((argument) => blobCommands.has(argument))) return false;
   if (copiesWithinOneRegistry(situation.argv)) return false;
+  if (pushesSmallLocalSource(situation)) return false;
   try {
     return /\/libc\.so\.6$/m.test(situation.readMaps());
   } catch {
@@ -78,6 +90,60 @@ function copiesWithinOneRegistry(argv: readonly string[]): boolean {
   if (operands.length !== 2) return false;
   const [source, destination] = operands.map(registryHost);
   return source !== undefined && source === destination;
+}
+
+/**
+ * True for `push SOURCE …` (or `copy`/`cp`) whose first operand is a local layout or archive holding less
+ * than {@link smallSourceBytes}. A flag value before the source, or a source that cannot be read, counts
+ * as large.
+ */
+function pushesSmallLocalSource(situation: MallocArenaSituation): boolean {
+  const at = situation.argv.findIndex((argument) => blobCommands.has(argument));
+  const command = situation.argv[at];
+  if (command !== "push" && !copyCommands.has(command ?? "")) return false;
+  const source = situation.argv.slice(at + 1).find((argument) => !argument.startsWith("-"));
+  if (source === undefined || situation.localSourceBytes === undefined) return false;
+  const bytes = situation.localSourceBytes(source, command === "push", smallSourceBytes);
+  return bytes !== undefined && bytes < smallSourceBytes;
+}
+
+/**
+ * The bytes of the blobs of a local OCI layout, or of a docker archive, named as `push` and `copy` name
+ * them; stops counting past `limit`. `undefined` for anything else (a registry reference, a missing path).
+ */
+export function localSourceBytes(operand: string, bareIsLayout: boolean, limit: number): number | undefined {
+  const archive = /^docker-archive:([^:]+)/.exec(operand);
+  if (archive) return fileBytes(archive[1] ?? "");
+  const layout = /^(?:oci|oci-layout):(.+)$/.exec(operand)?.[1] ?? (bareIsLayout ? operand : undefined);
+  if (layout === undefined) return undefined;
+  // `oci:DIR:TAG` — unless DIR itself holds a colon.
+  return layoutBytes(layout, limit) ?? layoutBytes(layout.replace(/:[^:/]*$/, ""), limit);
+}
+
+function fileBytes(path: string): number | undefined {
+  try {
+    const stat = statSync(path);
+    return stat.isFile() ? stat.size : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function layoutBytes(directory: string, limit: number): number | undefined {
+  try {
+    const blobs = join(directory, "blobs");
+    let total = 0;
+    for (const algorithm of readdirSync(blobs)) {
+      const folder = join(blobs, algorithm);
+      for (const name of readdirSync(folder)) {
+        total += statSync(join(folder, name)).size;
+        if (total >= limit) return total;
+      }
+    }
+    return total;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The registry host of a reference written with one (`host.name/…`, `host:port/…`, `localhost/…`). */
@@ -104,6 +170,7 @@ export function restartWithOneMallocArena(): void {
     env: process.env,
     platform: process.platform,
     readMaps: () => readFileSync("/proc/self/maps", "latin1"),
+    localSourceBytes,
   };
   if (!wantsOneMallocArena(situation) || typeof process.execve !== "function") return;
   try {

@@ -23,6 +23,16 @@ const limitYoungGeneration = (): void => {
   }, 20).unref();
 };
 
+// undici's HTTP/1.1 parser is WebAssembly. Once it is warm V8 recompiles its large parse function with
+// TurboFan on another thread — tens of ms of CPU and ~20 MiB of compiler memory — and exit waits for that
+// compile: most of a short command's teardown. With a tiering budget ~500 times V8's, the parser stays on
+// Liftoff's code, which parses as fast here (docs/decisions/0012-fixed-cost.md). `--liftoff-only` would say
+// so more plainly but has no effect once V8 runs. Set before the first connection instantiates the parser.
+const afterLoad = (): void => {
+  limitYoungGeneration();
+  setFlagsFromString("--wasm-tiering-budget=1000000000");
+};
+
 /** Runs the command line of this process; bin.ts calls it once the Node version is right. */
 export async function start(): Promise<void> {
   // First of all, before the streams are touched: pull, push, copy, blob and serve exec themselves once with
@@ -76,7 +86,7 @@ export async function start(): Promise<void> {
     env: process.env,
     isTTY: process.stderr.isTTY === true,
     signal: controller.signal,
-    afterLoad: limitYoungGeneration,
+    afterLoad,
     ...(process.stderr.columns === undefined ? {} : { columns: process.stderr.columns }),
   });
 }
