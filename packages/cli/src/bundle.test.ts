@@ -174,6 +174,15 @@ describe("the bundled stevedore", () => {
     expect(ls.builtins).not.toContain("tls");
   });
 
+  it("loads node:zlib and node:child_process only for a command that compresses or runs a helper", async () => {
+    const host = await imageRegistry(1, 1024);
+    const digest = await run(["digest", `${host}/app:v1`]);
+    expect(digest.code).toBe(0);
+    expect(digest.builtins).toContain("net");
+    expect(digest.builtins).not.toContain("zlib");
+    expect(digest.builtins).not.toContain("child_process");
+  });
+
   it("keeps undici's WebAssembly parser on Liftoff: exit never waits for a TurboFan compile", async () => {
     // 16 blobs are enough for V8's default budget to recompile the parser with TurboFan.
     const host = await imageRegistry(16, 512 * 1024);

@@ -1,5 +1,5 @@
 import { pipeline, Readable } from "node:stream";
-import * as zlib from "node:zlib";
+import type * as Zlib from "node:zlib";
 import type { ByteStream } from "@stevedore/core";
 import { LocalFormatError, UsageError } from "@stevedore/core";
 import { createByteReader } from "./byte-reader.js";
@@ -16,16 +16,22 @@ export interface CompressOptions {
 /** Output chunk size of the (de)compressors: fewer, larger chunks for layers of gigabytes. */
 const chunkSize = 128 * 1024;
 
+// node:zlib loads when a stream is first (de)compressed, not with this package: most commands that import it
+// never compress, and loading zlib cost each of them ≈ 2 ms (docs/decisions/0012-fixed-cost.md).
+const zlib = (): typeof Zlib => process.getBuiltinModule("node:zlib");
+
 // Node only gained zstd in 22.15 / 23.8; the names are looked up at run time so older Nodes load this file.
-const zstd = zlib as unknown as {
+interface ZstdModule {
   createZstdCompress?: (options: object) => NodeJS.ReadWriteStream;
   createZstdDecompress?: (options: object) => NodeJS.ReadWriteStream;
   constants: Record<string, number>;
-};
+}
+const zstd = (): ZstdModule => zlib() as unknown as ZstdModule;
 
 /** True when the running Node compresses and decompresses zstd (`node:zlib`, Node ≥ 22.15). */
 export function isZstdAvailable(): boolean {
-  return typeof zstd.createZstdCompress === "function" && typeof zstd.createZstdDecompress === "function";
+  const { createZstdCompress, createZstdDecompress } = zstd();
+  return typeof createZstdCompress === "function" && typeof createZstdDecompress === "function";
 }
 
 /**
@@ -57,12 +63,12 @@ export function compress(
   if (algorithm === "none") return passThrough(source);
   if (algorithm === "gzip") {
     const level = checkLevel(options.level ?? 6, 1, 9, "gzip");
-    return fixGzipHeader(through(source, zlib.createGzip({ level, chunkSize })));
+    return fixGzipHeader(through(source, zlib().createGzip({ level, chunkSize })));
   }
   if (algorithm === "zstd") {
     const level = checkLevel(options.level ?? 3, 1, 19, "zstd");
     const create = requireZstd().createZstdCompress;
-    const params = { [zstd.constants.ZSTD_c_compressionLevel as number]: level };
+    const params = { [zstd().constants.ZSTD_c_compressionLevel as number]: level };
     return through(source, create({ params, chunkSize }));
   }
   throw new UsageError(`compression ${JSON.stringify(String(algorithm))} is not one of gzip, zstd, none`);
@@ -103,7 +109,7 @@ export async function* decompress(
   }
   const inflater =
     algorithm === "gzip"
-      ? zlib.createGunzip({ chunkSize })
+      ? zlib().createGunzip({ chunkSize })
       : requireZstd().createZstdDecompress({ chunkSize });
   try {
     yield* through(rest(), inflater);
@@ -145,13 +151,13 @@ async function* fixGzipHeader(source: ByteStream): AsyncGenerator<Uint8Array, vo
   }
 }
 
-function requireZstd(): Required<Pick<typeof zstd, "createZstdCompress" | "createZstdDecompress">> {
+function requireZstd(): Required<Pick<ZstdModule, "createZstdCompress" | "createZstdDecompress">> {
   if (!isZstdAvailable()) {
     throw new UsageError(
       `zstd needs Node 22.15 or later (this is ${process.version}); use gzip, or run a newer Node`,
     );
   }
-  return zstd as Required<typeof zstd>;
+  return zstd() as Required<ZstdModule>;
 }
 
 function checkLevel(level: number, min: number, max: number, name: string): number {
