@@ -9,6 +9,7 @@ import {
   checkReadmeTable,
   findImports,
   formatViolation,
+  layerLabel,
   layerTable,
   readmeLayers,
   type Violation,
@@ -173,6 +174,37 @@ describe("checkLayers", () => {
     ]);
   });
 
+  it("lets only test files use the test-only package, as a devDependency, and it imports no package", () => {
+    const root = fakeRepository({
+      core: {
+        devDependencies: ["@stevedore/testing"],
+        files: {
+          "src/parse.test.ts": 'import { uniqueName } from "@stevedore/testing";\n',
+          "src/test-support/fixtures.ts": 'import { sha256 } from "@stevedore/testing";\n',
+          "src/parse.ts": '\nimport { sha256 } from "@stevedore/testing";\n',
+        },
+      },
+      cli: {
+        dependencies: ["@stevedore/testing"],
+        files: { "src/main.int.test.ts": 'import { startScriptedServer } from "@stevedore/testing";\n' },
+      },
+      testing: {
+        dependencies: ["@stevedore/core"],
+        files: { "src/index.ts": 'import "node:http";\nimport { digestOf } from "@stevedore/core";\n' },
+      },
+    });
+    const violations = checkLayers(root);
+    expect(summary(violations)).toEqual([
+      "test-only packages/cli/package.json:4 cli(5) -> @stevedore/testing(0)",
+      "test-only packages/core/src/parse.ts:2 core(0) -> @stevedore/testing(0)",
+      "not-allowed packages/testing/package.json:4 testing(0) -> @stevedore/core(0)",
+      "not-allowed packages/testing/src/index.ts:2 testing(0) -> @stevedore/core(0)",
+    ]);
+    expect(formatViolation(violations[1] as Violation)).toBe(
+      "packages/core/src/parse.ts:2: core (L0) imports @stevedore/testing: only test files (*.test.ts, test-support/) may use it, as a devDependency",
+    );
+  });
+
   it("finds nothing in a repository that follows the layers", () => {
     const root = fakeRepository({
       core: {
@@ -221,7 +253,7 @@ describe("the README's package table", () => {
   it("gives every package the layer of tools/check-layers.ts, and no other package", () => {
     const readme = readFileSync(join(repositoryRoot, "README.md"), "utf8");
     expect(Object.fromEntries(readmeLayers(readme))).toEqual(
-      Object.fromEntries(Object.entries(layerTable).map(([name, rule]) => [name, rule.layer])),
+      Object.fromEntries(Object.entries(layerTable).map(([name, rule]) => [name, layerLabel(rule)])),
     );
     expect(checkReadmeTable(readme)).toEqual([]);
   });

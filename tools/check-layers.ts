@@ -11,17 +11,23 @@
 //   `optionalDependencies`; test files may also use `devDependencies`), or of one that does not exist;
 // - a package.json dependency on a workspace package that the layer table forbids;
 // - a relative import that leaves the package, except test files importing another package's
-//   src/test-support/ (still only downwards) or the repository's tools/ (registries, token server).
+//   src/test-support/ (still only downwards) or the repository's tools/ (registries, token server);
+// - an import of a test-only package (@stevedore/testing) from a file that is not a test (`*.test.ts`,
+//   `test-support/`), or a dependency on it outside `devDependencies`.
 // - a row of the README's package table whose layer differs from `layerTable`, or a package missing there.
 // Runs under Node's type stripping: erasable TypeScript only, Node built-ins only.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** Where a package sits: its layer, and when DESIGN.md narrows it, the only packages it may import. */
+/**
+ * Where a package sits: its layer, and when DESIGN.md narrows it, the only packages it may import. A
+ * `testOnly` package serves tests on every layer: only test files import it, and it imports no package.
+ */
 export interface LayerRule {
   layer: number;
   allowed?: readonly string[];
+  testOnly?: boolean;
 }
 
 /** The layer of each package under packages/, keyed by directory (= unscoped name); DESIGN.md §2 follows it. */
@@ -46,6 +52,8 @@ export const layerTable: Readonly<Record<string, LayerRule>> = {
   artifact: { layer: 3, allowed: ["core", "blob", "tar"] },
   client: { layer: 4 },
   cli: { layer: 5 },
+  // "Test helpers shared by packages' tests … imported only by test files." Private, Node built-ins only.
+  testing: { layer: 0, allowed: [], testOnly: true },
 };
 
 /** What rule an import or a package broke. */
@@ -57,7 +65,8 @@ export type ViolationKind =
   | "not-allowed"
   | "undeclared"
   | "unknown-package"
-  | "relative-escape";
+  | "relative-escape"
+  | "test-only";
 
 /** One broken rule, at a line of a file. */
 export interface Violation {
@@ -134,7 +143,8 @@ export function formatViolation(violation: Violation): string {
       return `${where}: ${importer} imports ${imported}: packages on one layer never import each other`;
     case "not-allowed": {
       const allowed = layerTable[violation.importer]?.allowed?.join(", ") ?? "";
-      return `${where}: ${importer} imports ${imported}: ${violation.importer} may depend on ${allowed} only`;
+      const only = allowed === "" ? "no other package (Node built-ins only)" : `${allowed} only`;
+      return `${where}: ${importer} imports ${imported}: ${violation.importer} may depend on ${only}`;
     }
     case "undeclared":
       return `${where}: ${importer} imports ${imported}: missing from its package.json dependencies`;
@@ -142,6 +152,8 @@ export function formatViolation(violation: Violation): string {
       return `${where}: ${importer} imports ${violation.imported}: no such package under packages/`;
     case "relative-escape":
       return `${where}: ${importer} imports ${imported}: a relative import must stay inside the package`;
+    case "test-only":
+      return `${where}: ${importer} imports ${violation.imported}: only test files (*.test.ts, test-support/) may use it, as a devDependency`;
   }
 }
 
@@ -195,7 +207,8 @@ function checkManifest(root: string, info: PackageInfo, packages: Map<string, Pa
     for (const dependency of Object.keys(info.manifest[field] ?? {})) {
       if (!dependency.startsWith(scope)) continue;
       const line = lineOf(info.manifestText, JSON.stringify(dependency));
-      const kind = judge(info.directory, packageOf(dependency), packages);
+      const testOnly = layerTable[packageOf(dependency)]?.testOnly === true && field !== "devDependencies";
+      const kind = testOnly ? "test-only" : judge(info.directory, packageOf(dependency), packages);
       if (kind !== undefined) violations.push(describe(base, kind, line, dependency, packageOf(dependency)));
     }
   }
@@ -236,7 +249,11 @@ function checkFile(
     if (!specifier.startsWith(scope)) continue;
     const imported = packageOf(specifier);
     if (imported === info.directory) continue; // a package importing itself by name
-    const kind = judge(info.directory, imported, packages) ?? declared(info, `${scope}${imported}`, isTest);
+    const testOnly = layerTable[imported]?.testOnly === true;
+    const kind =
+      testOnly && !isTest
+        ? "test-only"
+        : (judge(info.directory, imported, packages) ?? declared(info, `${scope}${imported}`, isTest));
     if (kind !== undefined) violations.push(describe(base, kind, line, specifier, imported));
   }
   return violations;
@@ -268,6 +285,9 @@ function judgeLayers(importer: string, imported: string): ViolationKind | undefi
   const to = layerTable[imported];
   // A package without a layer is reported once, as "no-layer"; its imports cannot be judged.
   if (from === undefined || to === undefined) return undefined;
+  // A test-only package imports none; it serves every layer, and the caller judges whether the file is a test.
+  if (from.testOnly === true) return "not-allowed";
+  if (to.testOnly === true) return undefined;
   if (to.layer > from.layer) return "upward";
   if (to.layer === from.layer) return "same-layer";
   if (from.allowed !== undefined && !from.allowed.includes(imported)) return "not-allowed";
@@ -476,13 +496,20 @@ export function findImports(text: string): FoundImport[] {
   return found;
 }
 
+/** How the README's package table names a layer: `L1`, or `tests` for a test-only package. */
+export function layerLabel(rule: LayerRule): string {
+  return rule.testOnly === true ? "tests" : `L${rule.layer}`;
+}
+
 /**
- * The rows of a README's package table (`| L1 | [\`@stevedore/x\`](packages/x) | … |`): package → layer.
+ * The rows of a README's package table (`| L1 | [\`@stevedore/x\`](packages/x) | … |`, or without the link
+ * for a private package): package → layer label (`L1`, `tests`).
  */
-export function readmeLayers(markdown: string): Map<string, number> {
-  const rows = new Map<string, number>();
-  for (const match of markdown.matchAll(/^\| L(\d+) \| \[`@stevedore\/([a-z0-9-]+)`\]/gm)) {
-    rows.set(match[2] as string, Number(match[1]));
+export function readmeLayers(markdown: string): Map<string, string> {
+  const rows = new Map<string, string>();
+  // A private package is named without a link: the API reference leaves it out.
+  for (const match of markdown.matchAll(/^\| (L\d+|tests) \| \[?`@stevedore\/([a-z0-9-]+)`/gm)) {
+    rows.set(match[2] as string, match[1] as string);
   }
   return rows;
 }
@@ -496,11 +523,12 @@ export function checkReadmeTable(
   const problems: string[] = [];
   for (const [name, rule] of Object.entries(table)) {
     const layer = rows.get(name);
+    const expected = layerLabel(rule);
     if (layer === undefined)
-      problems.push(`README.md: the package table has no row for @stevedore/${name} (L${rule.layer})`);
-    else if (layer !== rule.layer)
+      problems.push(`README.md: the package table has no row for @stevedore/${name} (${expected})`);
+    else if (layer !== expected)
       problems.push(
-        `README.md: the package table puts @stevedore/${name} on L${layer}; tools/check-layers.ts says L${rule.layer}`,
+        `README.md: the package table puts @stevedore/${name} on ${layer}; tools/check-layers.ts says ${expected}`,
       );
   }
   for (const name of rows.keys()) {

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import { tarWithFile } from "./registry/raw-client.ts";
+import { tarWithFile } from "../packages/testing/src/index.ts";
 
 const cli = fileURLToPath(new URL("../packages/cli/dist/bin.js", import.meta.url));
 

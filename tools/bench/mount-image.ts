@@ -1,4 +1,4 @@
-import { getManifest, pushManifest, RawResponseError } from "../registry/raw-client.ts";
+import { getManifest, pushManifest, RawResponseError } from "../../packages/testing/src/index.ts";
 import type { ImageGraph } from "./image-graph.ts";
 
 /**

@@ -4,6 +4,7 @@ import { rename } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
+import { tarHeader } from "../../packages/testing/src/index.ts";
 
 /** What {@link writeGzipLayer} wrote: the blob's digest and size, and the digest of the tar inside. */
 export interface GzipLayer {
@@ -56,30 +57,4 @@ export async function writeGzipLayer(
   const hex = blobHash.digest("hex");
   await rename(temporary, join(blobsDirectory, hex));
   return { digest: `sha256:${hex}`, size, diffId: `sha256:${tarHash.digest("hex")}` };
-}
-
-// A POSIX ustar header for a regular file (mode 0644, owner 0:0, mtime 0): sizes up to 8 GiB fit the
-// 11 octal digits of the size field.
-function tarHeader(name: string, size: number): Buffer {
-  const header = Buffer.alloc(block);
-  const field = (offset: number, length: number, value: string): void => {
-    header.write(value, offset, length, "ascii");
-  };
-  const octal = (offset: number, length: number, value: number): void => {
-    field(offset, length, `${value.toString(8).padStart(length - 1, "0")}\0`);
-  };
-  field(0, 100, name);
-  octal(100, 8, 0o644);
-  octal(108, 8, 0);
-  octal(116, 8, 0);
-  octal(124, 12, size);
-  octal(136, 12, 0);
-  field(148, 8, "        ");
-  field(156, 1, "0");
-  field(257, 6, "ustar\0");
-  field(263, 2, "00");
-  let checksum = 0;
-  for (const byte of header) checksum += byte;
-  field(148, 8, `${checksum.toString(8).padStart(6, "0")}\0 `);
-  return header;
 }

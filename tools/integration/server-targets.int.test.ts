@@ -2,6 +2,7 @@
 // distribution 2.8 in packages/remote: the shared Target contract over memory and directory storage, with
 // monolithic, chunked and single-POST uploads, and with token auth. Unlike distribution 2.8 the embedded
 // server has the referrers API, so the remote's API path (not the tag schema) is what runs here.
+
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,6 +18,7 @@ import {
   pushFixture,
   type TargetContractSetup,
 } from "../../packages/blob/src/test-support/target-contract.ts";
+import { uniqueName } from "../../packages/testing/src/index.ts";
 
 const alice = { username: "alice", password: "alice-embedded-password" };
 const servers: RegistryServer[] = [];
@@ -44,12 +46,7 @@ afterAll(async () => {
   await rm(storageDirectory, { recursive: true, force: true });
 });
 
-let counter = 0;
 /** A repository name no other test uses. */
-function unique(): string {
-  counter += 1;
-  return `team/embedded-${process.pid}-${counter}`;
-}
 
 type Tunables = Partial<
   Pick<Parameters<typeof createRemote>[0], "monolithicThreshold" | "chunkSize" | "singlePostUpload">
@@ -65,9 +62,9 @@ function remoteSetup(
     const auth = token ? createAuth({ credentials: staticCredentials({ [registry()]: alice }) }) : undefined;
     const transport = createTransport(auth === undefined ? {} : { auth });
     const options = { transport, registry: registry(), ...tunables };
-    const siblingRepository = unique();
+    const siblingRepository = uniqueName("team", "embedded");
     return {
-      target: createRemote({ ...options, repository: unique() }),
+      target: createRemote({ ...options, repository: uniqueName("team", "embedded") }),
       sibling: {
         target: createRemote({ ...options, repository: siblingRepository }),
         repository: siblingRepository,
@@ -98,7 +95,7 @@ describeTargetContract(
 describe("remote on the embedded registry: referrers through the API", () => {
   it("an artifact pushed with a subject is listed by the referrers API, and no referrers tag is made", async () => {
     const fixture = createTargetContractFixture();
-    const repository = unique();
+    const repository = uniqueName("team", "embedded");
     const transport = createTransport();
     try {
       const remote = createRemote({ transport, registry: hosts.memory, repository });

@@ -1,13 +1,20 @@
 // Transport and auth together against the real distribution registry in its three modes (issue 3):
 // ping, an authenticated manifest GET after a push made by the test, wrong passwords, anonymous pulls in
 // token mode, and a push refused for a read-only user.
+
 import { createAuth, staticCredentials } from "@stevedore/auth";
 import type { Credentials, Scope } from "@stevedore/core";
 import { AuthenticationError, RegistryResponseError, StevedoreError } from "@stevedore/core";
 import { createTransport, type Transport } from "@stevedore/transport";
 import { afterEach, describe, expect, inject, it } from "vitest";
+import {
+  basicAuthorization,
+  bearerAuthorization,
+  fetchToken,
+  seedImage,
+  uniqueName,
+} from "../../packages/testing/src/index.ts";
 import type { ProvidedRegistry } from "../registry/provided-registry.ts";
-import { basicAuthorization, bearerAuthorization, fetchToken, seedImage } from "../registry/raw-client.ts";
 
 const manifestAccept = [
   "application/vnd.oci.image.index.v1+json",
@@ -32,10 +39,6 @@ function clientFor(registry: ProvidedRegistry, credentials?: Credentials): Trans
 
 function pull(repository: string): Scope[] {
   return [{ type: "repository", name: repository, actions: ["pull"] }];
-}
-
-function unique(prefix: string): string {
-  return `${prefix}/it-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
 }
 
 /** An `Authorization` value for seeding `repository` with raw HTTP, in the registry's own scheme. */
@@ -85,7 +88,7 @@ describe.each(["registryOpen", "registryHtpasswd", "registryToken"] as const)(
     });
 
     it("serves the exact manifest bytes the test pushed", async () => {
-      const repository = unique("team");
+      const repository = uniqueName("team", "it");
       const image = await seedImage(
         { url: registry.url, repository, authorization: await seedAuthorization(registry, repository) },
         "v1",
@@ -121,7 +124,7 @@ describe("distribution 2.8 (token mode) per-user and anonymous access", () => {
 
   // Token mode only: htpasswd gives every valid user every action (distribution has no per-user ACL there).
   it("refuses a push by the read-only user with the registry's own error code", async () => {
-    const repository = unique("team");
+    const repository = uniqueName("team", "it");
     await seedImage(
       { url: registry.url, repository, authorization: await seedAuthorization(registry, repository) },
       "v1",
@@ -153,7 +156,7 @@ describe("distribution 2.8 (token mode) per-user and anonymous access", () => {
   });
 
   it("pulls public/* without credentials", async () => {
-    const repository = unique("public");
+    const repository = uniqueName("public", "it");
     const image = await seedImage(
       { url: registry.url, repository, authorization: await seedAuthorization(registry, repository) },
       "latest",
@@ -164,7 +167,7 @@ describe("distribution 2.8 (token mode) per-user and anonymous access", () => {
   });
 
   it("refuses team/* without credentials", async () => {
-    const repository = unique("team");
+    const repository = uniqueName("team", "it");
     await seedImage(
       { url: registry.url, repository, authorization: await seedAuthorization(registry, repository) },
       "latest",

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { describe, expect, inject, it } from "vitest";
-import { basicAuthorization, getManifest, seedImage } from "./raw-client.ts";
+import { basicAuthorization, getManifest, seedImage } from "../../packages/testing/src/index.ts";
 import { startRegistry } from "./start-registry.ts";
 
 describe("registries from the global setup", () => {

@@ -10,7 +10,7 @@ import {
   RawResponseError,
   readTokenRequests,
   seedImage,
-} from "./raw-client.ts";
+} from "../../packages/testing/src/index.ts";
 
 const registry = inject("registryToken");
 const unique = (prefix: string) => `${prefix}/app-${randomUUID().slice(0, 8)}`;

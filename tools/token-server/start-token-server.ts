@@ -4,10 +4,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { TokenRequestRecord } from "../../packages/testing/src/index.ts";
 import { createSigningKey } from "./create-signing-key.ts";
 import { defaultPolicy, type TokenPolicy } from "./default-policy.ts";
 import { parseScope, type Scope, splitScopes } from "./scope.ts";
 import { signToken } from "./sign-token.ts";
+
+export type { TokenRequestRecord };
 
 /** Options of {@link startTokenServer}. */
 export interface TokenServerOptions {
@@ -23,23 +26,6 @@ export interface TokenServerOptions {
   expiresIn?: number;
   /** The loopback port to listen on; a free one when absent. */
   port?: number;
-}
-
-/** One request the token server answered, for tests that count token requests. */
-export interface TokenRequestRecord {
-  method: string;
-  /** The username given (Basic, `username` or the refresh token's owner); `undefined` when anonymous. */
-  account: string | undefined;
-  /** The requested scopes, one string per scope, as sent. */
-  scopes: string[];
-  /** `grant_type` of an OAuth2 POST. */
-  grantType?: string;
-  /** `client_id`, when sent. */
-  clientId?: string;
-  /** Whether a refresh token was asked for (`offline_token=true` or `access_type=offline`). */
-  offline: boolean;
-  /** The status the token server answered with. */
-  status: number;
 }
 
 /** A token server listening on 127.0.0.1. */

@@ -9,13 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { createRegistryServer, type RegistryServer } from "@stevedore/server";
+import { createTestImage, seedTestImage, sha256, type TestImage } from "@stevedore/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import {
-  createTestImage,
-  seedTestImage,
-  sha256,
-  type TestImage,
-} from "../../client/src/test-support/test-image.js";
 import { ExitCode } from "./exit-codes.js";
 import type { FlowRegistry } from "./test-support/describe-registry-flows.js";
 import { runCli } from "./test-support/fake-io.js";

@@ -12,8 +12,8 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { createTestImage, writeTestLayout } from "@stevedore/testing";
 import { afterEach, describe, expect, it } from "vitest";
-import { createTestImage, writeTestLayout } from "../../client/src/test-support/test-image.js";
 import { type SpawnedNode, spawnNode } from "./test-support/spawn-node.js";
 
 const hooks = fileURLToPath(new URL("./test-support/source-hooks.ts", import.meta.url));

@@ -9,14 +9,8 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRegistryServer, type RegistryServer } from "@stevedore/server";
+import { createTestImage, seedTestImage, sha256, type TestImage, writeTestLayout } from "@stevedore/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  createTestImage,
-  seedTestImage,
-  sha256,
-  type TestImage,
-  writeTestLayout,
-} from "../../client/src/test-support/test-image.js";
 import { ExitCode } from "./exit-codes.js";
 import { describeFaithfulFlows } from "./test-support/describe-faithful-flows.js";
 import { describeRegistryFlows, type FlowRegistry } from "./test-support/describe-registry-flows.js";

@@ -8,13 +8,9 @@ import { randomUUID } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createTestImage, type TestImage, writeTestLayout } from "@stevedore/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type RunningRegistry, startRegistry } from "../../../tools/registry/start-registry.ts";
-import {
-  createTestImage,
-  type TestImage,
-  writeTestLayout,
-} from "../../client/src/test-support/test-image.js";
 import { ExitCode } from "./exit-codes.js";
 import { runCli } from "./test-support/fake-io.js";
 

@@ -7,13 +7,8 @@ import { randomUUID } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createTestImage, startCuttingProxy, type TestImage, writeTestLayout } from "@stevedore/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import {
-  createTestImage,
-  type TestImage,
-  writeTestLayout,
-} from "../../client/src/test-support/test-image.js";
-import { startCuttingProxy } from "../../remote/src/test-support/upload-cutting-proxy.js";
 import { ExitCode } from "./exit-codes.js";
 import { describeFaithfulFlows } from "./test-support/describe-faithful-flows.js";
 import { describeRegistryFlows } from "./test-support/describe-registry-flows.js";

@@ -11,8 +11,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRegistryServer, type RegistryServer } from "@stevedore/server";
+import { createTestImage, writeTestLayout } from "@stevedore/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestImage, writeTestLayout } from "../../client/src/test-support/test-image.js";
 import { ExitCode } from "./exit-codes.js";
 import { runCli } from "./test-support/fake-io.js";
 

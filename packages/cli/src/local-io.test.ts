@@ -6,8 +6,8 @@
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createTestImage, writeTestLayout } from "@stevedore/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { createTestImage, writeTestLayout } from "../../client/src/test-support/test-image.js";
 import { ExitCode } from "./exit-codes.js";
 import { runCli } from "./test-support/fake-io.js";
 

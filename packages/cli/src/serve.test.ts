@@ -7,13 +7,8 @@ import { createHash } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createTestImage, readLayoutBlobs, type TestImage, writeTestLayout } from "@stevedore/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  createTestImage,
-  readLayoutBlobs,
-  type TestImage,
-  writeTestLayout,
-} from "../../client/src/test-support/test-image.js";
 import { ExitCode } from "./exit-codes.js";
 import { runCli } from "./test-support/fake-io.js";
 import { serveInProcess } from "./test-support/serve-in-process.js";

@@ -6,6 +6,7 @@
  * locations and says when the big blob's bytes are flowing, so the abort lands mid-upload without a sleep.
  * The image (one ~40 MiB layer) is generated once for the file, with Node built-ins only.
  */
+
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -16,21 +17,16 @@ import { join, relative } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { gzipSync } from "node:zlib";
 import { AbortError } from "@stevedore/core";
+import { sha256, type TestBlob, tarWithFile, uniqueName } from "@stevedore/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Client } from "./client.js";
 import { createClient } from "./create-client.js";
-import { sha256, type TestBlob, tarWithFile } from "./test-support/test-image.js";
 
 const open = inject("registryOpen");
 const bigLayerBytes = 40 * 1024 * 1024;
 
 let directory: string;
-let counter = 0;
 /** A repository (and folder) name no other test or earlier run against the same registry uses. */
-function unique(prefix: string): string {
-  counter += 1;
-  return `${prefix}/abort-${Date.now().toString(36)}-${process.pid}-${counter}`;
-}
 
 function blob(mediaType: string, bytes: Uint8Array): TestBlob {
   return { mediaType, digest: sha256(bytes), size: bytes.length, bytes };
@@ -213,7 +209,7 @@ describe("abort against the real registry", () => {
   it("a push aborted mid-upload rejects with AbortError and leaves no upload session open", async () => {
     const proxy = await startProxy(1024 * 1024);
     proxies.push(proxy);
-    const repository = unique("team");
+    const repository = uniqueName("team", "abort");
     const controller = new AbortController();
     proxy.onBody = () => controller.abort();
 
@@ -237,9 +233,9 @@ describe("abort against the real registry", () => {
   });
 
   it("a pull aborted mid-blob rejects with AbortError and leaves no temp file or partial blob", async () => {
-    const repository = unique("team");
+    const repository = uniqueName("team", "abort");
     await seed(repository, image, "v1");
-    const destination = join(directory, unique("pull").replaceAll("/", "-"));
+    const destination = join(directory, uniqueName("pull", "abort").replaceAll("/", "-"));
     const controller = new AbortController();
     let abortedAt: number | undefined;
 

@@ -7,6 +7,7 @@
  * with test-support (Node built-ins and raw HTTP), never with the code under test; every test uses fresh
  * repository names.
  */
+
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,6 +22,20 @@ import {
   UsageError,
 } from "@stevedore/core";
 import { createOciLayout, openDockerArchive } from "@stevedore/layout";
+import {
+  bearerFor,
+  createTestImage,
+  manifestDigest,
+  manifestStatus,
+  readLayoutBlobs,
+  readTokenRequests,
+  resetTokenRequests,
+  seedTestImage,
+  sha256,
+  type TestImage,
+  uniqueName,
+  writeTestLayout,
+} from "@stevedore/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import {
   type CountingProxy,
@@ -30,17 +45,6 @@ import {
 } from "../../../tools/registry/counting-proxy.ts";
 import type { Client } from "./client.js";
 import { createClient } from "./create-client.js";
-import {
-  createTestImage,
-  manifestDigest,
-  manifestStatus,
-  readLayoutBlobs,
-  seedTestImage,
-  sha256,
-  type TestImage,
-  writeTestLayout,
-} from "./test-support/test-image.js";
-import { bearerFor, readTokenRequests, resetTokenRequests } from "./test-support/token-server.js";
 
 const open = inject("registryOpen");
 const tokenRegistry = inject("registryToken");
@@ -48,12 +52,7 @@ const alice = { username: "alice", password: "alice-password" };
 const amd64 = parsePlatform("linux/amd64");
 const arm64 = parsePlatform("linux/arm64");
 
-let counter = 0;
 /** A repository name no other test (or earlier run against the same registry) uses. */
-function unique(prefix: string): string {
-  counter += 1;
-  return `${prefix}/client-${Date.now().toString(36)}-${process.pid}-${counter}`;
-}
 
 function blobCount(image: TestImage): number {
   const manifests = new Set([
@@ -85,9 +84,9 @@ afterAll(async () => {
 describe("push and pull (open registry)", () => {
   it("pushes a multi-platform layout and pulls every platform back byte for byte", async () => {
     const image = createTestImage();
-    const source = join(directory, unique("push"));
+    const source = join(directory, uniqueName("push", "client"));
     await writeTestLayout(source, image, "v1");
-    const repository = unique("team");
+    const repository = uniqueName("team", "client");
     const reference = `${open.host}/${repository}:v1`;
 
     const pushed = await client().push(source, reference, { platforms: "all" });
@@ -101,7 +100,7 @@ describe("push and pull (open registry)", () => {
     });
     expect(await manifestStatus({ url: open.url, repository }, image.index.digest)).toBe(200);
 
-    const destination = join(directory, unique("pull"));
+    const destination = join(directory, uniqueName("pull", "client"));
     const pulled = await client().pull(reference, destination, { platforms: "all" });
     expect(pulled).toMatchObject({
       digest: image.index.digest,
@@ -118,21 +117,24 @@ describe("push and pull (open registry)", () => {
 
   it("pull, push and copy move the whole index by default; a docker archive takes linux/<this CPU>", async () => {
     const image = createTestImage();
-    const source = join(directory, unique("whole"));
+    const source = join(directory, uniqueName("whole", "client"));
     await writeTestLayout(source, image, "v1");
-    const repository = unique("team");
+    const repository = uniqueName("team", "client");
     const reference = `${open.host}/${repository}:v1`;
     const pushed = await client().push(source, reference);
     expect(pushed).toMatchObject({ digest: image.index.digest, filteredIndex: false });
-    const [copied] = await client().copy(reference, `${open.host}/${unique("team")}:v1`);
+    const [copied] = await client().copy(reference, `${open.host}/${uniqueName("team", "client")}:v1`);
     expect(copied?.digest).toBe(image.index.digest);
-    const pulled = await client().pull(reference, `oci:${join(directory, unique("whole-pull"))}`);
+    const pulled = await client().pull(
+      reference,
+      `oci:${join(directory, uniqueName("whole-pull", "client"))}`,
+    );
     expect(pulled.digest).toBe(image.index.digest);
     expect(await manifestDigest({ url: open.url, repository }, "v1")).toBe(image.index.digest);
 
     const native = defaultPlatforms()[0]!;
     const child = image.children.find((entry) => entry.platform.architecture === native.architecture);
-    const file = join(directory, `${unique("default").replaceAll("/", "-")}.tar`);
+    const file = join(directory, `${uniqueName("default", "client").replaceAll("/", "-")}.tar`);
     const archived = await client().pull(reference, `docker-archive:${file}`);
     expect(archived.digest).toBe((child ?? image.children[0]!).manifest.digest);
     expect(archived.platforms.map(formatPlatform)).toEqual([formatPlatform(native)]);
@@ -143,9 +145,9 @@ describe("push and pull (open registry)", () => {
 
   it("pulls only the arm64 image with platforms: [linux/arm64]", async () => {
     const image = createTestImage();
-    const repository = unique("team");
+    const repository = uniqueName("team", "client");
     await seedTestImage({ url: open.url, repository }, image, ["v1"]);
-    const destination = join(directory, unique("arm"));
+    const destination = join(directory, uniqueName("arm", "client"));
     const outcome = await client().pull(`${open.host}/${repository}:v1`, `oci:${destination}`, {
       platforms: [arm64],
     });
@@ -164,8 +166,8 @@ describe("push and pull (open registry)", () => {
 
   it("mounts blobs when copying between repositories of one registry", async () => {
     const image = createTestImage();
-    const from = unique("team");
-    const to = unique("team");
+    const from = uniqueName("team", "client");
+    const to = uniqueName("team", "client");
     await seedTestImage({ url: open.url, repository: from }, image, ["v1"]);
     const events: ProgressEvent[] = [];
     const [outcome] = await client().copy(`${open.host}/${from}:v1`, `docker://${open.host}/${to}`, {
@@ -186,9 +188,9 @@ describe("push and pull (open registry)", () => {
 
   it("streams one platform from the registry into a docker archive", async () => {
     const image = createTestImage();
-    const repository = unique("team");
+    const repository = uniqueName("team", "client");
     await seedTestImage({ url: open.url, repository }, image, ["v1"]);
-    const file = join(directory, `${unique("archive").replaceAll("/", "-")}.tar`);
+    const file = join(directory, `${uniqueName("archive", "client").replaceAll("/", "-")}.tar`);
     const reference = `${open.host}/${repository}:v1`;
     const outcome = await client().pull(reference, `docker-archive:${file}`, { platforms: [amd64] });
     const amdChild = image.children[0]!;
@@ -203,9 +205,9 @@ describe("push and pull (open registry)", () => {
   });
 
   it("fails with typed errors for what is not there", async () => {
-    const repository = unique("team");
+    const repository = uniqueName("team", "client");
     await seedTestImage({ url: open.url, repository }, createTestImage(), ["v1"]);
-    const target = join(directory, unique("missing"));
+    const target = join(directory, uniqueName("missing", "client"));
     await expect(client().pull(`${open.host}/${repository}:nope`, target)).rejects.toThrow(NotFoundError);
     await expect(
       client().pull(`${open.host}/${repository}:v1`, target, { platforms: [parsePlatform("linux/s390x")] }),
@@ -227,7 +229,7 @@ describe("read and housekeeping verbs (open registry)", () => {
 
   beforeAll(async () => {
     image = createTestImage({ label: "inspect-me" });
-    repository = unique("team");
+    repository = uniqueName("team", "client");
     base = `${open.host}/${repository}`;
     await seedTestImage({ url: open.url, repository }, image, ["v1"]);
   });
@@ -376,9 +378,9 @@ describe("token auth", () => {
     const config = await mkdtemp(join(directory, "docker-config-"));
     const env = { DOCKER_CONFIG: config, HOME: config };
     const image = createTestImage();
-    const source = join(directory, unique("login"));
+    const source = join(directory, uniqueName("login", "client"));
     await writeTestLayout(source, image, "v1");
-    const reference = `${tokenRegistry.host}/${unique("team")}:v1`;
+    const reference = `${tokenRegistry.host}/${uniqueName("team", "client")}:v1`;
 
     await expect(client({ env }).login(tokenRegistry.host, "alice", "wrong-password")).rejects.toThrow(
       AuthenticationError,
@@ -408,11 +410,10 @@ describe("token auth", () => {
 
   it("asks the token server once per scope set when copying 50 tags eight at a time", async () => {
     const image = createTestImage();
-    const from = unique("team");
-    const to = unique("team");
+    const from = uniqueName("team", "client");
+    const to = uniqueName("team", "client");
     const authorization = await bearerFor(
-      tokenRegistry.realm,
-      tokenRegistry.service,
+      tokenRegistry,
       [`repository:${from}:pull,push`],
       alice.username,
       alice.password,
@@ -442,13 +443,7 @@ describe("token auth", () => {
     expect(requests.length).toBeLessThanOrEqual(4);
 
     // Every tag arrived and serves the index's bytes (raw HTTP with a token of our own, not the client's).
-    const reader = await bearerFor(
-      tokenRegistry.realm,
-      tokenRegistry.service,
-      [`repository:${to}:pull`],
-      alice.username,
-      alice.password,
-    );
+    const reader = await bearerFor(tokenRegistry, [`repository:${to}:pull`], alice.username, alice.password);
     const arrived = await Promise.all(
       tags.map((tag) =>
         manifestDigest({ url: tokenRegistry.url, repository: to, authorization: reader }, tag),
@@ -487,9 +482,9 @@ describe("requests per operation (distribution 2.8 behind a recording proxy)", (
 
   it("a push sends a HEAD per item, POST + PUT per blob and a PUT per manifest; again, two requests", async () => {
     const image = createTestImage();
-    const layout = join(directory, unique("layout"));
+    const layout = join(directory, uniqueName("layout", "client"));
     await writeTestLayout(layout, image, "v1");
-    const reference = `${proxy.host}/${unique("team")}:v1`;
+    const reference = `${proxy.host}/${uniqueName("team", "client")}:v1`;
 
     proxy.reset();
     await client().push(layout, reference, { platforms: "all" });
@@ -511,14 +506,14 @@ describe("requests per operation (distribution 2.8 behind a recording proxy)", (
 
   it("a pull reads the root with one GET (no HEAD first), then every manifest and blob once", async () => {
     const image = createTestImage();
-    const layout = join(directory, unique("layout"));
+    const layout = join(directory, uniqueName("layout", "client"));
     await writeTestLayout(layout, image, "v1");
-    const repository = unique("team");
+    const repository = uniqueName("team", "client");
     const reference = `${proxy.host}/${repository}:v1`;
     await client().push(layout, reference, { platforms: "all" });
 
     proxy.reset();
-    await client().pull(reference, join(directory, unique("pulled")), { platforms: "all" });
+    await client().pull(reference, join(directory, uniqueName("pulled", "client")), { platforms: "all" });
     expect(proxy.requests[0]).toMatchObject({ method: "GET", path: `/v2/${repository}/manifests/v1` });
     expect(countKinds(proxy.requests)).toEqual({
       "GET manifest": manifestCount(image),
@@ -528,13 +523,13 @@ describe("requests per operation (distribution 2.8 behind a recording proxy)", (
 
   it("a copy between repositories reads the root once and mounts every blob", async () => {
     const image = createTestImage();
-    const layout = join(directory, unique("layout"));
+    const layout = join(directory, uniqueName("layout", "client"));
     await writeTestLayout(layout, image, "v1");
-    const source = `${proxy.host}/${unique("team")}:v1`;
+    const source = `${proxy.host}/${uniqueName("team", "client")}:v1`;
     await client().push(layout, source, { platforms: "all" });
 
     proxy.reset();
-    await client().copy(source, `${proxy.host}/${unique("team")}:v1`, { platforms: "all" });
+    await client().copy(source, `${proxy.host}/${uniqueName("team", "client")}:v1`, { platforms: "all" });
     const manifests = manifestCount(image);
     expect(countKinds(proxy.requests)).toEqual({
       "GET manifest": manifests,

@@ -9,15 +9,10 @@ import { join } from "node:path";
 import type { ProgressEvent } from "@stevedore/core";
 import { AbortError, LocalFormatError, NotFoundError, parsePlatform, UsageError } from "@stevedore/core";
 import { createOciLayout, openDockerArchive } from "@stevedore/layout";
+import { createTestImage, readLayoutBlobs, type TestImage, writeTestLayout } from "@stevedore/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Client } from "./client.js";
 import { createClient } from "./create-client.js";
-import {
-  createTestImage,
-  readLayoutBlobs,
-  type TestImage,
-  writeTestLayout,
-} from "./test-support/test-image.js";
 
 const amd64 = parsePlatform("linux/amd64");
 const arm64 = parsePlatform("linux/arm64");

@@ -3,13 +3,10 @@
  * a registry that wants tokens, one request meets the challenge and every other one waits for it and then
  * carries a token; against any registry, no `GET /v2/` is spent first.
  */
+
+import { type ScriptedRequest, type ScriptedServer, startScriptedServer } from "@stevedore/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { createClient } from "./create-client.js";
-import {
-  type ScriptedServer,
-  type SeenRequest,
-  startScriptedServer,
-} from "./test-support/scripted-server.js";
 
 let server: ScriptedServer | undefined;
 
@@ -18,7 +15,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-const unauthorized = (request: SeenRequest): boolean =>
+const unauthorized = (request: ScriptedRequest): boolean =>
   !request.path.startsWith("/token") && request.headers.authorization !== "Bearer secret-token";
 
 describe("the first HEAD of an origin", () => {

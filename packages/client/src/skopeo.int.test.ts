@@ -5,33 +5,30 @@
  * either side fails loudly; the test images have real gzip layers (see test-support/test-image.ts), which
  * skopeo keeps as they are.
  */
+
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import type { Client } from "./client.js";
-import { createClient } from "./create-client.js";
 import {
   createTestImage,
   manifestStatus,
   readLayoutBlobs,
   sha256,
   type TestImage,
+  uniqueName,
   writeTestLayout,
-} from "./test-support/test-image.js";
+} from "@stevedore/testing";
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import type { Client } from "./client.js";
+import { createClient } from "./create-client.js";
 
 const open = inject("registryOpen");
 const execFileAsync = promisify(execFile);
 
 let directory: string;
-let counter = 0;
 /** A repository (and folder) name no other test or earlier run against the same registry uses. */
-function unique(prefix: string): string {
-  counter += 1;
-  return `${prefix}/skopeo-${Date.now().toString(36)}-${process.pid}-${counter}`;
-}
 
 /** Runs skopeo with no credentials or policy of the user's, failing after 30 s rather than hanging. */
 async function skopeo(...args: string[]): Promise<void> {
@@ -78,15 +75,15 @@ afterAll(async () => {
 describe("interop with skopeo", () => {
   it("skopeo reads what stevedore pushed: same index digest, every blob byte for byte", async () => {
     const image = createTestImage({ layerSize: 64 * 1024 });
-    const source = join(directory, unique("source").replaceAll("/", "-"));
+    const source = join(directory, uniqueName("source", "skopeo").replaceAll("/", "-"));
     await writeTestLayout(source, image, "v1");
-    const repository = unique("interop");
+    const repository = uniqueName("interop", "skopeo");
     const reference = `${open.host}/${repository}:v1`;
 
     const pushed = await client().push(`oci:${source}:v1`, reference, { platforms: "all" });
     expect(pushed.digest).toBe(image.index.digest);
 
-    const copied = join(directory, unique("by-skopeo").replaceAll("/", "-"));
+    const copied = join(directory, uniqueName("by-skopeo", "skopeo").replaceAll("/", "-"));
     await skopeo(
       "copy",
       "--all",
@@ -103,9 +100,9 @@ describe("interop with skopeo", () => {
 
   it("stevedore pulls what skopeo pushed: same index digest, every blob byte for byte", async () => {
     const image = createTestImage({ layerSize: 64 * 1024 });
-    const source = join(directory, unique("source").replaceAll("/", "-"));
+    const source = join(directory, uniqueName("source", "skopeo").replaceAll("/", "-"));
     await writeTestLayout(source, image, "v1");
-    const repository = unique("interop");
+    const repository = uniqueName("interop", "skopeo");
     const reference = `${open.host}/${repository}:v1`;
 
     await skopeo(
@@ -118,7 +115,7 @@ describe("interop with skopeo", () => {
     );
     expect(await manifestStatus({ url: open.url, repository }, image.index.digest)).toBe(200);
 
-    const pulled = join(directory, unique("by-stevedore").replaceAll("/", "-"));
+    const pulled = join(directory, uniqueName("by-stevedore", "skopeo").replaceAll("/", "-"));
     const outcome = await client().pull(reference, `oci:${pulled}:v1`, { platforms: "all" });
     expect(outcome).toMatchObject({ digest: image.index.digest, tag: "v1", filteredIndex: false });
     expect(await layoutEntry(pulled)).toEqual([{ digest: image.index.digest, tag: "v1" }]);

@@ -5,15 +5,16 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import {
+  createTestImage,
+  type ScriptedReply,
+  type ScriptedRequest,
+  type ScriptedServer,
+  startScriptedServer,
+  writeTestLayout,
+} from "@stevedore/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createClient } from "./create-client.js";
-import {
-  type ScriptedReply,
-  type ScriptedServer,
-  type SeenRequest,
-  startScriptedServer,
-} from "./test-support/scripted-server.js";
-import { createTestImage, writeTestLayout } from "./test-support/test-image.js";
 
 let directory: string;
 let server: ScriptedServer | undefined;
@@ -29,7 +30,7 @@ afterEach(async () => {
 });
 
 /** An empty registry that accepts every upload and manifest, and serves no manifest. */
-function acceptingRegistry(request: SeenRequest): ScriptedReply {
+function acceptingRegistry(request: ScriptedRequest): ScriptedReply {
   const path = request.path.replace(/\?.*$/, "");
   if (path === "/v2/") return { status: 200 };
   if (request.method === "POST" && path.endsWith("/blobs/uploads/")) {

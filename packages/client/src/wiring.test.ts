@@ -8,22 +8,22 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AuthenticationError, digestOf, NotFoundError, StevedoreError, UsageError } from "@stevedore/core";
+import {
+  type ScriptedReply,
+  type ScriptedRequest,
+  type ScriptedServer,
+  startScriptedServer,
+} from "@stevedore/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createClient } from "./create-client.js";
 import { createClientTransport } from "./create-client-transport.js";
 import { resolveClientOptions } from "./resolve-client-options.js";
-import {
-  type ScriptedReply,
-  type ScriptedServer,
-  type SeenRequest,
-  startScriptedServer,
-} from "./test-support/scripted-server.js";
 
 const basic = (username: string, password: string): string =>
   `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
 
 /** A registry behind Basic auth that accepts one user. */
-function basicRegistry(username: string, password: string): (request: SeenRequest) => ScriptedReply {
+function basicRegistry(username: string, password: string): (request: ScriptedRequest) => ScriptedReply {
   return (request) =>
     request.headers.authorization === basic(username, password)
       ? { status: 200, headers: { "docker-distribution-api-version": "registry/2.0" } }

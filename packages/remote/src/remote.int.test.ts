@@ -4,20 +4,22 @@
  * distribution 2.8 needs (it has no referrers API). Test data is seeded with tools/registry/raw-client.ts,
  * never with the code under test. Every test uses fresh repository names.
  */
+
 import { randomBytes } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { createAuth, staticCredentials } from "@stevedore/auth";
 import type { Descriptor } from "@stevedore/core";
 import { AuthenticationError, MediaType, NotFoundError, RegistryResponseError } from "@stevedore/core";
-import { createTransport, type Transport } from "@stevedore/transport";
-import { afterEach, describe, expect, inject, it } from "vitest";
 import {
   bearerAuthorization,
   fetchToken,
   getManifest,
   type RawTarget,
   seedImage,
-} from "../../../tools/registry/raw-client.ts";
+  uniqueName,
+} from "@stevedore/testing";
+import { createTransport, type Transport } from "@stevedore/transport";
+import { afterEach, describe, expect, inject, it } from "vitest";
 import { describeTargetContract } from "../../blob/src/test-support/target-contract.js";
 import { createRemote } from "./create-remote.js";
 import { bytesOf, collect, rejection, sha256 } from "./test-support/fixtures.js";
@@ -25,12 +27,7 @@ import { bytesOf, collect, rejection, sha256 } from "./test-support/fixtures.js"
 const open = inject("registryOpen");
 const tokenRegistry = inject("registryToken");
 
-let counter = 0;
 /** A repository name no other test (or earlier run against the same registry) uses. */
-function unique(prefix: string): string {
-  counter += 1;
-  return `${prefix}/remote-${Date.now().toString(36)}-${process.pid}-${counter}`;
-}
 
 const transports: Transport[] = [];
 afterEach(async () => {
@@ -58,8 +55,8 @@ describeTargetContract(
   "remote (distribution 2.8, open)",
   async () => {
     const transport = createTransport();
-    const repository = unique("team");
-    const siblingRepository = unique("team");
+    const repository = uniqueName("team", "remote");
+    const siblingRepository = uniqueName("team", "remote");
     // distribution 2.8 keeps referrers under `sha256-<hex>` tags (§7.2); the contract lists image tags.
     const options = { transport, registry: open.host, excludeReferrersTags: true };
     return {
@@ -93,14 +90,14 @@ describe("remote against distribution 2.8", () => {
   it("pings and reads the API version", async () => {
     const transport = createTransport();
     transports.push(transport);
-    const remote = createRemote({ transport, registry: open.host, repository: unique("team") });
+    const remote = createRemote({ transport, registry: open.host, repository: uniqueName("team", "remote") });
     expect(await remote.ping()).toEqual({ apiVersion: "registry/2.0" });
   });
 
   it("keeps referrers in the referrers tag schema and reads them back (no referrers API in 2.8)", async () => {
     const transport = createTransport();
     transports.push(transport);
-    const repository = unique("team");
+    const repository = uniqueName("team", "remote");
     const raw: RawTarget = { url: open.url, repository };
     const image = await seedImage(raw, "v1");
     const remote = createRemote({ transport, registry: open.host, repository });
@@ -142,7 +139,7 @@ describe("remote against distribution 2.8", () => {
   it("deletes a manifest by digest, after which it is not found", async () => {
     const transport = createTransport();
     transports.push(transport);
-    const repository = unique("team");
+    const repository = uniqueName("team", "remote");
     const image = await seedImage({ url: open.url, repository }, "v1");
     const remote = createRemote({ transport, registry: open.host, repository });
     await remote.deleteManifest(image.descriptor.digest);
@@ -166,7 +163,7 @@ function registryErrorOf(error: unknown): RegistryResponseError | undefined {
 
 describe("remote with token auth (distribution 2.8 + test token server)", () => {
   it("alice pushes, tags, lists, reads back and lists the catalog", async () => {
-    const repository = unique("team");
+    const repository = uniqueName("team", "remote");
     const remote = createRemote({
       transport: transportFor({ username: "alice", password: "alice-password" }),
       registry: tokenRegistry.host,
@@ -200,7 +197,7 @@ describe("remote with token auth (distribution 2.8 + test token server)", () => 
   });
 
   it("pulls public/* anonymously", async () => {
-    const repository = unique("public");
+    const repository = uniqueName("public", "remote");
     const { token } = await fetchToken({
       realm: tokenRegistry.realm,
       service: tokenRegistry.service,
@@ -223,7 +220,7 @@ describe("remote with token auth (distribution 2.8 + test token server)", () => 
   });
 
   it("refuses a push by reader (pull only) with the registry's DENIED or UNAUTHORIZED", async () => {
-    const repository = unique("team");
+    const repository = uniqueName("team", "remote");
     const remote = createRemote({
       transport: transportFor({ username: "reader", password: "reader-password" }),
       registry: tokenRegistry.host,

@@ -10,15 +10,15 @@ import {
   StevedoreError,
   UsageError,
 } from "@stevedore/core";
+import {
+  createCertificate,
+  startRecordingServer,
+  type TestCertificate,
+  type TestServer,
+} from "@stevedore/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createTransport, type Transport } from "./create-transport.js";
 import { createFakeAuth, createRecordingSleep } from "./test-support/fakes.js";
-import {
-  createCertificate,
-  startServer,
-  type TestCertificate,
-  type TestServer,
-} from "./test-support/servers.js";
 import type { TransportOptions } from "./transport-options.js";
 
 const servers: TestServer[] = [];
@@ -29,8 +29,8 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.close()));
 });
 
-async function server(...args: Parameters<typeof startServer>): Promise<TestServer> {
-  const started = await startServer(...args);
+async function server(...args: Parameters<typeof startRecordingServer>): Promise<TestServer> {
+  const started = await startRecordingServer(...args);
   servers.push(started);
   return started;
 }
@@ -431,8 +431,8 @@ describe("proxies", () => {
   let target: TestServer;
 
   beforeAll(async () => {
-    proxy = await startServer((_request, response) => response.end("via proxy"));
-    target = await startServer((_request, response) => response.end("direct"));
+    proxy = await startRecordingServer((_request, response) => response.end("via proxy"));
+    target = await startRecordingServer((_request, response) => response.end("direct"));
   });
 
   afterAll(async () => {

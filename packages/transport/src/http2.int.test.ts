@@ -12,10 +12,10 @@ import {
 } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { UsageError } from "@stevedore/core";
+import { createCertificate, startRecordingServer, type TestCertificate } from "@stevedore/testing";
 import { Agent } from "undici";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createTransport, type Transport } from "./create-transport.js";
-import { createCertificate, startServer, type TestCertificate } from "./test-support/servers.js";
 import type { TransportOptions } from "./transport-options.js";
 
 let certificate: TestCertificate;
@@ -101,7 +101,7 @@ describe("http2", () => {
 
   it("speaks HTTP/1.1 to a server that refuses h2", async () => {
     const versions: string[] = [];
-    const server = await startServer((request, response) => {
+    const server = await startRecordingServer((request, response) => {
       versions.push(request.httpVersion);
       response.end("{}");
     }, certificate);

@@ -5,16 +5,16 @@
  */
 import type { AuthRequest, AuthStrategy } from "@stevedore/core";
 import { NetworkError } from "@stevedore/core";
+import {
+  createCertificate,
+  startRecordingServer,
+  type TestCertificate,
+  type TestServer,
+} from "@stevedore/testing";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createTransport, type Transport } from "./create-transport.js";
 import type { TransportDebugEvent } from "./debug-log.js";
 import { createRecordingSleep } from "./test-support/fakes.js";
-import {
-  createCertificate,
-  startServer,
-  type TestCertificate,
-  type TestServer,
-} from "./test-support/servers.js";
 import type { TransportOptions } from "./transport-options.js";
 
 const servers: TestServer[] = [];
@@ -31,7 +31,7 @@ afterEach(async () => {
 });
 
 async function server(tls?: TestCertificate): Promise<TestServer> {
-  const started = await startServer((_request, response) => response.end("{}"), tls);
+  const started = await startRecordingServer((_request, response) => response.end("{}"), tls);
   servers.push(started);
   return started;
 }

@@ -5,10 +5,10 @@
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { inspect } from "node:util";
 import { StevedoreError } from "@stevedore/core";
+import { startRecordingServer, type TestServer } from "@stevedore/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTransport, type Transport } from "./create-transport.js";
 import { transportDiagnosticsChannel } from "./debug-log.js";
-import { startServer, type TestServer } from "./test-support/servers.js";
 
 const sentinel = "s3ntinel-SECRET-9f1c";
 const sentinelForms = [
@@ -28,11 +28,11 @@ let client: Transport;
 
 beforeAll(async () => {
   subscribe(transportDiagnosticsChannel, listener);
-  storage = await startServer((_request, response) => {
+  storage = await startRecordingServer((_request, response) => {
     response.writeHead(403, { "content-type": "application/json" });
     response.end(JSON.stringify({ errors: [{ code: "DENIED", message: "signature expired" }] }));
   });
-  registry = await startServer((request, response) => {
+  registry = await startRecordingServer((request, response) => {
     if (request.url?.startsWith("/v2/unauthorized")) {
       response.writeHead(401, { "www-authenticate": 'Bearer realm="http://127.0.0.1/token",service="test"' });
       response.end(
@@ -46,7 +46,7 @@ beforeAll(async () => {
       response.end("{}");
     }
   });
-  const closed = await startServer(() => {});
+  const closed = await startRecordingServer(() => {});
   closedOrigin = closed.origin;
   await closed.close();
   client = createTransport({

@@ -8,7 +8,6 @@ import { randomUUID } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { gzipSync } from "node:zlib";
 import { defaultPlatforms, formatPlatform } from "@stevedore/core";
-import { beforeAll, describe, expect, it } from "vitest";
 import {
   readLayoutBlobs,
   seedTestImage,
@@ -16,7 +15,8 @@ import {
   type TestBlob,
   type TestImage,
   tarWithFile,
-} from "../../../client/src/test-support/test-image.js";
+} from "@stevedore/testing";
+import { beforeAll, describe, expect, it } from "vitest";
 import { ExitCode } from "../exit-codes.js";
 import { runCli } from "./fake-io.js";
 import { expectOneErrorLine, type FlowRegistry, useFlowFixture } from "./flow-fixture.js";

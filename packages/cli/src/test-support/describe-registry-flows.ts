@@ -8,12 +8,8 @@
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { manifestStatus, readLayoutBlobs, seedTestImage } from "@stevedore/testing";
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  manifestStatus,
-  readLayoutBlobs,
-  seedTestImage,
-} from "../../../client/src/test-support/test-image.js";
 import { ExitCode } from "../exit-codes.js";
 import { runCli } from "./fake-io.js";
 import { expectOneErrorLine, type FlowRegistry, useFlowFixture } from "./flow-fixture.js";

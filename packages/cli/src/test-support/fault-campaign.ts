@@ -7,13 +7,8 @@
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createTestImage, readLayoutBlobs, type TestImage, writeTestLayout } from "@stevedore/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  createTestImage,
-  readLayoutBlobs,
-  type TestImage,
-  writeTestLayout,
-} from "../../../client/src/test-support/test-image.js";
 import { ExitCode } from "../exit-codes.js";
 import { runCli } from "./fake-io.js";
 import { type FaultProxy, seededRandom, startFaultProxy } from "./fault-proxy.js";

@@ -7,13 +7,8 @@ import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createTestImage, type RawTarget, type TestImage, writeTestLayout } from "@stevedore/testing";
 import { afterAll, beforeAll, expect } from "vitest";
-import {
-  createTestImage,
-  type RawTarget,
-  type TestImage,
-  writeTestLayout,
-} from "../../../client/src/test-support/test-image.js";
 
 /** An open registry: `host` is `127.0.0.1:PORT`, `url` is `http://127.0.0.1:PORT`. */
 export interface FlowRegistry {

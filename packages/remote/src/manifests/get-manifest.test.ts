@@ -7,12 +7,12 @@ import {
   NotFoundError,
   RegistryResponseError,
 } from "@stevedore/core";
+import { listen } from "@stevedore/testing";
 import { createTransport } from "@stevedore/transport";
 import { afterEach, describe, expect, it } from "vitest";
 import { createRemote } from "../create-remote.js";
 import { fixture, rejection, sha256, sha512 } from "../test-support/fixtures.js";
 import {
-  listen,
   type ScriptedHandler,
   type ScriptedRegistry,
   startScriptedRegistry,

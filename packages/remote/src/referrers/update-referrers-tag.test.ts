@@ -9,8 +9,9 @@ import {
   SizeMismatchError,
   UsageError,
 } from "@stevedore/core";
+import { uniqueName } from "@stevedore/testing";
 import { afterEach, describe, expect, it } from "vitest";
-import { uniqueRepository, uploadContext } from "../test-support/upload-context.js";
+import { uploadContext } from "../test-support/upload-context.js";
 import { startUploadRegistry } from "../test-support/upload-registry.js";
 import { referrersTagFor, updateReferrersTag } from "./update-referrers-tag.js";
 
@@ -22,7 +23,7 @@ afterEach(async () => {
 
 async function setup(options: Parameters<typeof startUploadRegistry>[0] = {}) {
   const registry = await startUploadRegistry(options);
-  const repository = uniqueRepository();
+  const repository = uniqueName("team");
   const context = uploadContext(registry.host, repository);
   cleanups.push(
     () => context.close(),

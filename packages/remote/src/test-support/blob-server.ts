@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { createServer } from "node:http";
-import { listen } from "./scripted-registry.js";
+import { closeServer, listen } from "@stevedore/testing";
 
 /** A request as the server saw it. */
 export interface BlobRequest {
@@ -112,8 +112,7 @@ export async function startBlobServer(
     origin: `http://${host}`,
     requests,
     async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeServer(server);
     },
   };
 }

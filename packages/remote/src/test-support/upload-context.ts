@@ -2,7 +2,7 @@
  * A `RemoteContext` for tests against an in-process registry, with a recording `AuthStrategy` that
  * never authenticates but remembers the scopes each request asked for. Tests only.
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { AuthStrategy, Descriptor, Scope } from "@stevedore/core";
 import { digestOf } from "@stevedore/core";
 import { createTransport, type Transport } from "@stevedore/transport";
@@ -47,11 +47,6 @@ export function uploadContext(
     log,
     close: () => transport.close(),
   };
-}
-
-/** A unique repository name under `prefix`. */
-export function uniqueRepository(prefix = "team"): string {
-  return `${prefix}/app-${randomUUID().slice(0, 8)}`;
 }
 
 /** Random bytes and their descriptor. */

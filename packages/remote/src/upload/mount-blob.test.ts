@@ -1,7 +1,8 @@
 import { AbortError, DigestMismatchError, digestOf, InvalidReferenceError } from "@stevedore/core";
+import { uniqueName } from "@stevedore/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ResolvedRemoteOptions } from "../remote-context.js";
-import { randomBlob, uniqueRepository, uploadContext } from "../test-support/upload-context.js";
+import { randomBlob, uploadContext } from "../test-support/upload-context.js";
 import {
   startUploadRegistry,
   type UploadRegistry,
@@ -21,8 +22,8 @@ async function setup(
   registryOptions: UploadRegistryOptions = {},
 ) {
   const registry = await startUploadRegistry(registryOptions);
-  const repository = uniqueRepository();
-  const from = uniqueRepository();
+  const repository = uniqueName("team");
+  const from = uniqueName("team");
   const context = uploadContext(registry.host, repository, options);
   cleanups.push(
     () => context.close(),

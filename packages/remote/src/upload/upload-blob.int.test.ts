@@ -1,24 +1,26 @@
 // Uploads, mounts and the referrers tag against the real distribution 2.8 registry (open, htpasswd and
 // token auth). What landed is checked with plain fetch, never with the code under test.
+
 import { randomBytes } from "node:crypto";
 import { createAuth, staticCredentials } from "@stevedore/auth";
 import { bufferSource } from "@stevedore/blob";
 import type { Descriptor } from "@stevedore/core";
 import { digestOf, MediaType, NetworkError, UploadError } from "@stevedore/core";
+import {
+  bearerFor,
+  getBlob,
+  getManifest,
+  pushBlob,
+  putManifest,
+  type RawTarget,
+  startCuttingProxy,
+  uniqueName,
+} from "@stevedore/testing";
 import { createTransport, type Transport } from "@stevedore/transport";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { referrersTagFor, updateReferrersTag } from "../referrers/update-referrers-tag.js";
 import type { RemoteContext, ResolvedRemoteOptions } from "../remote-context.js";
-import {
-  type RawAccess,
-  rawBearer,
-  rawGetBlob,
-  rawGetManifest,
-  rawPushBlob,
-  rawPutManifest,
-} from "../test-support/raw-registry.js";
-import { testOptions, uniqueRepository } from "../test-support/upload-context.js";
-import { startCuttingProxy } from "../test-support/upload-cutting-proxy.js";
+import { testOptions } from "../test-support/upload-context.js";
 import { mountBlob } from "./mount-blob.js";
 import { mountOrUpload } from "./mount-or-upload.js";
 import { uploadBlob } from "./upload-blob.js";
@@ -71,7 +73,7 @@ function contextFor(
 }
 
 /** Raw access to `repositories` (the first is the one read and written) with pull and push rights. */
-async function rawAccess(mode: Mode, ...repositories: string[]): Promise<RawAccess> {
+async function rawAccess(mode: Mode, ...repositories: string[]): Promise<RawTarget> {
   const registry = registries[mode];
   const repository = repositories[0] as string;
   const password = registry.users.alice ?? "";
@@ -83,7 +85,7 @@ async function rawAccess(mode: Mode, ...repositories: string[]): Promise<RawAcce
   return {
     url: registry.url,
     repository,
-    authorization: await rawBearer(registries.token, scopes, "alice", password),
+    authorization: await bearerFor(registries.token, scopes, "alice", password),
   };
 }
 
@@ -93,7 +95,7 @@ function blob(size: number): { bytes: Uint8Array; descriptor: Descriptor } {
 }
 
 async function expectLanded(mode: Mode, repository: string, bytes: Uint8Array): Promise<void> {
-  const fetched = await rawGetBlob(await rawAccess(mode, repository), digestOf(bytes));
+  const fetched = await getBlob(await rawAccess(mode, repository), digestOf(bytes));
   expect(Buffer.from(fetched).equals(Buffer.from(bytes))).toBe(true);
 }
 
@@ -102,7 +104,7 @@ const uploadCalls = (responses: [string, number][]) =>
 
 describe.each(["open", "htpasswd", "token"] as const)("uploads to distribution 2.8 (%s)", (mode) => {
   it("uploads a small blob monolithically", async () => {
-    const repository = uniqueRepository();
+    const repository = uniqueName("team");
     const context = contextFor(mode, repository, { monolithicThreshold: 1024 * 1024 });
     const { bytes, descriptor } = blob(10_000);
     await uploadBlob(context, descriptor, bytes);
@@ -115,7 +117,7 @@ describe.each(["open", "htpasswd", "token"] as const)("uploads to distribution 2
   });
 
   it("falls back to a PUT when the single POST is answered 202", async () => {
-    const repository = uniqueRepository();
+    const repository = uniqueName("team");
     const context = contextFor(mode, repository, { singlePostUpload: true });
     const { bytes, descriptor } = blob(20_000);
     await uploadBlob(context, descriptor, bytes);
@@ -128,7 +130,7 @@ describe.each(["open", "htpasswd", "token"] as const)("uploads to distribution 2
   });
 
   it("uploads 1 MiB in 64 KiB chunks from a replayable source", async () => {
-    const repository = uniqueRepository();
+    const repository = uniqueName("team");
     const context = contextFor(mode, repository, { chunkSize: 64 * 1024, monolithicThreshold: 64 * 1024 });
     const { bytes, descriptor } = blob(1024 * 1024);
     const progress: number[] = [];
@@ -145,7 +147,7 @@ describe.each(["open", "htpasswd", "token"] as const)("uploads to distribution 2
   });
 
   it("finishes a chunked upload whose connection was cut in the middle of chunk 4", async () => {
-    const repository = uniqueRepository();
+    const repository = uniqueName("team");
     const proxy = await startCuttingProxy(registries[mode].url, { nth: 4, afterBytes: 10_000 });
     const context = contextFor(mode, repository, { chunkSize: 64 * 1024, resumeAttempts: 2 }, proxy.host);
     const { bytes, descriptor } = blob(6 * 64 * 1024);
@@ -170,7 +172,7 @@ describe.each(["open", "htpasswd", "token"] as const)("uploads to distribution 2
   ] as const)(
     "recovers a %s upload whose %s was cut mid-body (a new session: distribution drops the old one)",
     async (strategy, method) => {
-      const repository = uniqueRepository();
+      const repository = uniqueName("team");
       const proxy = await startCuttingProxy(registries[mode].url, { nth: 1, afterBytes: 3_000_000, method });
       const context = contextFor(mode, repository, { resumeAttempts: 3 }, proxy.host);
       const { bytes, descriptor } = blob(5_000_000);
@@ -185,7 +187,7 @@ describe.each(["open", "htpasswd", "token"] as const)("uploads to distribution 2
   );
 
   it("fails a monolithic upload whose every PUT is cut as a network failure, not as not found", async () => {
-    const repository = uniqueRepository();
+    const repository = uniqueName("team");
     const proxy = await startCuttingProxy(registries[mode].url, {
       nth: 1,
       every: true,
@@ -209,7 +211,7 @@ describe.each(["open", "htpasswd", "token"] as const)("uploads to distribution 2
   });
 
   it("uploads with one streamed PATCH", async () => {
-    const repository = uniqueRepository();
+    const repository = uniqueName("team");
     const context = contextFor(mode, repository);
     const { bytes, descriptor } = blob(300_000);
     await uploadBlob(context, descriptor, bufferSource(bytes), { strategy: "streamed" });
@@ -223,10 +225,10 @@ describe.each(["open", "htpasswd", "token"] as const)("uploads to distribution 2
   });
 
   it("mounts a blob from another repository (201)", async () => {
-    const repository = uniqueRepository();
-    const from = uniqueRepository();
+    const repository = uniqueName("team");
+    const from = uniqueName("team");
     const { bytes, descriptor } = blob(5000);
-    await rawPushBlob(await rawAccess(mode, from), bytes);
+    await pushBlob(await rawAccess(mode, from), bytes);
     const context = contextFor(mode, repository);
 
     expect(await mountBlob(context, descriptor, from)).toBe(true);
@@ -234,8 +236,8 @@ describe.each(["open", "htpasswd", "token"] as const)("uploads to distribution 2
   });
 
   it("returns false when the source does not hold the blob (202), and mountOrUpload uploads instead", async () => {
-    const repository = uniqueRepository();
-    const from = uniqueRepository();
+    const repository = uniqueName("team");
+    const from = uniqueName("team");
     const { bytes, descriptor } = blob(5000);
     const context = contextFor(mode, repository);
 
@@ -246,10 +248,10 @@ describe.each(["open", "htpasswd", "token"] as const)("uploads to distribution 2
   });
 
   it("records a referrer in the referrers tag, once", async () => {
-    const repository = uniqueRepository();
+    const repository = uniqueName("team");
     const access = await rawAccess(mode, repository);
     const empty = new TextEncoder().encode("{}");
-    await rawPushBlob(access, empty);
+    await pushBlob(access, empty);
     const emptyDescriptor = { mediaType: MediaType.OciEmpty, digest: digestOf(empty), size: 2 };
     const subjectBytes = new TextEncoder().encode(
       JSON.stringify({
@@ -259,7 +261,7 @@ describe.each(["open", "htpasswd", "token"] as const)("uploads to distribution 2
         layers: [emptyDescriptor],
       }),
     );
-    await rawPutManifest(access, "v1", subjectBytes, MediaType.OciManifest);
+    await putManifest(access, "v1", subjectBytes, MediaType.OciManifest);
     const subject = {
       mediaType: MediaType.OciManifest,
       digest: digestOf(subjectBytes),
@@ -281,7 +283,7 @@ describe.each(["open", "htpasswd", "token"] as const)("uploads to distribution 2
       digest: digestOf(referrerBytes),
       size: referrerBytes.length,
     };
-    const pushed = await rawPutManifest(access, referrer.digest, referrerBytes, MediaType.OciManifest);
+    const pushed = await putManifest(access, referrer.digest, referrerBytes, MediaType.OciManifest);
     // distribution 2.8 has no referrers API: no OCI-Subject, so the client keeps the tag (spec §7.2).
     expect(pushed.get("oci-subject")).toBeNull();
 
@@ -289,7 +291,7 @@ describe.each(["open", "htpasswd", "token"] as const)("uploads to distribution 2
     await updateReferrersTag(context, referrer, referrerBytes);
     await updateReferrersTag(context, referrer, referrerBytes);
 
-    const tag = await rawGetManifest(access, referrersTagFor(subject.digest));
+    const tag = await getManifest(access, referrersTagFor(subject.digest));
     expect(tag.mediaType).toBe(MediaType.OciIndex);
     const index = JSON.parse(new TextDecoder().decode(tag.bytes)) as { manifests: Descriptor[] };
     expect(index.manifests).toEqual([

@@ -10,9 +10,10 @@ import {
   UploadError,
   UsageError,
 } from "@stevedore/core";
+import { uniqueName } from "@stevedore/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ResolvedRemoteOptions } from "../remote-context.js";
-import { randomBlob, uniqueRepository, uploadContext } from "../test-support/upload-context.js";
+import { randomBlob, uploadContext } from "../test-support/upload-context.js";
 import {
   type RecordedRequest,
   startUploadRegistry,
@@ -33,7 +34,7 @@ async function setup(
   options: Partial<ResolvedRemoteOptions> = {},
 ) {
   const registry = await startUploadRegistry(registryOptions);
-  const repository = uniqueRepository();
+  const repository = uniqueName("team");
   const context = uploadContext(registry.host, repository, options);
   cleanups.push(
     () => context.close(),

@@ -5,7 +5,7 @@
  * too, so the registry's `Location`s point back at the forwarder). Tests only.
  */
 import { createServer, request as httpRequest } from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeServer, listen } from "./scripted-server.ts";
 
 /** A running forwarder. */
 export interface CuttingProxy {
@@ -60,15 +60,5 @@ export async function startCuttingProxy(
       incoming.socket.destroy();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    host: `127.0.0.1:${port}`,
-    exchanges,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { host: await listen(server), exchanges, close: () => closeServer(server) };
 }

@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { gzipSync } from "node:zlib";
-import type { TokenRequestRecord } from "../token-server/start-token-server.ts";
+import { tarWithFile } from "./tar-with-file.ts";
 
 /** A registry answered with an unexpected status. */
 export class RawResponseError extends Error {
@@ -48,7 +48,7 @@ export function bearerAuthorization(token: string): string {
 }
 
 /** `sha256:<hex>` of some bytes. */
-export function sha256Digest(bytes: Uint8Array): string {
+export function sha256(bytes: Uint8Array): string {
   return `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
 }
 
@@ -87,12 +87,47 @@ export async function fetchToken(options: FetchTokenOptions): Promise<TokenRespo
   return { ...body, token };
 }
 
+/** A Bearer header value for `scopes` from a token service, fetched with Basic credentials. */
+export async function bearerFor(
+  service: { realm: string; service: string },
+  scopes: string[],
+  username: string,
+  password: string,
+): Promise<string> {
+  const { token } = await fetchToken({ ...service, scopes, username, password });
+  return bearerAuthorization(token);
+}
+
+/** One request the test token server (tools/token-server) answered, for tests that count token requests. */
+export interface TokenRequestRecord {
+  method: string;
+  /** The username given (Basic, `username` or the refresh token's owner); `undefined` when anonymous. */
+  account: string | undefined;
+  /** The requested scopes, one string per scope, as sent. */
+  scopes: string[];
+  /** `grant_type` of an OAuth2 POST. */
+  grantType?: string;
+  /** `client_id`, when sent. */
+  clientId?: string;
+  /** Whether a refresh token was asked for (`offline_token=true` or `access_type=offline`). */
+  offline: boolean;
+  /** The status the token server answered with. */
+  status: number;
+}
+
 /** The token requests a test token server has recorded (`GET /requests` next to the realm). */
 export async function readTokenRequests(realm: string): Promise<TokenRequestRecord[]> {
   const response = await fetch(new URL("/requests", realm));
   const text = await response.text();
   if (response.status !== 200) throw new RawResponseError(`GET ${realm} requests`, response.status, text);
   return JSON.parse(text) as TokenRequestRecord[];
+}
+
+/** Clears the token requests a test token server has recorded (`DELETE /requests`). */
+export async function resetTokenRequests(realm: string): Promise<void> {
+  const response = await fetch(new URL("/requests", realm), { method: "DELETE" });
+  const text = await response.text();
+  if (response.status >= 300) throw new RawResponseError(`DELETE ${realm} requests`, response.status, text);
 }
 
 /** Where to push: the registry URL, the repository and an optional `Authorization` header value. */
@@ -116,7 +151,7 @@ export async function pushBlob(
   bytes: Uint8Array,
   mediaType = "application/octet-stream",
 ): Promise<RawDescriptor> {
-  const digest = sha256Digest(bytes);
+  const digest = sha256(bytes);
   const start = await fetch(`${target.url}/v2/${target.repository}/blobs/uploads/`, {
     method: "POST",
     headers: headersFor(target, { "content-length": "0" }),
@@ -144,13 +179,13 @@ export async function pushBlob(
   return { mediaType, digest, size: bytes.length };
 }
 
-/** Puts a manifest under a tag or digest; resolves with the digest the registry reported. */
-export async function pushManifest(
+/** Puts a manifest under a tag or digest; resolves with the response headers (`OCI-Subject` …). */
+export async function putManifest(
   target: RawTarget,
   reference: string,
   bytes: Uint8Array,
   mediaType: string,
-): Promise<RawDescriptor> {
+): Promise<Headers> {
   const response = await fetch(`${target.url}/v2/${target.repository}/manifests/${reference}`, {
     method: "PUT",
     headers: headersFor(target, { "content-type": mediaType }),
@@ -160,11 +195,41 @@ export async function pushManifest(
   if (response.status !== 201) {
     throw new RawResponseError(`PUT manifest ${target.repository}:${reference}`, response.status, text);
   }
-  const digest = sha256Digest(bytes);
-  const confirmed = response.headers.get("docker-content-digest");
-  if (confirmed !== digest) throw new RawResponseError(`PUT manifest confirmed as ${confirmed}`, 201, text);
+  return response.headers;
+}
+
+/** Puts a manifest under a tag or digest and checks the digest the registry reported. */
+export async function pushManifest(
+  target: RawTarget,
+  reference: string,
+  bytes: Uint8Array,
+  mediaType: string,
+): Promise<RawDescriptor> {
+  const headers = await putManifest(target, reference, bytes, mediaType);
+  const digest = sha256(bytes);
+  const confirmed = headers.get("docker-content-digest");
+  if (confirmed !== digest) throw new RawResponseError(`PUT manifest confirmed as ${confirmed}`, 201, "");
   return { mediaType, digest, size: bytes.length };
 }
+
+/** The bytes of a blob (`GET /v2/<name>/blobs/<digest>`). */
+export async function getBlob(target: RawTarget, digest: string): Promise<Uint8Array> {
+  const response = await fetch(`${target.url}/v2/${target.repository}/blobs/${digest}`, {
+    headers: headersFor(target),
+  });
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  if (response.status !== 200) {
+    throw new RawResponseError(`GET blob ${digest}`, response.status, Buffer.from(bytes).toString("utf8"));
+  }
+  return bytes;
+}
+
+const manifestTypes = [
+  "application/vnd.oci.image.manifest.v1+json",
+  "application/vnd.oci.image.index.v1+json",
+  "application/vnd.docker.distribution.manifest.v2+json",
+  "application/vnd.docker.distribution.manifest.list.v2+json",
+].join(", ");
 
 /** A manifest as fetched: exact bytes, `Content-Type` and `Docker-Content-Digest`. */
 export interface RawManifest {
@@ -176,14 +241,7 @@ export interface RawManifest {
 /** Gets a manifest by tag or digest, accepting the OCI and Docker schema 2 types. */
 export async function getManifest(target: RawTarget, reference: string): Promise<RawManifest> {
   const response = await fetch(`${target.url}/v2/${target.repository}/manifests/${reference}`, {
-    headers: headersFor(target, {
-      accept: [
-        "application/vnd.oci.image.manifest.v1+json",
-        "application/vnd.oci.image.index.v1+json",
-        "application/vnd.docker.distribution.manifest.v2+json",
-        "application/vnd.docker.distribution.manifest.list.v2+json",
-      ].join(", "),
-    }),
+    headers: headersFor(target, { accept: manifestTypes }),
   });
   const bytes = new Uint8Array(await response.arrayBuffer());
   if (response.status !== 200) {
@@ -200,6 +258,20 @@ export async function getManifest(target: RawTarget, reference: string): Promise
   };
 }
 
+/** The status (200, 404 …) a `HEAD` of a manifest gets, for checks that must not go through the code under test. */
+export async function manifestStatus(target: RawTarget, reference: string): Promise<number> {
+  const response = await fetch(`${target.url}/v2/${target.repository}/manifests/${reference}`, {
+    method: "HEAD",
+    headers: headersFor(target, { accept: manifestTypes }),
+  });
+  return response.status;
+}
+
+/** The sha256 of the bytes the registry serves for a manifest `reference`. */
+export async function manifestDigest(target: RawTarget, reference: string): Promise<string> {
+  return sha256((await getManifest(target, reference)).bytes);
+}
+
 /** The bytes of an OCI image manifest for a config and layers, serialised compactly. */
 export function imageManifest(config: RawDescriptor, layers: RawDescriptor[]): Uint8Array {
   return Buffer.from(
@@ -210,29 +282,6 @@ export function imageManifest(config: RawDescriptor, layers: RawDescriptor[]): U
       layers,
     }),
   );
-}
-
-/** A tar archive holding one regular file, the smallest real layer content. */
-export function tarWithFile(name: string, content: Uint8Array): Uint8Array {
-  const header = Buffer.alloc(512);
-  const field = (offset: number, length: number, value: string): void => {
-    header.write(value, offset, length, "ascii");
-  };
-  const octal = (value: number, length: number): string => `${value.toString(8).padStart(length - 1, "0")}\0`;
-  field(0, 100, name);
-  field(100, 8, octal(0o644, 8));
-  field(108, 8, octal(0, 8));
-  field(116, 8, octal(0, 8));
-  field(124, 12, octal(content.length, 12));
-  field(136, 12, octal(0, 12));
-  field(148, 8, "        ");
-  field(156, 1, "0");
-  field(257, 8, "ustar\u000000");
-  let checksum = 0;
-  for (const byte of header) checksum += byte;
-  field(148, 8, `${checksum.toString(8).padStart(6, "0")}\0 `);
-  const padding = (512 - (content.length % 512)) % 512;
-  return Buffer.concat([header, content, Buffer.alloc(padding), Buffer.alloc(1024)]);
 }
 
 /** What {@link seedImage} pushed. */
@@ -260,7 +309,7 @@ export async function seedImage(target: RawTarget, tag: string): Promise<SeededI
       architecture: "amd64",
       os: "linux",
       config: {},
-      rootfs: { type: "layers", diff_ids: [sha256Digest(tar)] },
+      rootfs: { type: "layers", diff_ids: [sha256(tar)] },
     }),
   );
   const config = await pushBlob(target, configBytes, "application/vnd.oci.image.config.v1+json");

@@ -4,10 +4,12 @@
  * an OCI config and two real gzip tar layers, plus a BuildKit-style attestation entry), written as an OCI
  * image layout or pushed to a registry with raw HTTP.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { pushBlob, pushManifest, type RawTarget, sha256 } from "./raw-registry.ts";
+import { tarWithFile } from "./tar-with-file.ts";
 
 /** A blob of a test image. */
 export interface TestBlob {
@@ -39,11 +41,6 @@ const ociManifest = "application/vnd.oci.image.manifest.v1+json";
 const ociConfig = "application/vnd.oci.image.config.v1+json";
 const ociLayerGzip = "application/vnd.oci.image.layer.v1.tar+gzip";
 
-/** `sha256:<hex>` of some bytes. */
-export function sha256(bytes: Uint8Array): string {
-  return `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
-}
-
 function blob(mediaType: string, bytes: Uint8Array): TestBlob {
   return { mediaType, digest: sha256(bytes), size: bytes.length, bytes };
 }
@@ -54,26 +51,6 @@ function json(value: unknown): Uint8Array {
 
 function descriptor(item: TestBlob, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { mediaType: item.mediaType, digest: item.digest, size: item.size, ...extra };
-}
-
-/** A ustar archive holding one regular file. */
-export function tarWithFile(name: string, content: Uint8Array): Uint8Array {
-  const header = Buffer.alloc(512);
-  const octal = (value: number, length: number): string => `${value.toString(8).padStart(length - 1, "0")}\0`;
-  header.write(name, 0, 100, "ascii");
-  header.write(octal(0o644, 8), 100, 8, "ascii");
-  header.write(octal(0, 8), 108, 8, "ascii");
-  header.write(octal(0, 8), 116, 8, "ascii");
-  header.write(octal(content.length, 12), 124, 12, "ascii");
-  header.write(octal(0, 12), 136, 12, "ascii");
-  header.write("        ", 148, 8, "ascii");
-  header.write("0", 156, 1, "ascii");
-  header.write("ustar\u000000", 257, 8, "ascii");
-  let checksum = 0;
-  for (const byte of header) checksum += byte;
-  header.write(`${checksum.toString(8).padStart(6, "0")}\0 `, 148, 8, "ascii");
-  const padding = (512 - (content.length % 512)) % 512;
-  return Buffer.concat([header, content, Buffer.alloc(padding), Buffer.alloc(1024)]);
 }
 
 /** A real gzip layer (level 0 over random bytes: fast, and it looks compressed to every tool) and its diff ID. */
@@ -196,13 +173,6 @@ export async function readLayoutBlobs(path: string): Promise<Map<string, Uint8Ar
   return result;
 }
 
-/** Where raw pushes go: `http://127.0.0.1:PORT`, the repository and an optional `Authorization` value. */
-export interface RawTarget {
-  url: string;
-  repository: string;
-  authorization?: string;
-}
-
 /**
  * Pushes `image` with raw HTTP (`POST` + `PUT ?digest=` per blob, `PUT` per manifest, children first) and
  * tags the index with each of `tags`.
@@ -212,68 +182,17 @@ export async function seedTestImage(
   image: TestImage,
   tags: readonly string[],
 ): Promise<void> {
-  const headers = (extra: Record<string, string>): Record<string, string> =>
-    target.authorization === undefined ? extra : { ...extra, authorization: target.authorization };
   const manifests = new Set([
     image.index.digest,
     image.attestation.digest,
     ...image.children.map((c) => c.manifest.digest),
   ]);
   for (const item of image.blobs.values()) {
-    if (manifests.has(item.digest)) continue;
-    const start = await fetch(`${target.url}/v2/${target.repository}/blobs/uploads/`, {
-      method: "POST",
-      headers: headers({ "content-length": "0" }),
-    });
-    await start.arrayBuffer();
-    const location = start.headers.get("location");
-    if (start.status !== 202 || location === null)
-      throw new Error(`seed: POST upload answered ${start.status}`);
-    const url = new URL(location, target.url);
-    url.searchParams.set("digest", item.digest);
-    const put = await fetch(url, {
-      method: "PUT",
-      headers: headers({ "content-type": "application/octet-stream" }),
-      body: item.bytes,
-    });
-    await put.arrayBuffer();
-    if (put.status !== 201) throw new Error(`seed: PUT blob answered ${put.status}`);
+    if (!manifests.has(item.digest)) await pushBlob(target, item.bytes, item.mediaType);
   }
-  const putManifest = async (item: TestBlob, reference: string): Promise<void> => {
-    const response = await fetch(`${target.url}/v2/${target.repository}/manifests/${reference}`, {
-      method: "PUT",
-      headers: headers({ "content-type": item.mediaType }),
-      body: item.bytes,
-    });
-    const text = await response.text();
-    if (response.status !== 201) throw new Error(`seed: PUT manifest answered ${response.status} ${text}`);
-  };
-  for (const child of image.children) await putManifest(child.manifest, child.manifest.digest);
-  await putManifest(image.attestation, image.attestation.digest);
-  await Promise.all(tags.map((tag) => putManifest(image.index, tag)));
-}
-
-/** Raw GET of a manifest's status (200, 404 …), for checks that must not go through the client. */
-export async function manifestStatus(target: RawTarget, reference: string): Promise<number> {
-  const response = await fetch(`${target.url}/v2/${target.repository}/manifests/${reference}`, {
-    method: "HEAD",
-    headers: {
-      accept: [ociIndex, ociManifest].join(", "),
-      ...(target.authorization === undefined ? {} : { authorization: target.authorization }),
-    },
-  });
-  return response.status;
-}
-
-/** Raw GET of a manifest: the sha256 of the bytes the registry serves for `reference`. */
-export async function manifestDigest(target: RawTarget, reference: string): Promise<string> {
-  const response = await fetch(`${target.url}/v2/${target.repository}/manifests/${reference}`, {
-    headers: {
-      accept: [ociIndex, ociManifest].join(", "),
-      ...(target.authorization === undefined ? {} : { authorization: target.authorization }),
-    },
-  });
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  if (response.status !== 200) throw new Error(`GET manifest ${reference} answered ${response.status}`);
-  return sha256(bytes);
+  for (const child of image.children) {
+    await pushManifest(target, child.manifest.digest, child.manifest.bytes, child.manifest.mediaType);
+  }
+  await pushManifest(target, image.attestation.digest, image.attestation.bytes, image.attestation.mediaType);
+  await Promise.all(tags.map((tag) => pushManifest(target, tag, image.index.bytes, image.index.mediaType)));
 }

@@ -1,13 +1,10 @@
-/** In-process servers on 127.0.0.1 for the real-socket tests, and test certificates made with openssl. */
-import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+/** An in-process server on 127.0.0.1 that hands each request to a handler with the raw response, for bytes-over-time tests. */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer, type ServerOptions } from "node:https";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { promisify } from "node:util";
+import { closeServer } from "./scripted-server.ts";
 
+/** A request as the server saw it, body read to the end. */
 export interface RecordedRequest {
   method: string;
   url: string;
@@ -15,6 +12,7 @@ export interface RecordedRequest {
   body: string;
 }
 
+/** A running recording server. */
 export interface TestServer {
   /** `http://127.0.0.1:port` or `https://127.0.0.1:port`, no trailing slash. */
   origin: string;
@@ -28,10 +26,11 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/** Answers one request on the raw response. */
 export type Handler = (request: IncomingMessage, response: ServerResponse, recorded: RecordedRequest) => void;
 
 /** Starts an HTTP (or, with `tls`, HTTPS) server on 127.0.0.1 that records every request and its body. */
-export async function startServer(handler: Handler, tls?: ServerOptions): Promise<TestServer> {
+export async function startRecordingServer(handler: Handler, tls?: ServerOptions): Promise<TestServer> {
   const requests: RecordedRequest[] = [];
   let connections = 0;
   const sockets = new WeakSet<object>();
@@ -62,46 +61,6 @@ export async function startServer(handler: Handler, tls?: ServerOptions): Promis
     port,
     requests,
     connections: () => connections,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeServer(server),
   };
-}
-
-export interface TestCertificate {
-  cert: string;
-  key: string;
-}
-
-/** A self-signed certificate (its own CA) for `subject`, with the given subjectAltName, made by openssl. */
-export async function createCertificate(subject: string, altName: string): Promise<TestCertificate> {
-  const folder = await mkdtemp(join(tmpdir(), "stevedore-transport-tls-"));
-  try {
-    const keyFile = join(folder, "key.pem");
-    const certFile = join(folder, "cert.pem");
-    await promisify(execFile)("openssl", [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      `/CN=${subject}`,
-      "-addext",
-      `subjectAltName=${altName}`,
-      "-keyout",
-      keyFile,
-      "-out",
-      certFile,
-    ]);
-    return { cert: await readFile(certFile, "utf8"), key: await readFile(keyFile, "utf8") };
-  } finally {
-    await rm(folder, { recursive: true, force: true });
-  }
 }
