@@ -15,11 +15,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createRemote } from "./create-remote.js";
 import { defaultRemoteOptions } from "./resolve-remote-options.js";
 import { bytesOf, fixture, rejection, sha256 } from "./test-support/fixtures.js";
-import {
-  type ScriptedHandler,
-  type ScriptedRegistry,
-  startScriptedRegistry,
-} from "./test-support/scripted-registry.js";
+import { type ScriptedRegistry, scriptedRegistryPerTest } from "./test-support/scripted-registry.js";
 
 const layerBytes = Buffer.from("layer bytes");
 const layer: Descriptor = {
@@ -29,16 +25,7 @@ const layer: Descriptor = {
 };
 const manifest = fixture("oci-image-manifest.json");
 
-let registry: ScriptedRegistry | undefined;
-afterEach(async () => {
-  await registry?.close();
-  registry = undefined;
-});
-
-async function serve(handler: ScriptedHandler): Promise<ScriptedRegistry> {
-  registry = await startScriptedRegistry(handler);
-  return registry;
-}
+const serve = scriptedRegistryPerTest();
 
 describe("createRemote options", () => {
   const transport = createTransport();

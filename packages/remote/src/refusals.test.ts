@@ -5,26 +5,13 @@
  */
 import { createAuth, staticCredentials } from "@stevedore/auth";
 import { AuthenticationError, MediaType, RegistryResponseError } from "@stevedore/core";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { fixture, rejection, sha256 } from "./test-support/fixtures.js";
-import {
-  type ScriptedHandler,
-  type ScriptedRegistry,
-  startScriptedRegistry,
-} from "./test-support/scripted-registry.js";
+import { type ScriptedRegistry, scriptedRegistryPerTest } from "./test-support/scripted-registry.js";
 
 const manifest = fixture("oci-image-manifest.json");
 
-let registry: ScriptedRegistry | undefined;
-afterEach(async () => {
-  await registry?.close();
-  registry = undefined;
-});
-
-async function serve(handler: ScriptedHandler): Promise<ScriptedRegistry> {
-  registry = await startScriptedRegistry(handler);
-  return registry;
-}
+const serve = scriptedRegistryPerTest();
 
 describe("registry error bodies (spec/PROTOCOL.md §9.1, §18)", () => {
   it.each([

@@ -5,26 +5,13 @@ import {
   RegistryResponseError,
   UsageError,
 } from "@stevedore/core";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { collect, rejection } from "../test-support/fixtures.js";
-import {
-  type ScriptedHandler,
-  type ScriptedRegistry,
-  startScriptedRegistry,
-} from "../test-support/scripted-registry.js";
+import { type ScriptedHandler, scriptedRegistryPerTest } from "../test-support/scripted-registry.js";
 
 const seven = ["a", "b", "c", "d", "e", "f", "g"];
 
-let registry: ScriptedRegistry | undefined;
-afterEach(async () => {
-  await registry?.close();
-  registry = undefined;
-});
-
-async function serve(handler: ScriptedHandler): Promise<ScriptedRegistry> {
-  registry = await startScriptedRegistry(handler);
-  return registry;
-}
+const serve = scriptedRegistryPerTest();
 
 /**
  * Paginates like distribution with pagination working: at most `n` (and at most `cap`) tags after `last`,

@@ -9,30 +9,17 @@ import {
 } from "@stevedore/core";
 import { listen } from "@stevedore/testing";
 import { createTransport } from "@stevedore/transport";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createRemote } from "../create-remote.js";
 import { fixture, rejection, sha256, sha512 } from "../test-support/fixtures.js";
-import {
-  type ScriptedHandler,
-  type ScriptedRegistry,
-  startScriptedRegistry,
-} from "../test-support/scripted-registry.js";
+import { type ScriptedRegistry, scriptedRegistryPerTest } from "../test-support/scripted-registry.js";
 import { getManifest } from "./get-manifest.js";
 
 const manifest = fixture("oci-image-manifest.json");
 const index = fixture("oci-image-index.json");
 const manifestUnknown = { errors: [{ code: "MANIFEST_UNKNOWN", message: "manifest unknown" }] };
 
-let registry: ScriptedRegistry | undefined;
-afterEach(async () => {
-  await registry?.close();
-  registry = undefined;
-});
-
-async function serve(handler: ScriptedHandler): Promise<ScriptedRegistry> {
-  registry = await startScriptedRegistry(handler);
-  return registry;
-}
+const serve = scriptedRegistryPerTest();
 
 /** Serves `body` for any request, with these headers. */
 function serveManifest(body: Uint8Array, headers: Record<string, string>): Promise<ScriptedRegistry> {
@@ -102,8 +89,6 @@ describe("getManifest", () => {
       "docker-content-digest": sha512(manifest.bytes),
     });
     expect((await scripted.remote().getManifest("latest")).descriptor.digest).toBe(sha512(manifest.bytes));
-    registry = undefined;
-    await scripted.close();
     const lying = await serveManifest(manifest.bytes, {
       "content-type": manifest.mediaType,
       "docker-content-digest": sha512("other bytes"),
@@ -162,8 +147,6 @@ describe("getManifest", () => {
         expect(error).toBeInstanceOf(ManifestError);
         expect((error as Error).message).toContain("schema 1");
       }
-      registry = undefined;
-      await scripted.close();
     }
   });
 

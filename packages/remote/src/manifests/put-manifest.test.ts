@@ -1,27 +1,17 @@
 import { DigestMismatchError, ManifestError, MediaType, NotFoundError, UsageError } from "@stevedore/core";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { fixture, rejection, sha256 } from "../test-support/fixtures.js";
 import {
   type ScriptedHandler,
-  type ScriptedRegistry,
   type ScriptedRequest,
-  startScriptedRegistry,
+  scriptedRegistryPerTest,
 } from "../test-support/scripted-registry.js";
 
 const manifest = fixture("oci-image-manifest.json");
 const index = fixture("oci-image-index.json");
 const artifact = fixture("oci-artifact-manifest-with-subject.json");
 
-let registry: ScriptedRegistry | undefined;
-afterEach(async () => {
-  await registry?.close();
-  registry = undefined;
-});
-
-async function serve(handler: ScriptedHandler): Promise<ScriptedRegistry> {
-  registry = await startScriptedRegistry(handler);
-  return registry;
-}
+const serve = scriptedRegistryPerTest();
 
 /** A registry that stores manifests by path and answers a PUT with 201 and the body's digest. */
 function storing(

@@ -1,11 +1,7 @@
 import { DigestMismatchError, InvalidResponseError, MediaType } from "@stevedore/core";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { collect, fixture, sha256 } from "../test-support/fixtures.js";
-import {
-  type ScriptedHandler,
-  type ScriptedRegistry,
-  startScriptedRegistry,
-} from "../test-support/scripted-registry.js";
+import { scriptedRegistryPerTest } from "../test-support/scripted-registry.js";
 
 const subject = fixture("oci-image-index.json");
 const subjectDescriptor = { mediaType: subject.mediaType, digest: subject.digest, size: subject.size };
@@ -25,16 +21,7 @@ const sbom = {
   artifactType: "application/spdx+json",
 };
 
-let registry: ScriptedRegistry | undefined;
-afterEach(async () => {
-  await registry?.close();
-  registry = undefined;
-});
-
-async function serve(handler: ScriptedHandler): Promise<ScriptedRegistry> {
-  registry = await startScriptedRegistry(handler);
-  return registry;
-}
+const serve = scriptedRegistryPerTest();
 
 function indexOf(manifests: unknown[]): { schemaVersion: 2; mediaType: string; manifests: unknown[] } {
   return { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests };

@@ -10,6 +10,7 @@ import {
   startScriptedServer,
 } from "@stevedore/testing";
 import { createTransport, type TransportOptions, type TransportRequest } from "@stevedore/transport";
+import { afterEach } from "vitest";
 import { createRemote, type Remote } from "../create-remote.js";
 import type { RemoteOptions } from "../resolve-remote-options.js";
 
@@ -72,5 +73,21 @@ export async function startScriptedRegistry(handler: ScriptedHandler): Promise<S
       await Promise.all(transports.map((transport) => transport.close()));
       await server.close();
     },
+  };
+}
+
+/**
+ * `serve(handler)` for one test file: starts a scripted registry, closed with every other one it started
+ * after each test.
+ */
+export function scriptedRegistryPerTest(): (handler: ScriptedHandler) => Promise<ScriptedRegistry> {
+  const running: ScriptedRegistry[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((registry) => registry.close()));
+  });
+  return async (handler) => {
+    const registry = await startScriptedRegistry(handler);
+    running.push(registry);
+    return registry;
   };
 }
