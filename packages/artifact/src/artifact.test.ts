@@ -12,22 +12,17 @@ import {
   NotFoundError,
   UsageError,
 } from "@stevedore/core";
+import { useTemporaryDirectory } from "@stevedore/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { attach } from "./attach.js";
 import { pullArtifact } from "./pull-artifact.js";
 import { pushArtifact } from "./push-artifact.js";
 import { referrersTree } from "./referrers-tree.js";
 
-let work: string;
-beforeEach(async () => {
-  work = await mkdtemp(join(tmpdir(), "stevedore-artifact-"));
-});
-afterEach(async () => {
-  await rm(work, { recursive: true, force: true });
-});
+const work = useTemporaryDirectory("stevedore-artifact-", beforeEach, afterEach);
 
 async function file(name: string, content: string): Promise<string> {
-  const path = join(work, name);
+  const path = join(work.path, name);
   await writeFile(path, content);
   return path;
 }
@@ -75,7 +70,7 @@ describe("pushArtifact and pullArtifact", () => {
     const stored = await readAll(await target.fetch(pushed.descriptor));
     expect(Buffer.from(stored).equals(Buffer.from(pushed.bytes))).toBe(true);
 
-    const out = join(work, "out");
+    const out = join(work.path, "out");
     const pulled = await pullArtifact(target, "v1", out);
     expect(pulled.files.map((pulledFile) => pulledFile.name)).toEqual(["readme.md", "sbom.json"]);
     expect(await readFile(join(out, "readme.md"), "utf8")).toBe("# hello");
@@ -98,13 +93,13 @@ describe("pushArtifact and pullArtifact", () => {
       size: 36,
     });
     await expect(
-      pullArtifact(target, pushed.descriptor.digest, join(work, "o"), { artifactType: "other/type" }),
+      pullArtifact(target, pushed.descriptor.digest, join(work.path, "o"), { artifactType: "other/type" }),
     ).rejects.toThrow(NotFoundError);
   });
 
   it("refuses a missing file and duplicate titles before pushing", async () => {
     const target = createMemoryTarget();
-    await expect(pushArtifact(target, { files: [{ path: join(work, "nope") }] })).rejects.toThrow(
+    await expect(pushArtifact(target, { files: [{ path: join(work.path, "nope") }] })).rejects.toThrow(
       NotFoundError,
     );
     const a = await file("a", "1");
@@ -132,19 +127,19 @@ describe("pullArtifact path safety", () => {
   )("refuses a title that is $why, writing nothing", async ({ title, why }) => {
     const target = createMemoryTarget();
     await pushTitled(target, ["good.txt", title]);
-    const out = join(work, "out");
+    const out = join(work.path, "out");
     const error = await pullArtifact(target, "hostile", out).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ManifestError);
     expect((error as Error).message).toContain(why);
     expect((error as Error).message).not.toContain("\n");
-    expect(await readdir(work)).toEqual([]);
+    expect(await readdir(work.path)).toEqual([]);
   });
 
   it("refuses to write through a symbolic link in the directory", async () => {
     const target = createMemoryTarget();
     await pushTitled(target, ["link/x"]);
-    const out = join(work, "out");
-    const outside = join(work, "outside");
+    const out = join(work.path, "out");
+    const outside = join(work.path, "outside");
     await mkdir(out);
     await mkdir(outside);
     await symlink(outside, join(out, "link"));
@@ -155,8 +150,8 @@ describe("pullArtifact path safety", () => {
   it("refuses two layers with one title, or a title inside another", async () => {
     const target = createMemoryTarget();
     await pushTitled(target, ["a", "a/b"]);
-    await expect(pullArtifact(target, "hostile", join(work, "out"))).rejects.toThrow(ManifestError);
-    expect(await readdir(work)).toEqual([]);
+    await expect(pullArtifact(target, "hostile", join(work.path, "out"))).rejects.toThrow(ManifestError);
+    expect(await readdir(work.path)).toEqual([]);
   });
 
   it("a layer whose bytes do not match leaves the directory as it was", async () => {
@@ -169,7 +164,7 @@ describe("pullArtifact path safety", () => {
     const bytes = new TextEncoder().encode(JSON.stringify(manifest));
     const descriptor = { mediaType: MediaType.OciManifest, digest: digestOf(bytes), size: bytes.length };
     await target.push(descriptor, bytes);
-    const out = join(work, "out");
+    const out = join(work.path, "out");
     await expect(pullArtifact(target, descriptor.digest, out)).rejects.toThrow();
     expect(await readdir(out)).toEqual([]);
     await expect(lstat(join(out, "one.txt"))).rejects.toThrow();

@@ -14,17 +14,12 @@ import {
   MediaType,
 } from "@stevedore/core";
 import { encodeTarHeader, tarBlockSize, writeTar } from "@stevedore/tar";
+import { useTemporaryDirectory } from "@stevedore/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { pullArtifact } from "./pull-artifact.js";
 import { pushArtifact } from "./push-artifact.js";
 
-let work: string;
-beforeEach(async () => {
-  work = await mkdtemp(join(tmpdir(), "stevedore-artifact-dir-"));
-});
-afterEach(async () => {
-  await rm(work, { recursive: true, force: true });
-});
+const work = useTemporaryDirectory("stevedore-artifact-dir-", beforeEach, afterEach);
 
 interface RawEntry {
   name: string;
@@ -90,7 +85,7 @@ async function pushDirectoryLayer(
 
 describe("directories as oras packs them", () => {
   it("pushes a directory as a deterministic tar+gzip with oras's annotations and unpacks it on pull", async () => {
-    const source = join(work, "site");
+    const source = join(work.path, "site");
     await mkdir(join(source, "css"), { recursive: true });
     await writeFile(join(source, "index.html"), "<h1>hi</h1>");
     await writeFile(join(source, "css", "a.css"), "h1{}");
@@ -115,7 +110,7 @@ describe("directories as oras packs them", () => {
       .split("\n");
     expect(listed).toEqual(["site/", "site/css/", "site/css/a.css", "site/home.html", "site/index.html"]);
 
-    const out = join(work, "out");
+    const out = join(work.path, "out");
     const pulled = await pullArtifact(target, "v1", out);
     expect(pulled.files.map((file) => file.name)).toEqual(["site"]);
     expect(await readFile(join(out, "site", "index.html"), "utf8")).toBe("<h1>hi</h1>");
@@ -125,13 +120,13 @@ describe("directories as oras packs them", () => {
   });
 
   it("unpacks a directory packed by GNU tar, as another tool would have pushed it", async () => {
-    const source = join(work, "made", "docs");
+    const source = join(work.path, "made", "docs");
     await mkdir(source, { recursive: true });
     await writeFile(join(source, "readme.txt"), "read me");
-    const tar = execFileSync("tar", ["-c", "-C", join(work, "made"), "docs"]);
+    const tar = execFileSync("tar", ["-c", "-C", join(work.path, "made"), "docs"]);
     const target = createMemoryTarget();
     await pushDirectoryLayer(target, tar, "docs");
-    const out = join(work, "out");
+    const out = join(work.path, "out");
     await pullArtifact(target, "v1", out);
     expect(await readFile(join(out, "docs", "readme.txt"), "utf8")).toBe("read me");
   });
@@ -195,7 +190,7 @@ describe("directories as oras packs them", () => {
     async ({ why, entries }) => {
       const target = createMemoryTarget();
       await pushDirectoryLayer(target, rawTar(entries));
-      const parent = join(work, "pull");
+      const parent = join(work.path, "pull");
       await mkdir(parent);
       const error = await pullArtifact(target, "v1", join(parent, "out")).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(ManifestError);
@@ -216,7 +211,7 @@ describe("directories as oras packs them", () => {
       chunks.push(chunk);
     const target = createMemoryTarget();
     await pushDirectoryLayer(target, Buffer.concat(chunks));
-    const out = join(work, "out");
+    const out = join(work.path, "out");
     await expect(pullArtifact(target, "v1", out)).rejects.toThrow("longer than 255 bytes");
     expect(await readdir(out)).toEqual([]);
   });
@@ -228,7 +223,7 @@ describe("directories as oras packs them", () => {
       { name: "dir/a", content: "a" },
     ]);
     await pushDirectoryLayer(target, tar, "dir", digestOf("other"));
-    const out = join(work, "out");
+    const out = join(work.path, "out");
     await expect(pullArtifact(target, "v1", out)).rejects.toThrow(DigestMismatchError);
     await expect(lstat(join(out, "dir"))).rejects.toThrow();
   });

@@ -7,7 +7,13 @@ import { randomUUID } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createTestImage, startCuttingProxy, type TestImage, writeTestLayout } from "@stevedore/testing";
+import {
+  createTestImage,
+  startCuttingProxy,
+  type TestImage,
+  useTemporaryDirectory,
+  writeTestLayout,
+} from "@stevedore/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ExitCode } from "./exit-codes.js";
 import { describeFaithfulFlows } from "./test-support/describe-faithful-flows.js";
@@ -193,14 +199,8 @@ describe("failures the shared flows leave out", () => {
 describe("credentials against the token registry", () => {
   const token = inject("registryToken");
   const password = token.users.alice ?? "alice-password";
-  let dockerConfig: string;
-  beforeAll(async () => {
-    dockerConfig = await mkdtemp(join(tmpdir(), "stevedore-cli-docker-"));
-  });
-  afterAll(async () => {
-    await rm(dockerConfig, { recursive: true, force: true });
-  });
-  const env = (): Record<string, string> => ({ DOCKER_CONFIG: dockerConfig, HOME: dockerConfig });
+  const dockerConfig = useTemporaryDirectory("stevedore-cli-docker-", beforeAll, afterAll);
+  const env = (): Record<string, string> => ({ DOCKER_CONFIG: dockerConfig.path, HOME: dockerConfig.path });
   const target = (): string => `${token.host}/team/cli-${randomUUID().slice(0, 8)}:v1`;
 
   // `manifest` (GET), not `digest` (HEAD): see bin.test.ts for HEAD refusals, which need the process guard.
@@ -221,7 +221,7 @@ describe("credentials against the token registry", () => {
     expect(run.code).toBe(0);
     expect(run.stderr).toContain("debug: ");
     expect(run.stdout + run.stderr).not.toContain(password);
-    await expect(readdir(dockerConfig)).resolves.toEqual([]);
+    await expect(readdir(dockerConfig.path)).resolves.toEqual([]);
   });
 
   it("a wrong password fails login with exit 4 and is never printed", async () => {
@@ -245,9 +245,9 @@ describe("credentials against the token registry", () => {
     });
     expect(login.code).toBe(0);
     expect(login.stdout).toBe(
-      `Login succeeded: ${token.host} (credentials stored in ${join(dockerConfig, "config.json")})\n`,
+      `Login succeeded: ${token.host} (credentials stored in ${join(dockerConfig.path, "config.json")})\n`,
     );
-    const config = JSON.parse(await readFile(join(dockerConfig, "config.json"), "utf8")) as {
+    const config = JSON.parse(await readFile(join(dockerConfig.path, "config.json"), "utf8")) as {
       auths: Record<string, { auth: string }>;
     };
     expect(Buffer.from(config.auths[token.host]?.auth ?? "", "base64").toString()).toBe(`alice:${password}`);

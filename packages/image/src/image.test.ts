@@ -5,6 +5,7 @@ import { createMemoryTarget, readAll } from "@stevedore/blob";
 import type { Descriptor, Platform, Target } from "@stevedore/core";
 import { LocalFormatError, NotFoundError, UsageError } from "@stevedore/core";
 import { decompress, readTar } from "@stevedore/tar";
+import { useTemporaryDirectory } from "@stevedore/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appendLayers } from "./append-layers.js";
 import { exportFilesystem } from "./export-filesystem.js";
@@ -18,13 +19,7 @@ import { collect, directory, file, pushImage, pushIndex } from "./test-support/b
 const amd64: Platform = { os: "linux", architecture: "amd64" };
 const arm64: Platform = { os: "linux", architecture: "arm64", variant: "v8" };
 
-let root: string;
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), "stevedore-image-"));
-});
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const root = useTemporaryDirectory("stevedore-image-", beforeAll, afterAll);
 
 // biome-ignore lint/suspicious/noExplicitAny: tests walk documents of known shape
 type Json = Record<string, any>;
@@ -56,7 +51,7 @@ async function treeOf(stream: AsyncIterable<Uint8Array>): Promise<Record<string,
 }
 
 async function appDirectory(name: string, time: Date): Promise<string> {
-  const path = join(root, name);
+  const path = join(root.path, name);
   await mkdir(join(path, "bin"), { recursive: true });
   await writeFile(join(path, "bin", "run"), "#!/bin/sh\n");
   await chmod(join(path, "bin", "run"), 0o755);
@@ -104,10 +99,10 @@ describe("appendLayers", () => {
   it("takes a tar file as a layer as it is, and a file to a destination", async () => {
     const target = createMemoryTarget();
     const image = await pushImage(target, [[file("a", "a")]]);
-    const tar = join(root, "extra.tar");
+    const tar = join(root.path, "extra.tar");
     const { writeTar } = await import("@stevedore/tar");
     await writeFile(tar, await collect(writeTar([file("from-tar.txt", "t")])));
-    const single = join(root, "tool");
+    const single = join(root.path, "tool");
     await writeFile(single, "bin");
     const result = await appendLayers(target, image, {
       layers: [{ path: tar }, { path: single, destination: "/usr/local/bin/" }],
@@ -143,9 +138,9 @@ describe("appendLayers", () => {
     await expect(appendLayers(target, single, { layers: [{ path }], platforms: [arm64] })).rejects.toThrow(
       /single-platform image for linux\/amd64, not linux\/arm64/,
     );
-    await expect(appendLayers(target, index, { layers: [{ path: join(root, "absent") }] })).rejects.toThrow(
-      NotFoundError,
-    );
+    await expect(
+      appendLayers(target, index, { layers: [{ path: join(root.path, "absent") }] }),
+    ).rejects.toThrow(NotFoundError);
   });
 });
 
@@ -154,7 +149,7 @@ describe("appendLayers with hostile layer files", () => {
     const target = createMemoryTarget();
     const image = await pushImage(target, [[file("a", "a")]]);
     const { encodeTarHeader } = await import("@stevedore/tar");
-    const evil = join(root, "evil.tar");
+    const evil = join(root.path, "evil.tar");
     await writeFile(
       evil,
       Buffer.concat([
@@ -165,7 +160,7 @@ describe("appendLayers with hostile layer files", () => {
     await expect(appendLayers(target, image, { layers: [{ path: evil }] })).rejects.toThrow(
       /evil\.tar: entry "\.\.\/\.\.\/etc\/cron\.d\/x" has an unsafe path/,
     );
-    const notTar = join(root, "notes.tar.gz");
+    const notTar = join(root.path, "notes.tar.gz");
     const { gzipSync } = await import("node:zlib");
     await writeFile(notTar, gzipSync("just some text, no tar at all ".repeat(40)));
     await expect(appendLayers(target, image, { layers: [{ path: notTar }] })).rejects.toThrow(

@@ -8,23 +8,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ManifestError, MediaType } from "@stevedore/core";
 import { type TarWriterEntry, writeTar } from "@stevedore/tar";
+import { useTemporaryDirectory } from "@stevedore/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { failureOf } from "../../blob/src/test-support/failure-of.js";
 import { openDockerArchive } from "./docker-archive/open-docker-archive.js";
 import { createOciLayout } from "./oci-layout/create-oci-layout.js";
 
 const limit = 4 * 1024 * 1024;
-let directory: string;
-beforeEach(async () => {
-  directory = await mkdtemp(join(tmpdir(), "stevedore-layout-limit-"));
-});
-afterEach(async () => {
-  await rm(directory, { recursive: true, force: true });
-});
+const directory = useTemporaryDirectory("stevedore-layout-limit-", beforeEach, afterEach);
 
 /** A layout whose `index.json` is `size` bytes (sparse: a reader that reads it all reads zeros). */
 async function layoutWithIndexOf(size: number): Promise<string> {
-  const path = join(directory, "layout");
+  const path = join(directory.path, "layout");
   const layout = createOciLayout(path, { create: true });
   await layout.exists({ mediaType: MediaType.OciLayer, digest: `sha256:${"0".repeat(64)}`, size: 1 });
   await truncate(join(path, "index.json"), size);
@@ -62,12 +57,12 @@ describe("maxManifestBytes for local manifests", () => {
   });
 
   it("refuses to push or fetch a manifest larger than the limit without reading it", async () => {
-    const layout = createOciLayout(join(directory, "layout"), { create: true });
+    const layout = createOciLayout(join(directory.path, "layout"), { create: true });
     const huge = { mediaType: MediaType.OciManifest, digest: `sha256:${"a".repeat(64)}`, size: limit + 1 };
     const pushed = await failureOf(layout.push(huge, () => unread()));
     expect(ManifestError.isInstance(pushed)).toBe(true);
     expect(pushed.message).toBe(
-      `manifest ${huge.digest} in ${join(directory, "layout")} is more than the limit of ${limit} bytes`,
+      `manifest ${huge.digest} in ${join(directory.path, "layout")} is more than the limit of ${limit} bytes`,
     );
     await expect(layout.fetch(huge)).rejects.toThrow(pushed.message);
     // A layer of that size is no manifest: not refused for its size.
@@ -84,7 +79,7 @@ describe("maxManifestBytes for local manifests", () => {
       const entries: TarWriterEntry[] = [{ name, size: document.length, content: document }];
       const chunks: Uint8Array[] = [];
       for await (const chunk of writeTar(entries)) chunks.push(chunk);
-      const archive = join(directory, "image.tar");
+      const archive = join(directory.path, "image.tar");
       await writeFile(archive, Buffer.concat(chunks));
       const error = await failureOf(openDockerArchive(archive));
       expect(ManifestError.isInstance(error)).toBe(true);

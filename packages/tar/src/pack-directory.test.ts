@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { NotFoundError, UsageError } from "@stevedore/core";
+import { useTemporaryDirectory } from "@stevedore/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compress, decompress } from "./compression.js";
 import { packDirectory, parseSourceDateEpoch } from "./pack-directory.js";
@@ -21,17 +22,11 @@ async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
   yield bytes;
 }
 
-let root: string;
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), "stevedore-pack-"));
-});
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const root = useTemporaryDirectory("stevedore-pack-", beforeAll, afterAll);
 
 /** The same tree in a new folder, its files written in `order` and stamped with `time`. */
 async function makeTree(name: string, order: string[], time: Date): Promise<string> {
-  const base = join(root, name);
+  const base = join(root.path, name);
   await mkdir(join(base, "bin"), { recursive: true });
   await mkdir(join(base, "etc", "conf.d"), { recursive: true });
   const files: Record<string, [string, number]> = {
@@ -76,7 +71,7 @@ describe("packDirectory", () => {
       ["README", "bin/tool", "etc/a.conf", "etc/conf.d/b.conf"],
       new Date(),
     );
-    const file = join(root, "listed.tar");
+    const file = join(root.path, "listed.tar");
     await writeFile(
       file,
       await collect(packDirectory(tree, { destination: "srv/app", mtime: 1_700_000_000 })),
@@ -114,7 +109,7 @@ describe("packDirectory", () => {
   });
 
   it("packs one file at a destination path or into a destination folder", async () => {
-    const file = join(root, "single.txt");
+    const file = join(root.path, "single.txt");
     await writeFile(file, "one");
     const names = async (destination: string | undefined): Promise<string[]> => {
       const out: string[] = [];
@@ -136,8 +131,8 @@ describe("packDirectory", () => {
   });
 
   it("refuses a missing path, an unsafe destination and a bad SOURCE_DATE_EPOCH", async () => {
-    await expect(collect(packDirectory(join(root, "absent")))).rejects.toThrow(NotFoundError);
-    await expect(collect(packDirectory(root, { destination: "../up" }))).rejects.toThrow(UsageError);
+    await expect(collect(packDirectory(join(root.path, "absent")))).rejects.toThrow(NotFoundError);
+    await expect(collect(packDirectory(root.path, { destination: "../up" }))).rejects.toThrow(UsageError);
     expect(parseSourceDateEpoch("1700000000")).toBe(1_700_000_000);
     expect(parseSourceDateEpoch(undefined)).toBeUndefined();
     expect(() => parseSourceDateEpoch("yesterday")).toThrow(/SOURCE_DATE_EPOCH must be a whole number/);
@@ -158,7 +153,7 @@ describe("compress and decompress", () => {
   it("writes a gzip header without time, name or OS, that gunzip reads", async () => {
     const packed = await collect(compress(source(), "gzip", { level: 9 }));
     expect([...packed.subarray(0, 10)]).toEqual([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 0xff]);
-    const file = join(root, "x.gz");
+    const file = join(root.path, "x.gz");
     await writeFile(file, packed);
     const { stdout } = await run("gzip", ["-dc", file], { maxBuffer: 1 << 24 });
     expect(stdout).toBe(text.toString());

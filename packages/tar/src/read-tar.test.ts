@@ -4,10 +4,11 @@ import { mkdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { LocalFormatError, UsageError } from "@stevedore/core";
+import { useTemporaryDirectory } from "@stevedore/testing";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readTar, type TarStreamEntry } from "./read-tar.js";
-import { collect, useTemporaryDirectory } from "./test-support/temporary.js";
+import { collect } from "./test-support/collect.js";
 import { type TarWriterEntry, writeTar } from "./write-tar.js";
 
 const run = promisify(execFile);
@@ -32,7 +33,7 @@ async function entriesOf(
   return out;
 }
 
-const temporary = useTemporaryDirectory("stevedore-read-tar-");
+const temporary = useTemporaryDirectory("stevedore-read-tar-", beforeAll, afterAll);
 
 describe("readTar", () => {
   it("reads back what writeTar wrote, whatever the chunk boundaries", async () => {

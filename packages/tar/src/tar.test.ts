@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { LocalFormatError, SizeMismatchError, UsageError } from "@stevedore/core";
+import { useTemporaryDirectory } from "@stevedore/testing";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { indexTar } from "./index-tar.js";
@@ -25,13 +26,7 @@ async function archive(entries: TarWriterEntry[]): Promise<Uint8Array> {
   return collect(writeTar(entries));
 }
 
-let directory: string;
-beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), "stevedore-tar-"));
-});
-afterAll(async () => {
-  await rm(directory, { recursive: true, force: true });
-});
+const directory = useTemporaryDirectory("stevedore-tar-", beforeAll, afterAll);
 
 describe("writeTar + indexTar", () => {
   it("round-trips any set of safe names and contents", async () => {
@@ -102,23 +97,23 @@ describe("writeTar + indexTar", () => {
     const long = `${"deep/".repeat(40)}file-with-a-long-name.txt`;
     const names = ["short.txt", long, "ünïcödé/名前.txt", `${"x".repeat(150)}/${"y".repeat(90)}`];
     const bytes = await archive(names.map((name) => ({ name, size: 3, content: encoder.encode("abc") })));
-    const file = join(directory, "ours.tar");
+    const file = join(directory.path, "ours.tar");
     await writeFile(file, bytes);
     const { stdout } = await run("tar", ["-tf", file]);
     expect(stdout.trim().split("\n")).toEqual(names);
-    const out = join(directory, "extracted");
+    const out = join(directory.path, "extracted");
     await run("mkdir", ["-p", out]);
     await run("tar", ["-xf", file, "-C", out]);
     expect(await readFile(join(out, long), "utf8")).toBe("abc");
   });
 
   it.each(["gnu", "pax", "ustar"])("reads archives GNU tar writes in %s format", async (format) => {
-    const source = join(directory, `src-${format}`);
+    const source = join(directory.path, `src-${format}`);
     const deep = format === "ustar" ? "a/b" : `${"long-directory-name/".repeat(8)}leaf`;
     await run("mkdir", ["-p", join(source, deep)]);
     await writeFile(join(source, deep, "data.bin"), Buffer.alloc(1000, 7));
     await run("ln", ["-s", "data.bin", join(source, deep, "link")]);
-    const file = join(directory, `gnu-${format}.tar`);
+    const file = join(directory.path, `gnu-${format}.tar`);
     await run("tar", [`--format=${format}`, "-cf", file, "-C", source, "."]);
     const tarFile = await openRandomAccessFile(file);
     try {

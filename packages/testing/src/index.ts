@@ -54,3 +54,4 @@ export {
   writeTestLayout,
 } from "./test-image.ts";
 export { uniqueName } from "./unique-name.ts";
+export { type TestHook, useTemporaryDirectory } from "./use-temporary-directory.ts";

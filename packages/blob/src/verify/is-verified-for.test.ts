@@ -3,6 +3,7 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DigestMismatchError, SizeMismatchError } from "@stevedore/core";
+import { useTemporaryDirectory } from "@stevedore/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { countProgress } from "../count-progress.js";
 import { writeVerifiedFile } from "../files/write-verified-file.js";
@@ -17,13 +18,7 @@ const bytes = new Uint8Array(randomBytes(100_000));
 const expected = { digest: digestOf(bytes), size: bytes.length };
 const layer = { mediaType: "application/octet-stream", ...expected };
 
-let directory: string;
-beforeEach(async () => {
-  directory = await mkdtemp(join(tmpdir(), "stevedore-verified-"));
-});
-afterEach(async () => {
-  await rm(directory, { recursive: true, force: true });
-});
+const directory = useTemporaryDirectory("stevedore-verified-", beforeEach, afterEach);
 
 /** Chunks marked as verified for `expected` whatever they hold: what a sink that trusts the mark accepts. */
 function marked(chunks: Uint8Array[]): AsyncGenerator<Uint8Array, void, undefined> {
@@ -72,44 +67,44 @@ describe("writeVerifiedFile with a stream verified upstream", () => {
   it("counts instead of hashing: the mark alone vouches for the digest", async () => {
     // Same size, other bytes: accepted only because the mark says an upstream verifier checked them.
     const other = new Uint8Array(randomBytes(bytes.length));
-    const path = join(directory, "layer");
+    const path = join(directory.path, "layer");
     await writeVerifiedFile(path, marked(split(other, 8192)), expected);
     expectBytes(await readFile(path), other);
   });
 
   it("still fails on a short stream and leaves nothing behind", async () => {
-    const path = join(directory, "layer");
+    const path = join(directory.path, "layer");
     await expect(writeVerifiedFile(path, marked([bytes.subarray(1)]), expected)).rejects.toBeInstanceOf(
       SizeMismatchError,
     );
-    expect(await readdir(directory)).toEqual([]);
+    expect(await readdir(directory.path)).toEqual([]);
   });
 
   it("still fails on a long stream and leaves nothing behind", async () => {
-    const path = join(directory, "layer");
+    const path = join(directory.path, "layer");
     await expect(
       writeVerifiedFile(path, marked([bytes, new Uint8Array(1)]), expected),
     ).rejects.toBeInstanceOf(SizeMismatchError);
-    expect(await readdir(directory)).toEqual([]);
+    expect(await readdir(directory.path)).toEqual([]);
   });
 
   it("renames nothing into place when the upstream verifier finds bad bytes", async () => {
     const corrupt = bytes.slice();
     corrupt[500] = (corrupt[500]! + 1) % 256;
-    const path = join(directory, "layer");
+    const path = join(directory.path, "layer");
     const upstream = countProgress(
       verifyContent(fromChunks(split(corrupt, 8192)), expected),
       () => undefined,
     );
     await expect(writeVerifiedFile(path, upstream, expected)).rejects.toBeInstanceOf(DigestMismatchError);
-    expect(await readdir(directory)).toEqual([]);
+    expect(await readdir(directory.path)).toEqual([]);
   });
 
   it("hashes a stream marked for other content", async () => {
     const other = new Uint8Array(randomBytes(bytes.length));
     const stream = fromChunks([other]);
     markVerified(stream, { digest: digestOf(other, "sha512"), size: other.length });
-    await expect(writeVerifiedFile(join(directory, "layer"), stream, expected)).rejects.toBeInstanceOf(
+    await expect(writeVerifiedFile(join(directory.path, "layer"), stream, expected)).rejects.toBeInstanceOf(
       DigestMismatchError,
     );
   });
