@@ -19,3 +19,15 @@ export function singlePlatform(options: GlobalOptions, command: string): Platfor
   }
   return platforms[0];
 }
+
+/**
+ * The per-call options of a read that takes one platform: the command's signal, and `platform` when
+ * `--platform` was given ({@link singlePlatform} checks it, so call this before any request).
+ */
+export function singlePlatformCall(
+  context: { options: GlobalOptions; signal: AbortSignal | undefined },
+  command: string,
+): { signal: AbortSignal | undefined; platform?: Platform } {
+  const platform = singlePlatform(context.options, command);
+  return { signal: context.signal, ...(platform === undefined ? {} : { platform }) };
+}

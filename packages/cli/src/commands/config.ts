@@ -1,7 +1,7 @@
-import { parseReference } from "@stevedore/core";
 import type { CommandDefinition } from "../command-definition.js";
 import { parseJsonBytes } from "../parse-json-bytes.js";
-import { singlePlatform } from "../single-platform.js";
+import { referenceClient } from "../reference-client.js";
+import { singlePlatformCall } from "../single-platform.js";
 
 /** `stevedore config REF`: the image config of the selected platform. */
 export const configCommand: CommandDefinition = {
@@ -19,13 +19,9 @@ export const configCommand: CommandDefinition = {
   ],
   async run(context) {
     const input = context.arguments[0] ?? "";
-    const platform = singlePlatform(context.options, "config");
-    const reference = parseReference(input);
-    const client = await context.createClient([reference.registry]);
-    const { descriptor, bytes } = await client.config(input, {
-      signal: context.signal,
-      ...(platform === undefined ? {} : { platform }),
-    });
+    const call = singlePlatformCall(context, "config");
+    const { client } = await referenceClient(context, input);
+    const { descriptor, bytes } = await client.config(input, call);
     if (context.options.json) {
       await context.printJson({ reference: input, descriptor, config: parseJsonBytes(bytes) });
     } else {

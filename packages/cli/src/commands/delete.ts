@@ -1,5 +1,5 @@
-import { parseReference } from "@stevedore/core";
 import type { CommandDefinition } from "../command-definition.js";
+import { referenceClient } from "../reference-client.js";
 
 /** `stevedore delete REF`: deletes a manifest and says which tags went with it. */
 export const deleteCommand: CommandDefinition = {
@@ -18,8 +18,7 @@ export const deleteCommand: CommandDefinition = {
   ],
   async run(context) {
     const input = context.arguments[0] ?? "";
-    const reference = parseReference(input);
-    const client = await context.createClient([reference.registry]);
+    const { reference, client } = await referenceClient(context, input);
     const { digest, tags } = await client.delete(input, { signal: context.signal });
     const repository = `${reference.registry}/${reference.repository}`;
     const named = tags.length === 0 ? "no tags" : `tags ${tags.join(", ")}`;

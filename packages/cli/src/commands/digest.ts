@@ -1,6 +1,6 @@
-import { parseReference } from "@stevedore/core";
 import type { CommandDefinition } from "../command-definition.js";
-import { singlePlatform } from "../single-platform.js";
+import { referenceClient } from "../reference-client.js";
+import { singlePlatformCall } from "../single-platform.js";
 
 /** `stevedore digest REF`: the manifest digest. */
 export const digestCommand: CommandDefinition = {
@@ -19,13 +19,9 @@ export const digestCommand: CommandDefinition = {
   ],
   async run(context) {
     const input = context.arguments[0] ?? "";
-    const platform = singlePlatform(context.options, "digest");
-    const reference = parseReference(input);
-    const client = await context.createClient([reference.registry]);
-    const digest = await client.digest(input, {
-      signal: context.signal,
-      ...(platform === undefined ? {} : { platform }),
-    });
+    const call = singlePlatformCall(context, "digest");
+    const { client } = await referenceClient(context, input);
+    const digest = await client.digest(input, call);
     await context.print(digest);
     await context.printJson({ reference: input, digest });
   },

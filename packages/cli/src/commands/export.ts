@@ -1,6 +1,6 @@
 import type { CommandDefinition } from "../command-definition.js";
 import { locationRegistries } from "../location-registries.js";
-import { singlePlatform } from "../single-platform.js";
+import { singlePlatformCall } from "../single-platform.js";
 import { outputFlag, writeOutput } from "../write-output.js";
 
 /** `stevedore export REF [-o FILE]`: the merged file system as a tar. */
@@ -21,13 +21,10 @@ export const exportCommand: CommandDefinition = {
   ],
   async run(context) {
     const reference = context.arguments[0] ?? "";
-    const platform = singlePlatform(context.options, "export");
+    const call = singlePlatformCall(context, "export");
     const module = await context.loadClient();
     const client = await context.createClient(locationRegistries(module, [reference]));
-    const stream = await client.exportFilesystem(reference, {
-      signal: context.signal,
-      ...(platform === undefined ? {} : { platform }),
-    });
+    const stream = await client.exportFilesystem(reference, call);
     await writeOutput(context, stream);
   },
 };

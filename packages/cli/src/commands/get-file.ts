@@ -1,6 +1,6 @@
 import type { CommandDefinition } from "../command-definition.js";
 import { locationRegistries } from "../location-registries.js";
-import { singlePlatform } from "../single-platform.js";
+import { singlePlatformCall } from "../single-platform.js";
 import { outputFlag, writeOutput } from "../write-output.js";
 
 /** `stevedore get-file REF PATH [-o FILE]`: one file of an image. */
@@ -23,13 +23,10 @@ export const getFileCommand: CommandDefinition = {
   ],
   async run(context) {
     const [reference = "", path = ""] = context.arguments;
-    const platform = singlePlatform(context.options, "get-file");
+    const call = singlePlatformCall(context, "get-file");
     const module = await context.loadClient();
     const client = await context.createClient(locationRegistries(module, [reference]));
-    const file = await client.readFile(reference, path, {
-      signal: context.signal,
-      ...(platform === undefined ? {} : { platform }),
-    });
+    const file = await client.readFile(reference, path, call);
     await writeOutput(context, file.content);
   },
 };

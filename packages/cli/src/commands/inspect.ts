@@ -1,7 +1,7 @@
-import { parseReference } from "@stevedore/core";
 import type { CommandDefinition } from "../command-definition.js";
 import { formatInspect } from "../format-inspect.js";
-import { singlePlatform } from "../single-platform.js";
+import { referenceClient } from "../reference-client.js";
+import { singlePlatformCall } from "../single-platform.js";
 
 /** `stevedore inspect REF`: platforms, layers, sizes, created, labels. */
 export const inspectCommand: CommandDefinition = {
@@ -20,13 +20,9 @@ export const inspectCommand: CommandDefinition = {
   ],
   async run(context) {
     const input = context.arguments[0] ?? "";
-    const platform = singlePlatform(context.options, "inspect");
-    const reference = parseReference(input);
-    const client = await context.createClient([reference.registry]);
-    const result = await client.inspect(input, {
-      signal: context.signal,
-      ...(platform === undefined ? {} : { platform }),
-    });
+    const call = singlePlatformCall(context, "inspect");
+    const { client } = await referenceClient(context, input);
+    const result = await client.inspect(input, call);
     if (context.options.json) {
       await context.printJson({ ...result });
       return;

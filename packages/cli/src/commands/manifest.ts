@@ -1,7 +1,7 @@
-import { parseReference } from "@stevedore/core";
 import type { CommandDefinition } from "../command-definition.js";
 import { parseJsonBytes } from "../parse-json-bytes.js";
-import { singlePlatform } from "../single-platform.js";
+import { referenceClient } from "../reference-client.js";
+import { singlePlatformCall } from "../single-platform.js";
 
 /** `stevedore manifest REF`: the manifest's exact bytes. */
 export const manifestCommand: CommandDefinition = {
@@ -24,13 +24,9 @@ export const manifestCommand: CommandDefinition = {
   ],
   async run(context) {
     const input = context.arguments[0] ?? "";
-    const platform = singlePlatform(context.options, "manifest");
-    const reference = parseReference(input);
-    const client = await context.createClient([reference.registry]);
-    const { descriptor, bytes } = await client.manifest(input, {
-      signal: context.signal,
-      ...(platform === undefined ? {} : { platform }),
-    });
+    const call = singlePlatformCall(context, "manifest");
+    const { client } = await referenceClient(context, input);
+    const { descriptor, bytes } = await client.manifest(input, call);
     if (context.options.json) {
       await context.printJson({ reference: input, descriptor, manifest: parseJsonBytes(bytes) });
     } else {

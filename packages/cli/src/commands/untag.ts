@@ -1,5 +1,5 @@
-import { parseReference } from "@stevedore/core";
 import type { CommandDefinition } from "../command-definition.js";
+import { referenceClient } from "../reference-client.js";
 
 /** `stevedore untag REPOSITORY:TAG`: removes one tag, keeping the manifest. */
 export const untagCommand: CommandDefinition = {
@@ -13,8 +13,7 @@ export const untagCommand: CommandDefinition = {
   examples: [{ command: "stevedore untag localhost:5000/app:rc1", description: "drop the rc1 tag" }],
   async run(context) {
     const input = context.arguments[0] ?? "";
-    const reference = parseReference(input);
-    const client = await context.createClient([reference.registry]);
+    const { client } = await referenceClient(context, input);
     await client.untag(input, { signal: context.signal });
     await context.print(`Untagged ${input}`);
     await context.printJson({ reference: input, untagged: true });
