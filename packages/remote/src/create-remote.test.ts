@@ -10,11 +10,12 @@ import {
   RegistryResponseError,
   UsageError,
 } from "@stevedore/core";
+import { rejection } from "@stevedore/testing";
 import { createTransport } from "@stevedore/transport";
 import { afterEach, describe, expect, it } from "vitest";
 import { createRemote } from "./create-remote.js";
 import { defaultRemoteOptions } from "./resolve-remote-options.js";
-import { bytesOf, fixture, rejection, sha256 } from "./test-support/fixtures.js";
+import { bytesOf, fixture, sha256 } from "./test-support/fixtures.js";
 import { type ScriptedRegistry, scriptedRegistryPerTest } from "./test-support/scripted-registry.js";
 
 const layerBytes = Buffer.from("layer bytes");

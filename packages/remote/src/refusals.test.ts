@@ -3,10 +3,12 @@
  * entries kept verbatim whatever JSON their `detail` holds, and a token that grants fewer actions than
  * asked for — accepted, then a clear error when the registry refuses the request it does not cover.
  */
+
 import { createAuth, staticCredentials } from "@stevedore/auth";
 import { AuthenticationError, MediaType, RegistryResponseError } from "@stevedore/core";
+import { rejection } from "@stevedore/testing";
 import { describe, expect, it } from "vitest";
-import { fixture, rejection, sha256 } from "./test-support/fixtures.js";
+import { fixture, sha256 } from "./test-support/fixtures.js";
 import { type ScriptedRegistry, scriptedRegistryPerTest } from "./test-support/scripted-registry.js";
 
 const manifest = fixture("oci-image-manifest.json");

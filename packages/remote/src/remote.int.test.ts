@@ -15,6 +15,7 @@ import {
   fetchToken,
   getManifest,
   type RawTarget,
+  rejection,
   seedImage,
   uniqueName,
 } from "@stevedore/testing";
@@ -22,7 +23,7 @@ import { createTransport, type Transport } from "@stevedore/transport";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { describeTargetContract } from "../../blob/src/test-support/target-contract.js";
 import { createRemote } from "./create-remote.js";
-import { bytesOf, collect, rejection, sha256 } from "./test-support/fixtures.js";
+import { bytesOf, collect, sha256 } from "./test-support/fixtures.js";
 
 const open = inject("registryOpen");
 const tokenRegistry = inject("registryToken");

@@ -34,6 +34,7 @@ export {
   startRecordingServer,
   type TestServer,
 } from "./recording-server.ts";
+export { rejection } from "./rejection.ts";
 export {
   closeServer,
   listen,
@@ -51,6 +52,8 @@ export {
   type TestBlob,
   type TestChild,
   type TestImage,
+  type TestLayoutFixture,
+  useTestLayout,
   writeTestLayout,
 } from "./test-image.ts";
 export { uniqueName } from "./unique-name.ts";

@@ -9,6 +9,7 @@ import {
   RegistryResponseError,
   UsageError,
 } from "@stevedore/core";
+import { rejection } from "@stevedore/testing";
 import type { MockAgent } from "undici";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createTransport } from "./create-transport.js";
@@ -43,15 +44,6 @@ function transport(options: TransportOptions = {}) {
 
 function noAuthorization(headers: Record<string, string>): boolean {
   return !Object.keys(headers).some((name) => name.toLowerCase() === "authorization");
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
 }
 
 describe("401 challenge", () => {

@@ -12,6 +12,7 @@ import {
 } from "@stevedore/core";
 import {
   createCertificate,
+  rejection,
   startRecordingServer,
   type TestCertificate,
   type TestServer,
@@ -39,15 +40,6 @@ function transport(options: TransportOptions = {}): Transport {
   const created = createTransport({ sleep: createRecordingSleep().sleep, ...options });
   transports.push(created);
   return created;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
 }
 
 describe("redirects across origins", () => {

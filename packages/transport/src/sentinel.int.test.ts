@@ -5,7 +5,7 @@
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { inspect } from "node:util";
 import { StevedoreError } from "@stevedore/core";
-import { startRecordingServer, type TestServer } from "@stevedore/testing";
+import { rejection, startRecordingServer, type TestServer } from "@stevedore/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTransport, type Transport } from "./create-transport.js";
 import { transportDiagnosticsChannel } from "./debug-log.js";
@@ -77,15 +77,6 @@ function renderings(error: unknown): string[] {
   ];
 }
 
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
-}
-
 describe("no secret in errors or debug output", () => {
   const paths: [string, () => Promise<unknown>][] = [
     [
@@ -129,7 +120,7 @@ describe("no secret in errors or debug output", () => {
   ];
 
   it.each(paths)("%s", async (_name, run) => {
-    const error = await failure(run());
+    const error = await rejection(run());
     expect(StevedoreError.isInstance(error)).toBe(true);
     for (const text of renderings(error)) {
       for (const form of sentinelForms) expect(text).not.toContain(form);

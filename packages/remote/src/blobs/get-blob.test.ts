@@ -13,6 +13,7 @@ import {
   SizeMismatchError,
   UsageError,
 } from "@stevedore/core";
+import { rejection } from "@stevedore/testing";
 import { createTransport, type Transport, type TransportOptions } from "@stevedore/transport";
 import { afterEach, describe, expect, it } from "vitest";
 import { createRemote, type Remote } from "../create-remote.js";
@@ -23,7 +24,7 @@ import {
   type BlobServer,
   startBlobServer,
 } from "../test-support/blob-server.js";
-import { bytesOf, rejection, sha256 } from "../test-support/fixtures.js";
+import { bytesOf, sha256 } from "../test-support/fixtures.js";
 
 const blob = randomBytes(1024 * 1024);
 const descriptor: Descriptor = { mediaType: MediaType.OciLayerGzip, digest: sha256(blob), size: blob.length };

@@ -5,8 +5,9 @@ import {
   RegistryResponseError,
   UsageError,
 } from "@stevedore/core";
+import { rejection } from "@stevedore/testing";
 import { describe, expect, it } from "vitest";
-import { collect, rejection } from "../test-support/fixtures.js";
+import { collect } from "../test-support/fixtures.js";
 import { type ScriptedHandler, scriptedRegistryPerTest } from "../test-support/scripted-registry.js";
 
 const seven = ["a", "b", "c", "d", "e", "f", "g"];

@@ -7,11 +7,11 @@ import {
   NotFoundError,
   RegistryResponseError,
 } from "@stevedore/core";
-import { listen } from "@stevedore/testing";
+import { listen, rejection } from "@stevedore/testing";
 import { createTransport } from "@stevedore/transport";
 import { describe, expect, it } from "vitest";
 import { createRemote } from "../create-remote.js";
-import { fixture, rejection, sha256, sha512 } from "../test-support/fixtures.js";
+import { fixture, sha256, sha512 } from "../test-support/fixtures.js";
 import { type ScriptedRegistry, scriptedRegistryPerTest } from "../test-support/scripted-registry.js";
 import { getManifest } from "./get-manifest.js";
 

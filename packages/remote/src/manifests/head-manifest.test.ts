@@ -5,8 +5,9 @@ import {
   NotFoundError,
   RegistryResponseError,
 } from "@stevedore/core";
+import { rejection } from "@stevedore/testing";
 import { describe, expect, it } from "vitest";
-import { fixture, rejection, sha512 } from "../test-support/fixtures.js";
+import { fixture, sha512 } from "../test-support/fixtures.js";
 import { scriptedRegistryPerTest } from "../test-support/scripted-registry.js";
 
 const manifest = fixture("oci-image-manifest.json");

@@ -1,6 +1,7 @@
 import { DigestMismatchError, ManifestError, MediaType, NotFoundError, UsageError } from "@stevedore/core";
+import { rejection } from "@stevedore/testing";
 import { describe, expect, it } from "vitest";
-import { fixture, rejection, sha256 } from "../test-support/fixtures.js";
+import { fixture, sha256 } from "../test-support/fixtures.js";
 import {
   type ScriptedHandler,
   type ScriptedRequest,
