@@ -17,23 +17,14 @@ import { once } from "node:events";
 import { createWriteStream, existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { parseArgs, promisify } from "node:util";
+import { promisify } from "node:util";
 import { startRegistry } from "../registry/start-registry.ts";
-import { defaultCacheDirectory } from "./generate.ts";
 import { measure, type Sample } from "./measure.ts";
-import { spread } from "./statistics.ts";
+import { logSample, memoryBenchOptions, printMemoryTable } from "./memory-runs.ts";
 
 const run = promisify(execFile);
-const { values } = parseArgs({
-  options: {
-    runs: { type: "string", default: "3" },
-    limit: { type: "string", default: "150" },
-    stevedore: { type: "string", default: join(import.meta.dirname, "../../packages/cli/dist/bin.js") },
-    cache: { type: "string", default: defaultCacheDirectory() },
-  },
-});
-const runs = Number(values.runs);
-const limit = Number(values.limit);
+const values = memoryBenchOptions();
+const { runs, limit } = values;
 
 await mkdir(values.cache, { recursive: true });
 const tar = await bigTar(values.cache);
@@ -52,9 +43,7 @@ try {
     for (const way of ways) {
       const sample = await measure(process.execPath, args[way]);
       samples.get(way)?.push(sample);
-      console.log(
-        `run ${index} ${way}: ${sample.wall.toFixed(2)} s, peak RSS ${sample.peakRss.toFixed(0)} MiB`,
-      );
+      logSample(index, way, sample);
     }
     await rm(join(scratch, "rootfs.tar"), { force: true });
   }
@@ -66,18 +55,7 @@ try {
 console.log(
   `\nA 1 GiB layer through append (tar in, gzip, upload) and export, ${runs} runs, median (min–max):\n`,
 );
-console.log("| command | peak RSS MiB | wall s |");
-console.log("| --- | --- | --- |");
-let over = false;
-for (const way of ways) {
-  const list = samples.get(way) ?? [];
-  const rss = spread(list.map((sample) => sample.peakRss));
-  const wall = spread(list.map((sample) => sample.wall));
-  over ||= rss.median > limit;
-  console.log(
-    `| ${way} | ${rss.median.toFixed(0)} (${rss.min.toFixed(0)}–${rss.max.toFixed(0)}) | ${wall.median.toFixed(2)} (${wall.min.toFixed(2)}–${wall.max.toFixed(2)}) |`,
-  );
-}
+const over = [...printMemoryTable("command", samples).values()].some((peak) => peak > limit);
 console.log(`\nlimit ${limit} MiB: ${over ? "NOT met" : "met"}`);
 if (over) process.exitCode = 1;
 

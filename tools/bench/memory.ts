@@ -12,24 +12,15 @@
 //   node tools/bench/memory.ts [--runs N] [--limit MiB] [--stevedore PATH] [--cache DIR]
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { startRegistry } from "../registry/start-registry.ts";
 import { fullCases } from "./cases.ts";
-import { defaultCacheDirectory, ensureLayout } from "./generate.ts";
+import { ensureLayout } from "./generate.ts";
 import { readImageGraph } from "./image-graph.ts";
 import { measure, type Sample } from "./measure.ts";
-import { spread } from "./statistics.ts";
+import { logSample, memoryBenchOptions, printMemoryTable } from "./memory-runs.ts";
 
-const { values } = parseArgs({
-  options: {
-    runs: { type: "string", default: "3" },
-    limit: { type: "string", default: "150" },
-    stevedore: { type: "string", default: join(import.meta.dirname, "../../packages/cli/dist/bin.js") },
-    cache: { type: "string", default: defaultCacheDirectory() },
-  },
-});
-const runs = Number(values.runs);
-const limit = Number(values.limit);
+const values = memoryBenchOptions();
+const { runs, limit } = values;
 const child = join(import.meta.dirname, "fetch-blob-child.ts");
 
 const benchCase = fullCases.find((item) => item.name === "a");
@@ -44,22 +35,20 @@ const scratch = await mkdtemp(join(values.cache, "memory-"));
 const ways = ["cli", "library", "library-semi", "cli-tls"] as const;
 const samples = new Map<(typeof ways)[number], Sample[]>(ways.map((way) => [way, []]));
 try {
-  await measure(process.execPath, [
-    values.stevedore,
-    "push",
-    `oci:${layout.directory}:${layout.tag}`,
-    `${registry.host}/bench/memory:v1`,
-    "--quiet",
-  ]);
-  await measure(process.execPath, [
-    values.stevedore,
-    "push",
-    `oci:${layout.directory}:${layout.tag}`,
-    `${tlsRegistry.host}/bench/memory:v1`,
-    "--quiet",
-    "--ca-file",
-    caFile,
-  ]);
+  for (const [host, trust] of [
+    [registry.host, []],
+    [tlsRegistry.host, ["--ca-file", caFile]],
+  ] as const) {
+    const image = `oci:${layout.directory}:${layout.tag}`;
+    await measure(process.execPath, [
+      values.stevedore,
+      "push",
+      image,
+      `${host}/bench/memory:v1`,
+      "--quiet",
+      ...trust,
+    ]);
+  }
   for (let run = 1; run <= runs; run++) {
     for (const way of ways) {
       const directory = join(scratch, `${way}-${run}`);
@@ -84,9 +73,7 @@ try {
             ];
       const sample = await measure(process.execPath, args);
       samples.get(way)?.push(sample);
-      console.log(
-        `run ${run} ${way}: ${sample.wall.toFixed(2)} s, peak RSS ${sample.peakRss.toFixed(0)} MiB`,
-      );
+      logSample(run, way, sample);
       await rm(directory, { recursive: true, force: true });
     }
   }
@@ -99,18 +86,9 @@ try {
 console.log(
   `\nOne ${(blob.size / 2 ** 30).toFixed(2)} GiB blob into an OCI layout, ${runs} runs, median (min–max):\n`,
 );
-console.log("| way | peak RSS MiB | wall s |");
-console.log("| --- | --- | --- |");
-for (const way of ways) {
-  const list = samples.get(way) ?? [];
-  const rss = spread(list.map((sample) => sample.peakRss));
-  const wall = spread(list.map((sample) => sample.wall));
-  console.log(
-    `| ${way} | ${rss.median.toFixed(0)} (${rss.min.toFixed(0)}–${rss.max.toFixed(0)}) | ${wall.median.toFixed(2)} (${wall.min.toFixed(2)}–${wall.max.toFixed(2)}) |`,
-  );
-}
+const peaks = printMemoryTable("way", samples);
 for (const way of ["cli", "cli-tls"] as const) {
-  const peak = spread((samples.get(way) ?? []).map((sample) => sample.peakRss)).median;
+  const peak = peaks.get(way) ?? 0;
   console.log(
     `\nlimit ${limit} MiB: ${way}'s median peak is ${peak.toFixed(0)} MiB — ${peak <= limit ? "met" : "NOT met"}`,
   );
