@@ -5,11 +5,10 @@
  * `referrers` across pages of a server with a small `referrersPageSize`) — and its token auth with `-u … --password-stdin`, `login` and `logout`.
  */
 import { randomUUID } from "node:crypto";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdtemp, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { createRegistryServer, type RegistryServer } from "@stevedore/server";
-import { createTestImage, seedTestImage, sha256, type TestImage, writeTestLayout } from "@stevedore/testing";
+import { createTestImage, seedTestImage, sha256, type TestImage, useTestLayout } from "@stevedore/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExitCode } from "./exit-codes.js";
 import { describeFaithfulFlows } from "./test-support/describe-faithful-flows.js";
@@ -145,35 +144,29 @@ describe("referrers across pages of the embedded registry's referrers API", () =
 });
 
 describe("credentials against the embedded registry's token auth", () => {
-  let workspace: string;
-  let layout: string;
-  beforeAll(async () => {
-    workspace = await mkdtemp(join(tmpdir(), "stevedore-cli-embedded-"));
-    layout = join(workspace, "layout");
-    await writeTestLayout(layout, createTestImage({ label: "token" }), "v1");
-  });
-  afterAll(async () => {
-    await rm(workspace, { recursive: true, force: true });
-  });
+  const local = useTestLayout("stevedore-cli-embedded-", { label: "token" }, beforeAll, afterAll);
   const target = (): string => `${token.host}/team/cli-${randomUUID().slice(0, 8)}:v1`;
 
   it("without credentials reading is refused (exit 4); -u with --password-stdin pushes and stores nothing", async () => {
-    const dockerConfig = await mkdtemp(join(workspace, "docker-"));
+    const dockerConfig = await mkdtemp(join(local.workspace, "docker-"));
     const env = { DOCKER_CONFIG: dockerConfig, HOME: dockerConfig };
     const pushed = target();
     const refused = await runCli(["manifest", pushed], { env });
     expect(refused.code).toBe(ExitCode.authentication);
-    const run = await runCli(["push", `oci:${layout}:v1`, pushed, "-u", "alice", "--password-stdin", "-q"], {
-      env,
-      stdin: `${password}\n`,
-    });
+    const run = await runCli(
+      ["push", `oci:${local.layout}:v1`, pushed, "-u", "alice", "--password-stdin", "-q"],
+      {
+        env,
+        stdin: `${password}\n`,
+      },
+    );
     expect([run.code, run.stderr]).toEqual([0, ""]);
     expect(run.stdout).not.toContain(password);
     await expect(readdir(dockerConfig)).resolves.toEqual([]);
   });
 
   it("login stores the credentials, ls uses them, logout removes them", async () => {
-    const dockerConfig = await mkdtemp(join(workspace, "docker-"));
+    const dockerConfig = await mkdtemp(join(local.workspace, "docker-"));
     const env = { DOCKER_CONFIG: dockerConfig, HOME: dockerConfig };
     const wrong = await runCli(["login", token.host, "-u", "alice", "--password-stdin"], {
       env,
@@ -189,7 +182,7 @@ describe("credentials against the embedded registry's token auth", () => {
       `Login succeeded: ${token.host} (credentials stored in ${join(dockerConfig, "config.json")})\n`,
     ]);
     const pushed = target();
-    expect((await runCli(["push", `oci:${layout}:v1`, pushed, "-q"], { env })).code).toBe(0);
+    expect((await runCli(["push", `oci:${local.layout}:v1`, pushed, "-q"], { env })).code).toBe(0);
     const ls = await runCli(["ls", pushed.replace(/:v1$/, "")], { env });
     expect([ls.code, ls.stdout]).toEqual([0, "v1\n"]);
     expect((await runCli(["logout", token.host], { env })).code).toBe(0);

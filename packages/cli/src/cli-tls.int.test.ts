@@ -5,10 +5,9 @@
  * speak TLS — which the plain-HTTP registry of the same run shows, without flags and with one probe.
  */
 import { randomUUID } from "node:crypto";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createTestImage, type TestImage, writeTestLayout } from "@stevedore/testing";
+import { useTestLayout } from "@stevedore/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type RunningRegistry, startRegistry } from "../../../tools/registry/start-registry.ts";
 import { ExitCode } from "./exit-codes.js";
@@ -17,9 +16,7 @@ import { runCli } from "./test-support/fake-io.js";
 const open = inject("registryOpen");
 let tls: RunningRegistry;
 let caFile: string;
-let workspace: string;
-let layout: string;
-let image: TestImage;
+const local = useTestLayout("stevedore-cli-tls-", { label: "tls" }, beforeAll, afterAll);
 let name: string;
 
 const repository = (host: string, label: string): string =>
@@ -28,18 +25,13 @@ const repository = (host: string, label: string): string =>
 beforeAll(async () => {
   tls = await startRegistry({ mode: "open", tls: true });
   caFile = tls.caFile ?? "";
-  workspace = await mkdtemp(join(tmpdir(), "stevedore-cli-tls-"));
-  image = createTestImage({ label: "tls" });
-  layout = join(workspace, "layout");
-  await writeTestLayout(layout, image, "v1");
   name = repository(tls.host, "app");
-  const push = await runCli(["push", `oci:${layout}:v1`, `${name}:v1`, "--ca-file", caFile, "-q"]);
+  const push = await runCli(["push", `oci:${local.layout}:v1`, `${name}:v1`, "--ca-file", caFile, "-q"]);
   expect([push.code, push.stderr]).toEqual([0, ""]);
 });
 
 afterAll(async () => {
   await tls?.stop();
-  await rm(workspace, { recursive: true, force: true });
 });
 
 describe("a TLS registry on 127.0.0.1 with --ca-file", () => {
@@ -49,10 +41,10 @@ describe("a TLS registry on 127.0.0.1 with --ca-file", () => {
     const ls = await runCli(["ls", name, ...ca()]);
     expect([ls.code, ls.stdout]).toEqual([0, "v1\n"]);
     const digest = await runCli(["digest", `${name}:v1`, ...ca()]);
-    expect([digest.code, digest.stdout]).toEqual([0, `${image.index.digest}\n`]);
+    expect([digest.code, digest.stdout]).toEqual([0, `${local.image.index.digest}\n`]);
     const manifest = await runCli(["manifest", `${name}:v1`, ...ca()]);
-    expect(manifest.stdoutBytes.equals(Buffer.from(image.index.bytes))).toBe(true);
-    const arm64 = image.children[1];
+    expect(manifest.stdoutBytes.equals(Buffer.from(local.image.index.bytes))).toBe(true);
+    const arm64 = local.image.children[1];
     const config = await runCli(["config", `${name}:v1`, "--platform", "linux/arm64", ...ca()]);
     expect(config.stdoutBytes.equals(Buffer.from(arm64?.config.bytes ?? []))).toBe(true);
     const layer = arm64?.layers[0];
@@ -60,11 +52,11 @@ describe("a TLS registry on 127.0.0.1 with --ca-file", () => {
     expect(blob.stdoutBytes.equals(Buffer.from(layer?.bytes ?? []))).toBe(true);
     const inspect = await runCli(["inspect", `${name}:v1`, "--json", ...ca()]);
     expect([inspect.code, inspect.stderr]).toEqual([0, ""]);
-    expect(JSON.stringify(inspect.json())).toContain(image.index.digest);
+    expect(JSON.stringify(inspect.json())).toContain(local.image.index.digest);
   });
 
   it("pull, tag, referrers, catalog and delete work on it", async () => {
-    const pulled = join(workspace, `pulled-${randomUUID().slice(0, 8)}`);
+    const pulled = join(local.workspace, `pulled-${randomUUID().slice(0, 8)}`);
     const pull = await runCli(["pull", `${name}:v1`, pulled, "-q", ...ca()]);
     expect([pull.code, pull.stderr]).toEqual([0, ""]);
     expect(await readdir(pulled)).toContain("index.json");
@@ -88,7 +80,7 @@ describe("a TLS registry on 127.0.0.1 with --ca-file", () => {
     expect([mutate.code, mutate.stderr]).toEqual([0, ""]);
     const flatten = await runCli(["flatten", `${name}:v1`, "-t", `${edited}:flat`, ...ca()]);
     expect([flatten.code, flatten.stderr]).toEqual([0, ""]);
-    const rootfs = join(workspace, `rootfs-${randomUUID().slice(0, 8)}.tar`);
+    const rootfs = join(local.workspace, `rootfs-${randomUUID().slice(0, 8)}.tar`);
     const exported = await runCli([
       "export",
       `${name}:v1`,
@@ -109,7 +101,7 @@ describe("a TLS registry on 127.0.0.1 with --ca-file", () => {
 
   it("append, get-file, artifact push and pull, attach and index create reach it too", async () => {
     const made = repository(tls.host, "made");
-    const folder = await mkdtemp(join(workspace, "files-"));
+    const folder = await mkdtemp(join(local.workspace, "files-"));
     await writeFile(join(folder, "hello.txt"), "hello over TLS\n");
     const append = await runCli([
       "append",
@@ -158,7 +150,7 @@ describe("a TLS registry on 127.0.0.1 with --ca-file", () => {
     expect([attach.code, attach.stderr]).toEqual([0, ""]);
     const referrers = await runCli(["referrers", `${name}:v1`, ...ca()]);
     expect(referrers.stdout).toContain("application/spdx+json");
-    const amd64 = image.children[0]?.manifest.digest;
+    const amd64 = local.image.children[0]?.manifest.digest;
     const index = await runCli(["index", "create", `${made}:index`, `${name}@${amd64}`, "-q", ...ca()]);
     expect([index.code, index.stderr]).toEqual([0, ""]);
   });
@@ -170,11 +162,11 @@ describe("a TLS registry on 127.0.0.1 with --ca-file", () => {
     const back = repository(tls.host, "from-plain");
     const again = await runCli(["copy", `${plain}:v1`, `${back}:v1`, "-q", ...ca()]);
     expect([again.code, again.stderr]).toEqual([0, ""]);
-    expect((await runCli(["digest", `${back}:v1`, ...ca()])).stdout).toBe(`${image.index.digest}\n`);
+    expect((await runCli(["digest", `${back}:v1`, ...ca()])).stdout).toBe(`${local.image.index.digest}\n`);
   });
 
   it("login and logout go to it", async () => {
-    const dockerConfig = await mkdtemp(join(workspace, "docker-"));
+    const dockerConfig = await mkdtemp(join(local.workspace, "docker-"));
     const env = { DOCKER_CONFIG: dockerConfig, HOME: dockerConfig };
     const login = await runCli(["login", tls.host, "-u", "alice", "--password-stdin", ...ca()], {
       env,
@@ -199,7 +191,7 @@ describe("a TLS registry on 127.0.0.1 without --ca-file", () => {
 
   it("--insecure reaches it", async () => {
     const run = await runCli(["digest", `${name}:v1`, "--insecure"]);
-    expect([run.code, run.stdout]).toEqual([0, `${image.index.digest}\n`]);
+    expect([run.code, run.stdout]).toEqual([0, `${local.image.index.digest}\n`]);
   });
 
   it("--plain-http forces plain HTTP, which a TLS server refuses", async () => {
@@ -213,7 +205,7 @@ describe("a TLS registry on 127.0.0.1 without --ca-file", () => {
 describe("a plain-HTTP registry on 127.0.0.1", () => {
   it("works without flags; HTTPS is tried once per host, then plain HTTP is kept", async () => {
     const source = repository(open.host, "plain");
-    const push = await runCli(["push", `oci:${layout}:v1`, `${source}:v1`, "-q", "--debug"]);
+    const push = await runCli(["push", `oci:${local.layout}:v1`, `${source}:v1`, "-q", "--debug"]);
     expect(push.code).toBe(0);
     const probes = push.stderr.split("\n").filter((line) => line.includes("does not speak TLS"));
     expect(probes).toEqual([

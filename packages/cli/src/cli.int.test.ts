@@ -12,6 +12,7 @@ import {
   startCuttingProxy,
   type TestImage,
   useTemporaryDirectory,
+  useTestLayout,
   writeTestLayout,
 } from "@stevedore/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -21,24 +22,11 @@ import { describeRegistryFlows } from "./test-support/describe-registry-flows.js
 import { runCli } from "./test-support/fake-io.js";
 
 const open = inject("registryOpen");
-let workspace: string;
-let image: TestImage;
-let layout: string;
-
-beforeAll(async () => {
-  workspace = await mkdtemp(join(tmpdir(), "stevedore-cli-"));
-  image = createTestImage({ label: "cli" });
-  layout = join(workspace, "layout");
-  await writeTestLayout(layout, image, "v1");
-});
-
-afterAll(async () => {
-  await rm(workspace, { recursive: true, force: true });
-});
+const local = useTestLayout("stevedore-cli-", { label: "cli" }, beforeAll, afterAll);
 
 const repository = (name: string): string => `${open.host}/cli/${name}-${randomUUID().slice(0, 8)}`;
 const arm64 = (): TestImage["children"][number] => {
-  const child = image.children[1];
+  const child = local.image.children[1];
   if (child === undefined) throw new Error("test image has two children");
   return child;
 };
@@ -60,11 +48,11 @@ describe("distribution 2.8: what the shared flows leave out", () => {
   let name: string;
   beforeAll(async () => {
     name = repository("app");
-    const run = await runCli(["push", `oci:${layout}:v1`, `${name}:v1`, "--platform", "all"]);
+    const run = await runCli(["push", `oci:${local.layout}:v1`, `${name}:v1`, "--platform", "all"]);
     expect(run.stderr).toMatch(/^blob sha256:[0-9a-f]{12}… \d+(\.\d)? (B|KiB) transferred$/m);
     expect(run.code).toBe(0);
     expect(run.stdout).toBe(
-      `${name}:v1 ${image.index.digest} (${image.blobs.size - 4} transferred, 0 skipped, 0 mounted; ${run.stdout.split("; ")[1]}`,
+      `${name}:v1 ${local.image.index.digest} (${local.image.blobs.size - 4} transferred, 0 skipped, 0 mounted; ${run.stdout.split("; ")[1]}`,
     );
   });
 
@@ -78,7 +66,7 @@ describe("distribution 2.8: what the shared flows leave out", () => {
     const ls = await runCli(["ls", name, "--json"]);
     expect(ls.code).toBe(0);
     expect(ls.json()[0]?.tags).toEqual(["v1"]);
-    const folder = join(workspace, `pull-${randomUUID().slice(0, 8)}`);
+    const folder = join(local.workspace, `pull-${randomUUID().slice(0, 8)}`);
     const pull = await runCli(["pull", `${name}:v1`, folder, "--platform", "linux/amd64", "--quiet"]);
     expect(pull.code).toBe(0);
     expect(pull.stdout).toContain(`oci:${folder}`);
@@ -95,7 +83,7 @@ describe("distribution 2.8: what the shared flows leave out", () => {
       },
     });
     const text = await runCli(["inspect", `${name}:v1`, "--platform", "linux/arm64"]);
-    expect(text.stdout).toContain(`Digest:      ${image.index.digest}`);
+    expect(text.stdout).toContain(`Digest:      ${local.image.index.digest}`);
     expect(text.stdout).toMatch(/^Platforms: {3}2$/m);
     expect(text.stdout).toContain("org.example.label=cli");
   });
@@ -138,7 +126,7 @@ describe("distribution 2.8: what the shared flows leave out", () => {
 describe("--json and progress output", () => {
   it("push --json: events one per line, then the result last", async () => {
     const name = repository("json");
-    const run = await runCli(["push", `oci:${layout}:v1`, `${name}:v1`, "--json", "--platform", "all"]);
+    const run = await runCli(["push", `oci:${local.layout}:v1`, `${name}:v1`, "--json", "--platform", "all"]);
     expect(run.code).toBe(0);
     expect(run.stderr).toBe("");
     const lines = run.json();
@@ -146,7 +134,7 @@ describe("--json and progress output", () => {
     expect(result).toMatchObject({
       type: "result",
       command: "push",
-      outcomes: [{ digest: image.index.digest, destination: `${name}:v1` }],
+      outcomes: [{ digest: local.image.index.digest, destination: `${name}:v1` }],
     });
     const types = new Set(lines.slice(0, -1).map((line) => line.type));
     expect(types).toContain("blob-done");
@@ -157,14 +145,14 @@ describe("--json and progress output", () => {
 
   it("a terminal gets redrawn bars on stderr, the result still on stdout", async () => {
     const name = repository("tty");
-    const run = await runCli(["push", `oci:${layout}:v1`, `${name}:v1`, "--platform", "all"], {
+    const run = await runCli(["push", `oci:${local.layout}:v1`, `${name}:v1`, "--platform", "all"], {
       isTTY: true,
       columns: 100,
     });
     expect(run.code).toBe(0);
     expect(run.stderr).toContain("\u001b[");
     expect(run.stderr).toMatch(/blobs {2}/);
-    expect(run.stdout).toContain(image.index.digest);
+    expect(run.stdout).toContain(local.image.index.digest);
   });
 });
 
@@ -184,7 +172,7 @@ describe("failures the shared flows leave out", () => {
   });
 
   it("a push from a missing layout", async () => {
-    const run = await runCli(["push", join(workspace, "no-such-layout"), `${missing}:v1`]);
+    const run = await runCli(["push", join(local.workspace, "no-such-layout"), `${missing}:v1`]);
     expect(run.code).toBe(ExitCode.notFound);
     expectOneErrorLine(run.stderrLines, /no-such-layout/);
   });
@@ -212,7 +200,7 @@ describe("credentials against the token registry", () => {
 
   it("-u with --password-stdin pushes without storing anything", async () => {
     const run = await runCli(
-      ["push", `oci:${layout}:v1`, target(), "-u", "alice", "--password-stdin", "--debug"],
+      ["push", `oci:${local.layout}:v1`, target(), "-u", "alice", "--password-stdin", "--debug"],
       {
         env: env(),
         stdin: `${password}\n`,
@@ -253,7 +241,7 @@ describe("credentials against the token registry", () => {
     expect(Buffer.from(config.auths[token.host]?.auth ?? "", "base64").toString()).toBe(`alice:${password}`);
 
     const pushed = target();
-    const push = await runCli(["push", `oci:${layout}:v1`, pushed, "--quiet", "--platform", "all"], {
+    const push = await runCli(["push", `oci:${local.layout}:v1`, pushed, "--quiet", "--platform", "all"], {
       env: env(),
     });
     expect([push.code, push.stderr]).toEqual([0, ""]);
@@ -269,7 +257,7 @@ describe("credentials against the token registry", () => {
       env: env(),
       stdin: password,
     });
-    expect([withFlags.code, withFlags.stdout]).toEqual([0, `${image.index.digest}\n`]);
+    expect([withFlags.code, withFlags.stdout]).toEqual([0, `${local.image.index.digest}\n`]);
   });
 
   it("a broken Docker config is a credential error (exit 4)", async () => {
@@ -290,7 +278,7 @@ describe("stevedore push to distribution 2.8 over a connection cut mid-PUT", () 
   let bigLayout: string;
   beforeAll(async () => {
     big = createTestImage({ layerSize: 3_000_000 });
-    bigLayout = join(workspace, "big-layout");
+    bigLayout = join(local.workspace, "big-layout");
     await writeTestLayout(bigLayout, big, "v1");
   });
 

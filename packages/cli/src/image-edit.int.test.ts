@@ -5,12 +5,11 @@
  */
 import { execFile } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { chmod, mkdir, readdir, readFile, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { gunzipSync } from "node:zlib";
-import { createTestImage, writeTestLayout } from "@stevedore/testing";
+import { useTestLayout } from "@stevedore/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { runCli } from "./test-support/fake-io.js";
 import { type ServingCli, serveInProcess } from "./test-support/serve-in-process.js";
@@ -18,25 +17,20 @@ import { skopeo } from "./test-support/skopeo.js";
 
 const run = promisify(execFile);
 const open = inject("registryOpen");
-let workspace: string;
-let layout: string;
+const local = useTestLayout("stevedore-image-edit-", { label: "edit" }, beforeAll, afterAll);
 let serving: ServingCli;
 
 beforeAll(async () => {
-  workspace = await mkdtemp(join(tmpdir(), "stevedore-image-edit-"));
-  layout = join(workspace, "layout");
-  await writeTestLayout(layout, createTestImage({ label: "edit" }), "v1");
   serving = await serveInProcess(["--port", "0"]);
 });
 
 afterAll(async () => {
   await serving?.stop();
-  await rm(workspace, { recursive: true, force: true });
 });
 
 /** A directory with a script and a private file, every time stamped `time`. */
 async function appDirectory(time: Date): Promise<string> {
-  const path = join(workspace, `app-${randomUUID().slice(0, 8)}`);
+  const path = join(local.workspace, `app-${randomUUID().slice(0, 8)}`);
   await mkdir(join(path, "bin"), { recursive: true });
   await writeFile(join(path, "bin", "run"), "#!/bin/sh\necho run\n");
   await chmod(join(path, "bin", "run"), 0o755);
@@ -80,7 +74,7 @@ describe.each([
   let repository: string;
   beforeAll(async () => {
     repository = `${host()}/edit/app-${randomUUID().slice(0, 8)}`;
-    const push = await runCli(["push", `oci:${layout}:v1`, `${repository}:base`, "--quiet"]);
+    const push = await runCli(["push", `oci:${local.layout}:v1`, `${repository}:base`, "--quiet"]);
     expect(push.code).toBe(0);
   });
 
@@ -100,7 +94,7 @@ describe.each([
       expect(after.rootfs.diff_ids.slice(0, -1)).toEqual(before.rootfs.diff_ids);
       expect(after.rootfs.diff_ids).toHaveLength(before.rootfs.diff_ids.length + 1);
       // The new diff ID is the sha256 of the gunzipped layer skopeo downloads (digest-checked).
-      const copy = join(workspace, `copy-${arch}-${randomUUID().slice(0, 8)}`);
+      const copy = join(local.workspace, `copy-${arch}-${randomUUID().slice(0, 8)}`);
       await skopeo(
         "copy",
         "--src-tls-verify=false",
@@ -117,7 +111,7 @@ describe.each([
       expect(top.mediaType).toBe("application/vnd.oci.image.layer.v1.tar+gzip");
       const tar = gunzipSync(await readFile(join(copy, "blobs", ...top.digest.split(":"))));
       expect(`sha256:${createHash("sha256").update(tar).digest("hex")}`).toBe(after.rootfs.diff_ids.at(-1));
-      const bundle = join(workspace, `bundle-${arch}-${randomUUID().slice(0, 8)}`);
+      const bundle = join(local.workspace, `bundle-${arch}-${randomUUID().slice(0, 8)}`);
       await run("umoci", ["unpack", "--rootless", "--image", `${copy}:app`, bundle]);
       const rootfs = join(bundle, "rootfs");
       expect((await readdir(join(rootfs, "app"))).sort()).toEqual(["bin", "secret.conf"]);
@@ -200,14 +194,14 @@ describe.each([
   });
 
   it("export, get-file and flatten honour a deleted file and a replaced directory", async () => {
-    const lower = join(workspace, `lower-${randomUUID().slice(0, 8)}`);
+    const lower = join(local.workspace, `lower-${randomUUID().slice(0, 8)}`);
     await mkdir(join(lower, "etc"), { recursive: true });
     await mkdir(join(lower, "data", "sub"), { recursive: true });
     await writeFile(join(lower, "etc", "motd"), "welcome");
     await writeFile(join(lower, "etc", "hostname"), "lower");
     await writeFile(join(lower, "data", "old"), "old");
     await writeFile(join(lower, "data", "sub", "deep"), "deep");
-    const upper = join(workspace, `upper-${randomUUID().slice(0, 8)}`);
+    const upper = join(local.workspace, `upper-${randomUUID().slice(0, 8)}`);
     await mkdir(join(upper, "etc"), { recursive: true });
     await mkdir(join(upper, "data"), { recursive: true });
     await writeFile(join(upper, "etc", ".wh.motd"), "");
@@ -227,7 +221,7 @@ describe.each([
     ]);
     expect(built.code, built.stderr).toBe(0);
     const reference = `${repository}:layered`;
-    const exported = join(workspace, `rootfs-${randomUUID().slice(0, 8)}.tar`);
+    const exported = join(local.workspace, `rootfs-${randomUUID().slice(0, 8)}.tar`);
     const exportRun = await cli(["export", reference, "--platform", "linux/amd64", "-o", exported]);
     expect(exportRun.code, exportRun.stderr).toBe(0);
     const { stdout } = await run("tar", ["-tf", exported]);
@@ -252,7 +246,7 @@ describe.each([
     const config = await inspectConfig(`${repository}:flat`, "amd64");
     expect(config.rootfs.diff_ids).toHaveLength(1);
     const flatExport = await runCli(["export", `${repository}:flat`, "--platform", "linux/amd64"]);
-    const flatFile = join(workspace, `flat-${randomUUID().slice(0, 8)}.tar`);
+    const flatFile = join(local.workspace, `flat-${randomUUID().slice(0, 8)}.tar`);
     await writeFile(flatFile, flatExport.stdoutBytes);
     expect((await run("tar", ["-tf", flatFile])).stdout.trim().split("\n").sort()).toEqual(
       stdout.trim().split("\n").sort(),
@@ -260,7 +254,7 @@ describe.each([
   });
 
   it("push of a docker archive skopeo wrote sends gzip layers, diff_ids kept, that skopeo and umoci read", async () => {
-    const archive = join(workspace, `save-${randomUUID().slice(0, 8)}.tar`);
+    const archive = join(local.workspace, `save-${randomUUID().slice(0, 8)}.tar`);
     await skopeo(
       "copy",
       "--src-tls-verify=false",
@@ -284,7 +278,7 @@ describe.each([
     expect(config.rootfs.diff_ids).toEqual(
       (await inspectConfig(`${repository}:base`, "arm64")).rootfs.diff_ids,
     );
-    const copy = join(workspace, `pulled-${randomUUID().slice(0, 8)}`);
+    const copy = join(local.workspace, `pulled-${randomUUID().slice(0, 8)}`);
     await skopeo("copy", "--src-tls-verify=false", `docker://${repository}:from-archive`, `oci:${copy}:v1`);
     const index = JSON.parse(await readFile(join(copy, "index.json"), "utf8"));
     const manifest = JSON.parse(
@@ -296,7 +290,7 @@ describe.each([
         config.rootfs.diff_ids[position],
       );
     }
-    const bundle = join(workspace, `archive-bundle-${randomUUID().slice(0, 8)}`);
+    const bundle = join(local.workspace, `archive-bundle-${randomUUID().slice(0, 8)}`);
     await run("umoci", ["unpack", "--rootless", "--image", `${copy}:v1`, bundle]);
     expect((await readdir(join(bundle, "rootfs"))).sort()).toEqual(["app.bin", "base.bin"]);
     expect(await readFile(join(bundle, "rootfs", "base.bin"))).toHaveLength(2048);
@@ -345,7 +339,7 @@ describe("append beyond one repository", () => {
   it("into another repository of stevedore serve mounts the base's blobs and never downloads them", async () => {
     const from = `${serving.host}/edit/base-${randomUUID().slice(0, 8)}`;
     const to = `${serving.host}/edit/out-${randomUUID().slice(0, 8)}`;
-    expect((await runCli(["push", `oci:${layout}:v1`, `${from}:v1`, "--quiet"])).code).toBe(0);
+    expect((await runCli(["push", `oci:${local.layout}:v1`, `${from}:v1`, "--quiet"])).code).toBe(0);
     const logStart = serving.stderr().length;
     const append = await cli([
       "append",
@@ -370,8 +364,8 @@ describe("append beyond one repository", () => {
 
   it("into oci:DIR from a registry, with SOURCE_DATE_EPOCH as the file time, zstd on request", async () => {
     const base = `${open.host}/edit/to-layout-${randomUUID().slice(0, 8)}`;
-    expect((await runCli(["push", `oci:${layout}:v1`, `${base}:v1`, "--quiet"])).code).toBe(0);
-    const out = join(workspace, `out-${randomUUID().slice(0, 8)}`);
+    expect((await runCli(["push", `oci:${local.layout}:v1`, `${base}:v1`, "--quiet"])).code).toBe(0);
+    const out = join(local.workspace, `out-${randomUUID().slice(0, 8)}`);
     const append = await runCli(
       [
         "append",
@@ -403,7 +397,7 @@ describe("append beyond one repository", () => {
     expect(manifest.layers.at(-1).mediaType).toBe("application/vnd.oci.image.layer.v1.tar+zstd");
     const exported = await runCli(["export", `oci:${out}:v2`, "--platform", "linux/amd64"]);
     expect(exported.code, exported.stderr).toBe(0);
-    const file = join(workspace, `zstd-export-${randomUUID().slice(0, 8)}.tar`);
+    const file = join(local.workspace, `zstd-export-${randomUUID().slice(0, 8)}.tar`);
     await writeFile(file, exported.stdoutBytes);
     const listing = (await run("tar", ["--utc", "-tvf", file])).stdout;
     expect(listing).toMatch(/-rwxr-xr-x 0\/0 +19 2023-11-14 22:13 srv\/bin\/run/);
@@ -417,7 +411,7 @@ describe("append beyond one repository", () => {
 
   it("a missing --layer path is exit 3 before any registry is contacted", async () => {
     // Nothing listens on port 1: reaching the registry would be exit 5.
-    const missing = join(workspace, "no-such-dir");
+    const missing = join(local.workspace, "no-such-dir");
     const result = await runCli([
       "append",
       "127.0.0.1:1/app:v1",

@@ -4,10 +4,9 @@
  * (what SIGINT does in start.ts) closes the server with exit 0. The crash test is in serve.int.test.ts.
  */
 import { createHash } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createTestImage, readLayoutBlobs, type TestImage, writeTestLayout } from "@stevedore/testing";
+import { readLayoutBlobs, useTestLayout } from "@stevedore/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExitCode } from "./exit-codes.js";
 import { runCli } from "./test-support/fake-io.js";
@@ -18,29 +17,21 @@ const htpasswd = "alice:$2y$05$GSbDqIN8xfeBh4XUlrF3/eic4Rsmza5m9Vt8hrDZcBGeZfU5Y
 const banner = /^serving http:\/\/127\.0\.0\.1:\d+ \((memory|directory [^,]+), auth (none|basic|token)\)$/;
 const requestLine = /^(GET|HEAD|PUT|POST|PATCH|DELETE) \/\S* \d{3}$/;
 
-let workspace: string;
-let image: TestImage;
-let layout: string;
-
-beforeAll(async () => {
-  workspace = await mkdtemp(join(tmpdir(), "stevedore-serve-"));
-  image = createTestImage({ label: "serve", layerSize: 32 * 1024 });
-  layout = join(workspace, "layout");
-  await writeTestLayout(layout, image, "v1");
-});
-
-afterAll(async () => {
-  await rm(workspace, { recursive: true, force: true });
-});
+const local = useTestLayout(
+  "stevedore-serve-",
+  { label: "serve", layerSize: 32 * 1024 },
+  beforeAll,
+  afterAll,
+);
 
 async function file(name: string, contents: string): Promise<string> {
-  const path = join(workspace, name);
+  const path = join(local.workspace, name);
   await writeFile(path, contents);
   return path;
 }
 
 const push = (target: string, extra: string[] = [], stdin?: string) =>
-  runCli(["push", `oci:${layout}:v1`, target, "--platform", "all", "--quiet", ...extra], {
+  runCli(["push", `oci:${local.layout}:v1`, target, "--platform", "all", "--quiet", ...extra], {
     ...(stdin === undefined ? {} : { stdin }),
   });
 
@@ -51,11 +42,11 @@ describe("stevedore serve", () => {
 
     const pushed = await push(`${serving.host}/demo/app:v1`);
     expect([pushed.code, pushed.stderr]).toEqual([0, ""]);
-    const pulled = join(workspace, "pulled");
+    const pulled = join(local.workspace, "pulled");
     const pull = await runCli(["pull", `${serving.host}/demo/app:v1`, pulled, "--platform", "all", "-q"]);
     expect(pull.code).toBe(0);
     const blobs = await readLayoutBlobs(pulled);
-    for (const [digest, blob] of image.blobs) {
+    for (const [digest, blob] of local.image.blobs) {
       expect(Buffer.from(blobs.get(digest) ?? []).equals(Buffer.from(blob.bytes))).toBe(true);
     }
     // Three requests of our own, so the count of their lines is known.
@@ -72,7 +63,7 @@ describe("stevedore serve", () => {
     const requests = lines.slice(1, -1);
     for (const line of requests) expect(line).toMatch(requestLine);
     expect(requests).toContain("PUT /v2/demo/app/manifests/v1 201");
-    expect(requests).toContain(`GET /v2/demo/app/blobs/${image.children[0]?.layers[0]?.digest} 200`);
+    expect(requests).toContain(`GET /v2/demo/app/blobs/${local.image.children[0]?.layers[0]?.digest} 200`);
     expect(requests.filter((line) => line.includes("/logged/"))).toEqual([
       "GET /v2/logged/repo/manifests/v9 404",
       "DELETE /v2/logged/repo/tags/list 405",
@@ -80,7 +71,7 @@ describe("stevedore serve", () => {
   });
 
   it("--dir keeps the content across a restart", async () => {
-    const directory = join(workspace, "registry");
+    const directory = join(local.workspace, "registry");
     const first = await serveInProcess(["--port", "0", "--dir", directory]);
     expect(first.stderr().split("\n")[0]).toBe(`serving ${first.url} (directory ${directory}, auth none)`);
     expect((await push(`${first.host}/kept/app:v1`)).code).toBe(0);
@@ -88,8 +79,8 @@ describe("stevedore serve", () => {
 
     const second = await serveInProcess(["--port", "0", "--dir", directory]);
     const digest = await runCli(["digest", `${second.host}/kept/app:v1`]);
-    expect([digest.code, digest.stdout]).toEqual([0, `${image.index.digest}\n`]);
-    const layer = image.children[1]?.layers[0];
+    expect([digest.code, digest.stdout]).toEqual([0, `${local.image.index.digest}\n`]);
+    const layer = local.image.children[1]?.layers[0];
     const blob = await runCli(["blob", `${second.host}/kept/app@${layer?.digest}`]);
     expect(blob.stdoutBytes.equals(Buffer.from(layer?.bytes ?? []))).toBe(true);
     expect((await second.stop()).code).toBe(0);
@@ -123,7 +114,7 @@ describe("stevedore serve", () => {
     expect(pushed.code).toBe(0);
     const anonymous = await runCli(["manifest", target]);
     expect(anonymous.code).toBe(0);
-    expect(anonymous.stdoutBytes.equals(Buffer.from(image.index.bytes))).toBe(true);
+    expect(anonymous.stdoutBytes.equals(Buffer.from(local.image.index.bytes))).toBe(true);
     const anonymousPush = await push(`${serving.host}/team/other:v1`);
     expect(anonymousPush.code).toBe(ExitCode.authentication);
     const run = await serving.stop();

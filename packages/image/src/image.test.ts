@@ -1,5 +1,4 @@
-import { chmod, mkdir, mkdtemp, rm, utimes, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { chmod, mkdir, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createMemoryTarget, readAll } from "@stevedore/blob";
 import type { Descriptor, Platform, Target } from "@stevedore/core";

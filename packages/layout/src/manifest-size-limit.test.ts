@@ -3,8 +3,7 @@
  * `index.json` and manifests, and an archive's `index.json` and `manifest.json`, are refused by their size
  * before they are read, with the message a remote gives.
  */
-import { mkdtemp, rm, truncate, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ManifestError, MediaType } from "@stevedore/core";
 import { type TarWriterEntry, writeTar } from "@stevedore/tar";

@@ -1,6 +1,5 @@
 import { execFile } from "node:child_process";
-import { chmod, link, lstat, mkdir, mkdtemp, rm, symlink, utimes, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { chmod, link, lstat, mkdir, symlink, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { NotFoundError, UsageError } from "@stevedore/core";

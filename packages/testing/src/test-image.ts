@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { pushBlob, pushManifest, type RawTarget, sha256 } from "./raw-registry.ts";
 import { tarWithFile } from "./tar-with-file.ts";
+import { type TestHook, useTemporaryDirectory } from "./use-temporary-directory.ts";
 
 /** A blob of a test image. */
 export interface TestBlob {
@@ -195,4 +196,37 @@ export async function seedTestImage(
   }
   await pushManifest(target, image.attestation.digest, image.attestation.bytes, image.attestation.mediaType);
   await Promise.all(tags.map((tag) => pushManifest(target, tag, image.index.bytes, image.index.mediaType)));
+}
+
+/** What {@link useTestLayout} made: its temp folder, the layout in it and the image the layout holds. */
+export interface TestLayoutFixture {
+  /** The temp folder, removed by the `after` hook. */
+  workspace: string;
+  /** `<workspace>/layout`, an OCI image layout with the image tagged `v1`. */
+  layout: string;
+  image: TestImage;
+}
+
+/**
+ * A temp folder holding a fresh {@link createTestImage} as an OCI layout tagged `v1`, made by the `before`
+ * hook and removed by the `after` hook (vitest's `beforeAll`/`afterAll` …); the fields are set once they run.
+ *
+ * @example
+ * const local = useTestLayout("stevedore-cli-", { label: "cli" }, beforeAll, afterAll);
+ * it("pushes", () => runCli(["push", `oci:${local.layout}:v1`, target]));
+ */
+export function useTestLayout(
+  prefix: string,
+  options: Parameters<typeof createTestImage>[0],
+  before: TestHook,
+  after: TestHook,
+): TestLayoutFixture {
+  const fixture: TestLayoutFixture = { workspace: "", layout: "", image: createTestImage(options) };
+  const directory = useTemporaryDirectory(prefix, before, after);
+  before(async () => {
+    fixture.workspace = directory.path;
+    fixture.layout = join(directory.path, "layout");
+    await writeTestLayout(fixture.layout, fixture.image, "v1");
+  });
+  return fixture;
 }

@@ -1,5 +1,4 @@
-import { mkdtemp, readdir, rm, utimes, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, utimes, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { useTemporaryDirectory } from "@stevedore/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";

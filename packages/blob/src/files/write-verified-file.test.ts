@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { AbortError, DigestMismatchError, LocalIoError, SizeMismatchError } from "@stevedore/core";
 import { useTemporaryDirectory } from "@stevedore/testing";

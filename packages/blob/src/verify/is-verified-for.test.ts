@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DigestMismatchError, SizeMismatchError } from "@stevedore/core";
 import { useTemporaryDirectory } from "@stevedore/testing";
