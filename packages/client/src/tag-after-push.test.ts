@@ -1,33 +1,18 @@
-/**
- * Tagging after a push, seen from the wire: the manifest bytes the push just sent go up again under the
- * tag, with no GET of the manifest in between; a manifest the client did not push is still fetched first.
- */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  closeAfter,
   createTestImage,
   type ScriptedReply,
   type ScriptedRequest,
-  type ScriptedServer,
   startScriptedServer,
+  useTemporaryDirectory,
   writeTestLayout,
 } from "@stevedore/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createClient } from "./create-client.js";
 
-let directory: string;
-let server: ScriptedServer | undefined;
-
-beforeEach(async () => {
-  directory = await mkdtemp(join(tmpdir(), "stevedore-client-tag-"));
-});
-
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-  await rm(directory, { recursive: true, force: true });
-});
+const directory = useTemporaryDirectory("stevedore-client-tag-", beforeEach, afterEach);
+const track = closeAfter(afterEach);
 
 /** An empty registry that accepts every upload and manifest, and serves no manifest. */
 function acceptingRegistry(request: ScriptedRequest): ScriptedReply {
@@ -50,9 +35,9 @@ function acceptingRegistry(request: ScriptedRequest): ScriptedReply {
 describe("tagging a manifest this client pushed", () => {
   it("puts the root under the tag in one request, without fetching it again", async () => {
     const image = createTestImage();
-    const layout = join(directory, "layout");
+    const layout = join(directory.path, "layout");
     await writeTestLayout(layout, image, "v1");
-    server = await startScriptedServer(acceptingRegistry);
+    const server = track(await startScriptedServer(acceptingRegistry));
     const client = createClient({ credentials: false, env: {}, plainHttp: true });
     let digest: string;
     try {
@@ -80,9 +65,9 @@ describe("tagging a manifest this client pushed", () => {
 
   it("with referrers, tags last with the bytes it pushed, without fetching them again", async () => {
     const image = createTestImage();
-    const layout = join(directory, "layout");
+    const layout = join(directory.path, "layout");
     await writeTestLayout(layout, image, "v1");
-    server = await startScriptedServer(acceptingRegistry);
+    const server = track(await startScriptedServer(acceptingRegistry));
     const client = createClient({ credentials: false, env: {}, plainHttp: true });
     let digest: string;
     try {
@@ -103,18 +88,20 @@ describe("tagging a manifest this client pushed", () => {
 
   it("the tag command fetches a manifest it did not push once, then puts it under the new tag", async () => {
     const image = createTestImage();
-    server = await startScriptedServer((request) => {
-      if (request.path === "/v2/") return { status: 200 };
-      if (request.path === `/v2/team/app/manifests/v1` && request.method !== "PUT") {
-        return {
-          status: 200,
-          headers: { "content-type": image.index.mediaType, "docker-content-digest": image.index.digest },
-          body: image.index.bytes,
-        };
-      }
-      if (request.method === "PUT") return { status: 201 };
-      return { status: 404, body: { errors: [{ code: "MANIFEST_UNKNOWN", message: "unknown" }] } };
-    });
+    const server = track(
+      await startScriptedServer((request) => {
+        if (request.path === "/v2/") return { status: 200 };
+        if (request.path === `/v2/team/app/manifests/v1` && request.method !== "PUT") {
+          return {
+            status: 200,
+            headers: { "content-type": image.index.mediaType, "docker-content-digest": image.index.digest },
+            body: image.index.bytes,
+          };
+        }
+        if (request.method === "PUT") return { status: 201 };
+        return { status: 404, body: { errors: [{ code: "MANIFEST_UNKNOWN", message: "unknown" }] } };
+      }),
+    );
     const client = createClient({ credentials: false, env: {}, plainHttp: true });
     try {
       const descriptor = await client.tag(`${server.host}/team/app:v1`, "v2");

@@ -4,15 +4,15 @@
  * goes by digest and untag by tag, plain HTTP for every host, options refused up front. Registries are scripted
  * `node:http` servers on 127.0.0.1.
  */
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { AuthenticationError, digestOf, NotFoundError, StevedoreError, UsageError } from "@stevedore/core";
 import {
+  closeAfter,
   type ScriptedReply,
   type ScriptedRequest,
-  type ScriptedServer,
   startScriptedServer,
+  useTemporaryDirectory,
 } from "@stevedore/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createClient } from "./create-client.js";
@@ -30,22 +30,12 @@ function basicRegistry(username: string, password: string): (request: ScriptedRe
       : { status: 401, headers: { "www-authenticate": 'Basic realm="test"' } };
 }
 
-let directory: string;
-let server: ScriptedServer | undefined;
-
-beforeEach(async () => {
-  directory = await mkdtemp(join(tmpdir(), "stevedore-client-wiring-"));
-});
-
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-  await rm(directory, { recursive: true, force: true });
-});
+const directory = useTemporaryDirectory("stevedore-client-wiring-", beforeEach, afterEach);
+const track = closeAfter(afterEach);
 
 describe("credentials", () => {
   it("answers a Basic challenge with static credentials", async () => {
-    server = await startScriptedServer(basicRegistry("me", "secret"));
+    const server = track(await startScriptedServer(basicRegistry("me", "secret")));
     const client = createClient({
       credentials: false,
       env: {},
@@ -63,10 +53,13 @@ describe("credentials", () => {
   });
 
   it("reads Docker's config from env.DOCKER_CONFIG by default", async () => {
-    server = await startScriptedServer(basicRegistry("docker-user", "from-config"));
+    const server = track(await startScriptedServer(basicRegistry("docker-user", "from-config")));
     const auth = Buffer.from("docker-user:from-config").toString("base64");
-    await writeFile(join(directory, "config.json"), JSON.stringify({ auths: { [server.host]: { auth } } }));
-    const client = createClient({ env: { DOCKER_CONFIG: directory, HOME: directory } });
+    await writeFile(
+      join(directory.path, "config.json"),
+      JSON.stringify({ auths: { [server.host]: { auth } } }),
+    );
+    const client = createClient({ env: { DOCKER_CONFIG: directory.path, HOME: directory.path } });
     try {
       await client.ping(server.host);
     } finally {
@@ -76,10 +69,13 @@ describe("credentials", () => {
   });
 
   it("stays anonymous with credentials: false", async () => {
-    server = await startScriptedServer(basicRegistry("docker-user", "from-config"));
+    const server = track(await startScriptedServer(basicRegistry("docker-user", "from-config")));
     const auth = Buffer.from("docker-user:from-config").toString("base64");
-    await writeFile(join(directory, "config.json"), JSON.stringify({ auths: { [server.host]: { auth } } }));
-    const client = createClient({ credentials: false, env: { DOCKER_CONFIG: directory } });
+    await writeFile(
+      join(directory.path, "config.json"),
+      JSON.stringify({ auths: { [server.host]: { auth } } }),
+    );
+    const client = createClient({ credentials: false, env: { DOCKER_CONFIG: directory.path } });
     try {
       await expect(client.ping(server.host)).rejects.toThrow(AuthenticationError);
     } finally {
@@ -91,10 +87,10 @@ describe("credentials", () => {
 
 describe("login and logout", () => {
   it("stores credentials only after the registry accepted them, and logout removes them", async () => {
-    server = await startScriptedServer(basicRegistry("me", "right"));
-    const env = { DOCKER_CONFIG: directory, HOME: directory };
+    const server = track(await startScriptedServer(basicRegistry("me", "right")));
+    const env = { DOCKER_CONFIG: directory.path, HOME: directory.path };
     const client = createClient({ credentials: false, env });
-    const configFile = join(directory, "config.json");
+    const configFile = join(directory.path, "config.json");
     try {
       await expect(client.login(server.host, "me", "wrong")).rejects.toThrow(AuthenticationError);
       await expect(readFile(configFile, "utf8")).rejects.toThrow(/ENOENT/);
@@ -113,8 +109,8 @@ describe("login and logout", () => {
   });
 
   it("refuses empty usernames, passwords and bad registries before sending anything", async () => {
-    server = await startScriptedServer(basicRegistry("me", "right"));
-    const client = createClient({ credentials: false, env: { DOCKER_CONFIG: directory } });
+    const server = track(await startScriptedServer(basicRegistry("me", "right")));
+    const client = createClient({ credentials: false, env: { DOCKER_CONFIG: directory.path } });
     try {
       await expect(client.login(server.host, "", "x")).rejects.toThrow(UsageError);
       await expect(client.login(server.host, "me", "")).rejects.toThrow(UsageError);
@@ -127,11 +123,11 @@ describe("login and logout", () => {
   });
 
   it("never puts the password in an error or a debug line", async () => {
-    server = await startScriptedServer(basicRegistry("me", "right"));
+    const server = track(await startScriptedServer(basicRegistry("me", "right")));
     const lines: string[] = [];
     const client = createClient({
       credentials: false,
-      env: { DOCKER_CONFIG: directory },
+      env: { DOCKER_CONFIG: directory.path },
       onDebug: (line) => lines.push(line),
     });
     const secret = "sentinel-Pa55word-0123";
@@ -152,23 +148,25 @@ describe("delete", () => {
 
   it("deletes by digest what a tag names, on every registry, and reports every tag that pointed at it", async () => {
     const other = `sha256:${"c".repeat(64)}`;
-    server = await startScriptedServer((request) => {
-      if (request.path === "/v2/team/app/tags/list") {
-        return { status: 200, body: { name: "team/app", tags: ["v2", "other", "v1"] } };
-      }
-      if (request.method === "HEAD") {
-        return {
-          status: 200,
-          headers: {
-            "docker-content-digest": request.path.endsWith("/other") ? other : digest,
-            "content-type": "application/vnd.oci.image.manifest.v1+json",
-            "content-length": "321",
-          },
-        };
-      }
-      if (request.method === "DELETE" && request.path.endsWith(digest)) return { status: 202 };
-      return { status: 404 };
-    });
+    const server = track(
+      await startScriptedServer((request) => {
+        if (request.path === "/v2/team/app/tags/list") {
+          return { status: 200, body: { name: "team/app", tags: ["v2", "other", "v1"] } };
+        }
+        if (request.method === "HEAD") {
+          return {
+            status: 200,
+            headers: {
+              "docker-content-digest": request.path.endsWith("/other") ? other : digest,
+              "content-type": "application/vnd.oci.image.manifest.v1+json",
+              "content-length": "321",
+            },
+          };
+        }
+        if (request.method === "DELETE" && request.path.endsWith(digest)) return { status: 202 };
+        return { status: 404 };
+      }),
+    );
     const client = createClient({ credentials: false, env: {} });
     try {
       expect(await client.delete(`${server.host}/team/app:v1`)).toEqual({ digest, tags: ["v1", "v2"] });
@@ -183,10 +181,12 @@ describe("delete", () => {
   });
 
   it("untag deletes the tag alone, and says what a registry that cannot answered", async () => {
-    server = await startScriptedServer((request) =>
-      request.method === "DELETE" && request.path.endsWith("/manifests/v1")
-        ? { status: 202 }
-        : { status: 405, body: { errors: [{ code: "UNSUPPORTED", message: "unsupported" }] } },
+    const server = track(
+      await startScriptedServer((request) =>
+        request.method === "DELETE" && request.path.endsWith("/manifests/v1")
+          ? { status: 202 }
+          : { status: 405, body: { errors: [{ code: "UNSUPPORTED", message: "unsupported" }] } },
+      ),
     );
     const client = createClient({ credentials: false, env: {} });
     try {
@@ -210,10 +210,12 @@ describe("delete", () => {
   });
 
   it("reports a missing tag as NotFoundError", async () => {
-    server = await startScriptedServer(() => ({
-      status: 404,
-      body: { errors: [{ code: "MANIFEST_UNKNOWN" }] },
-    }));
+    const server = track(
+      await startScriptedServer(() => ({
+        status: 404,
+        body: { errors: [{ code: "MANIFEST_UNKNOWN" }] },
+      })),
+    );
     const client = createClient({ credentials: false, env: {} });
     try {
       await expect(client.delete(`${server.host}/team/app:v1`)).rejects.toThrow(NotFoundError);
@@ -246,10 +248,10 @@ describe("options", () => {
 
   it("reads CA files and marks insecure hosts", async () => {
     const pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
-    await writeFile(join(directory, "ca.pem"), pem);
+    await writeFile(join(directory.path, "ca.pem"), pem);
     const resolved = resolveClientOptions({
       env: {},
-      caFiles: [join(directory, "ca.pem")],
+      caFiles: [join(directory.path, "ca.pem")],
       insecure: ["registry.test"],
     });
     expect(resolved.transport.tls).toEqual({ ca: [pem] });
@@ -275,10 +277,12 @@ describe("options", () => {
   });
 
   it("sends Warning headers to onWarning and request lines to onDebug", async () => {
-    server = await startScriptedServer(() => ({
-      status: 200,
-      headers: { warning: '299 - "this registry is deprecated"' },
-    }));
+    const server = track(
+      await startScriptedServer(() => ({
+        status: 200,
+        headers: { warning: '299 - "this registry is deprecated"' },
+      })),
+    );
     const warnings: string[] = [];
     const lines: string[] = [];
     const client = createClient({
@@ -299,10 +303,12 @@ describe("options", () => {
   it("fetches a blob verified against its digest", async () => {
     const content = Buffer.from("stevedore blob");
     const digest = digestOf(content);
-    server = await startScriptedServer((request) =>
-      request.path.endsWith(digest)
-        ? { status: 200, headers: { "docker-content-digest": digest }, body: content }
-        : { status: 404 },
+    const server = track(
+      await startScriptedServer((request) =>
+        request.path.endsWith(digest)
+          ? { status: 200, headers: { "docker-content-digest": digest }, body: content }
+          : { status: 404 },
+      ),
     );
     const client = createClient({ credentials: false, env: {} });
     try {

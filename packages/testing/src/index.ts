@@ -1,5 +1,6 @@
 // Test helpers shared by the packages' tests. Private, never published; `pnpm layers` lets only test files
 // (`*.test.ts`, `test-support/`) import it. Node built-ins only, so tools/ can run it under type stripping.
+export { type Closable, closeAfter } from "./close-after.ts";
 export { createCertificate, type TestCertificate } from "./create-certificate.ts";
 export { type CuttingProxy, startCuttingProxy } from "./cutting-proxy.ts";
 export {
@@ -57,4 +58,4 @@ export {
   writeTestLayout,
 } from "./test-image.ts";
 export { uniqueName } from "./unique-name.ts";
-export { type TestHook, useTemporaryDirectory } from "./use-temporary-directory.ts";
+export { type TestHook, temporaryDirectories, useTemporaryDirectory } from "./use-temporary-directory.ts";

@@ -24,3 +24,23 @@ export function useTemporaryDirectory(prefix: string, before: TestHook, after: T
   });
   return holder;
 }
+
+/**
+ * A maker of fresh folders under the system's temp folder, as many as a test wants; the `after` hook
+ * (vitest's `afterEach` …) removes every one made so far.
+ *
+ * @example
+ * const temporaryDirectory = temporaryDirectories("stevedore-layout-", afterEach);
+ * const layout = createOciLayout(await temporaryDirectory());
+ */
+export function temporaryDirectories(prefix: string, after: TestHook): () => Promise<string> {
+  const made: string[] = [];
+  after(async () => {
+    for (const directory of made.splice(0)) await rm(directory, { recursive: true, force: true });
+  });
+  return async () => {
+    const directory = await mkdtemp(join(tmpdir(), prefix));
+    made.push(directory);
+    return directory;
+  };
+}

@@ -11,6 +11,7 @@ import {
   UsageError,
 } from "@stevedore/core";
 import {
+  closeAfter,
   createCertificate,
   rejection,
   startRecordingServer,
@@ -22,24 +23,14 @@ import { createTransport, type Transport } from "./create-transport.js";
 import { createFakeAuth, createRecordingSleep } from "./test-support/fakes.js";
 import type { TransportOptions } from "./transport-options.js";
 
-const servers: TestServer[] = [];
-const transports: Transport[] = [];
-
-afterEach(async () => {
-  await Promise.all(transports.splice(0).map((transport) => transport.close()));
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
+const track = closeAfter(afterEach);
 
 async function server(...args: Parameters<typeof startRecordingServer>): Promise<TestServer> {
-  const started = await startRecordingServer(...args);
-  servers.push(started);
-  return started;
+  return track(await startRecordingServer(...args));
 }
 
 function transport(options: TransportOptions = {}): Transport {
-  const created = createTransport({ sleep: createRecordingSleep().sleep, ...options });
-  transports.push(created);
-  return created;
+  return track(createTransport({ sleep: createRecordingSleep().sleep, ...options }));
 }
 
 describe("redirects across origins", () => {

@@ -6,6 +6,7 @@
 import type { AuthRequest, AuthStrategy } from "@stevedore/core";
 import { NetworkError } from "@stevedore/core";
 import {
+  closeAfter,
   createCertificate,
   startRecordingServer,
   type TestCertificate,
@@ -17,23 +18,15 @@ import type { TransportDebugEvent } from "./debug-log.js";
 import { createRecordingSleep } from "./test-support/fakes.js";
 import type { TransportOptions } from "./transport-options.js";
 
-const servers: TestServer[] = [];
-const transports: Transport[] = [];
+const track = closeAfter(afterEach);
 let certificate: TestCertificate;
 
 beforeAll(async () => {
   certificate = await createCertificate("127.0.0.1", "IP:127.0.0.1");
 });
 
-afterEach(async () => {
-  await Promise.all(transports.splice(0).map((transport) => transport.close()));
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
-
 async function server(tls?: TestCertificate): Promise<TestServer> {
-  const started = await startRecordingServer((_request, response) => response.end("{}"), tls);
-  servers.push(started);
-  return started;
+  return track(await startRecordingServer((_request, response) => response.end("{}"), tls));
 }
 
 /** A transport whose scheme decisions are collected from its debug events. */
@@ -46,8 +39,7 @@ function transport(options: TransportOptions = {}): { client: Transport; schemes
     },
     ...options,
   });
-  transports.push(client);
-  return { client, schemes };
+  return { client: track(client), schemes };
 }
 
 const plainUrl = (origin: TestServer, path = "/v2/"): string => `http://127.0.0.1:${origin.port}${path}`;

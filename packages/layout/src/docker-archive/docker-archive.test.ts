@@ -22,6 +22,7 @@ import {
   tarBlockSize,
   writeTar,
 } from "@stevedore/tar";
+import { temporaryDirectories } from "@stevedore/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   createTargetContractFixture,
@@ -32,15 +33,7 @@ import { createOciLayout } from "../oci-layout/create-oci-layout.js";
 import { openDockerArchive } from "./open-docker-archive.js";
 import { writeDockerArchive } from "./write-docker-archive.js";
 
-const directories: string[] = [];
-async function temporaryDirectory(): Promise<string> {
-  const directory = await mkdtemp(join(tmpdir(), "stevedore-archive-"));
-  directories.push(directory);
-  return directory;
-}
-afterEach(async () => {
-  for (const directory of directories.splice(0)) await rm(directory, { recursive: true, force: true });
-});
+const temporaryDirectory = temporaryDirectories("stevedore-archive-", afterEach);
 
 const encoder = new TextEncoder();
 const fixture = createTargetContractFixture();

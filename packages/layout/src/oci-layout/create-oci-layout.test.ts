@@ -15,6 +15,7 @@ import {
   MediaType,
   NotFoundError,
 } from "@stevedore/core";
+import { temporaryDirectories } from "@stevedore/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   createTargetContractFixture,
@@ -23,15 +24,7 @@ import {
 } from "../../../blob/src/test-support/target-contract.js";
 import { createOciLayout } from "./create-oci-layout.js";
 
-const directories: string[] = [];
-async function temporaryDirectory(): Promise<string> {
-  const directory = await mkdtemp(join(tmpdir(), "stevedore-layout-"));
-  directories.push(directory);
-  return directory;
-}
-afterEach(async () => {
-  for (const directory of directories.splice(0)) await rm(directory, { recursive: true, force: true });
-});
+const temporaryDirectory = temporaryDirectories("stevedore-layout-", afterEach);
 
 describeTargetContract(
   "OCI image layout",

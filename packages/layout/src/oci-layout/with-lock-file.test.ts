@@ -1,20 +1,16 @@
 import { spawnSync } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { hostname, tmpdir } from "node:os";
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { AbortError, LocalFormatError } from "@stevedore/core";
+import { temporaryDirectories } from "@stevedore/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { withLockFile } from "./with-lock-file.js";
 
-const directories: string[] = [];
+const temporaryDirectory = temporaryDirectories("stevedore-lock-", afterEach);
 async function lockPath(): Promise<string> {
-  const directory = await mkdtemp(join(tmpdir(), "stevedore-lock-"));
-  directories.push(directory);
-  return join(directory, "index.json.lock");
+  return join(await temporaryDirectory(), "index.json.lock");
 }
-afterEach(async () => {
-  for (const directory of directories.splice(0)) await rm(directory, { recursive: true, force: true });
-});
 
 /** A pid that certainly belongs to no running process: one that has exited. */
 function exitedPid(): number {

@@ -5,6 +5,7 @@
  */
 
 import {
+  closeAfter,
   type ScriptedReply,
   type ScriptedRequest as ServerRequest,
   startScriptedServer,
@@ -81,13 +82,6 @@ export async function startScriptedRegistry(handler: ScriptedHandler): Promise<S
  * after each test.
  */
 export function scriptedRegistryPerTest(): (handler: ScriptedHandler) => Promise<ScriptedRegistry> {
-  const running: ScriptedRegistry[] = [];
-  afterEach(async () => {
-    await Promise.all(running.splice(0).map((registry) => registry.close()));
-  });
-  return async (handler) => {
-    const registry = await startScriptedRegistry(handler);
-    running.push(registry);
-    return registry;
-  };
+  const track = closeAfter(afterEach);
+  return async (handler) => track(await startScriptedRegistry(handler));
 }
