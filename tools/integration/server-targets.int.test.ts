@@ -46,7 +46,6 @@ afterAll(async () => {
   await rm(storageDirectory, { recursive: true, force: true });
 });
 
-/** A repository name no other test uses. */
 
 type Tunables = Partial<
   Pick<Parameters<typeof createRemote>[0], "monolithicThreshold" | "chunkSize" | "singlePostUpload">

@@ -26,7 +26,6 @@ const open = inject("registryOpen");
 const bigLayerBytes = 40 * 1024 * 1024;
 
 let directory: string;
-/** A repository (and folder) name no other test or earlier run against the same registry uses. */
 
 function blob(mediaType: string, bytes: Uint8Array): TestBlob {
   return { mediaType, digest: sha256(bytes), size: bytes.length, bytes };

@@ -8,8 +8,7 @@
  * repository names.
  */
 
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdtemp, readFile, } from "node:fs/promises";
 import { join } from "node:path";
 import type { ProgressEvent } from "@stevedore/core";
 import {
@@ -24,6 +23,8 @@ import {
 import { createOciLayout, openDockerArchive } from "@stevedore/layout";
 import {
   bearerFor,
+  blobCount,
+  closeAfter,
   createTestImage,
   manifestDigest,
   manifestStatus,
@@ -34,6 +35,7 @@ import {
   sha256,
   type TestImage,
   uniqueName,
+  useTemporaryDirectory,
   writeTestLayout,
 } from "@stevedore/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
@@ -52,39 +54,16 @@ const alice = { username: "alice", password: "alice-password" };
 const amd64 = parsePlatform("linux/amd64");
 const arm64 = parsePlatform("linux/arm64");
 
-/** A repository name no other test (or earlier run against the same registry) uses. */
-
-function blobCount(image: TestImage): number {
-  const manifests = new Set([
-    image.index.digest,
-    image.attestation.digest,
-    ...image.children.map((c) => c.manifest.digest),
-  ]);
-  return [...image.blobs.keys()].filter((digest) => !manifests.has(digest)).length;
-}
-
-let directory: string;
-const clients: Client[] = [];
+const directory = useTemporaryDirectory("stevedore-client-int-", beforeAll, afterAll);
+const track = closeAfter(afterEach);
 function client(options: Parameters<typeof createClient>[0] = {}): Client {
-  const created = createClient({ credentials: false, env: {}, ...options });
-  clients.push(created);
-  return created;
+  return track(createClient({ credentials: false, env: {}, ...options }));
 }
-
-beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), "stevedore-client-int-"));
-});
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((created) => created.close()));
-});
-afterAll(async () => {
-  await rm(directory, { recursive: true, force: true });
-});
 
 describe("push and pull (open registry)", () => {
   it("pushes a multi-platform layout and pulls every platform back byte for byte", async () => {
     const image = createTestImage();
-    const source = join(directory, uniqueName("push", "client"));
+    const source = join(directory.path, uniqueName("push", "client"));
     await writeTestLayout(source, image, "v1");
     const repository = uniqueName("team", "client");
     const reference = `${open.host}/${repository}:v1`;
@@ -100,7 +79,7 @@ describe("push and pull (open registry)", () => {
     });
     expect(await manifestStatus({ url: open.url, repository }, image.index.digest)).toBe(200);
 
-    const destination = join(directory, uniqueName("pull", "client"));
+    const destination = join(directory.path, uniqueName("pull", "client"));
     const pulled = await client().pull(reference, destination, { platforms: "all" });
     expect(pulled).toMatchObject({
       digest: image.index.digest,
@@ -117,7 +96,7 @@ describe("push and pull (open registry)", () => {
 
   it("pull, push and copy move the whole index by default; a docker archive takes linux/<this CPU>", async () => {
     const image = createTestImage();
-    const source = join(directory, uniqueName("whole", "client"));
+    const source = join(directory.path, uniqueName("whole", "client"));
     await writeTestLayout(source, image, "v1");
     const repository = uniqueName("team", "client");
     const reference = `${open.host}/${repository}:v1`;
@@ -127,14 +106,14 @@ describe("push and pull (open registry)", () => {
     expect(copied?.digest).toBe(image.index.digest);
     const pulled = await client().pull(
       reference,
-      `oci:${join(directory, uniqueName("whole-pull", "client"))}`,
+      `oci:${join(directory.path, uniqueName("whole-pull", "client"))}`,
     );
     expect(pulled.digest).toBe(image.index.digest);
     expect(await manifestDigest({ url: open.url, repository }, "v1")).toBe(image.index.digest);
 
     const native = defaultPlatforms()[0]!;
     const child = image.children.find((entry) => entry.platform.architecture === native.architecture);
-    const file = join(directory, `${uniqueName("default", "client").replaceAll("/", "-")}.tar`);
+    const file = join(directory.path, `${uniqueName("default", "client").replaceAll("/", "-")}.tar`);
     const archived = await client().pull(reference, `docker-archive:${file}`);
     expect(archived.digest).toBe((child ?? image.children[0]!).manifest.digest);
     expect(archived.platforms.map(formatPlatform)).toEqual([formatPlatform(native)]);
@@ -147,7 +126,7 @@ describe("push and pull (open registry)", () => {
     const image = createTestImage();
     const repository = uniqueName("team", "client");
     await seedTestImage({ url: open.url, repository }, image, ["v1"]);
-    const destination = join(directory, uniqueName("arm", "client"));
+    const destination = join(directory.path, uniqueName("arm", "client"));
     const outcome = await client().pull(`${open.host}/${repository}:v1`, `oci:${destination}`, {
       platforms: [arm64],
     });
@@ -190,7 +169,7 @@ describe("push and pull (open registry)", () => {
     const image = createTestImage();
     const repository = uniqueName("team", "client");
     await seedTestImage({ url: open.url, repository }, image, ["v1"]);
-    const file = join(directory, `${uniqueName("archive", "client").replaceAll("/", "-")}.tar`);
+    const file = join(directory.path, `${uniqueName("archive", "client").replaceAll("/", "-")}.tar`);
     const reference = `${open.host}/${repository}:v1`;
     const outcome = await client().pull(reference, `docker-archive:${file}`, { platforms: [amd64] });
     const amdChild = image.children[0]!;
@@ -207,16 +186,16 @@ describe("push and pull (open registry)", () => {
   it("fails with typed errors for what is not there", async () => {
     const repository = uniqueName("team", "client");
     await seedTestImage({ url: open.url, repository }, createTestImage(), ["v1"]);
-    const target = join(directory, uniqueName("missing", "client"));
+    const target = join(directory.path, uniqueName("missing", "client"));
     await expect(client().pull(`${open.host}/${repository}:nope`, target)).rejects.toThrow(NotFoundError);
     await expect(
       client().pull(`${open.host}/${repository}:v1`, target, { platforms: [parsePlatform("linux/s390x")] }),
     ).rejects.toThrow(/linux\/amd64, linux\/arm64\/v8/);
     await expect(client().pull(`${open.host}/Bad:v1`, target)).rejects.toThrow(InvalidReferenceError);
     await expect(
-      client().push(join(directory, "no-such-layout"), `${open.host}/${repository}:v2`),
+      client().push(join(directory.path, "no-such-layout"), `${open.host}/${repository}:v2`),
     ).rejects.toThrow(NotFoundError);
-    await expect(client().push(`ftp:${directory}`, `${open.host}/${repository}:v2`)).rejects.toThrow(
+    await expect(client().push(`ftp:${directory.path}`, `${open.host}/${repository}:v2`)).rejects.toThrow(
       UsageError,
     );
   });
@@ -375,10 +354,10 @@ async function seedRaw(
 
 describe("token auth", () => {
   it("logs in to a temporary DOCKER_CONFIG, pushes with those credentials, and logs out", async () => {
-    const config = await mkdtemp(join(directory, "docker-config-"));
+    const config = await mkdtemp(join(directory.path, "docker-config-"));
     const env = { DOCKER_CONFIG: config, HOME: config };
     const image = createTestImage();
-    const source = join(directory, uniqueName("login", "client"));
+    const source = join(directory.path, uniqueName("login", "client"));
     await writeTestLayout(source, image, "v1");
     const reference = `${tokenRegistry.host}/${uniqueName("team", "client")}:v1`;
 
@@ -454,9 +433,7 @@ describe("token auth", () => {
 });
 
 function createClientWith(env: Record<string, string>): Client {
-  const created = createClient({ env });
-  clients.push(created);
-  return created;
+  return track(createClient({ env }));
 }
 
 /** The index, its platform images and the attestation: every manifest of the test image. */
@@ -482,7 +459,7 @@ describe("requests per operation (distribution 2.8 behind a recording proxy)", (
 
   it("a push sends a HEAD per item, POST + PUT per blob and a PUT per manifest; again, two requests", async () => {
     const image = createTestImage();
-    const layout = join(directory, uniqueName("layout", "client"));
+    const layout = join(directory.path, uniqueName("layout", "client"));
     await writeTestLayout(layout, image, "v1");
     const reference = `${proxy.host}/${uniqueName("team", "client")}:v1`;
 
@@ -506,14 +483,16 @@ describe("requests per operation (distribution 2.8 behind a recording proxy)", (
 
   it("a pull reads the root with one GET (no HEAD first), then every manifest and blob once", async () => {
     const image = createTestImage();
-    const layout = join(directory, uniqueName("layout", "client"));
+    const layout = join(directory.path, uniqueName("layout", "client"));
     await writeTestLayout(layout, image, "v1");
     const repository = uniqueName("team", "client");
     const reference = `${proxy.host}/${repository}:v1`;
     await client().push(layout, reference, { platforms: "all" });
 
     proxy.reset();
-    await client().pull(reference, join(directory, uniqueName("pulled", "client")), { platforms: "all" });
+    await client().pull(reference, join(directory.path, uniqueName("pulled", "client")), {
+      platforms: "all",
+    });
     expect(proxy.requests[0]).toMatchObject({ method: "GET", path: `/v2/${repository}/manifests/v1` });
     expect(countKinds(proxy.requests)).toEqual({
       "GET manifest": manifestCount(image),
@@ -523,7 +502,7 @@ describe("requests per operation (distribution 2.8 behind a recording proxy)", (
 
   it("a copy between repositories reads the root once and mounts every blob", async () => {
     const image = createTestImage();
-    const layout = join(directory, uniqueName("layout", "client"));
+    const layout = join(directory.path, uniqueName("layout", "client"));
     await writeTestLayout(layout, image, "v1");
     const source = `${proxy.host}/${uniqueName("team", "client")}:v1`;
     await client().push(layout, source, { platforms: "all" });

@@ -9,7 +9,13 @@ import { join } from "node:path";
 import type { ProgressEvent } from "@stevedore/core";
 import { AbortError, LocalFormatError, NotFoundError, parsePlatform, UsageError } from "@stevedore/core";
 import { createOciLayout, openDockerArchive } from "@stevedore/layout";
-import { createTestImage, readLayoutBlobs, type TestImage, writeTestLayout } from "@stevedore/testing";
+import {
+  blobCount,
+  createTestImage,
+  readLayoutBlobs,
+  type TestImage,
+  writeTestLayout,
+} from "@stevedore/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Client } from "./client.js";
 import { createClient } from "./create-client.js";
@@ -34,15 +40,6 @@ afterEach(async () => {
   await client.close();
   await rm(directory, { recursive: true, force: true });
 });
-
-function blobCount(test: TestImage): number {
-  const manifests = new Set([
-    test.index.digest,
-    test.attestation.digest,
-    ...test.children.map((c) => c.manifest.digest),
-  ]);
-  return [...test.blobs.keys()].filter((digest) => !manifests.has(digest)).length;
-}
 
 describe("copy between OCI layouts", () => {
   it("copies every platform byte for byte with platforms: all", async () => {

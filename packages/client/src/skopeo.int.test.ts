@@ -7,17 +7,18 @@
  */
 
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import {
+  closeAfter,
   createTestImage,
   manifestStatus,
   readLayoutBlobs,
   sha256,
   type TestImage,
   uniqueName,
+  useTemporaryDirectory,
   writeTestLayout,
 } from "@stevedore/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
@@ -27,15 +28,14 @@ import { createClient } from "./create-client.js";
 const open = inject("registryOpen");
 const execFileAsync = promisify(execFile);
 
-let directory: string;
-/** A repository (and folder) name no other test or earlier run against the same registry uses. */
+const directory = useTemporaryDirectory("stevedore-client-skopeo-", beforeAll, afterAll);
 
 /** Runs skopeo with no credentials or policy of the user's, failing after 30 s rather than hanging. */
 async function skopeo(...args: string[]): Promise<void> {
   await execFileAsync("skopeo", ["--insecure-policy", ...args], {
     timeout: 30_000,
     maxBuffer: 16 * 1024 * 1024,
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: directory, TMPDIR: directory },
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: directory.path, TMPDIR: directory.path },
   });
 }
 
@@ -55,27 +55,15 @@ function blobsOf(image: TestImage): Map<string, Uint8Array> {
   return new Map([...image.blobs].map(([digest, blob]) => [digest, new Uint8Array(blob.bytes)]));
 }
 
-const clients: Client[] = [];
+const track = closeAfter(afterEach);
 function client(): Client {
-  const created = createClient({ credentials: false, env: {} });
-  clients.push(created);
-  return created;
+  return track(createClient({ credentials: false, env: {} }));
 }
-
-beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), "stevedore-client-skopeo-"));
-});
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((created) => created.close()));
-});
-afterAll(async () => {
-  await rm(directory, { recursive: true, force: true });
-});
 
 describe("interop with skopeo", () => {
   it("skopeo reads what stevedore pushed: same index digest, every blob byte for byte", async () => {
     const image = createTestImage({ layerSize: 64 * 1024 });
-    const source = join(directory, uniqueName("source", "skopeo").replaceAll("/", "-"));
+    const source = join(directory.path, uniqueName("source", "skopeo").replaceAll("/", "-"));
     await writeTestLayout(source, image, "v1");
     const repository = uniqueName("interop", "skopeo");
     const reference = `${open.host}/${repository}:v1`;
@@ -83,7 +71,7 @@ describe("interop with skopeo", () => {
     const pushed = await client().push(`oci:${source}:v1`, reference, { platforms: "all" });
     expect(pushed.digest).toBe(image.index.digest);
 
-    const copied = join(directory, uniqueName("by-skopeo", "skopeo").replaceAll("/", "-"));
+    const copied = join(directory.path, uniqueName("by-skopeo", "skopeo").replaceAll("/", "-"));
     await skopeo(
       "copy",
       "--all",
@@ -100,7 +88,7 @@ describe("interop with skopeo", () => {
 
   it("stevedore pulls what skopeo pushed: same index digest, every blob byte for byte", async () => {
     const image = createTestImage({ layerSize: 64 * 1024 });
-    const source = join(directory, uniqueName("source", "skopeo").replaceAll("/", "-"));
+    const source = join(directory.path, uniqueName("source", "skopeo").replaceAll("/", "-"));
     await writeTestLayout(source, image, "v1");
     const repository = uniqueName("interop", "skopeo");
     const reference = `${open.host}/${repository}:v1`;
@@ -115,7 +103,7 @@ describe("interop with skopeo", () => {
     );
     expect(await manifestStatus({ url: open.url, repository }, image.index.digest)).toBe(200);
 
-    const pulled = join(directory, uniqueName("by-stevedore", "skopeo").replaceAll("/", "-"));
+    const pulled = join(directory.path, uniqueName("by-stevedore", "skopeo").replaceAll("/", "-"));
     const outcome = await client().pull(reference, `oci:${pulled}:v1`, { platforms: "all" });
     expect(outcome).toMatchObject({ digest: image.index.digest, tag: "v1", filteredIndex: false });
     expect(await layoutEntry(pulled)).toEqual([{ digest: image.index.digest, tag: "v1" }]);

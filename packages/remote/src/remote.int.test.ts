@@ -28,8 +28,6 @@ import { bytesOf, collect, sha256 } from "./test-support/fixtures.js";
 const open = inject("registryOpen");
 const tokenRegistry = inject("registryToken");
 
-/** A repository name no other test (or earlier run against the same registry) uses. */
-
 const transports: Transport[] = [];
 afterEach(async () => {
   await Promise.all(transports.splice(0).map((transport) => transport.close()));

@@ -47,6 +47,7 @@ export {
 } from "./scripted-server.ts";
 export { tarHeader, tarWithFile } from "./tar-with-file.ts";
 export {
+  blobCount,
   createTestImage,
   readLayoutBlobs,
   seedTestImage,

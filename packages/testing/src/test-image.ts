@@ -174,6 +174,16 @@ export async function readLayoutBlobs(path: string): Promise<Map<string, Uint8Ar
   return result;
 }
 
+/** How many blobs of `image` are not manifests: its configs and layers, what a copy transfers as blobs. */
+export function blobCount(image: TestImage): number {
+  const manifests = new Set([
+    image.index.digest,
+    image.attestation.digest,
+    ...image.children.map((child) => child.manifest.digest),
+  ]);
+  return [...image.blobs.keys()].filter((digest) => !manifests.has(digest)).length;
+}
+
 /**
  * Pushes `image` with raw HTTP (`POST` + `PUT ?digest=` per blob, `PUT` per manifest, children first) and
  * tags the index with each of `tags`.
