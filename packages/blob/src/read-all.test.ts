@@ -1,7 +1,7 @@
 import { SizeMismatchError, UsageError } from "@stevedore/core";
 import { describe, expect, it } from "vitest";
 import { readAll } from "./read-all.js";
-import { fromChunks } from "./test-support/byte-streams.js";
+import { endlessSource, fromChunks } from "./test-support/byte-streams.js";
 
 describe("readAll", () => {
   it("concatenates every chunk", async () => {
@@ -20,23 +20,12 @@ describe("readAll", () => {
   });
 
   it("stops reading the moment the limit is exceeded, even from a source that never ends", async () => {
-    let produced = 0;
-    let closed = false;
-    async function* endless(): AsyncGenerator<Uint8Array> {
-      try {
-        for (;;) {
-          produced += 1;
-          yield new Uint8Array(1000);
-        }
-      } finally {
-        closed = true;
-      }
-    }
-    const failure = readAll(endless(), 4500);
+    const endless = endlessSource(1000);
+    const failure = readAll(endless.source, 4500);
     await expect(failure).rejects.toBeInstanceOf(SizeMismatchError);
     await expect(failure).rejects.toMatchObject({ expected: 4500, actual: 5000 });
-    expect(produced).toBe(5);
-    expect(closed).toBe(true);
+    expect(endless.produced).toBe(5);
+    expect(endless.closed).toBe(true);
   });
 
   it.each([-1, 2.5])("rejects the limit %d with UsageError", async (limit) => {

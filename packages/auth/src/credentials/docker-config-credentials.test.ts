@@ -1,20 +1,14 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CredentialError } from "@stevedore/core";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createCredentialFixture } from "../test-support/credential-fixture.js";
+import { describe, expect, it } from "vitest";
+import { credentialFixturePerTest } from "../test-support/credential-fixture.js";
 import { dockerConfigCredentials } from "./docker-config-credentials.js";
 import { dockerConfigPath } from "./docker-config-path.js";
 
 const b64 = (text: string): string => Buffer.from(text).toString("base64");
 
-let fixture: Awaited<ReturnType<typeof createCredentialFixture>>;
-beforeEach(async () => {
-  fixture = await createCredentialFixture();
-});
-afterEach(async () => {
-  await fixture.cleanup();
-});
+const fixture = credentialFixturePerTest();
 
 describe("dockerConfigPath", () => {
   it("uses DOCKER_CONFIG, else ~/.docker", () => {

@@ -1,18 +1,12 @@
 import { lstat, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CredentialError, UsageError } from "@stevedore/core";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createCredentialFixture } from "../test-support/credential-fixture.js";
+import { describe, expect, it } from "vitest";
+import { credentialFixturePerTest } from "../test-support/credential-fixture.js";
 import { dockerConfigCredentials } from "./docker-config-credentials.js";
 import { eraseDockerCredentials, storeDockerCredentials } from "./docker-credential-store.js";
 
-let fixture: Awaited<ReturnType<typeof createCredentialFixture>>;
-beforeEach(async () => {
-  fixture = await createCredentialFixture();
-});
-afterEach(async () => {
-  await fixture.cleanup();
-});
+const fixture = credentialFixturePerTest();
 
 const readJson = async (path: string): Promise<Record<string, unknown>> =>
   JSON.parse(await readFile(path, "utf8")) as Record<string, unknown>;

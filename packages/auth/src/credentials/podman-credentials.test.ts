@@ -1,18 +1,12 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createCredentialFixture } from "../test-support/credential-fixture.js";
+import { describe, expect, it } from "vitest";
+import { credentialFixturePerTest } from "../test-support/credential-fixture.js";
 import { podmanAuthFilePaths, podmanCredentials } from "./podman-credentials.js";
 
 const b64 = (text: string): string => Buffer.from(text).toString("base64");
 
-let fixture: Awaited<ReturnType<typeof createCredentialFixture>>;
-beforeEach(async () => {
-  fixture = await createCredentialFixture();
-});
-afterEach(async () => {
-  await fixture.cleanup();
-});
+const fixture = credentialFixturePerTest();
 
 async function writeAuth(path: string, auths: Record<string, unknown>): Promise<void> {
   await mkdir(join(path, ".."), { recursive: true });

@@ -1,6 +1,17 @@
 import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterEach, beforeEach } from "vitest";
+
+/** What {@link createCredentialFixture} makes. */
+export interface CredentialFixture {
+  root: string;
+  configDir: string;
+  log: string;
+  env: Record<string, string>;
+  writeConfig: (config: unknown) => Promise<string>;
+  cleanup: () => Promise<void>;
+}
 
 /**
  * A fake `docker-credential-test` helper (a POSIX sh script) in a temp `bin` directory, and a temp
@@ -15,14 +26,7 @@ import { join } from "node:path";
  *
  * `store` and `erase` append what they read to `$HELPER_LOG`.
  */
-export async function createCredentialFixture(sentinel = "unused-sentinel"): Promise<{
-  root: string;
-  configDir: string;
-  log: string;
-  env: Record<string, string>;
-  writeConfig: (config: unknown) => Promise<string>;
-  cleanup: () => Promise<void>;
-}> {
+export async function createCredentialFixture(sentinel = "unused-sentinel"): Promise<CredentialFixture> {
   const root = await mkdtemp(join(tmpdir(), "stevedore-auth-"));
   const bin = join(root, "bin");
   const configDir = join(root, "docker");
@@ -61,5 +65,37 @@ esac
       return path;
     },
     cleanup: () => rm(root, { recursive: true, force: true }),
+  };
+}
+
+/** A fresh {@link createCredentialFixture} for each test of the file, cleaned up after it. */
+export function credentialFixturePerTest(): CredentialFixture {
+  let current: CredentialFixture | undefined;
+  beforeEach(async () => {
+    current = await createCredentialFixture();
+  });
+  afterEach(async () => {
+    await current?.cleanup();
+    current = undefined;
+  });
+  const now = (): CredentialFixture => {
+    if (current === undefined) throw new Error("the credential fixture exists only while a test runs");
+    return current;
+  };
+  return {
+    get root() {
+      return now().root;
+    },
+    get configDir() {
+      return now().configDir;
+    },
+    get log() {
+      return now().log;
+    },
+    get env() {
+      return now().env;
+    },
+    writeConfig: (config) => now().writeConfig(config),
+    cleanup: () => now().cleanup(),
   };
 }

@@ -7,6 +7,38 @@ export async function* fromChunks(chunks: Iterable<Uint8Array>): AsyncGenerator<
   for (const chunk of chunks) yield chunk;
 }
 
+/**
+ * A source that never ends, of zero-filled chunks of `size` bytes, that counts how many chunks it made and
+ * notes when its consumer closed it: proof that a limit stops reading at once.
+ */
+export function endlessSource(size: number): {
+  source: AsyncGenerator<Uint8Array>;
+  readonly produced: number;
+  readonly closed: boolean;
+} {
+  let produced = 0;
+  let closed = false;
+  async function* endless(): AsyncGenerator<Uint8Array> {
+    try {
+      for (;;) {
+        produced += 1;
+        yield new Uint8Array(size);
+      }
+    } finally {
+      closed = true;
+    }
+  }
+  return {
+    source: endless(),
+    get produced() {
+      return produced;
+    },
+    get closed() {
+      return closed;
+    },
+  };
+}
+
 /** Splits `bytes` into chunks of `size` bytes (the last may be shorter). */
 export function split(bytes: Uint8Array, size: number): Uint8Array[] {
   const chunks: Uint8Array[] = [];

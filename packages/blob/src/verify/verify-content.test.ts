@@ -8,7 +8,7 @@ import {
 } from "@stevedore/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { concat, digestOf, drain, fromChunks, split } from "../test-support/byte-streams.js";
+import { concat, digestOf, drain, endlessSource, fromChunks, split } from "../test-support/byte-streams.js";
 import { createVerifier } from "./create-verifier.js";
 import { verifyContent } from "./verify-content.js";
 
@@ -41,26 +41,17 @@ describe("verifyContent", () => {
   });
 
   it("fails at the moment the size is exceeded, even from a source that never ends", async () => {
-    let produced = 0;
-    let closed = false;
-    async function* endless(): AsyncGenerator<Uint8Array> {
-      try {
-        for (;;) {
-          produced += 1;
-          yield new Uint8Array(1024);
-        }
-      } finally {
-        closed = true;
-      }
-    }
+    const endless = endlessSource(1024);
     const zeros = new Uint8Array(10 * 1024);
-    const result = await drain(verifyContent(endless(), { digest: digestOf(zeros), size: zeros.length }));
+    const result = await drain(
+      verifyContent(endless.source, { digest: digestOf(zeros), size: zeros.length }),
+    );
     expect(result.error).toBeInstanceOf(SizeMismatchError);
     expect(result.error).toMatchObject({ expected: 10 * 1024, actual: 11 * 1024 });
     // Chunk 10 completed the size and was held back; chunk 11 failed; nothing more was asked for.
-    expect(produced).toBe(11);
+    expect(endless.produced).toBe(11);
     expect(result.chunks).toHaveLength(9);
-    expect(closed).toBe(true);
+    expect(endless.closed).toBe(true);
   });
 
   it("fails trailing bytes after the full size without ever yielding the completing chunk", async () => {
