@@ -4,10 +4,9 @@
  * Every run ends byte-exact, or with a documented exit code and one line — and leaves no temp file. The
  * seed is in the suite's name and every assertion message; STEVEDORE_FAULT_SEED replays one. Tests only.
  */
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createTestImage, readLayoutBlobs, type TestImage, writeTestLayout } from "@stevedore/testing";
+import { readLayoutBlobs, useTestLayout } from "@stevedore/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExitCode } from "../exit-codes.js";
 import { runCli } from "./fake-io.js";
@@ -35,9 +34,7 @@ export function describeFaultCampaign(options: FaultCampaignOptions): void {
   const runs = options.runs;
   const prefix = `faults-${Math.floor(Math.random() * 2 ** 31).toString(36)}`;
   const sourceRepository = `${prefix}/source`;
-  let work: string;
-  let image: TestImage;
-  let layout: string;
+  const local = useTestLayout("stevedore-faults-", { layerSize: 96 * 1024 }, beforeAll, afterAll);
   const proxies: FaultProxy[] = [];
   /** Each proxy's registry, `http://127.0.0.1:PORT`, to check results past the faults. */
   const upstreams = new Map<FaultProxy, string>();
@@ -47,10 +44,6 @@ export function describeFaultCampaign(options: FaultCampaignOptions): void {
   let destination: FaultProxy;
 
   beforeAll(async () => {
-    work = await mkdtemp(join(tmpdir(), "stevedore-faults-"));
-    image = createTestImage({ layerSize: 96 * 1024 });
-    layout = join(work, "layout");
-    await writeTestLayout(layout, image, "v1");
     for (const url of await options.registries()) {
       const proxy = await startFaultProxy(new URL(url).host);
       proxies.push(proxy);
@@ -60,7 +53,7 @@ export function describeFaultCampaign(options: FaultCampaignOptions): void {
     sourceHost = source.host;
     destinationHost = destination.host;
     source.reset(0, 0);
-    const seeded = await runCli(["push", `oci:${layout}:v1`, `${sourceHost}/${sourceRepository}:v1`], {
+    const seeded = await runCli(["push", `oci:${local.layout}:v1`, `${sourceHost}/${sourceRepository}:v1`], {
       clientOptions,
     });
     if (seeded.code !== 0) throw new Error(`seeding failed: ${seeded.stderr}`);
@@ -68,7 +61,6 @@ export function describeFaultCampaign(options: FaultCampaignOptions): void {
 
   afterAll(async () => {
     await Promise.all(proxies.map((proxy) => proxy.close()));
-    await rm(work, { recursive: true, force: true });
   });
 
   /** The bytes at `path` of the registry behind `proxy`, read past the proxy (no faults). */
@@ -91,8 +83,8 @@ export function describeFaultCampaign(options: FaultCampaignOptions): void {
   /** Checks that `repository` in the registry behind `proxy` holds the test image byte for byte. */
   async function expectImageIn(proxy: FaultProxy, repository: string, context: string): Promise<void> {
     const index = await upstream(proxy, `/v2/${repository}/manifests/v1`);
-    expect(index && Buffer.compare(index, image.index.bytes), context).toBe(0);
-    for (const blob of image.blobs.values()) {
+    expect(index && Buffer.compare(index, local.image.index.bytes), context).toBe(0);
+    for (const blob of local.image.blobs.values()) {
       const kind = /manifest|index/.test(blob.mediaType) ? "manifests" : "blobs";
       const bytes = await upstream(proxy, `/v2/${repository}/${kind}/${blob.digest}`);
       expect(bytes && Buffer.compare(bytes, blob.bytes), `${context}: ${blob.mediaType} ${blob.digest}`).toBe(
@@ -112,12 +104,12 @@ export function describeFaultCampaign(options: FaultCampaignOptions): void {
         destination.reset(runSeed + 1, rate);
         const kind = (["pull", "push", "copy"] as const)[run % 3];
         const repository = `${prefix}/r${run}`;
-        const into = join(work, `pull-${run}`);
+        const into = join(local.workspace, `pull-${run}`);
         const argv =
           kind === "pull"
             ? ["pull", `${sourceHost}/${sourceRepository}:v1`, into]
             : kind === "push"
-              ? ["push", `oci:${layout}:v1`, `${destinationHost}/${repository}:v1`]
+              ? ["push", `oci:${local.layout}:v1`, `${destinationHost}/${repository}:v1`]
               : ["copy", `${sourceHost}/${sourceRepository}:v1`, `${destinationHost}/${repository}:v1`];
         const result = await runCli([...argv, "--quiet"], { clientOptions });
         const context = `seed ${seed}, run ${run} (${argv.join(" ")}), exit ${result.code}, faults [${[
@@ -135,7 +127,7 @@ export function describeFaultCampaign(options: FaultCampaignOptions): void {
         }
         if (kind === "pull") {
           const blobs = await readLayoutBlobs(into);
-          for (const blob of image.blobs.values()) {
+          for (const blob of local.image.blobs.values()) {
             expect(
               Buffer.compare(Buffer.from(blobs.get(blob.digest) ?? []), blob.bytes),
               `${context}: ${blob.digest}`,
@@ -147,7 +139,7 @@ export function describeFaultCampaign(options: FaultCampaignOptions): void {
           expect(
             written.manifests.map((entry) => entry.digest),
             context,
-          ).toContain(image.index.digest);
+          ).toContain(local.image.index.digest);
         } else {
           await expectImageIn(destination, `${repository}`, context);
         }
