@@ -8,7 +8,7 @@
  * repository names.
  */
 
-import { mkdtemp, readFile, } from "node:fs/promises";
+import { mkdtemp, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ProgressEvent } from "@stevedore/core";
 import {

@@ -7,7 +7,7 @@
  */
 
 import { execFile } from "node:child_process";
-import { readFile, } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import {

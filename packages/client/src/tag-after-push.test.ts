@@ -4,7 +4,9 @@ import {
   createTestImage,
   type ScriptedReply,
   type ScriptedRequest,
+  type ScriptedServer,
   startScriptedServer,
+  type TestImage,
   useTemporaryDirectory,
   writeTestLayout,
 } from "@stevedore/testing";
@@ -32,25 +34,39 @@ function acceptingRegistry(request: ScriptedRequest): ScriptedReply {
   return { status: 404, body: { errors: [{ code: "MANIFEST_UNKNOWN", message: "unknown" }] } };
 }
 
+/**
+ * Pushes a fresh test image from a layout to {@link acceptingRegistry}; the image, the registry, the pushed
+ * digest and every manifest request (`METHOD path`) the registry saw.
+ */
+async function pushToAcceptingRegistry(options: { referrers?: boolean }): Promise<{
+  image: TestImage;
+  server: ScriptedServer;
+  digest: string;
+  manifestRequests: string[];
+}> {
+  const image = createTestImage();
+  const layout = join(directory.path, "layout");
+  await writeTestLayout(layout, image, "v1");
+  const server = track(await startScriptedServer(acceptingRegistry));
+  const client = createClient({ credentials: false, env: {}, plainHttp: true });
+  let digest: string;
+  try {
+    ({ digest } = await client.push(`oci:${layout}:v1`, `${server.host}/team/app:v1`, {
+      platforms: "all",
+      ...options,
+    }));
+  } finally {
+    await client.close();
+  }
+  const manifestRequests = server.requests
+    .filter((request) => request.path.includes("/manifests/"))
+    .map((request) => `${request.method} ${request.path}`);
+  return { image, server, digest, manifestRequests };
+}
+
 describe("tagging a manifest this client pushed", () => {
   it("puts the root under the tag in one request, without fetching it again", async () => {
-    const image = createTestImage();
-    const layout = join(directory.path, "layout");
-    await writeTestLayout(layout, image, "v1");
-    const server = track(await startScriptedServer(acceptingRegistry));
-    const client = createClient({ credentials: false, env: {}, plainHttp: true });
-    let digest: string;
-    try {
-      ({ digest } = await client.push(`oci:${layout}:v1`, `${server.host}/team/app:v1`, {
-        platforms: "all",
-      }));
-    } finally {
-      await client.close();
-    }
-
-    const manifestRequests = server.requests
-      .filter((request) => request.path.includes("/manifests/"))
-      .map((request) => `${request.method} ${request.path}`);
+    const { image, server, digest, manifestRequests } = await pushToAcceptingRegistry({});
     expect(manifestRequests.filter((line) => line.startsWith("GET "))).toEqual([]);
     // The root goes up once, under its tag (core's TaggedManifestPusher); its children by digest.
     expect(manifestRequests).not.toContain(`PUT /v2/team/app/manifests/${digest}`);
@@ -64,23 +80,7 @@ describe("tagging a manifest this client pushed", () => {
   });
 
   it("with referrers, tags last with the bytes it pushed, without fetching them again", async () => {
-    const image = createTestImage();
-    const layout = join(directory.path, "layout");
-    await writeTestLayout(layout, image, "v1");
-    const server = track(await startScriptedServer(acceptingRegistry));
-    const client = createClient({ credentials: false, env: {}, plainHttp: true });
-    let digest: string;
-    try {
-      ({ digest } = await client.push(`oci:${layout}:v1`, `${server.host}/team/app:v1`, {
-        platforms: "all",
-        referrers: true,
-      }));
-    } finally {
-      await client.close();
-    }
-    const manifestRequests = server.requests
-      .filter((request) => request.path.includes("/manifests/"))
-      .map((request) => `${request.method} ${request.path}`);
+    const { digest, manifestRequests } = await pushToAcceptingRegistry({ referrers: true });
     expect(manifestRequests.filter((line) => line.startsWith("GET "))).toEqual([]);
     expect(manifestRequests.at(-2)).toBe(`PUT /v2/team/app/manifests/${digest}`);
     expect(manifestRequests.at(-1)).toBe("PUT /v2/team/app/manifests/v1");
