@@ -1,4 +1,4 @@
-import { createMemoryStore, createMemoryTarget } from "@stevedore/blob";
+import { createMemoryStore, createMemoryTarget, type MemoryTarget } from "@stevedore/blob";
 import { describe, expect, it } from "vitest";
 import { copy } from "./copy.js";
 import { createBlobLocations } from "./create-blob-locations.js";
@@ -6,13 +6,26 @@ import { image, store } from "./test-support/images.js";
 import { instrument } from "./test-support/instrument.js";
 import type { TransferProgressEvent } from "./transfer-progress-event.js";
 
+/**
+ * One registry with image `app` tagged v1 in library/base (`source`) and an empty team/app (`inner`): a
+ * copy between them can mount every blob.
+ */
+async function sameRegistry(): Promise<{
+  app: ReturnType<typeof image>;
+  source: MemoryTarget;
+  inner: MemoryTarget;
+}> {
+  const registry = createMemoryStore({ registry: "registry.test" });
+  const app = image("app");
+  const source = createMemoryTarget({ store: registry, repository: "library/base" });
+  await store(source, [app], "v1");
+  return { app, source, inner: createMemoryTarget({ store: registry, repository: "team/app" }) };
+}
+
 describe("copy: mounts", () => {
   it("mounts every blob from the source repository when both are on the same registry", async () => {
-    const registry = createMemoryStore({ registry: "registry.test" });
-    const app = image("app");
-    const source = createMemoryTarget({ store: registry, repository: "library/base" });
-    await store(source, [app], "v1");
-    const destination = instrument(createMemoryTarget({ store: registry, repository: "team/app" }));
+    const { app, source, inner } = await sameRegistry();
+    const destination = instrument(inner);
     const events: TransferProgressEvent[] = [];
 
     const result = await copy(source, "v1", destination, "v1", { onProgress: (event) => events.push(event) });
@@ -36,11 +49,7 @@ describe("copy: mounts", () => {
   });
 
   it("counts a blob the destination already holds as mounted when a mount candidate exists", async () => {
-    const registry = createMemoryStore({ registry: "registry.test" });
-    const app = image("app");
-    const source = createMemoryTarget({ store: registry, repository: "library/base" });
-    await store(source, [app], "v1");
-    const inner = createMemoryTarget({ store: registry, repository: "team/app" });
+    const { app, source, inner } = await sameRegistry();
     for (const part of app.blobs) await inner.push(part.descriptor, part.bytes);
     const destination = instrument(inner);
 
@@ -52,11 +61,7 @@ describe("copy: mounts", () => {
   });
 
   it("asks once whether a blob is present after every mount was declined, and skips it then", async () => {
-    const registry = createMemoryStore({ registry: "registry.test" });
-    const app = image("app");
-    const source = createMemoryTarget({ store: registry, repository: "library/base" });
-    await store(source, [app], "v1");
-    const inner = createMemoryTarget({ store: registry, repository: "team/app" });
+    const { app, source, inner } = await sameRegistry();
     for (const part of app.blobs) await inner.push(part.descriptor, part.bytes);
     const destination = instrument({ ...inner, mount: async () => false });
 
@@ -74,11 +79,7 @@ describe("copy: mounts", () => {
   });
 
   it("uploads when the registry declines the mount", async () => {
-    const registry = createMemoryStore({ registry: "registry.test" });
-    const app = image("app");
-    const source = createMemoryTarget({ store: registry, repository: "library/base" });
-    await store(source, [app], "v1");
-    const inner = createMemoryTarget({ store: registry, repository: "team/app" });
+    const { source, inner } = await sameRegistry();
     const destination = instrument({ ...inner, mount: async () => false });
 
     const result = await copy(source, "v1", destination, "v1");
@@ -89,11 +90,7 @@ describe("copy: mounts", () => {
   });
 
   it("uploads when a mount fails outright (no pull access to the other repository)", async () => {
-    const registry = createMemoryStore({ registry: "registry.test" });
-    const app = image("app");
-    const source = createMemoryTarget({ store: registry, repository: "library/base" });
-    await store(source, [app], "v1");
-    const inner = createMemoryTarget({ store: registry, repository: "team/app" });
+    const { source, inner } = await sameRegistry();
     const destination = {
       ...inner,
       mount: async () => {
