@@ -46,7 +46,6 @@ afterAll(async () => {
   await rm(storageDirectory, { recursive: true, force: true });
 });
 
-
 type Tunables = Partial<
   Pick<Parameters<typeof createRemote>[0], "monolithicThreshold" | "chunkSize" | "singlePostUpload">
 >;

@@ -11,6 +11,7 @@ import type {
   TargetCallOptions,
 } from "@stevedore/core";
 import {
+  checkByteRange,
   InvalidReferenceError,
   isManifestMediaType,
   isRepositoryName,
@@ -172,18 +173,7 @@ export function createMemoryTarget(options: MemoryTargetOptions = {}): MemoryTar
     async fetchRange(descriptor, start, end, callOptions = {}) {
       throwIfAborted(callOptions.signal);
       const bytes = find(descriptor);
-      const stop = end ?? bytes.length;
-      if (
-        !Number.isSafeInteger(start) ||
-        !Number.isSafeInteger(stop) ||
-        start < 0 ||
-        start > stop ||
-        stop > bytes.length
-      ) {
-        throw new UsageError(
-          `range ${start}-${String(end)} is not within the ${bytes.length} bytes of ${descriptor.digest}`,
-        );
-      }
+      const stop = checkByteRange({ digest: descriptor.digest, size: bytes.length }, start, end);
       return bufferSource(new Uint8Array(bytes.subarray(start, stop)))(0);
     },
 

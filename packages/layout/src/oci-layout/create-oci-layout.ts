@@ -20,6 +20,7 @@ import type {
   Target,
 } from "@stevedore/core";
 import {
+  checkByteRange,
   DigestMismatchError,
   defaultManifestMaxBytes,
   digestAlgorithm,
@@ -371,18 +372,7 @@ export function createOciLayout(path: string, options: OciLayoutOptions = {}): O
       throwIfAborted(callOptions.signal);
       const file = blobFile(descriptor.digest);
       await prepare();
-      const stop = end ?? descriptor.size;
-      if (
-        !Number.isSafeInteger(start) ||
-        !Number.isSafeInteger(stop) ||
-        start < 0 ||
-        start > stop ||
-        stop > descriptor.size
-      ) {
-        throw new UsageError(
-          `range ${start}-${String(end)} is not within the ${descriptor.size} bytes of ${descriptor.digest}`,
-        );
-      }
+      const stop = checkByteRange(descriptor, start, end);
       if (!(await isStored(descriptor))) throw new NotFoundError(`${descriptor.digest} not found in ${path}`);
       return readFileStream(file, start, stop - start, callOptions.signal);
     },

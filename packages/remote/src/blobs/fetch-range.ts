@@ -1,6 +1,6 @@
 import { createVerifier, verifyContent } from "@stevedore/blob";
 import type { ByteStream, Descriptor, TargetCallOptions } from "@stevedore/core";
-import { UsageError } from "@stevedore/core";
+import { checkByteRange, UsageError } from "@stevedore/core";
 import type { RemoteContext } from "../remote-context.js";
 import { blobWhere } from "./get-blob.js";
 import { readBlob } from "./read-blob.js";
@@ -24,17 +24,7 @@ export async function fetchRange(
   if (!Number.isSafeInteger(descriptor.size) || descriptor.size < 0) {
     throw new UsageError(`descriptor size must be a non-negative integer, got ${String(descriptor.size)}`);
   }
-  if (
-    !Number.isSafeInteger(start) ||
-    !Number.isSafeInteger(end) ||
-    start < 0 ||
-    start > end ||
-    end > descriptor.size
-  ) {
-    throw new UsageError(
-      `range ${String(start)}-${String(end)} is not within the ${descriptor.size} bytes of ${descriptor.digest}`,
-    );
-  }
+  checkByteRange(descriptor, start, end);
   const where = blobWhere(context, descriptor.digest);
   if (start === 0 && end === descriptor.size) {
     const verifier = createVerifier(descriptor, { where });
