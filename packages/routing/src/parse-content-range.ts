@@ -1,4 +1,5 @@
 import { InvalidHeaderError } from "@stevedore/core";
+import { matchHeader } from "./match-header.js";
 
 /** A parsed `Content-Range` of a `206` blob response. */
 export interface ContentRange {
@@ -30,21 +31,8 @@ const pattern = /^bytes[ \t]+(\d{1,15})-(\d{1,15})\/(\d{1,15}|\*)$/i;
  * parseContentRange("bytes 1024-2047/*"); // { start: 1024, end: 2047 }
  * ```
  */
-export function parseContentRange(value: string | readonly string[] | undefined): ContentRange {
-  if (Array.isArray(value)) {
-    if (value.length !== 1) {
-      throw new InvalidHeaderError("Content-Range", `expected one value, got ${value.length}`);
-    }
-    return parseContentRange(value[0]);
-  }
-  if (typeof value !== "string") throw new InvalidHeaderError("Content-Range", "missing");
-  const match = pattern.exec(value.trim());
-  if (match === null) {
-    throw new InvalidHeaderError(
-      "Content-Range",
-      `expected bytes <start>-<end>/<size>, got ${JSON.stringify(value.slice(0, 100))}`,
-    );
-  }
+export function parseContentRange(header: string | readonly string[] | undefined): ContentRange {
+  const match = matchHeader("Content-Range", header, pattern, "bytes <start>-<end>/<size>");
   const start = Number(match[1]);
   const end = Number(match[2]);
   if (end < start) throw new InvalidHeaderError("Content-Range", `end ${end} is before start ${start}`);

@@ -1,4 +1,5 @@
 import { InvalidHeaderError } from "@stevedore/core";
+import { matchHeader } from "./match-header.js";
 
 // `0-N` as distribution and OCI send it, or `bytes=0-N` as older Docker docs show (§4.1). At most 15
 // digits (just under a petabyte) keeps every value an exact integer.
@@ -24,19 +25,8 @@ const pattern = /^(?:bytes=)?(\d{1,15})-(\d{1,15})$/i;
  * parseUploadRange("0-0"); // 0
  * ```
  */
-export function parseUploadRange(value: string | readonly string[] | undefined): number {
-  if (Array.isArray(value)) {
-    if (value.length !== 1) throw new InvalidHeaderError("Range", `expected one value, got ${value.length}`);
-    return parseUploadRange(value[0]);
-  }
-  if (typeof value !== "string") throw new InvalidHeaderError("Range", "missing");
-  const match = pattern.exec(value.trim());
-  if (match === null) {
-    throw new InvalidHeaderError(
-      "Range",
-      `expected 0-<last byte>, got ${JSON.stringify(value.slice(0, 100))}`,
-    );
-  }
+export function parseUploadRange(header: string | readonly string[] | undefined): number {
+  const match = matchHeader("Range", header, pattern, "0-<last byte>");
   const start = Number(match[1]);
   const end = Number(match[2]);
   if (start !== 0) throw new InvalidHeaderError("Range", `an upload range starts at 0, got ${start}`);
