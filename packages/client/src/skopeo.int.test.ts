@@ -2,7 +2,7 @@
  * Interop with skopeo 1.9 (TOOLCHAIN.md "Real services for tests") through the real distribution registry
  * (open mode): what stevedore pushes, skopeo reads back with the same digests and bytes, and what skopeo
  * pushes, stevedore pulls byte for byte. skopeo runs with `--all --preserve-digests`, so any re-encoding on
- * either side fails loudly; the test images have real gzip layers (see test-support/test-image.ts), which
+ * either side fails loudly; the test images have real gzip layers (@stevedore/testing's test image), which
  * skopeo keeps as they are.
  */
 

@@ -12,7 +12,7 @@ import { UsageError } from "./errors.js";
 export function checkByteRange(
   blob: { digest: string; size: number },
   start: number,
-  end = blob.size,
+  end: number = blob.size,
 ): number {
   if (
     !Number.isSafeInteger(start) ||

@@ -1,7 +1,7 @@
 /**
  * The remote against the real CNCF distribution registry 2.8 (started by tools/registry/global-setup.ts):
  * the shared Target contract, token auth with the test token server, and the referrers tag schema that
- * distribution 2.8 needs (it has no referrers API). Test data is seeded with tools/registry/raw-client.ts,
+ * distribution 2.8 needs (it has no referrers API). Test data is seeded with @stevedore/testing's raw client,
  * never with the code under test. Every test uses fresh repository names.
  */
 

@@ -3,14 +3,14 @@
  * from plain-HTTP ones — including servers that close at once or never answer — without an HTTP request.
  */
 import { createServer, type Server, type Socket } from "node:net";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { clientHello, speaksTls } from "./speaks-tls.js";
 import {
   createCertificate,
-  startServer,
+  startRecordingServer,
   type TestCertificate,
   type TestServer,
-} from "./test-support/servers.js";
+} from "@stevedore/testing";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { clientHello, speaksTls } from "./speaks-tls.js";
 
 let certificate: TestCertificate;
 const closers: (() => Promise<void>)[] = [];
@@ -24,7 +24,7 @@ afterEach(async () => {
 });
 
 async function httpServer(tls?: TestCertificate): Promise<TestServer> {
-  const server = await startServer((_request, response) => response.end("{}"), tls);
+  const server = await startRecordingServer((_request, response) => response.end("{}"), tls);
   closers.push(() => server.close());
   return server;
 }
