@@ -26,6 +26,7 @@ import {
   blobCount,
   closeAfter,
   createTestImage,
+  freshTestLayout,
   manifestDigest,
   manifestStatus,
   readLayoutBlobs,
@@ -36,7 +37,6 @@ import {
   type TestImage,
   uniqueName,
   useTemporaryDirectory,
-  writeTestLayout,
 } from "@stevedore/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import {
@@ -62,9 +62,7 @@ function client(options: Parameters<typeof createClient>[0] = {}): Client {
 
 describe("push and pull (open registry)", () => {
   it("pushes a multi-platform layout and pulls every platform back byte for byte", async () => {
-    const image = createTestImage();
-    const source = join(directory.path, uniqueName("push", "client"));
-    await writeTestLayout(source, image, "v1");
+    const { image, layout: source } = await freshTestLayout(directory.path);
     const repository = uniqueName("team", "client");
     const reference = `${open.host}/${repository}:v1`;
 
@@ -95,9 +93,7 @@ describe("push and pull (open registry)", () => {
   });
 
   it("pull, push and copy move the whole index by default; a docker archive takes linux/<this CPU>", async () => {
-    const image = createTestImage();
-    const source = join(directory.path, uniqueName("whole", "client"));
-    await writeTestLayout(source, image, "v1");
+    const { image, layout: source } = await freshTestLayout(directory.path);
     const repository = uniqueName("team", "client");
     const reference = `${open.host}/${repository}:v1`;
     const pushed = await client().push(source, reference);
@@ -356,9 +352,7 @@ describe("token auth", () => {
   it("logs in to a temporary DOCKER_CONFIG, pushes with those credentials, and logs out", async () => {
     const config = await mkdtemp(join(directory.path, "docker-config-"));
     const env = { DOCKER_CONFIG: config, HOME: config };
-    const image = createTestImage();
-    const source = join(directory.path, uniqueName("login", "client"));
-    await writeTestLayout(source, image, "v1");
+    const { image, layout: source } = await freshTestLayout(directory.path);
     const reference = `${tokenRegistry.host}/${uniqueName("team", "client")}:v1`;
 
     await expect(client({ env }).login(tokenRegistry.host, "alice", "wrong-password")).rejects.toThrow(
@@ -458,9 +452,7 @@ describe("requests per operation (distribution 2.8 behind a recording proxy)", (
   });
 
   it("a push sends a HEAD per item, POST + PUT per blob and a PUT per manifest; again, two requests", async () => {
-    const image = createTestImage();
-    const layout = join(directory.path, uniqueName("layout", "client"));
-    await writeTestLayout(layout, image, "v1");
+    const { image, layout } = await freshTestLayout(directory.path);
     const reference = `${proxy.host}/${uniqueName("team", "client")}:v1`;
 
     proxy.reset();
@@ -482,9 +474,7 @@ describe("requests per operation (distribution 2.8 behind a recording proxy)", (
   });
 
   it("a pull reads the root with one GET (no HEAD first), then every manifest and blob once", async () => {
-    const image = createTestImage();
-    const layout = join(directory.path, uniqueName("layout", "client"));
-    await writeTestLayout(layout, image, "v1");
+    const { image, layout } = await freshTestLayout(directory.path);
     const repository = uniqueName("team", "client");
     const reference = `${proxy.host}/${repository}:v1`;
     await client().push(layout, reference, { platforms: "all" });
@@ -501,9 +491,7 @@ describe("requests per operation (distribution 2.8 behind a recording proxy)", (
   });
 
   it("a copy between repositories reads the root once and mounts every blob", async () => {
-    const image = createTestImage();
-    const layout = join(directory.path, uniqueName("layout", "client"));
-    await writeTestLayout(layout, image, "v1");
+    const { image, layout } = await freshTestLayout(directory.path);
     const source = `${proxy.host}/${uniqueName("team", "client")}:v1`;
     await client().push(layout, source, { platforms: "all" });
 

@@ -12,14 +12,13 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import {
   closeAfter,
-  createTestImage,
+  freshTestLayout,
   manifestStatus,
   readLayoutBlobs,
   sha256,
   type TestImage,
   uniqueName,
   useTemporaryDirectory,
-  writeTestLayout,
 } from "@stevedore/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Client } from "./client.js";
@@ -62,9 +61,7 @@ function client(): Client {
 
 describe("interop with skopeo", () => {
   it("skopeo reads what stevedore pushed: same index digest, every blob byte for byte", async () => {
-    const image = createTestImage({ layerSize: 64 * 1024 });
-    const source = join(directory.path, uniqueName("source", "skopeo").replaceAll("/", "-"));
-    await writeTestLayout(source, image, "v1");
+    const { image, layout: source } = await freshTestLayout(directory.path, { layerSize: 64 * 1024 });
     const repository = uniqueName("interop", "skopeo");
     const reference = `${open.host}/${repository}:v1`;
 
@@ -87,9 +84,7 @@ describe("interop with skopeo", () => {
   });
 
   it("stevedore pulls what skopeo pushed: same index digest, every blob byte for byte", async () => {
-    const image = createTestImage({ layerSize: 64 * 1024 });
-    const source = join(directory.path, uniqueName("source", "skopeo").replaceAll("/", "-"));
-    await writeTestLayout(source, image, "v1");
+    const { image, layout: source } = await freshTestLayout(directory.path, { layerSize: 64 * 1024 });
     const repository = uniqueName("interop", "skopeo");
     const reference = `${open.host}/${repository}:v1`;
 

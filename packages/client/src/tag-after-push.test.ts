@@ -1,14 +1,13 @@
-import { join } from "node:path";
 import {
   closeAfter,
   createTestImage,
+  freshTestLayout,
   type ScriptedReply,
   type ScriptedRequest,
   type ScriptedServer,
   startScriptedServer,
   type TestImage,
   useTemporaryDirectory,
-  writeTestLayout,
 } from "@stevedore/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createClient } from "./create-client.js";
@@ -44,9 +43,7 @@ async function pushToAcceptingRegistry(options: { referrers?: boolean }): Promis
   digest: string;
   manifestRequests: string[];
 }> {
-  const image = createTestImage();
-  const layout = join(directory.path, "layout");
-  await writeTestLayout(layout, image, "v1");
+  const { image, layout } = await freshTestLayout(directory.path);
   const server = track(await startScriptedServer(acceptingRegistry));
   const client = createClient({ credentials: false, env: {}, plainHttp: true });
   let digest: string;

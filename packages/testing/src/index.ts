@@ -49,6 +49,7 @@ export { tarHeader, tarWithFile } from "./tar-with-file.ts";
 export {
   blobCount,
   createTestImage,
+  freshTestLayout,
   readLayoutBlobs,
   seedTestImage,
   type TestBlob,

@@ -4,7 +4,7 @@
  * an OCI config and two real gzip tar layers, plus a BuildKit-style attestation entry), written as an OCI
  * image layout or pushed to a registry with raw HTTP.
  */
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -206,6 +206,22 @@ export async function seedTestImage(
   }
   await pushManifest(target, image.attestation.digest, image.attestation.bytes, image.attestation.mediaType);
   await Promise.all(tags.map((tag) => pushManifest(target, tag, image.index.bytes, image.index.mediaType)));
+}
+
+/**
+ * A fresh {@link createTestImage} written as an OCI layout (tagged `v1`) into a new folder under `directory`.
+ *
+ * @example
+ * const { image, layout } = await freshTestLayout(directory.path);
+ */
+export async function freshTestLayout(
+  directory: string,
+  options?: Parameters<typeof createTestImage>[0],
+): Promise<{ image: TestImage; layout: string }> {
+  const image = createTestImage(options);
+  const layout = join(directory, `layout-${randomUUID().slice(0, 8)}`);
+  await writeTestLayout(layout, image, "v1");
+  return { image, layout };
 }
 
 /** What {@link useTestLayout} made: its temp folder, the layout in it and the image the layout holds. */
