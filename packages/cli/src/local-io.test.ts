@@ -3,10 +3,9 @@
  * "corrupt content" (exit 6), and leave no temp file. A file in the way is real; a full disk is injected at
  * `node:fs/promises` (a test cannot fill a disk without root and a mount).
  */
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createTestImage, writeTestLayout } from "@stevedore/testing";
+import { useTestLayout } from "@stevedore/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { ExitCode } from "./exit-codes.js";
 import { runCli } from "./test-support/fake-io.js";
@@ -55,22 +54,11 @@ vi.mock("node:fs/promises", async (importOriginal) => {
   };
 });
 
-let workspace: string;
-let source: string;
-
-beforeAll(async () => {
-  workspace = await mkdtemp(join(tmpdir(), "stevedore-cli-local-io-"));
-  source = join(workspace, "source");
-  await writeTestLayout(source, createTestImage({ label: "local-io" }), "v1");
-});
+const local = useTestLayout("stevedore-cli-local-io-", { label: "local-io" }, beforeAll, afterAll);
 
 afterEach(() => {
   faults.fullUnder = undefined;
   faults.readOnlyUnder = undefined;
-});
-
-afterAll(async () => {
-  await rm(workspace, { recursive: true, force: true });
 });
 
 /** Every file and directory under `path`, relative to it. */
@@ -80,38 +68,38 @@ async function tree(path: string): Promise<string[]> {
 
 describe("local file system failures", () => {
   it("a destination layout that is a file exits 7 naming it, and leaves it alone", async () => {
-    const file = join(workspace, "a-file");
+    const file = join(local.workspace, "a-file");
     await writeFile(file, "mine");
-    const run = await runCli(["copy", `oci:${source}:v1`, `oci:${file}`]);
+    const run = await runCli(["copy", `oci:${local.layout}:v1`, `oci:${file}`]);
     expect(run.code).toBe(ExitCode.localIo);
     expect(run.stderrLines).toEqual([
-      `stevedore: copy oci:${source}:v1 oci:${file}: cannot create directory ${file}: not a directory (ENOTDIR) (check the path, its permissions and the free space on its file system)`,
+      `stevedore: copy oci:${local.layout}:v1 oci:${file}: cannot create directory ${file}: not a directory (ENOTDIR) (check the path, its permissions and the free space on its file system)`,
     ]);
-    expect(await tree(workspace)).toEqual(expect.arrayContaining(["a-file"]));
+    expect(await tree(local.workspace)).toEqual(expect.arrayContaining(["a-file"]));
   });
 
   it("a destination whose parent is a file exits 7 naming the parent", async () => {
-    const file = join(workspace, "parent-file");
+    const file = join(local.workspace, "parent-file");
     await writeFile(file, "mine");
-    const run = await runCli(["copy", `oci:${source}:v1`, `oci:${join(file, "sub", "layout")}`]);
+    const run = await runCli(["copy", `oci:${local.layout}:v1`, `oci:${join(file, "sub", "layout")}`]);
     expect(run.code).toBe(ExitCode.localIo);
     expect(run.stderrLines).toHaveLength(1);
     expect(run.stderrLines[0]).toContain(`cannot create directory ${file}: not a directory (ENOTDIR)`);
   });
 
   it("a docker archive whose parent is a file exits 7", async () => {
-    const file = join(workspace, "archive-parent");
+    const file = join(local.workspace, "archive-parent");
     await writeFile(file, "mine");
     const target = join(file, "image.tar");
-    const run = await runCli(["copy", `oci:${source}:v1`, `docker-archive:${target}`]);
+    const run = await runCli(["copy", `oci:${local.layout}:v1`, `docker-archive:${target}`]);
     expect(run.code).toBe(ExitCode.localIo);
     expect(run.stderrLines).toHaveLength(1);
     expect(run.stderrLines[0]).toMatch(/: cannot write \S+: not a directory \(ENOTDIR\) \(check the path/);
   });
 
   it("serve --dir on a read-only mount exits 7 naming EROFS, not ENOENT", async () => {
-    faults.readOnlyUnder = workspace;
-    const directory = join(workspace, "registry");
+    faults.readOnlyUnder = local.workspace;
+    const directory = join(local.workspace, "registry");
     const run = await runCli(["serve", "--port=0", "--dir", directory]);
     expect(run.code).toBe(ExitCode.localIo);
     expect(run.stderrLines).toEqual([
@@ -120,9 +108,9 @@ describe("local file system failures", () => {
   });
 
   it("a pull into a read-only mount exits 7 naming EROFS", async () => {
-    faults.readOnlyUnder = workspace;
-    const destination = join(workspace, "read-only-layout");
-    const run = await runCli(["copy", `oci:${source}:v1`, `oci:${destination}`]);
+    faults.readOnlyUnder = local.workspace;
+    const destination = join(local.workspace, "read-only-layout");
+    const run = await runCli(["copy", `oci:${local.layout}:v1`, `oci:${destination}`]);
     expect(run.code).toBe(ExitCode.localIo);
     expect(run.stderrLines.at(-1)).toContain(
       `cannot create directory ${destination}: read-only file system (EROFS)`,
@@ -130,9 +118,9 @@ describe("local file system failures", () => {
   });
 
   it("a full disk exits 7 with 'no space left on device' and leaves no temp file", async () => {
-    const destination = join(workspace, "full");
+    const destination = join(local.workspace, "full");
     faults.fullUnder = destination;
-    const run = await runCli(["copy", `oci:${source}:v1`, `oci:${destination}`]);
+    const run = await runCli(["copy", `oci:${local.layout}:v1`, `oci:${destination}`]);
     expect(run.code).toBe(ExitCode.localIo);
     expect(run.stderrLines.at(-1)).toMatch(
       new RegExp(

@@ -235,7 +235,8 @@ export interface TestLayoutFixture {
 
 /**
  * A temp folder holding a fresh {@link createTestImage} as an OCI layout tagged `v1`, made by the `before`
- * hook and removed by the `after` hook (vitest's `beforeAll`/`afterAll` …); the fields are set once they run.
+ * hook and removed by the `after` hook (vitest's `beforeAll`/`afterAll` …); the fields are set once they run,
+ * and with `beforeEach` every test gets a new image.
  *
  * @example
  * const local = useTestLayout("stevedore-cli-", { label: "cli" }, beforeAll, afterAll);
@@ -250,6 +251,7 @@ export function useTestLayout(
   const fixture: TestLayoutFixture = { workspace: "", layout: "", image: createTestImage(options) };
   const directory = useTemporaryDirectory(prefix, before, after);
   before(async () => {
+    fixture.image = createTestImage(options);
     fixture.workspace = directory.path;
     fixture.layout = join(directory.path, "layout");
     await writeTestLayout(fixture.layout, fixture.image, "v1");
