@@ -8,6 +8,7 @@ import {
   createSecureServer,
   type Http2SecureServer,
   type Http2ServerRequest,
+  constants as http2Constants,
   type ServerHttp2Session,
 } from "node:http2";
 import type { AddressInfo } from "node:net";
@@ -109,6 +110,43 @@ describe("http2", () => {
     const response = await transport().send({ method: "GET", url: `${server.origin}/v2/` });
     expect(await response.json()).toEqual({});
     expect(versions).toEqual(["1.1"]);
+  });
+
+  it("resumes a GET whose HTTP/2 stream is reset halfway, as it resumes a cut HTTP/1.1 connection", async () => {
+    const ranges: (string | undefined)[] = [];
+    const server = createSecureServer(
+      { cert: certificate.cert, key: certificate.key },
+      (request, response) => {
+        const range = request.headers.range;
+        ranges.push(range);
+        if (range === undefined) {
+          response.writeHead(200, { "content-length": blob.length, etag: '"b"' });
+          response.write(blob.subarray(0, blob.length / 2), () =>
+            request.stream.close(http2Constants.NGHTTP2_INTERNAL_ERROR),
+          );
+          return;
+        }
+        const start = Number(/^bytes=(\d+)-/.exec(range)?.[1]);
+        response.writeHead(206, {
+          "content-length": blob.length - start,
+          "content-range": `bytes ${start}-${blob.length - 1}/${blob.length}`,
+          etag: '"b"',
+        });
+        response.end(blob.subarray(start));
+      },
+    );
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    closers.push(() => new Promise((resolve) => server.close(() => resolve())));
+    const origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const response = await transport({ sleep: async () => {} }).send({
+      method: "GET",
+      url: `${origin}/v2/app/blobs/${digest}`,
+      ...bearer,
+    });
+    expect(Buffer.from(await response.bytes()).equals(blob)).toBe(true);
+    expect(ranges).toHaveLength(2);
+    expect(ranges[1]).toMatch(/^bytes=\d+-/);
   });
 
   it("refuses a non-boolean http2, and http2 beside a dispatcher, with a UsageError", () => {

@@ -46,6 +46,8 @@ export const defaultErrorCodes: readonly string[] = [
   "UND_ERR_CONNECT_TIMEOUT",
   "UND_ERR_HEADERS_TIMEOUT",
   "UND_ERR_BODY_TIMEOUT",
+  // An HTTP/2 stream reset by the server or a proxy (RST_STREAM): what a cut connection is over HTTP/1.1.
+  "ERR_HTTP2_STREAM_ERROR",
 ];
 
 // Failures before any byte of the request left: safe to retry even for a non-idempotent request.
