@@ -1,4 +1,9 @@
-import { InvalidReferenceError, isRepositoryName, UsageError } from "@stevedore/core";
+import {
+  defaultManifestMaxBytes,
+  InvalidReferenceError,
+  isRepositoryName,
+  UsageError,
+} from "@stevedore/core";
 import type { Transport } from "@stevedore/transport";
 import type { RemoteContext, ResolvedRemoteOptions } from "./remote-context.js";
 
@@ -26,8 +31,7 @@ export const defaultRemoteOptions: Readonly<ResolvedRemoteOptions> = Object.free
   resumeAttempts: 5,
   // distribution 2.8 answers `POST ?digest=` with 202 and drops the body (TOOLCHAIN.md): off by default.
   singlePostUpload: false,
-  // distribution's own limit (spec/PROTOCOL.md §2).
-  maxManifestBytes: 4 * 1024 * 1024,
+  maxManifestBytes: defaultManifestMaxBytes,
   excludeReferrersTags: false,
 });
 

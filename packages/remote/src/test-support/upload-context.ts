@@ -4,7 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { AuthStrategy, Descriptor, Scope } from "@stevedore/core";
-import { digestOf } from "@stevedore/core";
+import { defaultManifestMaxBytes, digestOf } from "@stevedore/core";
 import { createTransport, type Transport } from "@stevedore/transport";
 import type { RemoteContext, ResolvedRemoteOptions } from "../remote-context.js";
 
@@ -14,7 +14,7 @@ export const testOptions: ResolvedRemoteOptions = {
   chunkSize: 64 * 1024,
   resumeAttempts: 3,
   singlePostUpload: false,
-  maxManifestBytes: 4 * 1024 * 1024,
+  maxManifestBytes: defaultManifestMaxBytes,
   excludeReferrersTags: false,
 };
 
