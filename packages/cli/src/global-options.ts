@@ -1,5 +1,5 @@
 import type { Platform } from "@stevedore/core";
-import { parsePlatform, UsageError } from "@stevedore/core";
+import { concurrencyRange, parsePlatform, UsageError } from "@stevedore/core";
 import type { FlagDefinition } from "./flag-definition.js";
 import type { ParsedArguments } from "./parse-arguments.js";
 import { parseWholeNumberFlag } from "./parse-whole-number-flag.js";
@@ -39,7 +39,7 @@ export const globalFlags: readonly FlagDefinition[] = [
     name: "concurrency",
     type: "string",
     valueName: "N",
-    description: "blobs transferred at once (1-256; default 8, large ones 1 per core)",
+    description: `blobs transferred at once (${concurrencyRange.min}-${concurrencyRange.max}; default 8, large ones 1 per core)`,
   },
   { name: "json", type: "boolean", description: "JSON lines on stdout: progress events, then the result" },
   { name: "quiet", short: "q", type: "boolean", description: "print only results, no progress" },
@@ -64,8 +64,6 @@ export interface GlobalOptions {
   help: boolean;
   version: boolean;
 }
-
-const maxConcurrency = 256;
 
 /**
  * Checks and types the global flags.
@@ -121,5 +119,5 @@ function resolvePlatforms(values: string[]): Platform[] | "all" | undefined {
 
 function resolveConcurrency(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  return parseWholeNumberFlag("concurrency", value, { min: 1, max: maxConcurrency, what: "a whole number" });
+  return parseWholeNumberFlag("concurrency", value, { ...concurrencyRange, what: "a whole number" });
 }

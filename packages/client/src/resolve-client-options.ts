@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { chainCredentials, staticCredentials } from "@stevedore/auth";
 import { dockerConfigCredentials, podmanCredentials } from "@stevedore/auth/node";
 import type { CredentialProvider, Platform, ProgressEvent } from "@stevedore/core";
-import { normalizePlatform, UsageError } from "@stevedore/core";
+import { checkConcurrency, normalizePlatform, UsageError } from "@stevedore/core";
 import type { HostOptions, TransportOptions } from "@stevedore/transport";
 import type { ClientOptions } from "./client-options.js";
 
@@ -166,13 +166,9 @@ export function checkPlatforms(name: string, value: unknown): readonly Platform[
   return value as Platform[];
 }
 
-/** Checks a concurrency option: a whole number from 1 to 1024. */
+/** Checks a concurrency option by core's rule (`concurrencyRange`); `undefined` keeps the default. */
 export function concurrencyOf(value: unknown): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1 || value > 1024) {
-    throw new UsageError(`concurrency must be a whole number from 1 to 1024, got ${String(value)}`);
-  }
-  return value;
+  return value === undefined ? undefined : checkConcurrency(value);
 }
 
 function hostList(name: string, value: unknown): string[] {

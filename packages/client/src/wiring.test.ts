@@ -263,6 +263,7 @@ describe("options", () => {
     [{ caFiles: ["/nonexistent/stevedore-ca.pem"] }, /cannot read CA file/],
     [{ concurrency: 0 }, /concurrency/],
     [{ concurrency: 1.5 }, /concurrency/],
+    [{ concurrency: 257 }, /concurrency must be a whole number from 1 to 256, got 257/],
     [{ platforms: [] }, /platforms/],
     [{ platforms: ["linux/amd64"] }, /platforms/],
     [{ insecure: "yes" }, /insecure/],

@@ -2,6 +2,7 @@ export { Annotation, unknownArtifactType } from "./annotations.js";
 export type { ArtifactManifestInput, BuiltManifest } from "./build-artifact-manifest.js";
 export { buildArtifactManifest, emptyDescriptor } from "./build-artifact-manifest.js";
 export { checkByteRange } from "./check-byte-range.js";
+export { checkConcurrency, concurrencyRange } from "./concurrency-range.js";
 export type {
   AuthRequest,
   AuthStrategy,

@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import type { Platform } from "@stevedore/core";
-import { UsageError } from "@stevedore/core";
+import { checkConcurrency, UsageError } from "@stevedore/core";
 import type { BlobLocations } from "./create-blob-locations.js";
 import type { TransferProgressEvent } from "./transfer-progress-event.js";
 
@@ -77,17 +77,14 @@ export interface ResolvedCopyOptions {
 /** Internal: validates `options` once, so the copy itself never meets a bad value. */
 export function resolveCopyOptions(options: CopyOptions): ResolvedCopyOptions {
   if (typeof options !== "object" || options === null) throw new UsageError("copy options must be an object");
-  const concurrency = options.concurrency ?? defaultConcurrency;
-  if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
-    throw new UsageError(`concurrency must be a positive integer, got ${String(options.concurrency)}`);
-  }
+  const concurrency =
+    options.concurrency === undefined ? defaultConcurrency : checkConcurrency(options.concurrency);
   const largeConcurrency =
-    options.largeConcurrency ?? (options.concurrency === undefined ? defaultLargeConcurrency() : concurrency);
-  if (!Number.isSafeInteger(largeConcurrency) || largeConcurrency < 1) {
-    throw new UsageError(
-      `largeConcurrency must be a positive integer, got ${String(options.largeConcurrency)}`,
-    );
-  }
+    options.largeConcurrency !== undefined
+      ? checkConcurrency(options.largeConcurrency, "largeConcurrency")
+      : options.concurrency === undefined
+        ? defaultLargeConcurrency()
+        : concurrency;
   const { signal, onProgress, now, locations } = options;
   if (signal !== undefined && !(signal instanceof AbortSignal))
     throw new UsageError("signal must be an AbortSignal");

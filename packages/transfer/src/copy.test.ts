@@ -216,6 +216,17 @@ describe("copy: a single image", () => {
     expect(destination.calls).toEqual([]);
   });
 
+  it("takes the concurrency range the client and the CLI take (core's concurrencyRange)", async () => {
+    const source = await sourceWith(image("app"));
+    const destination = instrument(createMemoryTarget());
+    for (const options of [{ concurrency: 257 }, { largeConcurrency: 257 }]) {
+      await expect(copy(source, "v1", destination, "v1", options)).rejects.toThrow(
+        /oncurrency must be a whole number from 1 to 256, got 257/,
+      );
+    }
+    expect(destination.calls).toEqual([]);
+  });
+
   it("rejects with AbortError at once when the signal is already aborted", async () => {
     const source = instrument(await sourceWith(image("app")));
     const controller = new AbortController();
