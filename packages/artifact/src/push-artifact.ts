@@ -8,6 +8,7 @@ import {
   buildArtifactManifest,
   createHasher,
   emptyDescriptor,
+  errorCode,
   isMediaType,
   isTag,
   localIoError,
@@ -154,7 +155,7 @@ async function describeFile(
   }
   const { path } = file;
   const info = await stat(path).catch((error: unknown) => {
-    const code = (error as { code?: unknown }).code;
+    const code = errorCode(error);
     if (code === "ENOENT") throw new NotFoundError(`${path} does not exist`, { cause: error });
     throw localIoError("read", path, error);
   });

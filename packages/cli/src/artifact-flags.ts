@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { ArtifactFile } from "@stevedore/client";
-import { isMediaType, LocalFormatError, NotFoundError, UsageError } from "@stevedore/core";
+import { errorCode, isMediaType, LocalFormatError, NotFoundError, UsageError } from "@stevedore/core";
 import type { FlagDefinition } from "./command-definition.js";
 import type { ParsedArguments } from "./parse-arguments.js";
 
@@ -64,7 +64,7 @@ export async function readAnnotations(
     try {
       document = JSON.parse(await readFile(file, "utf8"));
     } catch (error) {
-      const code = (error as { code?: string }).code;
+      const code = errorCode(error);
       if (code === "ENOENT") throw new NotFoundError(`--annotation-file ${file} does not exist`);
       throw new LocalFormatError(
         `--annotation-file ${file} is not JSON: ${(error as Error).message.split("\n")[0]}`,

@@ -1,4 +1,10 @@
-import { CredentialError, isLoopbackHost, RegistryResponseError, StevedoreError } from "@stevedore/core";
+import {
+  CredentialError,
+  errorCode,
+  isLoopbackHost,
+  RegistryResponseError,
+  StevedoreError,
+} from "@stevedore/core";
 import { ExitCode, type ExitCodeValue, exitCodeFor, hintFor } from "./exit-codes.js";
 
 /** What the CLI reports for a failure: the exit status and the one line for stderr. */
@@ -45,7 +51,7 @@ function messageOf(error: unknown): string {
   if (StevedoreError.isInstance(error)) return oneLine(error.message) || error.code;
   if (error instanceof Error) {
     // Not a stevedore error: a bug or an unwrapped Node error. Say which, without a stack.
-    const code = (error as { code?: unknown }).code;
+    const code = errorCode(error);
     const prefix = typeof code === "string" ? `${code}: ` : `${error.name}: `;
     return oneLine(`${prefix}${error.message}`);
   }

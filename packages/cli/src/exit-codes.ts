@@ -8,6 +8,7 @@ import {
   AuthenticationError,
   CredentialError,
   DigestMismatchError,
+  errorCode,
   InvalidDigestError,
   InvalidPlatformError,
   InvalidReferenceError,
@@ -181,7 +182,7 @@ function classify(error: unknown): ExitCodeValue {
   }
   if (RegistryResponseError.isInstance(error)) return classifyResponse(error);
   if (StevedoreError.isInstance(error)) return ExitCode.error;
-  const code = (error as { code?: unknown } | null)?.code;
+  const code = errorCode(error);
   if (typeof code === "string") {
     if (networkCodes.has(code)) return ExitCode.network;
     if (code === "ENOENT") return ExitCode.notFound;

@@ -1,5 +1,5 @@
 import { readFile, stat } from "node:fs/promises";
-import { UsageError } from "@stevedore/core";
+import { errorCode, UsageError } from "@stevedore/core";
 
 const maxPasswordBytes = 64 * 1024;
 
@@ -58,7 +58,7 @@ export async function readPasswordFile(path: string, flag: string): Promise<stri
     text = await readFile(path, "utf8");
   } catch (error) {
     if (UsageError.isInstance(error)) throw error;
-    const code = (error as { code?: unknown }).code;
+    const code = errorCode(error);
     throw new UsageError(`${flag} ${path} cannot be read: ${typeof code === "string" ? code : "failed"}`);
   }
   const password = withoutNewline(text);

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { NotFoundError, UsageError } from "@stevedore/core";
+import { errorCode, NotFoundError, UsageError } from "@stevedore/core";
 import type { ServerAuthOptions } from "@stevedore/server";
 
 /** The auth flags of `stevedore serve`, as given. */
@@ -79,7 +79,7 @@ async function readTextFile(flag: string, path: string): Promise<string> {
   try {
     return await readFile(path, "utf8");
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errorCode(error);
     if (code === "ENOENT") throw new NotFoundError(`${flag} file ${path} does not exist`, { cause: error });
     throw new UsageError(`cannot read ${flag} file ${path} (${code ?? "read error"})`, { cause: error });
   }

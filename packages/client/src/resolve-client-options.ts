@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { chainCredentials, staticCredentials } from "@stevedore/auth";
 import { dockerConfigCredentials, podmanCredentials } from "@stevedore/auth/node";
 import type { CredentialProvider, Platform, ProgressEvent } from "@stevedore/core";
-import { checkConcurrency, normalizePlatform, UsageError } from "@stevedore/core";
+import { checkConcurrency, errorCode, normalizePlatform, UsageError } from "@stevedore/core";
 import type { HostOptions, TransportOptions } from "@stevedore/transport";
 import type { ClientOptions } from "./client-options.js";
 
@@ -106,7 +106,7 @@ function readCaFile(path: unknown): string {
   try {
     return readFileSync(path, "utf8");
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
+    const code = errorCode(error) ?? "unknown error";
     throw new UsageError(`cannot read CA file ${path} (${code})`, { cause: error });
   }
 }

@@ -7,6 +7,7 @@
  */
 
 import { boundedJsonValue } from "./bounded-json-value.js";
+import { errorCode } from "./error-code.js";
 import { inputText } from "./input-text.js";
 import type { RegistryErrorCode } from "./registry-error-code.js";
 
@@ -387,8 +388,7 @@ export function systemErrorText(systemCode: string): string {
  */
 export function localIoError(operation: string, path: string, error: unknown): StevedoreError {
   if (StevedoreError.isInstance(error)) return error;
-  const code = (error as { code?: unknown } | null)?.code;
-  return new LocalIoError(operation, path, typeof code === "string" ? code : undefined, { cause: error });
+  return new LocalIoError(operation, path, errorCode(error), { cause: error });
 }
 
 /** An option or argument a caller passed that cannot work (a negative concurrency, an unknown transport). */

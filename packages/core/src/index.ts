@@ -49,6 +49,7 @@ export { digestOf } from "./digest-of.js";
 export { DockerHub } from "./docker-hub.js";
 export type { EditedIndex, IndexEdit, IndexInput } from "./edit-index.js";
 export { buildIndex, editIndex } from "./edit-index.js";
+export { errorCode } from "./error-code.js";
 export type {
   RegistryErrorDetail,
   RegistryRateLimit,

@@ -9,7 +9,7 @@ import {
   writeFileAtomic,
   writeVerifiedFile,
 } from "@stevedore/blob";
-import { localIoError } from "@stevedore/core";
+import { errorCode, localIoError } from "@stevedore/core";
 import type { RegistryStorage, UploadSink } from "./registry-storage.js";
 
 /**
@@ -225,7 +225,7 @@ async function fileStep<T, M>(
   try {
     return await run(path);
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
+    const code = errorCode(error);
     if (code === "ENOENT" || code === "ENOTDIR") return missing;
     throw localIoError(action, path, error);
   }

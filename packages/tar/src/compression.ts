@@ -1,7 +1,7 @@
 import { pipeline, Readable } from "node:stream";
 import type * as Zlib from "node:zlib";
 import type { ByteStream } from "@stevedore/core";
-import { LocalFormatError, UsageError } from "@stevedore/core";
+import { errorCode, LocalFormatError, UsageError } from "@stevedore/core";
 import { createByteReader } from "./byte-reader.js";
 
 /** How a layer's bytes are compressed. */
@@ -115,7 +115,7 @@ export async function* decompress(
     yield* through(rest(), inflater);
   } catch (error) {
     // zlib's own failures carry Z_… (gzip) or ZSTD_error_… codes; a source's errors pass unchanged.
-    const code = (error as { code?: unknown }).code;
+    const code = errorCode(error);
     if (typeof code === "string" && (code.startsWith("Z_") || code.startsWith("ZSTD_"))) {
       throw new LocalFormatError(
         `${options.where ?? "stream"}: corrupt ${algorithm} data (${(error as Error).message})`,

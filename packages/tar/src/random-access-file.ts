@@ -1,6 +1,6 @@
 import { constants } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
-import { LocalFormatError, localIoError, NotFoundError } from "@stevedore/core";
+import { errorCode, LocalFormatError, localIoError, NotFoundError } from "@stevedore/core";
 import type { RandomAccessSource } from "./index-tar.js";
 
 /** A {@link RandomAccessSource} over an open file; `close()` releases the handle. */
@@ -40,7 +40,7 @@ export async function openRandomAccessFile(path: string): Promise<RandomAccessFi
 
 /** Maps an `open` failure to the stevedore error a user can act on. */
 export function describeOpenError(path: string, error: unknown): Error {
-  const code = (error as { code?: unknown }).code;
+  const code = errorCode(error);
   if (code === "ENOENT" || code === "ENOTDIR")
     return new NotFoundError(`${path} does not exist`, { cause: error });
   if (code === "ELOOP") return new LocalFormatError(`${path} is a symbolic link`, { cause: error });

@@ -8,13 +8,12 @@
  * `GET /v2/` over HTTPS asks instead.
  */
 
-import { isLoopbackHost } from "@stevedore/core";
+import { errorCode, isLoopbackHost } from "@stevedore/core";
 import type { Dispatcher } from "undici";
 import type { DebugLog } from "./debug-log.js";
 import { findHostOptions } from "./host-match.js";
 import type { ResolvedTransportOptions } from "./resolve-options.js";
 import { speaksTls } from "./speaks-tls.js";
-import { errorCode } from "./to-transport-error.js";
 
 /** The plain-HTTP decisions of one transport. */
 export interface SchemePolicy {

@@ -5,6 +5,7 @@
  */
 import {
   AbortError,
+  errorCode,
   InvalidResponseError,
   NetworkError,
   redactText,
@@ -66,12 +67,6 @@ export function toTransportError(
     return new NetworkError(`${where} failed: connection refused (${code}: ${message})`, { cause });
   }
   return new NetworkError(`${where} failed: ${code ? `${code}: ` : ""}${message}`, { cause });
-}
-
-/** The `code` of an error, if it has a string one. */
-export function errorCode(error: unknown): string | undefined {
-  const code = typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
-  return typeof code === "string" ? code : undefined;
 }
 
 function errorName(error: unknown): string | undefined {

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { CredentialError, UsageError } from "@stevedore/core";
+import { CredentialError, errorCode, UsageError } from "@stevedore/core";
 import type { CredentialHelperOptions } from "./credential-helper.js";
 import { credentialHelperErase, credentialHelperStore } from "./credential-helper.js";
 import { helperFor } from "./credentials-from-auth-file.js";
@@ -117,7 +117,7 @@ async function readConfig(path: string): Promise<AuthFile> {
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errorCode(error);
     if (code !== "ENOENT") {
       throw new CredentialError(`cannot read credentials file ${path} (${code ?? "unknown error"})`, {
         cause: error,

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { CredentialError } from "@stevedore/core";
+import { CredentialError, errorCode } from "@stevedore/core";
 import type { AuthFile } from "./parse-auth-file.js";
 import { parseAuthFile } from "./parse-auth-file.js";
 
@@ -13,7 +13,7 @@ export async function readAuthFile(path: string): Promise<AuthFile | undefined> 
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errorCode(error);
     if (code === "ENOENT" || code === "ENOTDIR") return undefined;
     throw new CredentialError(`cannot read credentials file ${path} (${code ?? "unknown error"})`, {
       cause: error,

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { chmod, mkdir, realpath, rename, unlink, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { CredentialError } from "@stevedore/core";
+import { CredentialError, errorCode } from "@stevedore/core";
 
 /**
  * Writes `text` to `path` the way Docker writes `config.json` (`spec/PROTOCOL.md` §14.1): into a temp file in
@@ -26,7 +26,7 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
     await rename(temporary, target);
   } catch (error) {
     await unlink(temporary).catch(() => undefined);
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errorCode(error);
     throw new CredentialError(`cannot write credentials file ${path} (${code ?? "unknown error"})`, {
       cause: error,
     });

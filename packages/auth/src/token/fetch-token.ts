@@ -1,6 +1,7 @@
 import type { Credentials, Scope } from "@stevedore/core";
 import {
   AuthenticationError,
+  errorCode,
   formatScope,
   InvalidResponseError,
   NetworkError,
@@ -157,7 +158,7 @@ async function send(
       });
     }
     // The cause is kept for debugging; the message names only the host and an error code, never a path.
-    const code = (error as { code?: unknown } | null)?.code;
+    const code = errorCode(error);
     throw new NetworkError(
       `token request to ${options.realm.host} failed${typeof code === "string" ? ` (${code})` : ""}`,
       { cause: error },

@@ -1,6 +1,6 @@
 import { mkdir, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { LocalIoError, localIoError } from "@stevedore/core";
+import { errorCode, LocalIoError, localIoError } from "@stevedore/core";
 
 /**
  * Creates `path` and its missing parents, like `mkdir -p`, failing with a `LocalIoError` that names the
@@ -35,8 +35,7 @@ async function diagnose(path: string): Promise<void> {
       await mkdir(level);
       continue;
     } catch (error) {
-      if ((error as { code?: unknown }).code !== "EEXIST")
-        throw localIoError("create directory", level, error);
+      if (errorCode(error) !== "EEXIST") throw localIoError("create directory", level, error);
     }
     const info = await stat(level).catch((error: unknown) => {
       throw localIoError("create directory", level, error);

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { readdir, rm, stat } from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
+import { errorCode } from "@stevedore/core";
 
 /**
  * The writer's mark in a temp file's name: a short hash of the host name and the process id. A sweep
@@ -94,6 +95,6 @@ export function processIsAlive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    return (error as { code?: unknown }).code === "EPERM";
+    return errorCode(error) === "EPERM";
   }
 }

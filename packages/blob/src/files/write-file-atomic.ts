@@ -1,5 +1,5 @@
 import { link, open, rename, rm } from "node:fs/promises";
-import { localIoError } from "@stevedore/core";
+import { errorCode, localIoError } from "@stevedore/core";
 import { temporaryPath } from "./temporary-path.js";
 
 /** Options of {@link writeFileAtomic}. */
@@ -43,7 +43,7 @@ export async function writeFileAtomic(
       await link(temporary, path);
       return true;
     } catch (error) {
-      const code = (error as { code?: unknown }).code;
+      const code = errorCode(error);
       if (code === "EEXIST") return false;
       if (!noHardLinks.has(String(code))) throw error;
       // A file system without hard links: create-if-absent with O_EXCL (a reader may see it half written).
@@ -63,7 +63,7 @@ async function createExclusive(path: string, bytes: Uint8Array | string): Promis
   try {
     handle = await open(path, "wx", 0o644);
   } catch (error) {
-    if ((error as { code?: unknown }).code === "EEXIST") return false;
+    if (errorCode(error) === "EEXIST") return false;
     throw error;
   }
   try {

@@ -1,7 +1,7 @@
 import { type FileHandle, open, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { ByteStream } from "@stevedore/core";
-import { AbortError, localIoError, SizeMismatchError, UsageError } from "@stevedore/core";
+import { AbortError, errorCode, localIoError, SizeMismatchError, UsageError } from "@stevedore/core";
 import { throwIfAborted } from "../throw-if-aborted.js";
 import { createVerifier, type ExpectedContent, type Verifier } from "../verify/create-verifier.js";
 import { isVerifiedFor } from "../verify/is-verified-for.js";
@@ -65,7 +65,7 @@ export async function writeVerifiedFile(
       return await create();
     } catch (error) {
       // ENOTDIR too: then mkdir reports the part of the path that is not a directory.
-      const code = (error as { code?: unknown }).code;
+      const code = errorCode(error);
       if (code !== "ENOENT" && code !== "ENOTDIR") throw error;
     }
     await makeDirectory(directory);

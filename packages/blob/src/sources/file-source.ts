@@ -1,6 +1,6 @@
 import { createReadStream } from "node:fs";
 import type { ByteStream, ReplayableSource } from "@stevedore/core";
-import { localIoError, NotFoundError } from "@stevedore/core";
+import { errorCode, localIoError, NotFoundError } from "@stevedore/core";
 import { checkOffset } from "./check-offset.js";
 
 /** Options of {@link fileSource}. */
@@ -35,7 +35,7 @@ async function* read(path: string, start: number, highWaterMark: number): AsyncG
   try {
     for await (const chunk of stream) yield chunk as Uint8Array;
   } catch (error) {
-    if ((error as { code?: unknown }).code === "ENOENT") {
+    if (errorCode(error) === "ENOENT") {
       throw new NotFoundError(`${path} does not exist`, { cause: error });
     }
     throw localIoError("read", path, error);

@@ -1,6 +1,6 @@
 import { mkdir, stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import { LocalIoError, NetworkError, StevedoreError, UsageError } from "@stevedore/core";
+import { errorCode, LocalIoError, NetworkError, StevedoreError, UsageError } from "@stevedore/core";
 import type { CommandDefinition } from "../command-definition.js";
 import { parseWholeNumberFlag } from "../parse-whole-number-flag.js";
 import { serverAuthFromFiles } from "../server-auth-from-files.js";
@@ -146,7 +146,7 @@ export const serveCommand: CommandDefinition = {
     } catch (error) {
       // Sweeping the directory before listening failed: its own error says which file and why.
       if (StevedoreError.isInstance(error)) throw error;
-      const code = (error as NodeJS.ErrnoException).code ?? "";
+      const code = errorCode(error) ?? "";
       const reason = listenFailures[code] ?? (code || "listen failed");
       throw new NetworkError(`cannot listen on ${host}:${port}: ${reason}`, { cause: error });
     }
@@ -198,7 +198,7 @@ async function prepareDirectory(value: string | undefined): Promise<string | und
   try {
     await mkdir(directory, { recursive: true });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errorCode(error);
     if (code === "EEXIST" || code === "ENOTDIR") throw notDirectory(error);
     // Node's recursive mkdir says ENOENT on a read-only mount: blob's makeDirectory finds the real reason
     // (a LocalIoError, exit 7: "read-only file system (EROFS)"). Loaded only on this path.

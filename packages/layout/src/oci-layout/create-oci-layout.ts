@@ -25,6 +25,7 @@ import {
   defaultManifestMaxBytes,
   digestAlgorithm,
   digestOf,
+  errorCode,
   InvalidReferenceError,
   isManifestMediaType,
   isReferrersTag,
@@ -175,7 +176,7 @@ export function createOciLayout(path: string, options: OciLayoutOptions = {}): O
       const info = await lstat(blobFile(descriptor.digest));
       return info.isFile() && info.size === descriptor.size;
     } catch (error) {
-      if ((error as { code?: unknown }).code === "ENOENT") return false;
+      if (errorCode(error) === "ENOENT") return false;
       throw describeOpenError(blobFile(descriptor.digest), error);
     }
   };
@@ -284,7 +285,7 @@ export function createOciLayout(path: string, options: OciLayoutOptions = {}): O
         const info = await stat(file);
         if (!info.isFile()) throw new LocalFormatError(`${file} is not a regular file`);
       } catch (error) {
-        if ((error as { code?: unknown }).code === "ENOENT") {
+        if (errorCode(error) === "ENOENT") {
           throw new NotFoundError(`${descriptor.digest} not found in ${path}`);
         }
         throw LocalFormatError.isInstance(error) ? error : describeOpenError(file, error);

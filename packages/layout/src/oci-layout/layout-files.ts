@@ -8,6 +8,7 @@ import { makeDirectory, writeFileAtomic } from "@stevedore/blob";
 import {
   digestAlgorithm,
   digestEncoded,
+  errorCode,
   LocalFormatError,
   manifestTooLargeError,
   parseDigest,
@@ -44,8 +45,7 @@ export async function readLayoutIndexFile(indexPath: string, maxBytes: number): 
     if (bytes.length > maxBytes) throw manifestTooLargeError(indexPath, maxBytes);
   } catch (error) {
     if (StevedoreError.isInstance(error)) throw error;
-    if ((error as { code?: unknown }).code === "ENOENT")
-      throw new LocalFormatError(`${indexPath} is missing`);
+    if (errorCode(error) === "ENOENT") throw new LocalFormatError(`${indexPath} is missing`);
     throw describeOpenError(indexPath, error);
   }
   return parseLayoutIndex(bytes, indexPath);
@@ -65,7 +65,7 @@ export async function checkLayout(path: string): Promise<void> {
   try {
     bytes = await readFile(layoutPath);
   } catch (error) {
-    if ((error as { code?: unknown }).code === "ENOENT") {
+    if (errorCode(error) === "ENOENT") {
       throw new LocalFormatError(`${path} is not an OCI image layout: oci-layout is missing`);
     }
     throw describeOpenError(layoutPath, error);
@@ -86,7 +86,7 @@ async function checkBlobDirectories(path: string): Promise<void> {
   try {
     for (const name of await readdir(blobs)) directories.push(join(blobs, name));
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
+    const code = errorCode(error);
     if (code !== "ENOENT" && code !== "ENOTDIR") throw describeOpenError(blobs, error);
   }
   for (const directory of directories) {

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { link, open, readFile, rename, rm } from "node:fs/promises";
 import { hostname } from "node:os";
 import { processIsAlive } from "@stevedore/blob";
-import { AbortError, LocalFormatError, localIoError } from "@stevedore/core";
+import { AbortError, errorCode, LocalFormatError, localIoError } from "@stevedore/core";
 
 /** Options of `withLockFile` (the lock around a layout's writes). */
 export interface LockFileOptions {
@@ -108,13 +108,13 @@ async function tryCreate(path: string, owner: LockOwner): Promise<boolean> {
     try {
       await link(temporary, path);
     } catch (error) {
-      if (!noHardLinks.has(String((error as { code?: unknown }).code))) throw error;
+      if (!noHardLinks.has(String(errorCode(error)))) throw error;
       // A file system without hard links: fall back to O_EXCL on the lock itself.
       await createExclusive(path, owner);
     }
     return true;
   } catch (error) {
-    if ((error as { code?: unknown }).code === "EEXIST") return false;
+    if (errorCode(error) === "EEXIST") return false;
     throw localIoError("create lock file", path, error);
   } finally {
     await rm(temporary, { force: true }).catch(() => undefined);
@@ -137,7 +137,7 @@ async function readOwner(path: string): Promise<LockOwner | "missing" | "unreada
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
-    if ((error as { code?: unknown }).code === "ENOENT") return "missing";
+    if (errorCode(error) === "ENOENT") return "missing";
     throw localIoError("read lock file", path, error);
   }
   try {
@@ -161,7 +161,7 @@ async function breakLock(path: string, nonce: string | undefined): Promise<void>
   try {
     await rename(path, aside);
   } catch (error) {
-    if ((error as { code?: unknown }).code === "ENOENT") return; // someone else broke it first
+    if (errorCode(error) === "ENOENT") return; // someone else broke it first
     throw localIoError("remove stale lock file", path, error);
   }
   // If the lock was replaced between our read and the rename, we moved a live lock: put it back.

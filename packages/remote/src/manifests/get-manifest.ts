@@ -3,6 +3,7 @@ import {
   DigestMismatchError,
   digestAlgorithm,
   digestOf,
+  errorCode,
   InvalidHeaderError,
   InvalidResponseError,
   isDigest,
@@ -109,8 +110,7 @@ export async function getManifest(
 /** A body that failed part-way: cut, or resumed by the transport from a registry that ignores `Range`. */
 function cutBody(error: unknown): boolean {
   if (NetworkError.isInstance(error)) return true;
-  const cause = (error as { cause?: { code?: unknown } } | null)?.cause;
-  return InvalidResponseError.isInstance(error) && cause?.code === "UND_ERR_REQ_RETRY";
+  return InvalidResponseError.isInstance(error) && errorCode(error.cause) === "UND_ERR_REQ_RETRY";
 }
 
 /**
