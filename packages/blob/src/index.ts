@@ -21,4 +21,5 @@ export { throwIfAborted } from "./throw-if-aborted.js";
 export type { ExpectedContent, Verifier, VerifierOptions } from "./verify/create-verifier.js";
 export { createVerifier } from "./verify/create-verifier.js";
 export { isVerifiedFor } from "./verify/is-verified-for.js";
+export { verifyBytes } from "./verify/verify-bytes.js";
 export { verifyContent } from "./verify/verify-content.js";

@@ -1,4 +1,4 @@
-import { createVerifier, readAll, verifyContent } from "@stevedore/blob";
+import { readAll, verifyBytes, verifyContent } from "@stevedore/blob";
 import type {
   BlobMounter,
   ByteStream,
@@ -13,8 +13,6 @@ import type {
   TargetCallOptions,
 } from "@stevedore/core";
 import {
-  DigestMismatchError,
-  digestOf,
   isManifestMediaType,
   NotFoundError,
   SizeMismatchError,
@@ -138,13 +136,8 @@ export function createRemote(options: RemoteOptions): Remote {
       ...callOptions,
       maxBytes: maxManifestBytes,
     });
-    if (bytes.length !== descriptor.size) {
-      throw new SizeMismatchError(
-        descriptor.size,
-        bytes.length,
-        `manifest ${describeReference(context, descriptor.digest)}`,
-      );
-    }
+    // getManifest checked the digest; this also holds the bytes to the descriptor's size.
+    verifyBytes(bytes, descriptor, { where: `manifest ${describeReference(context, descriptor.digest)}` });
     return bytes;
   };
 
@@ -223,9 +216,7 @@ export function createRemote(options: RemoteOptions): Remote {
 
     async pushTagged(descriptor, bytes, tag, callOptions = {}) {
       // SizeMismatchError or DigestMismatchError before anything is sent.
-      const verifier = createVerifier(descriptor, { where: `manifest ${descriptor.digest}` });
-      verifier.update(bytes);
-      verifier.finish();
+      verifyBytes(bytes, descriptor, { where: `manifest ${descriptor.digest}` });
       await putManifest(context, tag, bytes, descriptor.mediaType, callOptions);
     },
 
@@ -242,11 +233,13 @@ export function createRemote(options: RemoteOptions): Remote {
 
 function checkBytes(descriptor: Descriptor, bytes: Uint8Array): void {
   const where = `blob ${descriptor.digest}`;
-  if (bytes.length !== descriptor.size) throw new SizeMismatchError(descriptor.size, bytes.length, where);
   const algorithm = typeof descriptor.digest === "string" ? descriptor.digest.split(":")[0] : undefined;
-  if (algorithm === undefined || !supportedDigestAlgorithms.includes(algorithm)) return;
-  const actual = digestOf(bytes, algorithm);
-  if (actual !== descriptor.digest) throw new DigestMismatchError(descriptor.digest, actual, where);
+  if (algorithm !== undefined && supportedDigestAlgorithms.includes(algorithm)) {
+    verifyBytes(bytes, descriptor, { where });
+  } else if (bytes.length !== descriptor.size) {
+    // An algorithm stevedore cannot compute is left to the registry, which checks every upload.
+    throw new SizeMismatchError(descriptor.size, bytes.length, where);
+  }
 }
 
 async function* single(bytes: Uint8Array): AsyncGenerator<Uint8Array, void, undefined> {

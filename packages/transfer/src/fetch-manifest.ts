@@ -1,4 +1,4 @@
-import { readAll, verifyContent } from "@stevedore/blob";
+import { readAll, verifyBytes, verifyContent } from "@stevedore/blob";
 import type { Descriptor, ParsedManifest, ReadableTarget } from "@stevedore/core";
 import { defaultManifestMaxBytes, ManifestError, parseManifest } from "@stevedore/core";
 import { fetchOnceMore } from "./fetch-once-more.js";
@@ -29,10 +29,8 @@ export async function parseResolvedManifest(
   bytes: Uint8Array,
 ): Promise<ParsedManifest> {
   checkManifestSize(descriptor);
-  const checked = await readAll(
-    verifyContent(single(bytes), descriptor, { where: `manifest ${descriptor.digest}` }),
-  );
-  return parseManifest(checked, descriptor.mediaType);
+  verifyBytes(bytes, descriptor, { where: `manifest ${descriptor.digest}` });
+  return parseManifest(bytes, descriptor.mediaType);
 }
 
 function checkManifestSize(descriptor: Descriptor): void {
@@ -41,8 +39,4 @@ function checkManifestSize(descriptor: Descriptor): void {
       `manifest ${descriptor.digest} is ${descriptor.size} bytes, over the ${defaultManifestMaxBytes}-byte limit`,
     );
   }
-}
-
-async function* single(bytes: Uint8Array): AsyncGenerator<Uint8Array, void, undefined> {
-  yield bytes;
 }

@@ -3,7 +3,7 @@
  * §7.2): an OCI index under the tag `<alg>-<encoded>` of the subject lists the manifests that refer to it.
  */
 
-import { createVerifier } from "@stevedore/blob";
+import { verifyBytes } from "@stevedore/blob";
 import type { Descriptor } from "@stevedore/core";
 import {
   DigestMismatchError,
@@ -214,9 +214,7 @@ function referrerDescriptor(
   const digest = parseDigest(manifest.digest);
   if (!(bytes instanceof Uint8Array)) throw new UsageError("updateReferrersTag() needs the manifest bytes");
   // SizeMismatchError or DigestMismatchError before anything is sent.
-  const verifier = createVerifier(manifest, { where: `manifest ${digest}` });
-  verifier.update(bytes);
-  verifier.finish();
+  verifyBytes(bytes, manifest, { where: `manifest ${digest}` });
   const entry = referrerEntryOf(bytes, manifest.mediaType);
   if (entry === undefined) throw new UsageError(`manifest ${digest} has no subject to be a referrer of`);
   // The descriptor's own digest: it may be sha512, where core's entry hashes with sha256.
