@@ -1,11 +1,13 @@
 import { readFile } from "node:fs/promises";
 import type { ArtifactFile } from "@stevedore/client";
 import { errorCode, isMediaType, LocalFormatError, NotFoundError, UsageError } from "@stevedore/core";
+import type { FlagValues } from "./command-context.js";
 import type { FlagDefinition } from "./command-definition.js";
-import type { ParsedArguments } from "./parse-arguments.js";
 
 /** Flags shared by `artifact push` and `attach`. */
-export const artifactFlags: readonly FlagDefinition[] = [
+export const artifactFlags: readonly FlagDefinition<
+  "artifact-type" | "config" | "annotation" | "annotation-file"
+>[] = [
   {
     name: "artifact-type",
     type: "string",
@@ -54,7 +56,7 @@ export function parseFileArgument(text: string): ArtifactFile {
 
 /** The manifest annotations and per-file annotations from `--annotation` and `--annotation-file`. */
 export async function readAnnotations(
-  values: ParsedArguments["values"],
+  values: FlagValues,
 ): Promise<{ manifest: Record<string, string>; files: Record<string, Record<string, string>> }> {
   const manifest: Record<string, string> = {};
   const files: Record<string, Record<string, string>> = {};

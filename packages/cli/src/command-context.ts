@@ -7,15 +7,27 @@ import type { ProgressReporter } from "./progress/progress-reporter.js";
 /** The module `@stevedore/client`, loaded on demand. */
 export type ClientModule = typeof import("@stevedore/client");
 
-/** What a command's `run` gets: its arguments, the flags, output helpers and a client factory. */
-export interface CommandContext {
+/** One flag's value: `true` for a boolean flag, a string, or an array for a repeatable flag. */
+export type FlagValue = ParsedArguments["values"][string];
+
+/**
+ * Flag values by long name. `FlagName` is the names a command accepts (its own and the global ones), so
+ * reading a misspelt flag (`flags.concurency`) fails the type check.
+ */
+export type FlagValues<FlagName extends string = string> = { readonly [Name in FlagName]?: FlagValue };
+
+/**
+ * What a command's `run` gets: its arguments, the flags, output helpers and a client factory. `FlagName`:
+ * see {@link FlagValues}; helpers shared by several commands take the default, every name.
+ */
+export interface CommandContext<FlagName extends string = string> {
   /** The command's canonical name (`copy` for `cp`). */
   command: string;
   io: CliIo;
   /** Positional arguments after the command, already counted against the command's definition. */
   arguments: readonly string[];
   /** All flag values by long name (global and the command's own). */
-  flags: ParsedArguments["values"];
+  flags: FlagValues<FlagName>;
   options: GlobalOptions;
   /** Aborted on SIGINT or SIGTERM; pass it to every client call. */
   signal: AbortSignal | undefined;

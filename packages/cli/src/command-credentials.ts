@@ -10,7 +10,14 @@ import type { FlagDefinition } from "./command-definition.js";
 import { readPasswordFile, readPasswordLines } from "./read-password.js";
 
 /** The flags `copy` adds for per-side credentials. */
-export const copyCommandFlags: readonly FlagDefinition[] = [
+export const copyCommandFlags: readonly FlagDefinition<
+  | "src-username"
+  | "src-password-stdin"
+  | "src-password-file"
+  | "dest-username"
+  | "dest-password-stdin"
+  | "dest-password-file"
+>[] = [
   {
     name: "src-username",
     type: "string",

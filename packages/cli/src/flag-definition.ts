@@ -1,7 +1,7 @@
 /** A command-line flag: `--name`, `--name VALUE`, `--name=VALUE`, `-s VALUE`. */
-export interface FlagDefinition {
+export interface FlagDefinition<Name extends string = string> {
   /** The long name without dashes (`platform`). */
-  name: string;
+  name: Name;
   /** A one-letter alias without the dash (`u`). */
   short?: string;
   /** `boolean` flags take no value; `string` flags take exactly one. */

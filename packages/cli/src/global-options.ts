@@ -4,8 +4,23 @@ import type { FlagDefinition } from "./flag-definition.js";
 import type { ParsedArguments } from "./parse-arguments.js";
 import { parseWholeNumberFlag } from "./parse-whole-number-flag.js";
 
+/** The long name of a global flag. */
+export type GlobalFlagName =
+  | "platform"
+  | "insecure"
+  | "plain-http"
+  | "ca-file"
+  | "username"
+  | "password-stdin"
+  | "concurrency"
+  | "json"
+  | "quiet"
+  | "debug"
+  | "help"
+  | "version";
+
 /** The flags every command accepts. */
-export const globalFlags: readonly FlagDefinition[] = [
+export const globalFlags: readonly FlagDefinition<GlobalFlagName>[] = [
   {
     name: "platform",
     type: "string",

@@ -5,7 +5,7 @@ import type { CommandContext } from "./command-context.js";
 import type { FlagDefinition } from "./command-definition.js";
 
 /** `-t/--tag-as REF`: where an edited image goes. */
-export const tagAsFlag: FlagDefinition = {
+export const tagAsFlag: FlagDefinition<"tag-as"> = {
   name: "tag-as",
   short: "t",
   type: "string",
@@ -14,7 +14,7 @@ export const tagAsFlag: FlagDefinition = {
 };
 
 /** `--compression gzip|zstd|none`. */
-export const compressionFlag: FlagDefinition = {
+export const compressionFlag: FlagDefinition<"compression"> = {
   name: "compression",
   type: "string",
   valueName: "ALG",
@@ -22,7 +22,7 @@ export const compressionFlag: FlagDefinition = {
 };
 
 /** `--compression` of push and copy: recompress layers on the way. */
-export const copyCompressionFlag: FlagDefinition = {
+export const copyCompressionFlag: FlagDefinition<"compression"> = {
   name: "compression",
   type: "string",
   valueName: "ALG",

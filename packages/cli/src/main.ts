@@ -16,7 +16,7 @@ const allFlags: readonly FlagDefinition[] = [
   ...globalFlags,
   ...commandTable.flatMap((command) => command.flags ?? []),
 ];
-const globalFlagNames = new Set(globalFlags.map((flag) => flag.name));
+const globalFlagNames = new Set<string>(globalFlags.map((flag) => flag.name));
 
 /**
  * Runs one `stevedore` invocation and resolves with its exit status (see `exit-codes.ts`). Never calls

@@ -9,7 +9,7 @@ import type { CommandContext } from "./command-context.js";
 import type { FlagDefinition } from "./command-definition.js";
 
 /** `-o FILE`: where a command's byte output goes (stdout by default, or `-`). */
-export const outputFlag: FlagDefinition = {
+export const outputFlag: FlagDefinition<"output"> = {
   name: "output",
   short: "o",
   type: "string",

@@ -1,4 +1,4 @@
-import type { CommandDefinition } from "../command-definition.js";
+import { type CommandDefinition, defineCommand } from "../command-definition.js";
 import {
   compressionFlag,
   compressionOf,
@@ -10,7 +10,7 @@ import {
 import { locationRegistries } from "../location-registries.js";
 
 /** `stevedore append BASE --layer PATH[:DEST]… -t REF`: new layers on top of an image. */
-export const appendCommand: CommandDefinition = {
+export const appendCommand: CommandDefinition = defineCommand({
   name: "append",
   summary: "add layers (directories, files, tars) on top of an image, every platform",
   arguments: [{ name: "BASE" }],
@@ -62,4 +62,4 @@ export const appendCommand: CommandDefinition = {
     });
     await printEdit(context, outcome);
   },
-};
+});

@@ -2,11 +2,11 @@ import { basename } from "node:path";
 import { parseReference, UsageError } from "@stevedore/core";
 import { artifactFlags, parseFileArgument, readAnnotations } from "../artifact-flags.js";
 import type { CommandContext } from "../command-context.js";
-import type { CommandDefinition } from "../command-definition.js";
+import { type CommandDefinition, defineCommand } from "../command-definition.js";
 import { singlePlatform } from "../single-platform.js";
 
 /** `stevedore artifact push|pull`: files to an OCI artifact and back. */
-export const artifactCommand: CommandDefinition = {
+export const artifactCommand: CommandDefinition = defineCommand({
   name: "artifact",
   summary: "push files as an OCI artifact, or pull an artifact's files (push | pull)",
   arguments: [
@@ -64,7 +64,7 @@ export const artifactCommand: CommandDefinition = {
       `unknown artifact command ${JSON.stringify(verb.slice(0, 40))}: use 'artifact push' or 'artifact pull'`,
     );
   },
-};
+});
 
 async function push(context: CommandContext, reference: string, files: readonly string[]): Promise<void> {
   if (context.flags.output !== undefined) throw new UsageError("-o/--output applies to 'artifact pull'");

@@ -1,10 +1,10 @@
 import { basename } from "node:path";
 import { parseReference, UsageError } from "@stevedore/core";
 import { artifactFlags, parseFileArgument, readAnnotations } from "../artifact-flags.js";
-import type { CommandDefinition } from "../command-definition.js";
+import { type CommandDefinition, defineCommand } from "../command-definition.js";
 
 /** `stevedore attach SUBJECT FILE...`: a referrer (SBOM, signature) for a manifest. */
-export const attachCommand: CommandDefinition = {
+export const attachCommand: CommandDefinition = defineCommand({
   name: "attach",
   summary: "attach files to a manifest as a referrer (an SBOM, a signature)",
   arguments: [{ name: "SUBJECT" }, { name: "FILE[:TYPE]", optional: true, variadic: true }],
@@ -50,4 +50,4 @@ export const attachCommand: CommandDefinition = {
     await context.print(`${parsed.registry}/${parsed.repository}@${result.descriptor.digest}`);
     await context.printJson({ subject, descriptor: result.descriptor, manifest: result.manifest });
   },
-};
+});

@@ -1,8 +1,8 @@
 import { parseReference, UsageError } from "@stevedore/core";
-import type { CommandDefinition } from "../command-definition.js";
+import { type CommandDefinition, defineCommand } from "../command-definition.js";
 
 /** `stevedore blob REPOSITORY@DIGEST`: a blob's bytes, verified. */
-export const blobCommand: CommandDefinition = {
+export const blobCommand: CommandDefinition = defineCommand({
   name: "blob",
   summary: "write a blob to stdout, verified against its digest",
   arguments: [{ name: "REPOSITORY@DIGEST" }],
@@ -26,4 +26,4 @@ export const blobCommand: CommandDefinition = {
     const stream = await client.blob(input, { signal: context.signal });
     for await (const chunk of stream) await context.write(chunk);
   },
-};
+});

@@ -1,8 +1,8 @@
-import type { CommandDefinition } from "../command-definition.js";
+import { type CommandDefinition, defineCommand } from "../command-definition.js";
 import { registryArgument } from "../registry-argument.js";
 
 /** `stevedore catalog REGISTRY`: lists repositories. */
-export const catalogCommand: CommandDefinition = {
+export const catalogCommand: CommandDefinition = defineCommand({
   name: "catalog",
   summary: "list the repositories of a registry (or under a path prefix)",
   arguments: [{ name: "REGISTRY[/PREFIX]" }],
@@ -27,4 +27,4 @@ export const catalogCommand: CommandDefinition = {
     }
     await context.printJson({ registry, repositories });
   },
-};
+});

@@ -1,10 +1,10 @@
-import type { CommandDefinition } from "../command-definition.js";
+import { type CommandDefinition, defineCommand } from "../command-definition.js";
 import { parseJsonBytes } from "../parse-json-bytes.js";
 import { referenceClient } from "../reference-client.js";
 import { singlePlatformCall } from "../single-platform.js";
 
 /** `stevedore config REF`: the image config of the selected platform. */
-export const configCommand: CommandDefinition = {
+export const configCommand: CommandDefinition = defineCommand({
   name: "config",
   summary: "print the image config of an image (one platform)",
   arguments: [{ name: "REF" }],
@@ -28,4 +28,4 @@ export const configCommand: CommandDefinition = {
       await context.write(bytes);
     }
   },
-};
+});

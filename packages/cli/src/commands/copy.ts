@@ -1,11 +1,11 @@
 import { copyCommandFlags, copyCredentials } from "../command-credentials.js";
-import type { CommandDefinition } from "../command-definition.js";
+import { type CommandDefinition, defineCommand } from "../command-definition.js";
 import { compressionOf } from "../image-edit-flags.js";
 import { locationRegistries } from "../location-registries.js";
 import { runTransfer } from "../run-transfer.js";
 
 /** `stevedore copy SRC DST`: between registries and local formats. */
-export const copyCommand: CommandDefinition = {
+export const copyCommand: CommandDefinition = defineCommand({
   name: "copy",
   aliases: ["cp"],
   summary: "copy images between registries, OCI layouts and docker archives",
@@ -76,4 +76,4 @@ export const copyCommand: CommandDefinition = {
       { summary: allTags },
     );
   },
-};
+});

@@ -1,8 +1,8 @@
-import type { CommandDefinition } from "../command-definition.js";
+import { type CommandDefinition, defineCommand } from "../command-definition.js";
 import { referenceClient } from "../reference-client.js";
 
 /** `stevedore delete REF`: deletes a manifest and says which tags went with it. */
-export const deleteCommand: CommandDefinition = {
+export const deleteCommand: CommandDefinition = defineCommand({
   name: "delete",
   summary: "delete a manifest (by tag or digest) and every tag pointing at it",
   arguments: [{ name: "REF" }],
@@ -25,4 +25,4 @@ export const deleteCommand: CommandDefinition = {
     await context.print(`Deleted ${repository}@${digest} (${named})`);
     await context.printJson({ reference: input, repository, digest, tags, deleted: true });
   },
-};
+});

@@ -1,9 +1,9 @@
-import type { CommandDefinition } from "../command-definition.js";
+import { type CommandDefinition, defineCommand } from "../command-definition.js";
 import { referenceClient } from "../reference-client.js";
 import { singlePlatformCall } from "../single-platform.js";
 
 /** `stevedore digest REF`: the manifest digest. */
-export const digestCommand: CommandDefinition = {
+export const digestCommand: CommandDefinition = defineCommand({
   name: "digest",
   summary: "print the digest of a manifest or index",
   arguments: [{ name: "REF" }],
@@ -25,4 +25,4 @@ export const digestCommand: CommandDefinition = {
     await context.print(digest);
     await context.printJson({ reference: input, digest });
   },
-};
+});

@@ -1,10 +1,10 @@
-import type { CommandDefinition } from "../command-definition.js";
+import { type CommandDefinition, defineCommand } from "../command-definition.js";
 import { locationRegistries } from "../location-registries.js";
 import { singlePlatformCall } from "../single-platform.js";
 import { outputFlag, writeOutput } from "../write-output.js";
 
 /** `stevedore export REF [-o FILE]`: the merged file system as a tar. */
-export const exportCommand: CommandDefinition = {
+export const exportCommand: CommandDefinition = defineCommand({
   name: "export",
   summary: "write an image's merged file system as a tar (one platform)",
   arguments: [{ name: "REF" }],
@@ -27,4 +27,4 @@ export const exportCommand: CommandDefinition = {
     const stream = await client.exportFilesystem(reference, call);
     await writeOutput(context, stream);
   },
-};
+});

@@ -1,10 +1,10 @@
 import { UsageError } from "@stevedore/core";
-import type { CommandDefinition } from "../command-definition.js";
+import { type CommandDefinition, defineCommand } from "../command-definition.js";
 import { compressionFlag, compressionOf, printEdit, tagAsFlag } from "../image-edit-flags.js";
 import { locationRegistries } from "../location-registries.js";
 
 /** `stevedore flatten REF -t NEWREF`: one layer with the merged file system. */
-export const flattenCommand: CommandDefinition = {
+export const flattenCommand: CommandDefinition = defineCommand({
   name: "flatten",
   summary: "squash an image's layers into one (whiteouts applied)",
   arguments: [{ name: "REF" }],
@@ -36,4 +36,4 @@ export const flattenCommand: CommandDefinition = {
     });
     await printEdit(context, outcome);
   },
-};
+});

@@ -1,10 +1,10 @@
-import type { CommandDefinition } from "../command-definition.js";
+import { type CommandDefinition, defineCommand } from "../command-definition.js";
 import { locationRegistries } from "../location-registries.js";
 import { singlePlatformCall } from "../single-platform.js";
 import { outputFlag, writeOutput } from "../write-output.js";
 
 /** `stevedore get-file REF PATH [-o FILE]`: one file of an image. */
-export const getFileCommand: CommandDefinition = {
+export const getFileCommand: CommandDefinition = defineCommand({
   name: "get-file",
   summary: "write one file of an image (one platform) to stdout or a file",
   arguments: [{ name: "REF" }, { name: "PATH" }],
@@ -29,4 +29,4 @@ export const getFileCommand: CommandDefinition = {
     const file = await client.readFile(reference, path, call);
     await writeOutput(context, file.content);
   },
-};
+});

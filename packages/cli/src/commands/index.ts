@@ -2,12 +2,12 @@ import type { IndexResult } from "@stevedore/client";
 import { formatPlatform, parseDigest, parseReference, UsageError } from "@stevedore/core";
 import { readAnnotations } from "../artifact-flags.js";
 import type { CommandContext } from "../command-context.js";
-import type { CommandDefinition } from "../command-definition.js";
+import { type CommandDefinition, defineCommand } from "../command-definition.js";
 import { formatBytes } from "../format-bytes.js";
 import { singlePlatform } from "../single-platform.js";
 
 /** `stevedore index create|add|remove`: multi-platform indexes from images. */
-export const indexCommand: CommandDefinition = {
+export const indexCommand: CommandDefinition = defineCommand({
   name: "index",
   summary: "create a multi-platform index from images, or add to / remove from one (create | add | remove)",
   arguments: [
@@ -103,7 +103,7 @@ export const indexCommand: CommandDefinition = {
     });
     return report(context, reference, result);
   },
-};
+});
 
 async function report(context: CommandContext, reference: string, result: IndexResult): Promise<void> {
   const parsed = parseReference(reference);

@@ -1,10 +1,10 @@
-import type { CommandDefinition } from "../command-definition.js";
+import { type CommandDefinition, defineCommand } from "../command-definition.js";
 import { formatInspect } from "../format-inspect.js";
 import { referenceClient } from "../reference-client.js";
 import { singlePlatformCall } from "../single-platform.js";
 
 /** `stevedore inspect REF`: platforms, layers, sizes, created, labels. */
-export const inspectCommand: CommandDefinition = {
+export const inspectCommand: CommandDefinition = defineCommand({
   name: "inspect",
   summary: "summarise an image: platforms, layers, sizes, created, labels",
   arguments: [{ name: "REF" }],
@@ -29,4 +29,4 @@ export const inspectCommand: CommandDefinition = {
     }
     for (const line of formatInspect(result)) await context.print(line);
   },
-};
+});

@@ -1,9 +1,9 @@
 import { UsageError } from "@stevedore/core";
-import type { CommandDefinition } from "../command-definition.js";
+import { type CommandDefinition, defineCommand } from "../command-definition.js";
 import { registryArgument } from "../registry-argument.js";
 
 /** `stevedore login REGISTRY -u USER --password-stdin`: checks and stores credentials. */
-export const loginCommand: CommandDefinition = {
+export const loginCommand: CommandDefinition = defineCommand({
   name: "login",
   summary: "log in to a registry and store the credentials",
   arguments: [{ name: "REGISTRY" }],
@@ -36,4 +36,4 @@ export const loginCommand: CommandDefinition = {
     await context.print(`Login succeeded: ${registry} (credentials stored in ${where})`);
     await context.printJson({ registry, username, file: stored.file, helper: stored.helper ?? null });
   },
-};
+});

@@ -1,8 +1,8 @@
-import type { CommandDefinition } from "../command-definition.js";
+import { type CommandDefinition, defineCommand } from "../command-definition.js";
 import { registryArgument } from "../registry-argument.js";
 
 /** `stevedore logout REGISTRY`: removes stored credentials. */
-export const logoutCommand: CommandDefinition = {
+export const logoutCommand: CommandDefinition = defineCommand({
   name: "logout",
   summary: "remove the stored credentials of a registry",
   arguments: [{ name: "REGISTRY" }],
@@ -27,4 +27,4 @@ export const logoutCommand: CommandDefinition = {
       changed: result.changed,
     });
   },
-};
+});

@@ -1,8 +1,8 @@
 import { parseReference, UsageError } from "@stevedore/core";
-import type { CommandDefinition } from "../command-definition.js";
+import { type CommandDefinition, defineCommand } from "../command-definition.js";
 
 /** `stevedore ls REPOSITORY`: lists tags. */
-export const lsCommand: CommandDefinition = {
+export const lsCommand: CommandDefinition = defineCommand({
   name: "ls",
   summary: "list the tags of a repository",
   arguments: [{ name: "REPOSITORY" }],
@@ -25,4 +25,4 @@ export const lsCommand: CommandDefinition = {
     }
     await context.printJson({ repository: `${reference.registry}/${reference.repository}`, tags });
   },
-};
+});

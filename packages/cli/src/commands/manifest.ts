@@ -1,10 +1,10 @@
-import type { CommandDefinition } from "../command-definition.js";
+import { type CommandDefinition, defineCommand } from "../command-definition.js";
 import { parseJsonBytes } from "../parse-json-bytes.js";
 import { referenceClient } from "../reference-client.js";
 import { singlePlatformCall } from "../single-platform.js";
 
 /** `stevedore manifest REF`: the manifest's exact bytes. */
-export const manifestCommand: CommandDefinition = {
+export const manifestCommand: CommandDefinition = defineCommand({
   name: "manifest",
   summary: "print a manifest or index, byte for byte",
   arguments: [{ name: "REF" }],
@@ -33,4 +33,4 @@ export const manifestCommand: CommandDefinition = {
       await context.write(bytes);
     }
   },
-};
+});

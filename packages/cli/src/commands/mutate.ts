@@ -1,10 +1,10 @@
 import type { ImageChanges } from "@stevedore/client";
 import { UsageError } from "@stevedore/core";
-import type { CommandDefinition, FlagDefinition } from "../command-definition.js";
+import { type CommandDefinition, defineCommand, type FlagDefinition } from "../command-definition.js";
 import { commandList, keyValues, listFlag, printEdit, tagAsFlag } from "../image-edit-flags.js";
 import { locationRegistries } from "../location-registries.js";
 
-const pairFlag = (name: string, what: string): FlagDefinition => ({
+const pairFlag = <const Name extends string>(name: Name, what: string): FlagDefinition & { name: Name } => ({
   name,
   type: "string",
   multiple: true,
@@ -13,7 +13,7 @@ const pairFlag = (name: string, what: string): FlagDefinition => ({
 });
 
 /** `stevedore mutate REF …`: config fields and annotations. */
-export const mutateCommand: CommandDefinition = {
+export const mutateCommand: CommandDefinition = defineCommand({
   name: "mutate",
   summary: "change labels, env, entrypoint, cmd, user, workdir, ports or annotations",
   arguments: [{ name: "REF" }],
@@ -66,7 +66,7 @@ export const mutateCommand: CommandDefinition = {
   async run(context) {
     const reference = context.arguments[0] ?? "";
     const destination = typeof context.flags["tag-as"] === "string" ? context.flags["tag-as"] : undefined;
-    const text = (name: string): string | undefined => {
+    const text = (name: keyof typeof context.flags): string | undefined => {
       const value = context.flags[name];
       return typeof value === "string" ? value : undefined;
     };
@@ -107,4 +107,4 @@ export const mutateCommand: CommandDefinition = {
     });
     await printEdit(context, outcome);
   },
-};
+});

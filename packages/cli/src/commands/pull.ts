@@ -1,11 +1,11 @@
 import { formatPlatform, UsageError } from "@stevedore/core";
-import type { CommandDefinition } from "../command-definition.js";
+import { type CommandDefinition, defineCommand } from "../command-definition.js";
 import { hasLocalTransport, locationRegistries } from "../location-registries.js";
 import { runTransfer } from "../run-transfer.js";
 import { singlePlatform } from "../single-platform.js";
 
 /** `stevedore pull REF PATH`: an image into an OCI layout or a docker archive. */
-export const pullCommand: CommandDefinition = {
+export const pullCommand: CommandDefinition = defineCommand({
   name: "pull",
   summary: "download an image into an OCI layout directory or a docker archive",
   arguments: [{ name: "REF" }, { name: "PATH" }],
@@ -57,7 +57,7 @@ export const pullCommand: CommandDefinition = {
       );
     }
   },
-};
+});
 
 function destinationFor(path: string, format: unknown): string {
   if (path === "") throw new UsageError("PATH is empty");

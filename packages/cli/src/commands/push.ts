@@ -1,11 +1,11 @@
 import { UsageError } from "@stevedore/core";
-import type { CommandDefinition } from "../command-definition.js";
+import { type CommandDefinition, defineCommand } from "../command-definition.js";
 import { compressionOf, copyCompressionFlag } from "../image-edit-flags.js";
 import { locationRegistries } from "../location-registries.js";
 import { runTransfer } from "../run-transfer.js";
 
 /** `stevedore push PATH REF`: an OCI layout or docker archive into a registry. */
-export const pushCommand: CommandDefinition = {
+export const pushCommand: CommandDefinition = defineCommand({
   name: "push",
   summary: "upload an image from an OCI layout directory or a docker archive",
   arguments: [{ name: "PATH" }, { name: "REF" }],
@@ -39,4 +39,4 @@ export const pushCommand: CommandDefinition = {
       client.push(path, reference, { ...options, ...(compression === undefined ? {} : { compression }) }),
     );
   },
-};
+});

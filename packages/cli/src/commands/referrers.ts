@@ -1,11 +1,11 @@
 import type { ReferrerNode } from "@stevedore/client";
 import { UsageError } from "@stevedore/core";
-import type { CommandDefinition } from "../command-definition.js";
+import { type CommandDefinition, defineCommand } from "../command-definition.js";
 import { formatBytes } from "../format-bytes.js";
 import { locationRegistries } from "../location-registries.js";
 
 /** `stevedore referrers REF`: signatures, SBOMs and other artifacts that refer to a manifest. */
-export const referrersCommand: CommandDefinition = {
+export const referrersCommand: CommandDefinition = defineCommand({
   name: "referrers",
   summary: "list the artifacts (signatures, SBOMs …) that refer to a manifest",
   arguments: [{ name: "REF|oci:DIR[:TAG]" }],
@@ -68,7 +68,7 @@ export const referrersCommand: CommandDefinition = {
     }
     await context.printJson({ reference: input, referrers });
   },
-};
+});
 
 function parseDepth(value: unknown): number {
   const text = String(value);

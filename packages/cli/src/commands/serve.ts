@@ -1,7 +1,7 @@
 import { mkdir, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { errorCode, LocalIoError, NetworkError, StevedoreError, UsageError } from "@stevedore/core";
-import type { CommandDefinition } from "../command-definition.js";
+import { type CommandDefinition, defineCommand } from "../command-definition.js";
 import { parseWholeNumberFlag } from "../parse-whole-number-flag.js";
 import { serverAuthFromFiles } from "../server-auth-from-files.js";
 
@@ -20,7 +20,7 @@ const listenFailures: Readonly<Record<string, string>> = {
  * `stevedore serve`: the embedded registry of `@stevedore/server` as a local registry, until SIGINT or
  * SIGTERM. The server module is imported only when the command runs, so other commands never load it.
  */
-export const serveCommand: CommandDefinition = {
+export const serveCommand: CommandDefinition = defineCommand({
   name: "serve",
   summary: "run a local OCI registry (in memory or in a directory) until interrupted",
   arguments: [],
@@ -107,7 +107,7 @@ export const serveCommand: CommandDefinition = {
     },
   ],
   async run(context) {
-    const text = (name: string): string | undefined => {
+    const text = (name: keyof typeof context.flags): string | undefined => {
       const value = context.flags[name];
       return typeof value === "string" ? value : undefined;
     };
@@ -164,7 +164,7 @@ export const serveCommand: CommandDefinition = {
     }
     if (!context.options.quiet) stderr.write(`stopped serving ${url}\n`);
   },
-};
+});
 
 /** `--referrers-page-size`: a whole number from 1 to 10 000, or absent for one page. */
 function parsePageSize(value: string | undefined): number | undefined {

@@ -1,8 +1,8 @@
 import { parseReference } from "@stevedore/core";
-import type { CommandDefinition } from "../command-definition.js";
+import { type CommandDefinition, defineCommand } from "../command-definition.js";
 
 /** `stevedore tag REF TAG`: a new tag for an existing manifest. */
-export const tagCommand: CommandDefinition = {
+export const tagCommand: CommandDefinition = defineCommand({
   name: "tag",
   summary: "add a tag to an existing manifest in the same repository",
   arguments: [{ name: "REF" }, { name: "TAG" }],
@@ -24,4 +24,4 @@ export const tagCommand: CommandDefinition = {
     await context.print(`${tagged} ${descriptor.digest}`);
     await context.printJson({ reference: tagged, descriptor });
   },
-};
+});

@@ -1,8 +1,8 @@
-import type { CommandDefinition } from "../command-definition.js";
+import { type CommandDefinition, defineCommand } from "../command-definition.js";
 import { referenceClient } from "../reference-client.js";
 
 /** `stevedore untag REPOSITORY:TAG`: removes one tag, keeping the manifest. */
-export const untagCommand: CommandDefinition = {
+export const untagCommand: CommandDefinition = defineCommand({
   name: "untag",
   summary: "remove one tag, keeping the manifest and its other tags",
   arguments: [{ name: "REPOSITORY:TAG" }],
@@ -18,4 +18,4 @@ export const untagCommand: CommandDefinition = {
     await context.print(`Untagged ${input}`);
     await context.printJson({ reference: input, untagged: true });
   },
-};
+});

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import type { CommandDefinition } from "../command-definition.js";
+import { type CommandDefinition, defineCommand } from "../command-definition.js";
 
 // Set by the bundle (rolldown.config.ts `define`), whose chunks do not sit where src/ and dist/ do.
 declare const STEVEDORE_VERSION: string | undefined;
@@ -17,7 +17,7 @@ export function cliVersion(): string {
 }
 
 /** `stevedore version`: prints the version without loading the client. */
-export const versionCommand: CommandDefinition = {
+export const versionCommand: CommandDefinition = defineCommand({
   name: "version",
   summary: "print the version of stevedore",
   arguments: [],
@@ -31,4 +31,4 @@ export const versionCommand: CommandDefinition = {
     await context.print(`stevedore ${version} (node ${process.version})`);
     await context.printJson({ version, node: process.version });
   },
-};
+});
