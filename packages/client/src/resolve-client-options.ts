@@ -8,7 +8,7 @@ import { chainCredentials, staticCredentials } from "@stevedore/auth";
 import { dockerConfigCredentials, podmanCredentials } from "@stevedore/auth/node";
 import type { CredentialProvider, Platform, ProgressEvent } from "@stevedore/core";
 import { checkConcurrency, errorCode, normalizePlatform, UsageError } from "@stevedore/core";
-import type { HostOptions, TransportOptions } from "@stevedore/transport";
+import type { HostOptions, PlainHttpOptions, TransportOptions } from "@stevedore/transport";
 import type { ClientOptions } from "./client-options.js";
 
 /** {@link ClientOptions} after validation, with defaults applied. */
@@ -16,7 +16,10 @@ export interface ResolvedClientOptions {
   env: Record<string, string | undefined>;
   /** The chain the client's auth asks; `undefined`: anonymous. */
   credentials: CredentialProvider | undefined;
-  /** The transport options without `auth`; `plainHttp` is `true` for every host, or the listed hosts. */
+  /**
+   * The transport options without `auth`; `plainHttp` is `true` for every host, or the listed hosts (with
+   * the caller's loopback rule, when its `transport.plainHttp` gave one).
+   */
   transport: TransportOptions;
   /** Hosts listed as plain HTTP: auth also allows a plain token realm there when another registry names it. */
   plainHttpHosts: readonly string[];
@@ -38,12 +41,18 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
   const extra = options.transport ?? {};
   if (typeof extra !== "object" || extra === null) throw new UsageError("transport must be an object");
   const ownDispatcher = extra.dispatcher !== undefined;
+  // A caller's transport.plainHttp may be the grouped form: its hosts join the client's, its loopback rule stays.
+  const extraPlain = extra.plainHttp;
+  const grouped = typeof extraPlain === "object" && extraPlain !== null && !Array.isArray(extraPlain);
+  const extraHosts = grouped ? (extraPlain as PlainHttpOptions).hosts : extraPlain;
+  const loopback = grouped ? (extraPlain as PlainHttpOptions).loopback : undefined;
+  const hosts =
+    plainHttp === true || extraHosts === true
+      ? true
+      : [...plainHttpHosts, ...(Array.isArray(extraHosts) ? (extraHosts as readonly string[]) : [])];
   const transport: TransportOptions = {
     ...connectionOptions(options, ownDispatcher, env),
-    plainHttp:
-      plainHttp === true || extra.plainHttp === true
-        ? true
-        : [...plainHttpHosts, ...(Array.isArray(extra.plainHttp) ? extra.plainHttp : [])],
+    plainHttp: loopback === undefined ? hosts : { hosts, loopback },
     ...(options.onWarning === undefined ? {} : { onWarning: callback("onWarning", options.onWarning) }),
     ...(options.onDebug === undefined ? {} : { onDebug: lineOnly(callback("onDebug", options.onDebug)) }),
   };

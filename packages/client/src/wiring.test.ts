@@ -259,6 +259,19 @@ describe("options", () => {
     expect(resolveClientOptions({ env: {}, insecure: true }).transport.tls).toEqual({ insecure: true });
   });
 
+  it("keeps a caller's grouped transport.plainHttp: its hosts join the client's, its loopback rule stays", () => {
+    const resolved = resolveClientOptions({
+      env: {},
+      plainHttp: ["registry.test"],
+      transport: { plainHttp: { hosts: ["other.test"], loopback: false } },
+    });
+    expect(resolved.transport.plainHttp).toEqual({ hosts: ["registry.test", "other.test"], loopback: false });
+    const wired = createClientTransport(resolved);
+    expect(wired.transport.baseUrl("localhost:5000").protocol).toBe("https:");
+    expect(wired.transport.baseUrl("other.test").protocol).toBe("http:");
+    void wired.close();
+  });
+
   it.each([
     [{ caFiles: ["/nonexistent/stevedore-ca.pem"] }, /cannot read CA file/],
     [{ concurrency: 0 }, /concurrency/],

@@ -13,7 +13,7 @@ describe("baseUrlFor", () => {
     ["127.8.9.10", {}, "http://127.8.9.10/"],
     ["[::1]:5000", {}, "http://[::1]:5000/"],
     ["[0:0:0:0:0:0:0:1]", {}, "http://[::1]/"],
-    ["localhost:5000", { plainHttpLoopback: false }, "https://localhost:5000/"],
+    ["localhost:5000", { plainHttp: { loopback: false } }, "https://localhost:5000/"],
     ["registry.local:5000", { plainHttp: ["registry.local"] }, "http://registry.local:5000/"],
     ["registry.local:5000", { plainHttp: ["registry.local:5000"] }, "http://registry.local:5000/"],
     ["registry.local:5001", { plainHttp: ["registry.local:5000"] }, "https://registry.local:5001/"],
@@ -33,7 +33,7 @@ describe("baseUrlFor", () => {
 
   it("speaks plain HTTP to a *.localhost registry, as auth accepts a token realm there", () => {
     expect(baseUrlFor("registry.localhost:5000").href).toBe("http://registry.localhost:5000/");
-    expect(baseUrlFor("registry.localhost", { plainHttpLoopback: false }).href).toBe(
+    expect(baseUrlFor("registry.localhost", { plainHttp: { loopback: false } }).href).toBe(
       "https://registry.localhost/",
     );
   });

@@ -5,10 +5,11 @@
  */
 import { isLoopbackHost } from "@stevedore/core";
 import { findHostOptions, normalizeHostKey } from "./host-match.js";
+import { plainHttpSettings } from "./resolve-options.js";
 import type { TransportOptions } from "./transport-options.js";
 
 /** The options {@link baseUrlFor} reads; a whole `TransportOptions` object fits. */
-export type BaseUrlOptions = Pick<TransportOptions, "hosts" | "plainHttp" | "plainHttpLoopback">;
+export type BaseUrlOptions = Pick<TransportOptions, "hosts" | "plainHttp">;
 
 /**
  * The origin URL of a registry (`https://registry.example.com/`, `http://localhost:5000/`). API paths
@@ -25,14 +26,15 @@ export function baseUrlFor(registryHost: string, options: BaseUrlOptions = {}): 
   const hosts = new Map<string, { plainHttp?: boolean }>();
   for (const [name, value] of Object.entries(options.hosts ?? {}))
     hosts.set(normalizeHostKey(name, "hosts"), value);
-  const listed = typeof options.plainHttp === "boolean" ? [] : (options.plainHttp ?? []);
+  const plainHttp = plainHttpSettings(options.plainHttp);
+  const listed = typeof plainHttp.hosts === "boolean" ? [] : plainHttp.hosts;
   const named = new Set(listed.map((host) => normalizeHostKey(host, "plainHttp")));
   const explicit = findHostOptions(hosts, url)?.plainHttp;
   const plain =
     explicit ??
-    (options.plainHttp === true ||
+    (plainHttp.hosts === true ||
       named.has(key) ||
       named.has(url.hostname) ||
-      ((options.plainHttpLoopback ?? true) && isLoopbackHost(url.hostname)));
+      (plainHttp.loopback && isLoopbackHost(url.hostname)));
   return plain ? new URL(`http://${key}/`) : url;
 }

@@ -441,10 +441,10 @@ describe("proxies", () => {
   });
 
   it("uses explicit proxy options and honours noProxy", async () => {
-    expect(await fetchText(transport({ httpProxy: proxy.origin }))).toBe("via proxy");
-    expect(await fetchText(transport({ httpProxy: proxy.origin, noProxy: "localhost,127.0.0.1" }))).toBe(
-      "direct",
-    );
+    expect(await fetchText(transport({ proxy: { http: proxy.origin } }))).toBe("via proxy");
+    expect(
+      await fetchText(transport({ proxy: { http: proxy.origin, noProxy: "localhost,127.0.0.1" } })),
+    ).toBe("direct");
     expect(
       await fetchText(
         transport({ proxy: "environment", env: { http_proxy: proxy.origin, NO_PROXY: "127.0.0.1" } }),
@@ -471,7 +471,7 @@ describe("proxies", () => {
     await new Promise<void>((resolve) => tunnel.listen(0, "127.0.0.1", resolve));
     const proxyUrl = `http://127.0.0.1:${(tunnel.address() as AddressInfo).port}`;
     try {
-      const client = transport({ httpsProxy: proxyUrl, tls: { ca: certificate.cert } });
+      const client = transport({ proxy: { https: proxyUrl }, tls: { ca: certificate.cert } });
       const response = await client.send({ method: "GET", url: `${origin.origin}/v2/` });
       expect(await response.text()).toBe("over tls");
       expect(tunnels).toEqual([`127.0.0.1:${origin.port}`]);

@@ -15,6 +15,8 @@ export { isIdempotentMethod } from "./retry-policy.js";
 export type {
   HostOptions,
   KeepAliveOptions,
+  PlainHttpOptions,
+  ProxyOptions,
   RetryOptions,
   TimeoutOptions,
   TlsOptions,

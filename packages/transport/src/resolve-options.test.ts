@@ -17,9 +17,8 @@ describe("resolveOptions", () => {
 
   it("takes proxies from the env object the caller passes, lower case first, explicit values winning", () => {
     const resolved = resolveOptions({
-      proxy: "environment",
+      proxy: { environment: true, http: "http://explicit:3128" },
       env: { HTTPS_PROXY: "http://upper:3128", https_proxy: "http://lower:3128", NO_PROXY: "localhost" },
-      httpProxy: "http://explicit:3128",
     });
     expect(resolved.proxy).toEqual({
       httpProxy: "http://explicit:3128",
@@ -35,14 +34,20 @@ describe("resolveOptions", () => {
     ["status codes that are not numbers", { retry: { statusCodes: ["500"] as never } }],
     ["an unknown proxy mode", { proxy: "system" as never }],
     ["environment proxies without env", { proxy: "environment" }],
-    ["a proxy that is not a URL", { httpsProxy: "proxy:3128" }],
-    ["a proxy with a bad scheme", { httpsProxy: "ftp://user:secret@proxy" }],
+    ["a proxy that is not a URL", { proxy: { https: "proxy:3128" } }],
+    ["a proxy with a bad scheme", { proxy: { https: "ftp://user:secret@proxy" } }],
     ["a user agent with a newline", { userAgent: "a\nb" }],
+    ["plainHttp of the wrong type", { plainHttp: "yes" as never }],
+    ["a plainHttp.loopback that is not a boolean", { plainHttp: { loopback: "no" as never } }],
+    ["a proxy that is neither a mode nor settings", { proxy: 3128 as never }],
     ["a host key with a scheme", { hosts: { "https://registry.local": {} } }],
     ["a non-function hook", { onDebug: "yes" as never }],
     ["an auth without methods", { auth: {} as never }],
     ["a dispatcher together with TLS", { dispatcher: new MockAgent(), tls: { insecure: true } }],
-    ["a dispatcher together with a proxy", { dispatcher: new MockAgent(), httpProxy: "http://proxy:3128" }],
+    [
+      "a dispatcher together with a proxy",
+      { dispatcher: new MockAgent(), proxy: { http: "http://proxy:3128" } },
+    ],
   ])("rejects %s with UsageError", (_name, options) => {
     expect(() => resolveOptions(options)).toThrow(UsageError);
     try {

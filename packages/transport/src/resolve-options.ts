@@ -11,7 +11,7 @@ import type { TransportDebugEvent } from "./debug-log.js";
 import { normalizeHostKey } from "./host-match.js";
 import type { ResolvedRetryOptions } from "./retry-policy.js";
 import { defaultErrorCodes, defaultStatusCodes } from "./retry-policy.js";
-import type { HostOptions, TlsOptions, TransportOptions } from "./transport-options.js";
+import type { HostOptions, ProxyOptions, TlsOptions, TransportOptions } from "./transport-options.js";
 
 /** The proxy settings handed to undici's `EnvHttpProxyAgent` (empty string = none). */
 export interface ResolvedProxy {
@@ -47,9 +47,27 @@ export interface ResolvedTransportOptions {
   random: () => number;
 }
 
-function plainHttpHosts(value: TransportOptions["plainHttp"]): string[] {
-  if (value === undefined || typeof value === "boolean") return [];
-  if (!Array.isArray(value)) throw new UsageError("plainHttp must be true, false or an array of hosts");
+/** `plainHttp` in its grouped form: `{ hosts, loopback }`. */
+export function plainHttpSettings(value: TransportOptions["plainHttp"]): {
+  hosts: readonly string[] | boolean;
+  loopback: boolean;
+} {
+  if (value === undefined || typeof value === "boolean" || Array.isArray(value)) {
+    return { hosts: value ?? false, loopback: true };
+  }
+  if (typeof value !== "object" || value === null) {
+    throw new UsageError("plainHttp must be true, false, an array of hosts or { hosts, loopback }");
+  }
+  const { hosts = false, loopback = true } = value as { hosts?: unknown; loopback?: unknown };
+  if (typeof loopback !== "boolean") throw new UsageError("plainHttp.loopback must be a boolean");
+  if (typeof hosts !== "boolean" && !Array.isArray(hosts)) {
+    throw new UsageError("plainHttp.hosts must be true, false or an array of hosts");
+  }
+  return { hosts: hosts as readonly string[] | boolean, loopback };
+}
+
+function plainHttpHosts(value: readonly string[] | boolean): string[] {
+  if (typeof value === "boolean") return [];
   return value.map((host) => normalizeHostKey(host, "plainHttp"));
 }
 
@@ -60,6 +78,7 @@ export function resolveOptions(options: TransportOptions = {}): ResolvedTranspor
   const retry = options.retry ?? {};
   const timeouts = options.timeouts ?? {};
   const keepAlive = options.keepAlive ?? {};
+  const plainHttp = plainHttpSettings(options.plainHttp);
   const hosts = new Map<string, HostOptions>();
   for (const [key, value] of Object.entries(options.hosts ?? {})) {
     if (typeof value !== "object" || value === null)
@@ -71,9 +90,9 @@ export function resolveOptions(options: TransportOptions = {}): ResolvedTranspor
     auth: checkAuth(options.auth),
     tls: options.tls ?? {},
     hosts,
-    plainHttp: plainHttpHosts(options.plainHttp),
-    plainHttpEverywhere: options.plainHttp === true,
-    plainHttpLoopback: options.plainHttpLoopback ?? true,
+    plainHttp: plainHttpHosts(plainHttp.hosts),
+    plainHttpEverywhere: plainHttp.hosts === true,
+    plainHttpLoopback: plainHttp.loopback,
     proxy: resolveProxy(options),
     timeouts: {
       connect: count("timeouts.connect", timeouts.connect, 10_000),
@@ -153,24 +172,26 @@ export function hasTls(options: TlsOptions): boolean {
 }
 
 function resolveProxy(options: TransportOptions): ResolvedProxy | undefined {
-  if (options.proxy !== undefined && options.proxy !== "environment") {
-    throw new UsageError('proxy must be "environment" or left out');
+  if (options.proxy === undefined) return undefined;
+  const given: ProxyOptions = options.proxy === "environment" ? { environment: true } : options.proxy;
+  if (typeof given !== "object" || given === null) {
+    throw new UsageError(
+      'proxy must be "environment", { environment?, http?, https?, noProxy? } or left out',
+    );
   }
-  const explicit = options.httpProxy ?? options.httpsProxy ?? options.noProxy;
-  if (options.proxy === undefined && explicit === undefined) return undefined;
   let env: Readonly<Record<string, string | undefined>> = {};
-  if (options.proxy === "environment") {
+  if (given.environment === true) {
     if (typeof options.env !== "object" || options.env === null) {
-      throw new UsageError('proxy: "environment" needs the environment variables in options.env');
+      throw new UsageError("proxy.environment needs the environment variables in options.env");
     }
     env = options.env;
   }
   // Same precedence as curl and undici: the lower-case name wins.
   const fromEnv = (name: string): string => env[name.toLowerCase()] ?? env[name.toUpperCase()] ?? "";
   return {
-    httpProxy: proxyUrl("httpProxy", options.httpProxy ?? fromEnv("http_proxy")),
-    httpsProxy: proxyUrl("httpsProxy", options.httpsProxy ?? fromEnv("https_proxy")),
-    noProxy: text("noProxy", options.noProxy ?? fromEnv("no_proxy"), ""),
+    httpProxy: proxyUrl("proxy.http", given.http ?? fromEnv("http_proxy")),
+    httpsProxy: proxyUrl("proxy.https", given.https ?? fromEnv("https_proxy")),
+    noProxy: text("proxy.noProxy", given.noProxy ?? fromEnv("no_proxy"), ""),
   };
 }
 

@@ -126,9 +126,9 @@ describe("a loopback host", () => {
     expect(schemes).toEqual([]);
   });
 
-  it("with plainHttpLoopback: false is HTTPS only: baseUrl says https and nothing falls back", async () => {
+  it("with plainHttp.loopback false is HTTPS only: baseUrl says https and nothing falls back", async () => {
     const origin = await server();
-    const { client, schemes } = transport({ plainHttpLoopback: false, retry: { maxRetries: 0 } });
+    const { client, schemes } = transport({ plainHttp: { loopback: false }, retry: { maxRetries: 0 } });
     const base = client.baseUrl(`127.0.0.1:${origin.port}`);
     expect(base.protocol).toBe("https:");
     const error = await client
@@ -162,8 +162,7 @@ describe("the AuthRequest", () => {
     const listed = recordingAuth();
     const { client: forced } = transport({
       auth: listed.strategy,
-      plainHttp: true,
-      plainHttpLoopback: false,
+      plainHttp: { hosts: true, loopback: false },
     });
     await forced.send({ method: "GET", url: plainUrl(origin) });
 
@@ -175,12 +174,12 @@ describe("the AuthRequest", () => {
     ).toEqual([[true, true]]);
   });
 
-  it("says plain HTTP is not allowed to a loopback host with plainHttpLoopback: false", async () => {
+  it("says plain HTTP is not allowed to a loopback host with plainHttp.loopback false", async () => {
     const origin = await server(certificate);
     const auth = recordingAuth();
     const { client } = transport({
       auth: auth.strategy,
-      plainHttpLoopback: false,
+      plainHttp: { loopback: false },
       tls: { ca: certificate.cert },
     });
     await client.send({ method: "GET", url: `${origin.origin}/v2/` });

@@ -74,6 +74,31 @@ export interface KeepAliveOptions {
   maxTimeout?: number;
 }
 
+/** Plain-HTTP settings of {@link TransportOptions.plainHttp}. */
+export interface PlainHttpOptions {
+  /** Hosts (`host` or `host:port`) spoken to over plain HTTP only, or `true` for every host. */
+  hosts?: readonly string[] | boolean;
+  /**
+   * Whether loopback hosts (`localhost`, `*.localhost`, `127.0.0.0/8`, `[::1]`) may use plain HTTP. Default
+   * `true`: their `baseUrl` is `http:`, and `send` tries HTTPS first on each such host:port and keeps to
+   * plain HTTP when the server does not speak TLS (remembered for the transport's lifetime), as docker does.
+   * `false`: HTTPS only.
+   */
+  loopback?: boolean;
+}
+
+/** Proxy settings of {@link TransportOptions.proxy}. */
+export interface ProxyOptions {
+  /** Take the values not given here from `HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY` in `TransportOptions.env`. */
+  environment?: boolean;
+  /** Proxy URL for `http:` targets. */
+  http?: string;
+  /** Proxy URL for `https:` targets (tunnelled with `CONNECT`). */
+  https?: string;
+  /** Comma-separated hosts reached directly, as in `NO_PROXY` (`.example.com`, `host:port`, `*`). */
+  noProxy?: string;
+}
+
 /** Options of `createTransport`. All are optional. */
 export interface TransportOptions {
   /**
@@ -90,30 +115,18 @@ export interface TransportOptions {
   /** Per-host settings, keyed `host` (any port) or `host:port`; merged over {@link tls}. */
   hosts?: Readonly<Record<string, HostOptions>>;
   /**
-   * Hosts (`host` or `host:port`) spoken to over plain HTTP only, or `true` for every host (`--plain-http`).
+   * Where plain HTTP is spoken: hosts (`host` or `host:port`) spoken to over plain HTTP only, or `true` for
+   * every host (`--plain-http`) — short for `{ hosts }` — or {@link PlainHttpOptions} with the loopback rule.
    * The auth strategy is told (`AuthRequest.plainHttp`) so it may send credentials there without TLS.
    */
-  plainHttp?: readonly string[] | boolean;
+  plainHttp?: readonly string[] | boolean | PlainHttpOptions;
   /**
-   * Whether loopback hosts (`localhost`, `*.localhost`, `127.0.0.0/8`, `[::1]`) may use plain HTTP. Default
-   * `true`: their `baseUrl` is `http:`, and `send` tries HTTPS first on each such host:port and keeps to
-   * plain HTTP when the server does not speak TLS (remembered for the transport's lifetime), as docker does.
-   * `false`: HTTPS only.
+   * A proxy: `"environment"` takes `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` (either case) from {@link env};
+   * {@link ProxyOptions} names them, and with `environment: true` fills the rest from {@link env}.
    */
-  plainHttpLoopback?: boolean;
-  /**
-   * `"environment"` takes `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` (either case) from {@link env}.
-   * {@link httpProxy}, {@link httpsProxy} and {@link noProxy} override single values.
-   */
-  proxy?: "environment";
+  proxy?: "environment" | ProxyOptions;
   /** The environment variables to read proxies from; this package never reads `process.env` itself. */
   env?: Readonly<Record<string, string | undefined>>;
-  /** Proxy URL for `http:` targets. */
-  httpProxy?: string;
-  /** Proxy URL for `https:` targets (tunnelled with `CONNECT`). */
-  httpsProxy?: string;
-  /** Comma-separated hosts reached directly, as in `NO_PROXY` (`.example.com`, `host:port`, `*`). */
-  noProxy?: string;
   timeouts?: TimeoutOptions;
   keepAlive?: KeepAliveOptions;
   /**
