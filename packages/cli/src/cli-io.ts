@@ -33,7 +33,7 @@ export interface CliIo {
   now?: () => number;
   /**
    * Client options under the ones the flags set, for tests and programs embedding `main` (e.g.
-   * `{ transport: { sleep } }` to skip retry delays). The flags win where both say something.
+   * `{ transport: { clock: { sleep } } }` to skip retry delays). The flags win where both say something.
    */
   clientOptions?: Partial<ClientOptions>;
   /**

@@ -35,6 +35,6 @@ export interface ClientOptions {
   onDebug?: (line: string) => void;
   /** Each distinct `Warning` header text a registry sends. */
   onWarning?: (warning: string) => void;
-  /** Merged over the transport options the client builds (retry knobs, `sleep`, a `dispatcher` in tests). */
+  /** Merged over the transport options the client builds (retry knobs, `clock`, a `dispatcher` in tests). */
   transport?: Partial<TransportOptions>;
 }

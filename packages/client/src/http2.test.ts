@@ -255,7 +255,7 @@ async function pull(
     env: {},
     staticCredentials: { [registry.host]: { username: "me", password: "secret" } },
     caFiles: [certificate.file],
-    transport: { http2, sleep: async () => {} },
+    transport: { http2, clock: { sleep: async () => {} } },
   });
   const destination = join(directory, `pulled-${pulls++}`);
   try {

@@ -38,7 +38,11 @@ afterEach(async () => {
 
 function transport(options: TransportOptions = {}) {
   const recording = createRecordingSleep();
-  const created = createTransport({ dispatcher: agent, sleep: recording.sleep, random: () => 0, ...options });
+  const created = createTransport({
+    dispatcher: agent,
+    ...options,
+    clock: { sleep: recording.sleep, random: () => 0, ...options.clock },
+  });
   return { transport: created, delays: recording.delays };
 }
 
@@ -329,7 +333,7 @@ describe("retries", () => {
       .reply(503, "", { headers: { "retry-after": "Wed, 21 Oct 2015 07:28:05 GMT" } });
     pool.intercept({ path: manifestPath }).reply(200, "{}");
     const { transport: client, delays } = transport({
-      now: () => Date.parse("Wed, 21 Oct 2015 07:28:00 GMT"),
+      clock: { now: () => Date.parse("Wed, 21 Oct 2015 07:28:00 GMT") },
     });
 
     await (await client.send({ method: "GET", url: `${registry}${manifestPath}` })).dump();
@@ -367,7 +371,7 @@ describe("retries", () => {
       .reply(503, body, { headers: { "content-type": "application/json", "docker-request-id": "req-42" } })
       .times(4);
     const { transport: client, delays } = transport({
-      random: () => 0.5,
+      clock: { random: () => 0.5 },
       retry: { maxRetries: 3, minDelay: 100, factor: 3, jitter: 0.5 },
     });
 
@@ -700,9 +704,11 @@ describe("debug hook", () => {
     let clock = 1000;
     const { transport: client } = transport({
       auth: createFakeAuth({ initial: "Bearer hush-token" }).strategy,
-      now: () => clock,
-      sleep: async (milliseconds) => {
-        clock += milliseconds;
+      clock: {
+        now: () => clock,
+        sleep: async (milliseconds) => {
+          clock += milliseconds;
+        },
       },
       onDebug: (line) => lines.push(line),
     });
@@ -754,11 +760,13 @@ describe("abort", () => {
     const controller = new AbortController();
     const client = createTransport({
       dispatcher: agent,
-      sleep: (_milliseconds, signal) =>
-        new Promise((_resolve, reject) => {
-          signal?.addEventListener("abort", () => reject(signal.reason));
-          controller.abort();
-        }),
+      clock: {
+        sleep: (_milliseconds, signal) =>
+          new Promise((_resolve, reject) => {
+            signal?.addEventListener("abort", () => reject(signal.reason));
+            controller.abort();
+          }),
+      },
     });
 
     const error = await rejection(

@@ -30,7 +30,7 @@ async function server(...args: Parameters<typeof startRecordingServer>): Promise
 }
 
 function transport(options: TransportOptions = {}): Transport {
-  return track(createTransport({ sleep: createRecordingSleep().sleep, ...options }));
+  return track(createTransport({ clock: { sleep: createRecordingSleep().sleep }, ...options }));
 }
 
 describe("redirects across origins", () => {
@@ -324,7 +324,7 @@ describe("connections", () => {
     const closed = await server(() => {});
     await closed.close();
     const recording = createRecordingSleep();
-    const client = transport({ sleep: recording.sleep, retry: { maxRetries: 3 } });
+    const client = transport({ clock: { sleep: recording.sleep }, retry: { maxRetries: 3 } });
 
     const error = await rejection(client.send({ method: "GET", url: `${closed.origin}/v2/` }));
 

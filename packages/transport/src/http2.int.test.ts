@@ -139,7 +139,7 @@ describe("http2", () => {
     await once(server, "listening");
     closers.push(() => new Promise((resolve) => server.close(() => resolve())));
     const origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const response = await transport({ sleep: async () => {} }).send({
+    const response = await transport({ clock: { sleep: async () => {} } }).send({
       method: "GET",
       url: `${origin}/v2/app/blobs/${digest}`,
       ...bearer,

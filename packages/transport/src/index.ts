@@ -13,6 +13,7 @@ export type { BodySource, TransportBody } from "./request-body.js";
 export type { RetryDecision, RetryFailure } from "./retry-policy.js";
 export { isIdempotentMethod } from "./retry-policy.js";
 export type {
+  ClockOptions,
   HostOptions,
   KeepAliveOptions,
   PlainHttpOptions,

@@ -79,6 +79,8 @@ export function resolveOptions(options: TransportOptions = {}): ResolvedTranspor
   const timeouts = options.timeouts ?? {};
   const keepAlive = options.keepAlive ?? {};
   const plainHttp = plainHttpSettings(options.plainHttp);
+  const clock = options.clock ?? {};
+  if (typeof clock !== "object" || clock === null) throw new UsageError("clock must be an object");
   const hosts = new Map<string, HostOptions>();
   for (const [key, value] of Object.entries(options.hosts ?? {})) {
     if (typeof value !== "object" || value === null)
@@ -119,9 +121,9 @@ export function resolveOptions(options: TransportOptions = {}): ResolvedTranspor
     userAgent: text("userAgent", options.userAgent, "stevedore"),
     onWarning: callback("onWarning", options.onWarning),
     onDebug: callback("onDebug", options.onDebug),
-    sleep: callback("sleep", options.sleep) ?? defaultSleep,
-    now: callback("now", options.now) ?? Date.now,
-    random: callback("random", options.random) ?? Math.random,
+    sleep: callback("clock.sleep", clock.sleep) ?? defaultSleep,
+    now: callback("clock.now", clock.now) ?? Date.now,
+    random: callback("clock.random", clock.random) ?? Math.random,
   };
   if (resolved.dispatcher !== undefined) checkOwnDispatcher(options, resolved);
   return resolved;

@@ -33,7 +33,7 @@ async function server(tls?: TestCertificate): Promise<TestServer> {
 function transport(options: TransportOptions = {}): { client: Transport; schemes: TransportDebugEvent[] } {
   const schemes: TransportDebugEvent[] = [];
   const client = createTransport({
-    sleep: createRecordingSleep().sleep,
+    clock: { sleep: createRecordingSleep().sleep },
     onDebug: (_line, event) => {
       if (event.type === "scheme") schemes.push(event);
     },

@@ -54,7 +54,7 @@ beforeAll(async () => {
       authorize: async () => `Bearer ${sentinel}`,
       challenge: async () => true,
     },
-    sleep: async () => {},
+    clock: { sleep: async () => {} },
     onDebug: (line) => debugLines.push(line),
   });
 });

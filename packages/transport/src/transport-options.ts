@@ -99,6 +99,16 @@ export interface ProxyOptions {
   noProxy?: string;
 }
 
+/** The time and randomness of {@link TransportOptions.clock}, injected by tests. */
+export interface ClockOptions {
+  /** Waits before a retry. Default: a timer that `signal` cancels. */
+  sleep?: (milliseconds: number, signal?: AbortSignal) => Promise<void>;
+  /** The clock, in epoch milliseconds, for `Retry-After` dates and debug timings. Default `Date.now`. */
+  now?: () => number;
+  /** Randomness in `[0, 1)` for the retry jitter. Default `Math.random`. */
+  random?: () => number;
+}
+
 /** Options of `createTransport`. All are optional. */
 export interface TransportOptions {
   /**
@@ -149,10 +159,6 @@ export interface TransportOptions {
   onWarning?: (warning: string) => void;
   /** Called with one redacted line (and its structured event) per request, retry, challenge and failure. */
   onDebug?: (line: string, event: TransportDebugEvent) => void;
-  /** Waits before a retry; injected by tests. Default: a timer that `signal` cancels. */
-  sleep?: (milliseconds: number, signal?: AbortSignal) => Promise<void>;
-  /** The clock, in epoch milliseconds, for `Retry-After` dates and debug timings. Default `Date.now`. */
-  now?: () => number;
-  /** Randomness in `[0, 1)` for the retry jitter. Default `Math.random`. */
-  random?: () => number;
+  /** Time and chance: the clock, the wait between retries, the jitter's randomness. Tests inject them. */
+  clock?: ClockOptions;
 }

@@ -59,7 +59,7 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
       if (options.stdin !== undefined) yield Buffer.from(options.stdin);
     })(),
     env: options.env ?? {},
-    clientOptions: options.clientOptions ?? { transport: { sleep: async () => {} } },
+    clientOptions: options.clientOptions ?? { transport: { clock: { sleep: async () => {} } } },
     isTTY: options.isTTY ?? false,
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(options.columns === undefined ? {} : { columns: options.columns }),

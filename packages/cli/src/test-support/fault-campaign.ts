@@ -18,7 +18,7 @@ const allowedFailures: readonly number[] = [ExitCode.error, ExitCode.network, Ex
 
 // Retries without waiting (Retry-After included) and short timeouts, so stalls end quickly.
 const clientOptions = {
-  transport: { sleep: async () => {}, timeouts: { headers: 700, bodyIdle: 300 } },
+  transport: { clock: { sleep: async () => {} }, timeouts: { headers: 700, bodyIdle: 300 } },
 };
 
 /** Options of {@link describeFaultCampaign}. */

@@ -47,7 +47,7 @@ function remoteOn(
   options: Partial<RemoteOptions> = {},
   transportOptions: TransportOptions = { retry: { maxRetries: 0 } },
 ): Remote {
-  const transport: Transport = createTransport({ sleep: async () => {}, ...transportOptions });
+  const transport: Transport = createTransport({ clock: { sleep: async () => {} }, ...transportOptions });
   cleanups.push(() => transport.close());
   return createRemote({ transport, registry: server.host, repository: "team/app", ...options });
 }

@@ -237,7 +237,7 @@ describe("getManifest: a body cut part-way", () => {
 
   it("is asked for again from byte 0 when the registry answers the transport's Range resume with 200", async () => {
     const server = await cutThenIgnoreRange(1);
-    const transport = createTransport({ sleep: async () => {} });
+    const transport = createTransport({ clock: { sleep: async () => {} } });
     try {
       const remote = createRemote({ transport, registry: server.host, repository: "team/app" });
       const result = await remote.getManifest("latest");
@@ -254,7 +254,7 @@ describe("getManifest: a body cut part-way", () => {
 
   it("gives up after resumeAttempts restarts", async () => {
     const server = await cutThenIgnoreRange(100);
-    const transport = createTransport({ sleep: async () => {}, retry: { maxRetries: 0 } });
+    const transport = createTransport({ clock: { sleep: async () => {} }, retry: { maxRetries: 0 } });
     try {
       const remote = createRemote({
         transport,

@@ -37,7 +37,7 @@ export function uploadContext(
     },
     challenge: async () => false,
   };
-  const transport: Transport = createTransport({ auth, sleep: async () => {} });
+  const transport: Transport = createTransport({ auth, clock: { sleep: async () => {} } });
   return {
     transport,
     baseUrl: transport.baseUrl(host),

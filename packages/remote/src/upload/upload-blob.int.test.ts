@@ -49,7 +49,7 @@ function contextFor(
   const auth =
     mode === "open" ? undefined : createAuth({ credentials: staticCredentials({ [host]: credentials }) });
   // Retries without waiting: the cut-upload tests retry many times.
-  const transport = createTransport({ sleep: async () => {}, ...(auth ? { auth } : {}) });
+  const transport = createTransport({ clock: { sleep: async () => {} }, ...(auth ? { auth } : {}) });
   transports.push(transport);
   const responses: [string, number][] = [];
   const recording: Transport = {
