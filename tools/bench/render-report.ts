@@ -40,6 +40,9 @@ const seconds = (value: number): string => (value >= 10 ? value.toFixed(1) : val
 const range = (value: Spread, format: (n: number) => string): string =>
   `${format(value.median)} (${format(value.min)}–${format(value.max)})`;
 
+const requestCount = (value: Spread): string =>
+  Number.isNaN(value.median) ? "—" : value.min === value.max ? `${value.min}` : `${value.min}–${value.max}`;
+
 /** The markdown report of a run: machine notes, the per-case table, the targets. */
 export function renderReport(results: BenchResults): string {
   const { machine } = results;
@@ -60,10 +63,11 @@ export function renderReport(results: BenchResults): string {
     "Wall times in seconds, median (min–max) over the measured pairs; ratio = stevedore / skopeo per pair. " +
       "CPU = user + system seconds of the client; registry = CPU seconds of the registry process during the run; " +
       "others = CPU seconds every other process on the machine used meanwhile (noise). Throughput = image bytes / " +
-      "stevedore's median wall time, and its share of sha256 on one core.",
+      "stevedore's median wall time, and its share of sha256 on one core. Requests = HTTP requests the registry " +
+      "answered per run (its access log; min–max when the runs differ).",
     "",
-    "| case | operation | pairs | stevedore s | skopeo s | ratio | stevedore CPU | skopeo CPU | peak RSS MiB (st / sk) | registry CPU (st / sk) | others CPU (st / sk) | throughput |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| case | operation | pairs | stevedore s | skopeo s | ratio | stevedore CPU | skopeo CPU | peak RSS MiB (st / sk) | registry CPU (st / sk) | others CPU (st / sk) | requests (st / sk) | throughput |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ];
   for (const summary of results.summaries) {
     const layout = results.layouts.find((candidate) => candidate.name === summary.case);
@@ -85,6 +89,7 @@ export function renderReport(results: BenchResults): string {
         `${stevedore.peakRss.toFixed(0)} / ${skopeo.peakRss.toFixed(0)}`,
         `${seconds(stevedore.registryCpu.median)} / ${seconds(skopeo.registryCpu.median)}`,
         `${seconds(stevedore.otherCpu.median)} / ${seconds(skopeo.otherCpu.median)}`,
+        `${requestCount(stevedore.requests)} / ${requestCount(skopeo.requests)}`,
         throughput,
       ]
         .join(" | ")

@@ -1,5 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { countKinds } from "../registry/counting-proxy.ts";
+import type { AccessLog } from "../registry/start-registry.ts";
 import {
   type ContestantOptions,
   invocation,
@@ -20,7 +22,7 @@ import { verifyLayout, verifyRepository } from "./verify.ts";
 export interface CaseContext {
   layout: GeneratedLayout;
   graph: ImageGraph;
-  registry: { host: string; url: string; pid: number | undefined };
+  registry: { host: string; url: string; pid: number | undefined; accessLog?: AccessLog };
   /** A scratch folder for pulled layouts and skopeo's per-run caches. */
   work: string;
   operations: Operation[];
@@ -64,6 +66,7 @@ export async function runCase(
     const slowest: Partial<Record<Tool, number>> = {};
     for (let round = 0; round <= context.pairs; round++) {
       const walls: Partial<Record<Tool, number>> = {};
+      const requests: Partial<Record<Tool, number>> = {};
       for (const tool of tools) {
         const plan: RunPlan = {
           layout,
@@ -82,6 +85,7 @@ export async function runCase(
             const sample = await runOnce(context, tool, operation, plan, timeout);
             samples.push({ ...sample, case: layout.name, operation, tool, round, warmup: round === 0 });
             walls[tool] = sample.wall;
+            requests[tool] = sample.requests;
             slowest[tool] = Math.max(slowest[tool] ?? 0, sample.wall);
             break;
           } catch (error) {
@@ -95,7 +99,8 @@ export async function runCase(
       const label = round === 0 ? "warm-up" : `pair ${round}`;
       log(
         `  ${operation.padEnd(13)} ${label.padEnd(7)} stevedore ${walls.stevedore!.toFixed(2)} s, ` +
-          `skopeo ${walls.skopeo!.toFixed(2)} s, ratio ${(walls.stevedore! / walls.skopeo!).toFixed(3)}`,
+          `skopeo ${walls.skopeo!.toFixed(2)} s, ratio ${(walls.stevedore! / walls.skopeo!).toFixed(3)}` +
+          (requests.stevedore === undefined ? "" : `, requests ${requests.stevedore} / ${requests.skopeo}`),
       );
     }
   }
@@ -108,18 +113,28 @@ async function runOnce(
   operation: Operation,
   plan: RunPlan,
   timeout: number,
-): Promise<Sample> {
+): Promise<Sample & Pick<RecordedSample, "requests" | "requestKinds">> {
   const skopeoCache = await mkdtemp(join(context.work, "skopeo-cache-"));
+  const { accessLog } = context.registry;
   try {
     const run = invocation(tool, operation, plan, {
       ...context.contestants,
       skopeoCacheDirectory: skopeoCache,
     });
-    const sample = await measure(run.command, run.args, {
+    // Lines still coming from the previous run's check must not count for this run.
+    await accessLog?.settle();
+    accessLog?.reset();
+    const measured = await measure(run.command, run.args, {
       env: run.env,
       timeout,
       ...(context.registry.pid !== undefined && { registryPid: context.registry.pid }),
     });
+    // Counted before the check below, whose own requests go to the same registry.
+    await accessLog?.settle();
+    const sample =
+      accessLog === undefined
+        ? measured
+        : { ...measured, requests: accessLog.requests.length, requestKinds: countKinds(accessLog.requests) };
     if (operation === "pull") await verifyLayout(plan.output, plan.layout.tag, context.graph);
     else await verifyRepository(context.registry.url, plan.destination, plan.layout.tag, context.graph);
     return sample;

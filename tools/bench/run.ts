@@ -161,7 +161,8 @@ async function main(argv: string[]): Promise<void> {
     graphs.set(layout.name, await readImageGraph(layout));
   }
 
-  const registry = await startRegistry({ mode: "open", ...(options.tls && { tls: true }) });
+  // The access log counts each run's requests: no proxy in the path, one log line per request.
+  const registry = await startRegistry({ mode: "open", accessLog: true, ...(options.tls && { tls: true }) });
   if (registry.caFile !== undefined) contestants.tls = await trustRegistry(registry.caFile, work);
   const samples: RecordedSample[] = [];
   const retried: RetriedRun[] = [];
@@ -175,7 +176,12 @@ async function main(argv: string[]): Promise<void> {
       const result = await runCase({
         layout,
         graph: graphs.get(layout.name)!,
-        registry: { host: registry.host, url: registry.url, pid },
+        registry: {
+          host: registry.host,
+          url: registry.url,
+          pid,
+          ...(registry.accessLog && { accessLog: registry.accessLog }),
+        },
         work,
         operations: options.operations,
         pairs: options.pairs,

@@ -10,6 +10,10 @@ export interface RecordedSample extends Sample {
   tool: Tool;
   round: number;
   warmup: boolean;
+  /** HTTP requests the registry answered during the run (its access log), when counted. */
+  requests?: number;
+  /** {@link requests} by kind (`countKinds` of tools/registry/counting-proxy.ts). */
+  requestKinds?: Record<string, number>;
 }
 
 /** One tool's figures for one case and operation. */
@@ -21,6 +25,8 @@ export interface ToolSummary {
   peakRss: number;
   registryCpu: Spread;
   otherCpu: Spread;
+  /** HTTP requests per run (NaN when not counted). */
+  requests: Spread;
 }
 
 /** The comparison for one case and operation. */
@@ -78,12 +84,13 @@ export function summarize(
   return summaries;
 }
 
-function summarizeTool(samples: Sample[]): ToolSummary {
+function summarizeTool(samples: RecordedSample[]): ToolSummary {
   return {
     wall: spread(samples.map((sample) => sample.wall)),
     cpu: spread(samples.map((sample) => sample.user + sample.system)),
     peakRss: Math.max(...samples.map((sample) => sample.peakRss)),
     registryCpu: spread(samples.map((sample) => sample.registryCpu ?? Number.NaN)),
     otherCpu: spread(samples.map((sample) => sample.otherCpu)),
+    requests: spread(samples.map((sample) => sample.requests ?? Number.NaN)),
   };
 }

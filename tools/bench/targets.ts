@@ -22,7 +22,10 @@ const ratioTargets: { case: string; operation: Operation; limit: number; label: 
   { case: "b", operation: "copy", limit: 0.05, label: "copy (b), same registry (mounts)" },
 ];
 
-/** The issue's targets: median stevedore/skopeo ratios, peak RSS ≤ 120 MiB, `--version` ≤ 150 ms. */
+/**
+ * The issues' targets: median stevedore/skopeo ratios, peak RSS ≤ 120 MiB, no more requests than skopeo,
+ * `--version` ≤ 150 ms.
+ */
 export function checkTargets(summaries: OperationSummary[], versionMilliseconds: number): TargetResult[] {
   const results: TargetResult[] = ratioTargets.map((target) => {
     const summary = summaries.find(
@@ -45,6 +48,26 @@ export function checkTargets(summaries: OperationSummary[], versionMilliseconds:
     value: summaries.length > 0 ? peak : Number.NaN,
     unit: "MiB",
     met: summaries.length > 0 ? peak <= 120 : undefined,
+  });
+  // Issue 18: never more requests than skopeo. The worst case is stevedore's most over skopeo's fewest.
+  const counted = summaries
+    .filter((summary) => !Number.isNaN(summary.stevedore.requests.max + summary.skopeo.requests.min))
+    .map((summary) => ({ summary, value: summary.stevedore.requests.max / summary.skopeo.requests.min }));
+  const most = counted.reduce<(typeof counted)[number] | undefined>(
+    (worst, item) => (worst === undefined || item.value > worst.value ? item : worst),
+    undefined,
+  );
+  results.push({
+    label:
+      "requests per run ≤ skopeo's, any case" +
+      (most
+        ? ` (worst: ${most.summary.operation} (${most.summary.case}), ` +
+          `${most.summary.stevedore.requests.max} / ${most.summary.skopeo.requests.min})`
+        : ""),
+    limit: 1,
+    value: most?.value ?? Number.NaN,
+    unit: "ratio",
+    met: most === undefined ? undefined : most.value <= 1,
   });
   results.push({
     label: "`stevedore --version` ≤ 150 ms",

@@ -13,6 +13,8 @@ export interface RegistryConfigOptions {
   instance: string;
   /** Serve HTTPS with this certificate and key (PEM file paths) instead of plain HTTP. */
   tls?: { certificate: string; key: string };
+  /** Write one access-log line per request to stdout (what `RunningRegistry.accessLog` counts). */
+  accessLog?: boolean;
 }
 
 // JSON strings are valid YAML double-quoted scalars, so every value goes through JSON.stringify.
@@ -20,7 +22,7 @@ const quote = (value: string): string => JSON.stringify(value);
 
 /**
  * The YAML configuration of a distribution 2.8 registry for tests: filesystem storage, deletes enabled,
- * loopback only, warnings only, no cache, no redis, no notifications, no upload purging in the background
+ * loopback only, warnings only (and no access log unless asked), no cache, no redis, no notifications, no upload purging in the background
  * (spec TOOLCHAIN.md "Real services for tests").
  */
 export function registryConfig(options: RegistryConfigOptions): string {
@@ -30,7 +32,7 @@ export function registryConfig(options: RegistryConfigOptions): string {
     "  level: warn",
     "  formatter: text",
     "  accesslog:",
-    "    disabled: true",
+    `    disabled: ${options.accessLog !== true}`,
     "storage:",
     "  filesystem:",
     `    rootdirectory: ${quote(options.storageDirectory)}`,

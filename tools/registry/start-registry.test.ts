@@ -62,6 +62,35 @@ describe("startRegistry", () => {
     }
   });
 
+  it("records each request from the access log with accessLog, and none after reset", async () => {
+    const registry = await startRegistry({ mode: "open", accessLog: true });
+    try {
+      const log = registry.accessLog;
+      if (log === undefined) throw new Error("no accessLog");
+      // The start-up probe's line may still be on its way.
+      await log.settle();
+      log.reset();
+      expect((await fetch(`${registry.url}/v2/`)).status).toBe(200);
+      const missing = await fetch(`${registry.url}/v2/team/app/manifests/nope`, { method: "HEAD" });
+      expect(missing.status).toBe(404);
+      await log.settle();
+      expect(log.requests).toEqual([
+        { method: "GET", path: "/v2/", status: 200 },
+        { method: "HEAD", path: "/v2/team/app/manifests/nope", status: 404 },
+      ]);
+      log.reset();
+      expect(log.requests).toEqual([]);
+      expect(
+        await startRegistry({ mode: "open" }).then(async (plain) => {
+          await plain.stop();
+          return plain.accessLog;
+        }),
+      ).toBeUndefined();
+    } finally {
+      await registry.stop();
+    }
+  });
+
   it("stops the process and removes its folder", async () => {
     const registry = await startRegistry({ mode: "open" });
     await seedImage({ url: registry.url, repository: "lifecycle/app" }, "v1");

@@ -10,6 +10,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { defaultUsers, type TokenPolicy } from "../token-server/default-policy.ts";
 import { type RunningTokenServer, startTokenServer } from "../token-server/start-token-server.ts";
+import type { RecordedRequest } from "./counting-proxy.ts";
 import { createTlsCertificate } from "./create-tls-certificate.ts";
 import { findFreePort } from "./find-free-port.ts";
 import { type RegistryAuthConfig, registryConfig } from "./registry-config.ts";
@@ -35,6 +36,23 @@ export interface StartRegistryOptions {
   startTimeout?: number;
   /** Serve HTTPS with a self-signed certificate for 127.0.0.1 (made with openssl); see `caFile`. */
   tls?: boolean;
+  /** Record every request from the registry's access log; see `RunningRegistry.accessLog`. */
+  accessLog?: boolean;
+}
+
+/**
+ * The requests a registry answered, read from its access log (one line each, written after the answer):
+ * what the benchmark reports as requests per operation without a proxy in the path.
+ */
+export interface AccessLog {
+  /** Every request logged since the start or the last {@link reset}, in log order. */
+  readonly requests: RecordedRequest[];
+  reset(): void;
+  /**
+   * Resolves once no line has come for `quiet` milliseconds (default 150), at most after 5 s: the registry
+   * logs a request after it answered, so the last lines of a client's run may arrive after the client exited.
+   */
+  settle(quiet?: number): Promise<void>;
 }
 
 /** A distribution registry process on 127.0.0.1, with its storage in a temp folder. */
@@ -52,6 +70,8 @@ export interface RunningRegistry {
   users: Record<string, string>;
   /** The token server, in `token` mode. */
   tokenServer?: RunningTokenServer;
+  /** With `accessLog`: the requests the registry answered. */
+  accessLog?: AccessLog;
   /** Stops the registry (and its token server) and removes the temp folder. */
   stop(): Promise<void>;
 }
@@ -125,7 +145,14 @@ export async function startRegistry(given: StartRegistryOptions): Promise<Runnin
       const instance = randomUUID();
       await writeFile(
         configPath,
-        registryConfig({ port, storageDirectory, auth, instance, ...(tls && { tls }) }),
+        registryConfig({
+          port,
+          storageDirectory,
+          auth,
+          instance,
+          ...(tls && { tls }),
+          ...(options.accessLog === true && { accessLog: true }),
+        }),
       );
       const url = `${tls ? "https" : "http"}://127.0.0.1:${port}`;
       const started = await spawnRegistry(
@@ -150,6 +177,7 @@ export async function startRegistry(given: StartRegistryOptions): Promise<Runnin
         dir,
         users,
         ...(runningTokenServer && { tokenServer: runningTokenServer }),
+        ...(options.accessLog === true && { accessLog: readAccessLog(started.child) }),
         stop() {
           stopped ??= (async () => {
             await terminate(started.child);
@@ -298,4 +326,35 @@ if (import.meta.main) {
     console.error(error instanceof Error ? error.message : String(error));
     process.exitCode = 1;
   });
+}
+
+// Distribution's access log is Apache's combined format on stdout:
+// `127.0.0.1 - - [date] "GET /v2/ HTTP/1.1" 200 2 "referer" "user agent"`.
+const accessLogLine = /"([A-Z]+) (\S+) HTTP\/[\d.]+" (\d{3}) /;
+
+function readAccessLog(child: ChildProcess): AccessLog {
+  const requests: RecordedRequest[] = [];
+  let rest = "";
+  let lastLine = Date.now();
+  child.stdout?.on("data", (chunk: Buffer) => {
+    const lines = (rest + chunk.toString("utf8")).split("\n");
+    rest = lines.pop() ?? "";
+    for (const line of lines) {
+      const match = accessLogLine.exec(line);
+      if (match === null) continue;
+      requests.push({ method: match[1] ?? "", path: match[2] ?? "", status: Number(match[3]) });
+      lastLine = Date.now();
+    }
+  });
+  return {
+    requests,
+    reset() {
+      requests.length = 0;
+    },
+    async settle(quiet = 150) {
+      const deadline = Date.now() + 5_000;
+      lastLine = Math.max(lastLine, Date.now());
+      while (Date.now() - lastLine < quiet && Date.now() < deadline) await delay(25);
+    },
+  };
 }
