@@ -1,18 +1,30 @@
 /**
  * `pnpm build:binary`: stevedore as one executable file for linux-x64 that needs no Node on the machine,
- * with Node's single executable application support. The CLI is bundled into one CommonJS file (what a
- * single executable runs: no chunks, no ES module entry), Node writes the preparation blob with its code
- * cache, postject injects it into a copy of this Node binary, and that file is copied once more (why:
- * below). Run after `pnpm build` (the bundle takes the other packages from their dist). Writes
+ * with Node's single executable application support. The CLI is bundled into CommonJS chunks split as the
+ * bin's are (rolldown.config.ts `seaChunkOptions`); the executable carries them, each with a V8 code cache
+ * made here, as assets, and its main script is a small loader that compiles a chunk when it is first
+ * required — so `version` loads no client and no server, as the bin does (docs/decisions/0012). Node writes
+ * the preparation blob, postject injects it into a copy of this Node binary, and that file is copied once
+ * more (why: below). Run after `pnpm build` (the bundle takes the other packages from their dist). Writes
  * dist-binary/stevedore and prints its size.
  */
 import { execFileSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Script } from "node:vm";
 import { build } from "rolldown";
-import { singleFileOptions } from "./rolldown.config.ts";
+import { seaChunkOptions } from "./rolldown.config.ts";
 
 if (process.platform !== "linux" || process.arch !== "x64") {
   process.stderr.write(
@@ -21,17 +33,62 @@ if (process.platform !== "linux" || process.arch !== "x64") {
   process.exit(1);
 }
 const directory = fileURLToPath(new URL("./dist-binary/", import.meta.url));
+const chunks = join(directory, "chunks");
 const script = join(directory, "stevedore.cjs");
 const blob = join(directory, "stevedore.blob");
 const executable = join(directory, "stevedore");
 rmSync(directory, { recursive: true, force: true });
 mkdirSync(directory, { recursive: true });
 
-await build({ ...singleFileOptions(script), logLevel: "warn" });
+await build({ ...seaChunkOptions(chunks), logLevel: "warn" });
+
+// Each chunk runs as the body of this function, as Node runs a CommonJS module; the code cache below is
+// made for exactly this text, or V8 rejects it (and compiles from source).
+const head = "(function (exports, require, module, __filename, __dirname) {";
+const tail = "\n})";
+const wrap = (source: string): string => head + source + tail;
+const assets: Record<string, string> = {};
+for (const name of readdirSync(chunks).filter((file) => file.endsWith(".js"))) {
+  const file = join(chunks, name);
+  const cache = `${file}.cache`;
+  writeFileSync(cache, new Script(wrap(readFileSync(file, "utf8")), { filename: name }).createCachedData());
+  assets[name] = file;
+  assets[`${name}.cache`] = cache;
+}
+// The main script: `require` here loads built-in modules only, so a chunk's `require("./x.js")` goes to
+// load(), which compiles the asset with its code cache once and keeps its exports.
+writeFileSync(
+  script,
+  `"use strict";
+const { getAsset } = require("node:sea");
+const { Script } = require("node:vm");
+const modules = new Map();
+const load = (name) => {
+  const known = modules.get(name);
+  if (known !== undefined) return known.exports;
+  const module = { exports: {} };
+  modules.set(name, module);
+  const compiled = new Script(${JSON.stringify(head)} + getAsset(name, "utf8") + ${JSON.stringify(tail)}, {
+    filename: name,
+    cachedData: new Uint8Array(getAsset(name + ".cache")),
+  });
+  const chunkRequire = (id) => (id.startsWith("./") ? load(id.slice(2)) : require(id));
+  compiled.runInThisContext().call(module.exports, module.exports, chunkRequire, module, name, ".");
+  return module.exports;
+};
+load("stevedore.js");
+`,
+);
 const configuration = join(directory, "sea-config.json");
 writeFileSync(
   configuration,
-  JSON.stringify({ main: script, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true }),
+  JSON.stringify({
+    main: script,
+    output: blob,
+    disableExperimentalSEAWarning: true,
+    useCodeCache: true,
+    assets,
+  }),
 );
 execFileSync(process.execPath, ["--experimental-sea-config", configuration], { stdio: "ignore" });
 const injected = join(directory, "stevedore.injected");
@@ -55,8 +112,11 @@ execFileSync(
 copyFileSync(injected, executable);
 rmSync(injected);
 chmodSync(executable, 0o755);
-const megabytes = (file: string): string => (statSync(file).size / 1024 / 1024).toFixed(1);
+const megabytes = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
+const scriptBytes = Object.values(assets)
+  .filter((file) => file.endsWith(".js"))
+  .reduce((sum, file) => sum + statSync(file).size, 0);
 process.stdout.write(
-  `build-binary: ${executable} (${megabytes(executable)} MiB: Node ${process.version} and the CLI, ` +
-    `${megabytes(script)} MiB of script)\n`,
+  `build-binary: ${executable} (${megabytes(statSync(executable).size)} MiB: Node ${process.version} and ` +
+    `the CLI, ${megabytes(scriptBytes)} MiB of script in ${Object.keys(assets).length / 2} chunks)\n`,
 );

@@ -177,15 +177,24 @@ export function bundleOptions(directory: string): BuildOptions {
 }
 
 /**
- * The single executable's script (build-binary.ts): src/sea.ts and everything, chunks included, in one
- * CommonJS file, which is what Node's single executable application support runs.
+ * The single executable's code (build-binary.ts): src/sea.ts and everything it imports as CommonJS chunks
+ * in `directory` — `stevedore.js` (the entry, the CLI and core), `start.js`, `client.js`, `server.js`, split
+ * as for the bin — which the executable carries as assets and loads on demand. CommonJS because a single
+ * executable's loader can compile a function from text but has no way to link ES modules.
  */
-export function singleFileOptions(file: string): BuildOptions {
-  const options = bundleOptions(dirname(file));
+export function seaChunkOptions(directory: string): BuildOptions {
+  const options = bundleOptions(directory);
   return {
     ...options,
     input: { stevedore: fileURLToPath(new URL("./src/sea.ts", import.meta.url)) },
-    output: { file, format: "cjs", codeSplitting: false, sourcemap: false },
+    output: {
+      ...options.output,
+      dir: directory,
+      format: "cjs",
+      sourcemap: false,
+      entryFileNames: "[name].js",
+      chunkFileNames: "[name].js",
+    },
   };
 }
 
