@@ -3,7 +3,7 @@
  * with Node's single executable application support. The CLI is bundled into CommonJS chunks split as the
  * bin's are (rolldown.config.ts `seaChunkOptions`); the executable carries them, each with a V8 code cache
  * made here, as assets, and its main script is a small loader that compiles a chunk when it is first
- * required — so `version` loads no client and no server, as the bin does (docs/decisions/0012). Node writes
+ * required — so `version` loads no client and no server, as the bin does (docs/decisions/0014). Node writes
  * the preparation blob, postject injects it into a copy of this Node binary, and that file is copied once
  * more (why: below). Run after `pnpm build` (the bundle takes the other packages from their dist). Writes
  * dist-binary/stevedore and prints its size.
