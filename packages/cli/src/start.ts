@@ -35,7 +35,7 @@ const afterLoad = (): void => {
 
 /** Runs the command line of this process; bin.ts calls it once the Node version is right. */
 export async function start(): Promise<void> {
-  // First of all, before the streams are touched: pull, push, copy, blob and serve exec themselves once with
+  // First of all, before the streams are touched: serve, blob and the image edits exec themselves once with
   // MALLOC_ARENA_MAX=1 on glibc (one-malloc-arena.ts says why and what it costs).
   restartWithOneMallocArena();
 
