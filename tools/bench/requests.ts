@@ -4,16 +4,23 @@
 // not depend on the machine's load.
 //
 //   node tools/bench/requests.ts [--delay MS] [--pairs N] [--case a,b,c,d] [--operation pull,copy,…]
-//                                [--quick] [--cache DIR] [--stevedore PATH]
+//                                [--quick] [--cache DIR] [--stevedore PATH] [--trace]
 //
 // `--delay 25` adds 25 ms each way at both proxies (a 50 ms round trip), the latency case of issue 18.
 // Operations: pull (to an OCI layout), push (fresh repository), push-existing (everything present), copy
-// (same registry: mounts), copy-between (registry A to registry B).
+// (same registry: mounts), copy-between (registry A to registry B). `--trace` prints every request of the
+// warm-up round with its arrival and answer times at the proxy, and the serial round trips it took.
 import { mkdtemp, rm } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { type CountingProxy, countKinds, startCountingProxy } from "../registry/counting-proxy.ts";
+import {
+  type CountingProxy,
+  countKinds,
+  type RecordedRequest,
+  requestKind,
+  startCountingProxy,
+} from "../registry/counting-proxy.ts";
 import { type RunningRegistry, startRegistry } from "../registry/start-registry.ts";
 import { fullCases, quickCases } from "./cases.ts";
 import { invocation, type RunPlan, seedArguments, skopeoEnvironment, type Tool } from "./contestants.ts";
@@ -36,6 +43,7 @@ const { values } = parseArgs({
     quick: { type: "boolean", default: false },
     cache: { type: "string", default: defaultCacheDirectory() },
     stevedore: { type: "string", default: join(import.meta.dirname, "../../packages/cli/dist/bin.js") },
+    trace: { type: "boolean", default: false },
   },
 });
 const delay = Number(values.delay);
@@ -99,7 +107,9 @@ try {
           };
           proxyA.reset();
           proxyB.reset();
+          const spawned = performance.now();
           const sample = await runTool(tool, operation, plan);
+          const exited = performance.now();
           const recorded = [...proxyA.requests, ...proxyB.requests];
           if (operation === "pull") await verifyLayout(output, layout.tag, graph);
           else
@@ -120,6 +130,7 @@ try {
             kinds: countKinds(recorded),
           };
           samples.push(entry);
+          if (values.trace && round === 0) log(trace(tool, operation, proxyA, recorded, spawned, exited));
           log(
             `  ${operation.padEnd(13)} ${round === 0 ? "warm-up" : `pair ${round}`} ${tool.padEnd(9)} ` +
               `${sample.wall.toFixed(2)} s, CPU ${(sample.user + sample.system).toFixed(2)} s, ` +
@@ -171,6 +182,42 @@ function render(): string {
     );
   }
   return lines.join("\n");
+}
+
+/**
+ * One line per request (arrival and answer at the proxy, ms from the spawn) and the serial round
+ * trips: the longest chain of requests where each arrived after the one before it was answered.
+ */
+function trace(
+  tool: Tool,
+  operation: string,
+  proxyA: CountingProxy,
+  recorded: RecordedRequest[],
+  spawned: number,
+  exited: number,
+): string {
+  const sorted = [...recorded].sort((x, y) => x.arrived - y.arrived);
+  const origin = spawned;
+  const depth = new Map<RecordedRequest, number>();
+  for (const request of sorted) {
+    const before = sorted.filter((other) => other.answered > 0 && other.answered <= request.arrived);
+    depth.set(request, 1 + Math.max(0, ...before.map((other) => depth.get(other) ?? 0)));
+  }
+  const lines = sorted.map((request) => {
+    const at = proxyA.requests.includes(request) ? "A" : "B";
+    return (
+      `    ${(request.arrived - origin).toFixed(0).padStart(5)}–${(request.answered - origin).toFixed(0).padStart(5)} ms ` +
+      `#${String(depth.get(request)).padEnd(3)} ${at} ${request.status} ${requestKind(request).padEnd(14)} ${request.path}`
+    );
+  });
+  const serial = Math.max(0, ...depth.values());
+  const last = Math.max(0, ...sorted.map((request) => request.answered));
+  return [
+    `  trace ${tool} ${operation}: ${sorted.length} requests, ${serial} serial round trips; ms from the spawn: ` +
+      `first request ${((sorted[0]?.arrived ?? spawned) - origin).toFixed(0)}, last answer ${(last - origin).toFixed(0)}, ` +
+      `exit ${(exited - origin).toFixed(0)}`,
+    ...lines,
+  ].join("\n");
 }
 
 async function runTool(tool: Tool, operation: RequestOperation, plan: RunPlan): Promise<Sample> {

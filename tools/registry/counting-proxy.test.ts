@@ -75,8 +75,8 @@ describe("counting proxy", () => {
     ]);
     expect(
       countKinds([
-        { method: "GET", path: "/v2/a/blobs/sha256:00", status: 200 },
-        { method: "GET", path: "/v2/a/blobs/sha256:11", status: 200 },
+        { method: "GET", path: "/v2/a/blobs/sha256:00", status: 200, arrived: 0, answered: 1 },
+        { method: "GET", path: "/v2/a/blobs/sha256:11", status: 200, arrived: 0, answered: 1 },
       ]),
     ).toEqual({ "GET blob": 2 });
   });

@@ -9,6 +9,10 @@ export interface RecordedRequest {
   path: string;
   /** The upstream's status, or 502 when the upstream could not be reached. */
   status: number;
+  /** When the request arrived at the proxy (`performance.now()`, ms). */
+  arrived: number;
+  /** When the proxy finished sending the answer to the client (ms); 0 while it is under way. */
+  answered: number;
 }
 
 /** Options of {@link startCountingProxy}. */
@@ -52,7 +56,12 @@ export async function startCountingProxy(options: CountingProxyOptions): Promise
       method: incoming.method ?? "GET",
       path: incoming.url ?? "/",
       status: 0,
+      arrived: performance.now(),
+      answered: 0,
     };
+    outgoing.once("finish", () => {
+      record.answered = performance.now();
+    });
     requests.push(record);
     if (delay > 0) await sleep(delay);
     const upstreamRequest = request(

@@ -16,7 +16,7 @@ export { readAll } from "./read-all.js";
 export { bufferSource } from "./sources/buffer-source.js";
 export type { FileSourceOptions } from "./sources/file-source.js";
 export { fileSource } from "./sources/file-source.js";
-export { targetSource } from "./sources/target-source.js";
+export { type PrefetchedSource, prefetchTargetSource, targetSource } from "./sources/target-source.js";
 export { throwIfAborted } from "./throw-if-aborted.js";
 export type { ExpectedContent, Verifier, VerifierOptions } from "./verify/create-verifier.js";
 export { createVerifier } from "./verify/create-verifier.js";

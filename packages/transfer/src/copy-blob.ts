@@ -1,4 +1,4 @@
-import { targetSource } from "@stevedore/blob";
+import { prefetchTargetSource } from "@stevedore/blob";
 import type { Descriptor } from "@stevedore/core";
 import { isBlobMounter, nondistributableMediaTypes } from "@stevedore/core";
 import { largeBlobSize } from "./copy-options.js";
@@ -61,14 +61,20 @@ async function find(session: Session, descriptor: Descriptor): Promise<BlobRecor
 async function upload(session: Session, descriptor: Descriptor): Promise<BlobRecord> {
   const { source, destination, signal } = session;
   // A replayable source, so the destination can resume an upload from the offset it reports; bytes that
-  // do not match the digest are read and pushed once more.
-  await fetchOnceMore(signal, () =>
-    destination.push(descriptor, targetSource(source, descriptor, { signal }), {
-      signal,
-      onProgress: (bytes) =>
-        session.emit({ type: "blob-progress", descriptor, bytes, total: descriptor.size }),
-    }),
-  );
+  // do not match the digest are read and pushed once more. Its first GET goes out beside the upload's
+  // POST rather than after it: one round trip less per blob (docs/decisions/0015-latency-pipelining.md).
+  await fetchOnceMore(signal, async () => {
+    const prefetched = prefetchTargetSource(source, descriptor, { signal });
+    try {
+      await destination.push(descriptor, prefetched.source, {
+        signal,
+        onProgress: (bytes) =>
+          session.emit({ type: "blob-progress", descriptor, bytes, total: descriptor.size }),
+      });
+    } finally {
+      prefetched.release();
+    }
+  });
   return { descriptor, outcome: "transferred", bytes: descriptor.size };
 }
 

@@ -1,23 +1,14 @@
 import { createMemoryTarget } from "@stevedore/blob";
 import type { Descriptor } from "@stevedore/core";
 import { AbortError, MediaType, StevedoreError } from "@stevedore/core";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { copy } from "./copy.js";
 import { blob, image, index, store } from "./test-support/images.js";
 import { type Call, instrument } from "./test-support/instrument.js";
+import { useUnhandledRejections } from "./test-support/unhandled.js";
 import type { TransferProgressEvent } from "./transfer-progress-event.js";
 
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown): void => {
-  unhandled.push(reason);
-};
-beforeEach(() => {
-  unhandled.length = 0;
-  process.on("unhandledRejection", onUnhandled);
-});
-afterEach(() => {
-  process.off("unhandledRejection", onUnhandled);
-});
+const unhandled = useUnhandledRejections();
 
 /** Lets every callback queued so far run, so a late push or a late rejection would show. */
 async function drainCallbacks(): Promise<void> {

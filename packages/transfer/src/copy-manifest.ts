@@ -3,6 +3,7 @@ import { isIndexMediaType, isManifestMediaType, isTaggedManifestPusher } from "@
 import { copyBlob } from "./copy-blob.js";
 import { type ManifestDone, type Session, settleAll, share } from "./create-session.js";
 import { fetchManifest } from "./fetch-manifest.js";
+import { locationOf } from "./location-of.js";
 import { createTally, mergeTally, type Tally } from "./tally.js";
 
 /**
@@ -40,9 +41,16 @@ async function transferManifest(
   const { source, destination, signal, limiter } = session;
   const walkExisting = session.options.referrers && isIndexMediaType(descriptor.mediaType);
   const { exists, parsed } = await limiter.run(async () => {
+    // Where the destination's answer costs a round trip (a registry), the source's GET goes out beside
+    // its HEAD: a missing manifest — the usual case below a missing root — waits one round trip, not two.
+    const early =
+      given === undefined && locationOf(destination) !== undefined
+        ? fetchManifest(source, descriptor, signal)
+        : undefined;
+    early?.catch(() => undefined);
     const present = await destination.exists(descriptor, { signal });
     if (present && !walkExisting) return { exists: true, parsed: undefined };
-    return { exists: present, parsed: given ?? (await fetchManifest(source, descriptor, signal)) };
+    return { exists: present, parsed: given ?? (await (early ?? fetchManifest(source, descriptor, signal))) };
   });
 
   const tally = createTally();

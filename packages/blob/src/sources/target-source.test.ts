@@ -4,8 +4,9 @@ import { DigestMismatchError, UsageError } from "@stevedore/core";
 import { describe, expect, it } from "vitest";
 import { createMemoryTarget } from "../memory/create-memory-target.js";
 import { concat, digestOf, drain, expectBytes, fromChunks, split } from "../test-support/byte-streams.js";
+import { isVerifiedFor } from "../verify/is-verified-for.js";
 import { verifyContent } from "../verify/verify-content.js";
-import { targetSource } from "./target-source.js";
+import { prefetchTargetSource, targetSource } from "./target-source.js";
 
 const bytes = new Uint8Array(randomBytes(50_000));
 const descriptor: Descriptor = {
@@ -71,5 +72,50 @@ describe("targetSource", () => {
 
   it.each([-1, bytes.length + 1])("rejects the offset %d with UsageError", (offset) => {
     expect(() => targetSource(plainTarget(bytes), descriptor)(offset)).toThrow(UsageError);
+  });
+});
+
+describe("prefetchTargetSource", () => {
+  it("sends its fetch at once; offset 0 takes that fetch, verified, and a replay fetches anew", async () => {
+    const target = plainTarget(bytes);
+    const prefetched = prefetchTargetSource(target, descriptor);
+    expect(target.fetches).toBe(1);
+
+    const first = prefetched.source(0);
+    expectBytes(concat((await drain(first)).chunks), bytes);
+    expect(isVerifiedFor(first, descriptor)).toBe(true);
+    expect(target.fetches).toBe(1);
+
+    expectBytes(concat((await drain(prefetched.source(0))).chunks), bytes);
+    expect(target.fetches).toBe(2);
+    prefetched.release();
+  });
+
+  it("closes a fetch no one took when released, and a failed one stays quiet until it is read", async () => {
+    let closed = false;
+    const target: ReadableTarget = {
+      ...plainTarget(bytes),
+      async fetch(): Promise<ByteStream> {
+        return (async function* () {
+          try {
+            yield bytes.subarray(0, 10);
+            yield bytes.subarray(10);
+          } finally {
+            closed = true;
+          }
+        })();
+      },
+    };
+    prefetchTargetSource(target, descriptor).release();
+    await expect.poll(() => closed).toBe(true);
+
+    const failing: ReadableTarget = {
+      ...plainTarget(bytes),
+      fetch: () => Promise.reject(new DigestMismatchError(descriptor.digest, "sha256:00", "blob")),
+    };
+    const unread = prefetchTargetSource(failing, descriptor);
+    await new Promise((resolve) => setImmediate(resolve));
+    const { error } = await drain(unread.source(0));
+    expect(error).toBeInstanceOf(DigestMismatchError);
   });
 });

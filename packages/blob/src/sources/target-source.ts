@@ -59,3 +59,60 @@ async function* read(
     skip = 0;
   }
 }
+
+/** What {@link prefetchTargetSource} returns. */
+export interface PrefetchedSource {
+  /** The source: offset 0 the first time takes the fetch already under way, anything else reads anew. */
+  source: ReplayableSource;
+  /** Closes the early fetch if no one took it (call once the upload has ended, however it ended). */
+  release(): void;
+}
+
+/**
+ * {@link targetSource} whose first read is already sent: the `GET` of the blob goes out now, beside
+ * whatever the reader does first (the upload's `POST`), instead of one round trip later.
+ */
+export function prefetchTargetSource(
+  target: ReadableTarget,
+  descriptor: Descriptor,
+  options: TargetCallOptions = {},
+): PrefetchedSource {
+  const later = targetSource(target, descriptor, options);
+  let early: Promise<ByteStream> | undefined = target.fetch(descriptor, options);
+  // Whoever takes it sees its failure; until then (or if no one does) it is not an unhandled rejection.
+  early.catch(() => undefined);
+  return {
+    source: (offset) => {
+      if (offset !== 0 || early === undefined) return later(offset);
+      const taken = early;
+      early = undefined;
+      checkOffset(offset, descriptor.size);
+      const stream = passOn(taken, (fetched) => inheritVerification(fetched, stream));
+      return stream;
+    },
+    release: () => {
+      const left = early;
+      early = undefined;
+      // Reading one chunk and returning ends the body's generators properly, so the connection is freed.
+      void left
+        ?.then(async (fetched) => {
+          const iterator = fetched[Symbol.asyncIterator]();
+          try {
+            await iterator.next();
+          } finally {
+            await iterator.return?.();
+          }
+        })
+        .catch(() => undefined);
+    },
+  };
+}
+
+async function* passOn(
+  pending: Promise<ByteStream>,
+  onFetch: (fetched: ByteStream) => void,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  const fetched = await pending;
+  onFetch(fetched);
+  yield* fetched;
+}
