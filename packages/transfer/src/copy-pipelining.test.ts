@@ -101,4 +101,22 @@ describe("copy to a registry: requests side by side", () => {
     for (let turn = 0; turn < 10; turn += 1) await new Promise((resolve) => setImmediate(resolve));
     expect(unhandled).toEqual([]);
   });
+
+  it("a copy whose tag already names the root asks the destination once and sends nothing else", async () => {
+    const { multi, source } = await twoPlatforms();
+    const destination = instrument(createMemoryTarget({ registry: "b.test", repository: "team/app" }));
+    await copy(source, "v1", destination, "v1", { platforms: "all" });
+    destination.calls.length = 0;
+    const events: string[] = [];
+
+    const again = await copy(source, "v1", destination, "v1", {
+      platforms: "all",
+      onProgress: (event) => events.push(event.type),
+    });
+
+    expect(destination.calls).toEqual([{ method: "resolve", tag: "v1" }]);
+    expect(again.digest).toBe(multi.descriptor.digest);
+    expect(again.manifests).toBe(0);
+    expect(events.filter((type) => type === "manifest-done")).toHaveLength(2);
+  });
 });

@@ -10,9 +10,10 @@ import type { DestinationReference } from "./check-arguments.js";
 import { copyManifest } from "./copy-manifest.js";
 import { copyReferrers } from "./copy-referrers.js";
 import type { CopyResult } from "./copy-result.js";
-import type { Session } from "./create-session.js";
+import type { ManifestDone, Session } from "./create-session.js";
 import { fetchManifest, parseResolvedManifest } from "./fetch-manifest.js";
 import { fetchOnceMore } from "./fetch-once-more.js";
+import { locationOf } from "./location-of.js";
 import { planRoot } from "./plan-root.js";
 import { createTally, mergeTally, type Tally, totalsOf } from "./tally.js";
 
@@ -30,6 +31,7 @@ export async function runCopy(
 ): Promise<{ result: CopyResult; tally: Tally }> {
   const { options, limiter } = session;
   const started = options.now();
+  const tagged = readRoot ? checkTag(session, destination.tag) : undefined;
   const { resolved, parsed } = await limiter.run(() => resolveRoot(session, sourceReference, readRoot));
   if (!isManifestMediaType(resolved.mediaType)) {
     throw new ManifestError(
@@ -48,11 +50,15 @@ export async function runCopy(
   }
 
   const tally = createTally();
+  const taggedDigest = await tagged;
   // Without referrers the tag may go up with the root itself: everything else is in place by then. With
   // referrers it waits until they are copied too (the tag last, `DESIGN.md` §4).
   const rootTag =
     destination.tag === undefined ? undefined : { tag: destination.tag, withRoot: !options.referrers };
-  const rootDone = await copyManifest(session, root, plan.parsed, rootTag);
+  const rootDone =
+    taggedDigest === root.digest && destination.tag !== undefined
+      ? tagHolds(session, root, destination.tag)
+      : await copyManifest(session, root, plan.parsed, rootTag);
   mergeTally(tally, rootDone.tally);
   if (options.referrers) {
     // A filtered index is new: nothing in the source can refer to it yet.
@@ -95,6 +101,33 @@ export async function runCopy(
     milliseconds,
   });
   return { result, tally };
+}
+
+/**
+ * Where the destination is a registry and the copy sets a tag, asks it what the tag names (a `HEAD`) beside
+ * the source's `GET` of the root, so a copy already done ends after one round trip. `undefined` when not
+ * asked; the digest, or `null` when the tag is missing or the answer was a failure (the copy then asks by
+ * digest as usual, and meets any real failure there).
+ */
+function checkTag(session: Session, tag: string | undefined): Promise<string | null> | undefined {
+  const { destination, options, limiter, signal } = session;
+  if (tag === undefined || options.referrers || locationOf(destination) === undefined) return undefined;
+  // Caught here as a whole (a limiter slot refused on abort too): a copy that fails before it reads the
+  // answer must not leave an unhandled rejection behind.
+  return limiter
+    .run(() => destination.resolve(tag, { signal }))
+    .then(
+      (descriptor) => descriptor.digest,
+      () => null,
+    );
+}
+
+/** The root the destination's tag already names: nothing below it to copy, and no tag to set. */
+function tagHolds(session: Session, root: Descriptor, tag: string): ManifestDone {
+  const tally = createTally();
+  tally.manifests.set(root.digest, { descriptor: root, outcome: "skipped" });
+  session.emit({ type: "manifest-done", descriptor: root, outcome: "skipped" });
+  return { tally, taggedAs: tag };
 }
 
 /**
