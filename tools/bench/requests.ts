@@ -196,25 +196,27 @@ function trace(
   spawned: number,
   exited: number,
 ): string {
-  const sorted = [...recorded].sort((x, y) => x.arrived - y.arrived);
+  const arrived = (request: RecordedRequest): number => request.arrived ?? 0;
+  const answered = (request: RecordedRequest): number => request.answered ?? 0;
+  const sorted = [...recorded].sort((x, y) => arrived(x) - arrived(y));
   const origin = spawned;
   const depth = new Map<RecordedRequest, number>();
   for (const request of sorted) {
-    const before = sorted.filter((other) => other.answered > 0 && other.answered <= request.arrived);
+    const before = sorted.filter((other) => answered(other) > 0 && answered(other) <= arrived(request));
     depth.set(request, 1 + Math.max(0, ...before.map((other) => depth.get(other) ?? 0)));
   }
   const lines = sorted.map((request) => {
     const at = proxyA.requests.includes(request) ? "A" : "B";
     return (
-      `    ${(request.arrived - origin).toFixed(0).padStart(5)}–${(request.answered - origin).toFixed(0).padStart(5)} ms ` +
+      `    ${(arrived(request) - origin).toFixed(0).padStart(5)}–${(answered(request) - origin).toFixed(0).padStart(5)} ms ` +
       `#${String(depth.get(request)).padEnd(3)} ${at} ${request.status} ${requestKind(request).padEnd(14)} ${request.path}`
     );
   });
   const serial = Math.max(0, ...depth.values());
-  const last = Math.max(0, ...sorted.map((request) => request.answered));
+  const last = Math.max(0, ...sorted.map(answered));
   return [
     `  trace ${tool} ${operation}: ${sorted.length} requests, ${serial} serial round trips; ms from the spawn: ` +
-      `first request ${((sorted[0]?.arrived ?? spawned) - origin).toFixed(0)}, last answer ${(last - origin).toFixed(0)}, ` +
+      `first request ${((sorted[0] === undefined ? spawned : arrived(sorted[0])) - origin).toFixed(0)}, last answer ${(last - origin).toFixed(0)}, ` +
       `exit ${(exited - origin).toFixed(0)}`,
     ...lines,
   ].join("\n");

@@ -1,7 +1,13 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { type CountingProxy, countKinds, requestKind, startCountingProxy } from "./counting-proxy.ts";
+import {
+  type CountingProxy,
+  countKinds,
+  type RecordedRequest,
+  requestKind,
+  startCountingProxy,
+} from "./counting-proxy.ts";
 
 const stops: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -38,10 +44,16 @@ describe("counting proxy", () => {
     await posted.text();
     expect(posted.status).toBe(202);
     expect(posted.headers.get("location")).toBe(`${proxy.url}/v2/x/blobs/uploads/1`);
-    expect(proxy.requests).toEqual([
+    expect(proxy.requests).toMatchObject([
       { method: "GET", path: "/v2/team/app/manifests/v1", status: 200 },
       { method: "POST", path: "/v2/team/app/blobs/uploads/", status: 202 },
     ]);
+    // Arrival and answer times, for the bench's trace of serial round trips: the POST went out after the
+    // GET was answered.
+    const [get, post] = proxy.requests as [RecordedRequest, RecordedRequest];
+    const times = [get.arrived, get.answered, post.arrived, post.answered];
+    expect(times.every((time) => typeof time === "number" && time > 0)).toBe(true);
+    expect([...times].sort((x, y) => (x ?? 0) - (y ?? 0))).toEqual(times);
     proxy.reset();
     expect(proxy.requests).toEqual([]);
   });
@@ -51,7 +63,7 @@ describe("counting proxy", () => {
     const answer = await fetch(`${proxy.url}/v2/`);
     await answer.text();
     expect(answer.status).toBe(502);
-    expect(proxy.requests).toEqual([{ method: "GET", path: "/v2/", status: 502 }]);
+    expect(proxy.requests).toMatchObject([{ method: "GET", path: "/v2/", status: 502 }]);
   });
 
   it("names each request by kind", () => {

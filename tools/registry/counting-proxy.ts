@@ -9,10 +9,10 @@ export interface RecordedRequest {
   path: string;
   /** The upstream's status, or 502 when the upstream could not be reached. */
   status: number;
-  /** When the request arrived at the proxy (`performance.now()`, ms). */
-  arrived: number;
+  /** When the request arrived at the proxy (`performance.now()`, ms); recorded by the counting proxy. */
+  arrived?: number;
   /** When the proxy finished sending the answer to the client (ms); 0 while it is under way. */
-  answered: number;
+  answered?: number;
 }
 
 /** Options of {@link startCountingProxy}. */
