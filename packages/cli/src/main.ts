@@ -157,9 +157,9 @@ function debugDetails(error: unknown): string {
 /** A positional as the error line names it: a password typed into a reference never appears. */
 function redactArgument(argument: string): string {
   // An archive's image name (`docker-archive:PATH:NAME`, the path ending at its first `:`) is a reference.
-  const archive = /^(docker-archive:[^:]*:)(.*)$/is.exec(argument);
+  const archive = /^((?:docker|oci)-archive:[^:]*:)(.*)$/is.exec(argument);
   if (archive) return `${archive[1]}${redactReferenceCredentials(archive[2] ?? "")}`;
-  return /^(?:oci|oci-layout|docker-archive):|^[./~]/i.test(argument)
+  return /^(?:oci|oci-layout|docker-archive|oci-archive):|^[./~]/i.test(argument)
     ? argument
     : redactReferenceCredentials(argument);
 }

@@ -37,7 +37,8 @@ export function renderGeneralHelp(commands: readonly CommandDefinition[]): strin
       "REF is [REGISTRY/]REPOSITORY[:TAG][@DIGEST]; without a registry it is on Docker Hub (docker.io). " +
         "Registries on 127.0.0.1, ::1, localhost or *.localhost get HTTPS when they speak TLS, else plain " +
         "HTTP (--plain-http: always plain HTTP). SRC, DST and PATH may " +
-        "be written oci:PATH[:TAG], docker-archive:PATH[:TAG] or docker://REF.",
+        "be written oci:PATH[:TAG], docker-archive:PATH[:TAG], oci-archive:PATH[:TAG] or docker://REF; a " +
+        "bare PATH naming a file is read as the archive its content shows (docker or OCI).",
       "",
     ),
     "",

@@ -1,5 +1,6 @@
 import type { Platform, ProgressEvent, ReadableTarget, TagLister } from "@stevedore/core";
 import { UsageError } from "@stevedore/core";
+import { writeOciArchive } from "@stevedore/layout";
 import type { Remote } from "@stevedore/remote";
 import type { CopyOptions, CopyResult } from "@stevedore/transfer";
 import { copy, copyAllTags } from "@stevedore/transfer";
@@ -7,7 +8,14 @@ import type { CopyCallOptions, CopyOutcome } from "./client.js";
 import type { ClientContext } from "./client-context.js";
 import { checkCompression, copyRecompressed } from "./copy-recompressed.js";
 import { copyToArchive } from "./copy-to-archive.js";
-import { describeLocation, type OpenedSource, openDestination, openSource } from "./open-location.js";
+import {
+  describeLocation,
+  type OpenedDestination,
+  type OpenedSource,
+  openArchiveDestination,
+  openDestination,
+  openSource,
+} from "./open-location.js";
 import type { Location } from "./parse-location.js";
 import { checkPlatforms, concurrencyOf } from "./resolve-client-options.js";
 
@@ -35,16 +43,13 @@ export async function copyLocations(
   const { signal } = options;
   if (options.allTags === true) checkAllTags(from, to);
   const asked = checkCompression(options.compression);
-  // docker save writes plain tar layers; a registry gets them gzip-compressed, as docker push does.
-  const compression =
-    asked ?? (from.kind === "docker-archive" && to.kind === "registry" ? "gzip" : undefined);
   if (asked !== undefined && (to.kind === "docker-archive" || options.allTags === true)) {
     throw new UsageError("compression applies to a copy of one image into a registry or an OCI layout");
   }
   const source = await openSource(context, from, { signal, allTags: options.allTags === true });
-  if (compression !== undefined && to.kind !== "docker-archive" && options.allTags !== true) {
-    return [await copyRecompressed(source, openDestination(context, to), { compression, platforms, signal })];
-  }
+  // docker save writes plain tar layers; a registry gets them gzip-compressed, as docker push does.
+  const compression =
+    asked ?? (source.kind === "docker-archive" && to.kind === "registry" ? "gzip" : undefined);
   if (to.kind === "docker-archive") {
     const outcome = await copyToArchive(source, {
       path: to.path,
@@ -56,37 +61,48 @@ export async function copyLocations(
     });
     return [outcome];
   }
-  const destination = openDestination(context, to);
-  const copyOptions: CopyOptions = {
-    platforms: platforms === undefined || platforms === "all" ? "all" : [...platforms],
-    referrers: options.referrers === true,
-    locations: context.locations,
-    ...(concurrency === undefined ? {} : { concurrency }),
-    ...(signal === undefined ? {} : { signal }),
-    ...(onProgress === undefined ? {} : { onProgress }),
+  const copyInto = async (destination: OpenedDestination): Promise<CopyOutcome[]> => {
+    if (compression !== undefined && options.allTags !== true) {
+      return [await copyRecompressed(source, destination, { compression, platforms, signal })];
+    }
+    const copyOptions: CopyOptions = {
+      platforms: platforms === undefined || platforms === "all" ? "all" : [...platforms],
+      referrers: options.referrers === true,
+      locations: context.locations,
+      ...(concurrency === undefined ? {} : { concurrency }),
+      ...(signal === undefined ? {} : { signal }),
+      ...(onProgress === undefined ? {} : { onProgress }),
+    };
+    if (options.allTags !== true) {
+      const reference = destination.referenceFor(source);
+      const result = await copy(source.target, source.reference, destination.target, reference, copyOptions);
+      return [outcomeOf(result, source.description, destination.describe(result.tag, result.digest))];
+    }
+    const all = await copyAllTags(withoutReferrersTags(source.target), destination.target, copyOptions);
+    // Each blob counts in one tag's outcome (the first to finish that needed it): they add up to the run.
+    return all.tags.flatMap((entry) =>
+      entry.result === undefined
+        ? []
+        : [
+            {
+              ...outcomeOf(
+                entry.result,
+                describeTag(from, entry.tag),
+                destination.describe(entry.result.tag ?? entry.tag, entry.result.digest),
+              ),
+              blobs: { ...entry.counted.blobs },
+              bytes: entry.counted.bytes,
+            },
+          ],
+    );
   };
-  if (options.allTags !== true) {
-    const reference = destination.referenceFor(source);
-    const result = await copy(source.target, source.reference, destination.target, reference, copyOptions);
-    return [outcomeOf(result, source.description, destination.describe(result.tag, result.digest))];
+  if (to.kind === "oci-archive") {
+    // Assembled as a layout, packed and renamed into place only when the whole copy succeeded.
+    return writeOciArchive(to.path, (layout) => copyInto(openArchiveDestination(to, layout)), {
+      ...(signal === undefined ? {} : { signal }),
+    });
   }
-  const all = await copyAllTags(withoutReferrersTags(source.target), destination.target, copyOptions);
-  // Each blob counts in one tag's outcome (the first to finish that needed it): they add up to the run.
-  return all.tags.flatMap((entry) =>
-    entry.result === undefined
-      ? []
-      : [
-          {
-            ...outcomeOf(
-              entry.result,
-              describeTag(from, entry.tag),
-              destination.describe(entry.result.tag ?? entry.tag, entry.result.digest),
-            ),
-            blobs: { ...entry.counted.blobs },
-            bytes: entry.counted.bytes,
-          },
-        ],
-  );
+  return copyInto(openDestination(context, to));
 }
 
 function checkAllTags(from: Location, to: Location): void {

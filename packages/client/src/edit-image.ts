@@ -24,9 +24,9 @@ export async function editImageAt(
   context.checkOpen();
   const from = parseLocation(sourceText);
   const to = destinationText === undefined ? from : parseLocation(destinationText);
-  if (to.kind === "docker-archive") {
+  if (to.kind === "docker-archive" || to.kind === "oci-archive") {
     throw new UsageError(
-      "an edited image is written to a registry or an oci:DIR layout, not a docker archive",
+      `an edited image is written to a registry or an oci:DIR layout, not ${to.kind === "docker-archive" ? "a docker archive" : "an OCI archive"}: copy it into the archive afterwards`,
     );
   }
   const platforms = options.platforms === undefined ? "all" : checkPlatforms("platforms", options.platforms);
@@ -37,7 +37,7 @@ export async function editImageAt(
   const call = signal === undefined ? {} : { signal };
   if (sameImageStore(from, to)) {
     root = await destination.target.resolve(source.reference, call);
-  } else if (from.kind === "docker-archive" && to.kind === "registry") {
+  } else if (source.kind === "docker-archive" && to.kind === "registry") {
     // A docker save archive's plain-tar layers go to a registry gzip-compressed, as push sends them.
     const base = await source.target.resolve(source.reference, call);
     root = (await recompressImage(source.target, base, destination.target, { compression: "gzip", ...call }))

@@ -1,14 +1,23 @@
 /**
- * Copies between local locations (OCI layouts and docker archives): no registry needed. Test images are
+ * Copies between local locations (OCI layouts, OCI archives and docker archives, archives also named by a
+ * bare path and recognised by content): no registry needed. Test images are
  * written with test-support (Node built-ins only); results are read back from disk or through
  * `@stevedore/layout`, which is not under test here.
  */
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ProgressEvent } from "@stevedore/core";
-import { AbortError, LocalFormatError, NotFoundError, parsePlatform, UsageError } from "@stevedore/core";
-import { createOciLayout, openDockerArchive } from "@stevedore/layout";
+import {
+  AbortError,
+  digestOf,
+  LocalFormatError,
+  MediaType,
+  NotFoundError,
+  parsePlatform,
+  UsageError,
+} from "@stevedore/core";
+import { createOciLayout, openDockerArchive, openOciArchive } from "@stevedore/layout";
 import {
   blobCount,
   createTestImage,
@@ -237,5 +246,142 @@ describe("bad input", () => {
     await client.close();
     await expect(client.copy(`oci:${source}:v1`, `oci:${join(directory, "d")}`)).rejects.toThrow(/closed/);
     await expect(client.digest("localhost:5000/app:v1")).rejects.toThrow(/closed/);
+  });
+});
+
+const encoder = new TextEncoder();
+
+/** Pushes an SBOM-like artifact whose subject is `subject` into the layout at `path`. */
+async function attachNote(path: string, subject: { mediaType: string; digest: string; size: number }) {
+  const layout = createOciLayout(path);
+  const empty = encoder.encode("{}");
+  const note = encoder.encode('{"sbom":true}');
+  const emptyDescriptor = { mediaType: MediaType.OciEmpty, digest: digestOf(empty), size: empty.length };
+  const noteDescriptor = { mediaType: "application/spdx+json", digest: digestOf(note), size: note.length };
+  await layout.push(emptyDescriptor, empty);
+  await layout.push(noteDescriptor, note);
+  const manifest = encoder.encode(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MediaType.OciManifest,
+      artifactType: "application/spdx+json",
+      config: emptyDescriptor,
+      layers: [noteDescriptor],
+      subject,
+    }),
+  );
+  const descriptor = { mediaType: MediaType.OciManifest, digest: digestOf(manifest), size: manifest.length };
+  await layout.push(descriptor, manifest);
+  return descriptor;
+}
+
+describe("oci-archive: locations", () => {
+  it("writes an OCI archive from a layout and reads it back, digests and blobs unchanged", async () => {
+    const archive = join(directory, "image.tar");
+    const [written] = await client.copy(`oci:${source}:v1`, `oci-archive:${archive}:release`, {
+      platforms: "all",
+    });
+    expect(written).toMatchObject({
+      source: `oci:${source}:v1`,
+      destination: `oci-archive:${archive}:release`,
+      digest: image.index.digest,
+      tag: "release",
+    });
+    const opened = await openOciArchive(archive);
+    expect(opened.images.map((entry) => [entry.tag, entry.descriptor.digest])).toEqual([
+      ["release", image.index.digest],
+    ]);
+
+    const back = join(directory, "back");
+    const [read] = await client.copy(`oci-archive:${archive}`, `oci:${back}`, { platforms: "all" });
+    expect(read).toMatchObject({
+      source: `oci-archive:${archive}:release`,
+      destination: `oci:${back}:release`,
+      digest: image.index.digest,
+      tag: "release",
+    });
+    expect(await readLayoutBlobs(back)).toEqual(
+      new Map([...image.blobs].map(([digest, blob]) => [digest, new Uint8Array(blob.bytes)])),
+    );
+    expect(await readdir(directory)).toEqual(["back", "image.tar", "source"]);
+  });
+
+  it("carries referrers into the archive and lists them from it", async () => {
+    const note = await attachNote(source, image.index);
+    const archive = join(directory, "with-referrers.tar");
+    await client.copy(`oci:${source}:v1`, `oci-archive:${archive}`, { platforms: "all", referrers: true });
+    const listed = await client.referrers(`oci-archive:${archive}:v1`);
+    expect(listed.map((entry) => [entry.digest, entry.artifactType])).toEqual([
+      [note.digest, "application/spdx+json"],
+    ]);
+    const tree = await client.referrersTree(`oci-archive:${archive}`);
+    expect(tree.descriptor.digest).toBe(image.index.digest);
+    expect(tree.referrers.map((node) => node.descriptor.digest)).toEqual([note.digest]);
+    // The referrers index is bookkeeping, not an image: the archive still holds one.
+    expect((await openOciArchive(archive)).images).toHaveLength(1);
+  });
+
+  it("reads an archive named by a bare path or oci:FILE by its content, docker or OCI", async () => {
+    const ociFile = join(directory, "oci.tar");
+    const dockerFile = join(directory, "docker.tar");
+    await client.copy(`oci:${source}:v1`, `oci-archive:${ociFile}`, { platforms: "all" });
+    await client.copy(`oci:${source}:v1`, `docker-archive:${dockerFile}:app:v1`, { platforms: [amd64] });
+    const [fromOci] = await client.copy(`oci:${ociFile}`, `oci:${join(directory, "a")}`, {
+      platforms: "all",
+    });
+    expect(fromOci).toMatchObject({ source: `oci-archive:${ociFile}:v1`, digest: image.index.digest });
+    const [fromDocker] = await client.copy(`oci:${dockerFile}`, `oci:${join(directory, "b")}`);
+    expect(fromDocker).toMatchObject({ digest: image.children[0]?.manifest.digest, tag: "v1" });
+    const neither = join(directory, "notes.txt");
+    await writeFile(neither, "not an archive");
+    await expect(client.copy(`oci:${neither}`, `oci:${join(directory, "c")}`)).rejects.toBeInstanceOf(
+      LocalFormatError,
+    );
+  });
+
+  it("asks for a tag when the archive holds several images, and copies them all with allTags", async () => {
+    const second = join(directory, "second");
+    await writeTestLayout(second, createTestImage(), "v2");
+    const archive = join(directory, "two.tar");
+    const outcomes = await client.copy(`oci:${source}`, `oci-archive:${archive}`, {
+      allTags: true,
+      platforms: "all",
+    });
+    expect(outcomes.map((outcome) => outcome.tag)).toEqual(["v1"]);
+    await client.copy(`oci:${second}:v2`, `oci:${source}:v2`, { platforms: "all" });
+    await client.copy(`oci:${source}`, `oci-archive:${archive}`, { allTags: true, platforms: "all" });
+    await expect(client.copy(`oci-archive:${archive}`, `oci:${join(directory, "x")}`)).rejects.toThrow(
+      /holds 2 images \((v1, v2|v2, v1)\): name one as oci-archive:.*:TAG or :@N/,
+    );
+    await expect(
+      client.copy(`oci-archive:${archive}:v3`, `oci:${join(directory, "x")}`),
+    ).rejects.toBeInstanceOf(NotFoundError);
+    const [picked] = await client.copy(`oci-archive:${archive}:v2`, `oci:${join(directory, "y")}`, {
+      platforms: "all",
+    });
+    expect(picked?.tag).toBe("v2");
+  });
+
+  it("leaves no archive and no temp file when the copy fails or is aborted", async () => {
+    const archive = join(directory, "failed.tar");
+    await expect(client.copy(`oci:${source}:nope`, `oci-archive:${archive}`)).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+    const controller = new AbortController();
+    const copying = client.copy(`oci:${source}:v1`, `oci-archive:${archive}`, {
+      platforms: "all",
+      signal: controller.signal,
+      onProgress: (event) => {
+        if (event.type === "blob-done") controller.abort();
+      },
+    });
+    await expect(copying).rejects.toBeInstanceOf(AbortError);
+    expect(await readdir(directory)).toEqual(["source"]);
+  });
+
+  it("refuses an edit written into an archive, naming what to do", async () => {
+    await expect(
+      client.mutate(`oci:${source}:v1`, `oci-archive:${join(directory, "e.tar")}`, { labels: { a: "b" } }),
+    ).rejects.toThrow(UsageError);
   });
 });

@@ -2,7 +2,7 @@
  * Turns parsed locations into the targets a copy reads from and writes to, and decides the references:
  * what to resolve at the source, and which tag (if any) to write at the destination.
  */
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { ReadableTarget, Reference, TagLister, Target } from "@stevedore/core";
 import {
@@ -14,7 +14,7 @@ import {
   parseReference,
   UsageError,
 } from "@stevedore/core";
-import { createOciLayout, openDockerArchive } from "@stevedore/layout";
+import { archiveFormatOf, createOciLayout, openDockerArchive, openOciArchive } from "@stevedore/layout";
 import type { ClientContext } from "./client-context.js";
 import type { Location } from "./parse-location.js";
 
@@ -31,6 +31,8 @@ export interface OpenedSource {
   registryReference?: Reference;
   /** The source as a location string, for outcomes. */
   description: string;
+  /** What the source turned out to be: a bare path naming a file is an archive, read by its content. */
+  kind: Location["kind"];
 }
 
 /** Opens a location to read from. Local paths must exist; nothing is created. */
@@ -51,7 +53,13 @@ export async function openSource(
       byDigest: reference.digest !== undefined,
       registryReference: resolved,
       description: formatReference(resolved),
+      kind: "registry",
     };
+  }
+  if (location.kind === "oci" && (await isFile(location.path))) {
+    // A file is no layout directory: an archive (`podman save`, `docker save`), told apart by its content.
+    const kind = await archiveFormatOf(location.path);
+    return openSource(context, { ...location, kind }, options);
   }
   if (location.kind === "oci") {
     const layout = createOciLayout(location.path);
@@ -69,8 +77,10 @@ export async function openSource(
       tag,
       byDigest: isDigestSyntax(reference) && chosen === undefined,
       description: describeLocation(location, location.tag ?? chosen?.tag),
+      kind: "oci",
     };
   }
+  if (location.kind === "oci-archive") return openOciArchiveSource(location, options);
   const archive = await openDockerArchive(location.path, signal === undefined ? {} : { signal });
   if (location.tag === undefined && archive.images.length !== 1) {
     if (archive.images.length === 0) throw new NotFoundError(`no image in ${location.path}`);
@@ -88,7 +98,44 @@ export async function openSource(
     tag: name === undefined ? undefined : tagOfName(name),
     byDigest: location.tag !== undefined && isDigestSyntax(location.tag),
     description: describeLocation(location, location.tag),
+    kind: "docker-archive",
   };
+}
+
+/** An OCI archive to read: its tag, or else its only image (referrers indexes do not count). */
+async function openOciArchiveSource(
+  location: { kind: "oci-archive"; path: string; tag?: string },
+  options: { signal?: AbortSignal | undefined; allTags?: boolean },
+): Promise<OpenedSource> {
+  const { signal } = options;
+  const archive = await openOciArchive(location.path, signal === undefined ? {} : { signal });
+  const { images } = archive;
+  if (location.tag === undefined && options.allTags !== true && images.length !== 1) {
+    if (images.length === 0) throw new NotFoundError(`no image in ${location.path}`);
+    const names = images.flatMap((image) => (image.tag === undefined ? [] : [image.tag])).slice(0, 10);
+    throw new UsageError(
+      `${location.path} holds ${images.length} images (${names.length > 0 ? names.join(", ") : "none tagged"}): ` +
+        `name one as oci-archive:${location.path}:TAG or :@N`,
+    );
+  }
+  const name = location.tag ?? images[0]?.tag;
+  return {
+    target: archive,
+    reference: location.tag ?? (options.allTags === true ? "" : "@0"),
+    tag: name === undefined ? undefined : tagOfName(name),
+    byDigest: location.tag !== undefined && isDigestSyntax(location.tag),
+    description: describeLocation(location, name),
+    kind: "oci-archive",
+  };
+}
+
+/** True when `path` is a regular file (following links); false when it is missing or anything else. */
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** A destination, opened. */
@@ -121,10 +168,25 @@ export function openDestination(context: ClientContext, location: Location): Ope
       describe: (tag) => describeLocation(location, tag),
     };
   }
-  throw new UsageError("docker archives are written by copyToArchive, not as a Target");
+  throw new UsageError("archives are written by copyToArchive and writeOciArchive, not opened as a Target");
 }
 
-/** `oci:PATH[:TAG]`, `docker-archive:PATH[:TAG]` or the registry reference. */
+/**
+ * An OCI archive destination: `layout` is the staging layout `writeOciArchive` packs once the copy is
+ * done. Tags as for `oci:DIR` (the destination's, else the source's).
+ */
+export function openArchiveDestination(
+  location: { kind: "oci-archive"; path: string; tag?: string },
+  layout: Target & TagLister,
+): OpenedDestination {
+  return {
+    target: layout,
+    referenceFor: (source) => location.tag ?? source.tag,
+    describe: (tag) => describeLocation(location, tag),
+  };
+}
+
+/** `oci:PATH[:TAG]`, `docker-archive:PATH[:TAG]`, `oci-archive:PATH[:TAG]` or the registry reference. */
 export function describeLocation(location: Location, tag: string | undefined): string {
   if (location.kind === "registry") return formatReference(location.reference);
   return `${location.kind}:${location.path}${tag === undefined ? "" : `:${tag}`}`;

@@ -19,6 +19,9 @@ describe("parseLocation", () => {
       { kind: "docker-archive", path: "nginx.tar", tag: "nginx:latest" },
     ],
     ["docker-archive:images.tar:@1", { kind: "docker-archive", path: "images.tar", tag: "@1" }],
+    ["oci-archive:app.tar", { kind: "oci-archive", path: "app.tar" }],
+    ["oci-archive:app.tar:v1", { kind: "oci-archive", path: "app.tar", tag: "v1" }],
+    ["oci-archive:app.tar:alpine:3.20", { kind: "oci-archive", path: "app.tar", tag: "alpine:3.20" }],
   ])("%s is a local location", (input, expected) => {
     expect(parseLocation(input)).toEqual(expected);
   });

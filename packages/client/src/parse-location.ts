@@ -10,17 +10,25 @@ import {
   UsageError,
 } from "@stevedore/core";
 
-/** A parsed location: a registry reference, an OCI image layout directory or a `docker save` archive. */
+/**
+ * A parsed location: a registry reference, an OCI image layout directory, a `docker save` archive or an
+ * OCI archive (a tar of an OCI image layout).
+ */
 export type Location =
   | { kind: "registry"; reference: Reference }
   | { kind: "oci"; path: string; tag?: string }
-  | { kind: "docker-archive"; path: string; tag?: string };
+  | { kind: "docker-archive"; path: string; tag?: string }
+  | { kind: "oci-archive"; path: string; tag?: string };
+
+/** The kinds of local location, each a file or directory. */
+type LocalKind = "oci" | "docker-archive" | "oci-archive";
 
 /** The transports stevedore reads and writes, by the prefix that names them. */
-const localTransports: Readonly<Record<string, "oci" | "docker-archive">> = {
+const localTransports: Readonly<Record<string, LocalKind>> = {
   oci: "oci",
   "oci-layout": "oci",
   "docker-archive": "docker-archive",
+  "oci-archive": "oci-archive",
 };
 
 /**
@@ -32,7 +40,6 @@ const foreignTransports: ReadonlySet<string> = new Set([
   "containers-storage",
   "dir",
   "docker-daemon",
-  "oci-archive",
   "ostree",
   "sif",
   "tarball",
@@ -46,11 +53,12 @@ const foreignTransports: ReadonlySet<string> = new Set([
   "ssh",
 ]);
 
-const supported = "oci:PATH[:TAG], oci-layout:PATH[:TAG], docker-archive:PATH[:TAG] or docker://REFERENCE";
+const supported =
+  "oci:PATH[:TAG], oci-layout:PATH[:TAG], docker-archive:PATH[:TAG], oci-archive:PATH[:TAG] or docker://REFERENCE";
 
 /**
- * Parses a location: `oci:PATH[:TAG]` (alias `oci-layout:`), `docker-archive:PATH[:TAG]`, `docker://REF`,
- * or a bare registry reference (`alpine:3.20`, `localhost:5000/team/app@sha256:…`). As in skopeo, the path
+ * Parses a location: `oci:PATH[:TAG]` (alias `oci-layout:`), `docker-archive:PATH[:TAG]`,
+ * `oci-archive:PATH[:TAG]`, `docker://REF`, or a bare registry reference (`alpine:3.20`, `localhost:5000/team/app@sha256:…`). As in skopeo, the path
  * ends at its first `:`, and what follows is the tag (for an archive: the image name or `@N`, which may
  * hold `:` itself, as in `docker-archive:nginx.tar:nginx:latest`).
  *
@@ -91,7 +99,8 @@ export function parseLocation(input: string): Location {
 
 /**
  * Parses the local side of a pull or push: like {@link parseLocation}, except that a bare value is the
- * path of an OCI image layout directory (`./alpine`, `/tmp/image`). Other tools' transports (`dir:x`,
+ * path of an OCI image layout directory (`./alpine`, `/tmp/image`) — or, when it names a file, of an
+ * archive recognised by its content when opened (see `openSource`). Other tools' transports (`dir:x`,
  * `http://…`) are still a `UsageError`.
  */
 export function parseLocalLocation(input: string): Location {
@@ -122,7 +131,7 @@ function transportOf(input: string): string | undefined {
   return name.toLowerCase();
 }
 
-function localLocation(kind: "oci" | "docker-archive", rest: string, input: string): Location {
+function localLocation(kind: LocalKind, rest: string, input: string): Location {
   const colon = rest.indexOf(":");
   const path = colon === -1 ? rest : rest.slice(0, colon);
   if (path === "") throw new UsageError(`invalid location ${quote(input)}: the path is empty`);

@@ -1,6 +1,6 @@
-import { LocalFormatError } from "@stevedore/core";
+import { isDigest, LocalFormatError } from "@stevedore/core";
 import type { TarEntry } from "@stevedore/tar";
-import { normalizeArchivePath, resolveArchiveLink } from "@stevedore/tar";
+import { indexTar, normalizeArchivePath, openRandomAccessFile, resolveArchiveLink } from "@stevedore/tar";
 
 /**
  * The regular files of an archive by safe name, with links resolved inside the archive. Every entry it
@@ -82,6 +82,24 @@ export function createArchiveEntries(entries: readonly TarEntry[], where: string
     },
     files: () => files.entries(),
   };
+}
+
+/** Indexes the tar at `path` (headers only); a file that is not a safe, readable tar is a `LocalFormatError`. */
+export async function indexArchive(path: string): Promise<ArchiveEntries> {
+  const file = await openRandomAccessFile(path);
+  try {
+    return createArchiveEntries(await indexTar(file, { where: path }), path);
+  } finally {
+    await file.close();
+  }
+}
+
+/** The digest a file's name gives it (`blobs/sha256/<hex>`), if any. */
+export function digestFromName(name: string): string | undefined {
+  const parts = name.split("/");
+  if (parts.length !== 3 || parts[0] !== "blobs") return undefined;
+  const digest = `${parts[1]}:${parts[2]}`;
+  return isDigest(digest) ? digest : undefined;
 }
 
 function clip(text: string): string {

@@ -1,3 +1,5 @@
+export type { ArchiveFormat } from "./archive-format.js";
+export { archiveFormatOf } from "./archive-format.js";
 export type {
   DockerArchiveImage,
   DockerArchiveTarget,
@@ -9,6 +11,14 @@ export type {
   WriteDockerArchiveOptions,
 } from "./docker-archive/write-docker-archive.js";
 export { writeDockerArchive } from "./docker-archive/write-docker-archive.js";
+export type {
+  OciArchiveImage,
+  OciArchiveTarget,
+  OpenOciArchiveOptions,
+} from "./oci-archive/open-oci-archive.js";
+export { openOciArchive } from "./oci-archive/open-oci-archive.js";
+export type { WriteOciArchiveOptions } from "./oci-archive/write-oci-archive.js";
+export { writeOciArchive } from "./oci-archive/write-oci-archive.js";
 export type { OciLayoutOptions, OciLayoutTarget } from "./oci-layout/create-oci-layout.js";
 export { createOciLayout } from "./oci-layout/create-oci-layout.js";
 export type { LockFileOptions } from "./oci-layout/with-lock-file.js";

@@ -12,8 +12,11 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import { readAll } from "@stevedore/blob";
 import { type Descriptor, MediaType } from "@stevedore/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { archiveFormatOf } from "./archive-format.js";
 import { openDockerArchive } from "./docker-archive/open-docker-archive.js";
 import { writeDockerArchive } from "./docker-archive/write-docker-archive.js";
+import { openOciArchive } from "./oci-archive/open-oci-archive.js";
+import { writeOciArchive } from "./oci-archive/write-oci-archive.js";
 import { createOciLayout } from "./oci-layout/create-oci-layout.js";
 
 const run = promisify(execFile);
@@ -178,5 +181,37 @@ describe("skopeo and stevedore docker archives", () => {
     // The same archive gives the same digest every time it is opened.
     expect(await (await openDockerArchive(file)).resolve("@0")).toEqual(descriptor);
     expect((await readdir(directory)).filter((name) => name.endsWith(".tmp"))).toEqual([]);
+  });
+});
+
+describe("skopeo and stevedore OCI archives", () => {
+  it("skopeo copies an OCI archive stevedore wrote, digests preserved", async () => {
+    const file = join(directory, "stevedore-oci.tar");
+    await writeOciArchive(file, async (layout) => {
+      const from = createOciLayout(source);
+      for (const blob of [config, ...layers, manifest]) {
+        await layout.push(blob.descriptor, await readAll(await from.fetch(blob.descriptor)));
+      }
+      await layout.tag(manifest.descriptor, "v1");
+    });
+    const inspected = JSON.parse(await skopeo("inspect", `oci-archive:${file}:v1`)) as { Digest: string };
+    expect(inspected.Digest).toBe(manifest.descriptor.digest);
+    const copy = join(directory, "from-oci-archive");
+    await skopeo("copy", "--preserve-digests", `oci-archive:${file}:v1`, `oci:${copy}:v1`);
+    for (const blob of [config, ...layers, manifest]) {
+      expect(await blobBytes(copy, blob.descriptor)).toEqual(blob.bytes);
+    }
+  });
+
+  it("stevedore reads the OCI archive skopeo wrote, by tag and as its sole image", async () => {
+    const file = join(directory, "skopeo-oci.tar");
+    await skopeo("copy", "--preserve-digests", `oci:${source}:v1`, `oci-archive:${file}:release`);
+    const archive = await openOciArchive(file);
+    expect(await archive.resolve("release")).toEqual(manifest.descriptor);
+    expect(await archive.resolve("")).toEqual(manifest.descriptor);
+    for (const blob of [config, ...layers, manifest]) {
+      expect(await readAll(await archive.fetch(blob.descriptor))).toEqual(blob.bytes);
+    }
+    expect(await archiveFormatOf(file)).toBe("oci-archive");
   });
 });

@@ -127,3 +127,16 @@ export function withTaggedEntry(manifests: Descriptor[], entry: Descriptor, tag:
   if (position === -1) result.push(entry);
   return result;
 }
+
+/** What `resolve` returns: the identity of the manifest, without the layout's annotations. */
+export function pickDescriptor(descriptor: Descriptor): Descriptor {
+  const result: Descriptor = {
+    mediaType: descriptor.mediaType,
+    digest: descriptor.digest,
+    size: descriptor.size,
+  };
+  if (descriptor.artifactType !== undefined) result.artifactType = descriptor.artifactType;
+  if (descriptor.platform !== undefined) result.platform = descriptor.platform;
+  if (descriptor.urls !== undefined) result.urls = descriptor.urls;
+  return result;
+}

@@ -22,8 +22,9 @@ export const copyCommand: CommandDefinition = defineCommand({
   ],
   relevantGlobalFlags: ["platform", "concurrency", "username", "password-stdin"],
   description:
-    "Copies SRC to DST. Each is a registry reference (docker://REF or bare), oci:PATH[:TAG] or " +
-    "docker-archive:PATH[:TAG]. Between two registries blobs stream through without touching disk; on " +
+    "Copies SRC to DST. Each is a registry reference (docker://REF or bare), oci:PATH[:TAG], " +
+    "oci-archive:PATH[:TAG] or docker-archive:PATH[:TAG] (an OCI archive is written whole, replacing the " +
+    "file, as skopeo does). Between two registries blobs stream through without touching disk; on " +
     "the same registry they are mounted. The copy is whole: an index keeps every platform and its digest " +
     "(DST's digest is SRC's) unless --platform narrows it; a single-platform image for another platform " +
     "than --platform is an error (exit 3). Credentials given on the command line reach " +
@@ -45,6 +46,10 @@ export const copyCommand: CommandDefinition = defineCommand({
       description: "every tag, with signatures and SBOMs",
     },
     { command: "stevedore copy oci:./build:v1 docker-archive:app.tar", description: "layout to archive" },
+    {
+      command: "stevedore copy --referrers oci:./build:v1 oci-archive:app.tar:v1",
+      description: "layout to OCI archive, signatures and SBOMs kept",
+    },
     {
       command:
         "stevedore cp ghcr.io/org/app:v1 registry.example.com/app:v1 --src-username me --src-password-file ghcr.txt --dest-username ci --dest-password-stdin < dest.txt",

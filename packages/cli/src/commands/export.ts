@@ -14,7 +14,8 @@ export const exportCommand: CommandDefinition = defineCommand({
     "Streams the file system of REF's image — all layers applied in order, files deleted by whiteouts and " +
     "hidden by opaque directories left out, gzip and zstd layers decompressed — as an uncompressed tar. " +
     "For an index the platform is --platform, or linux/<this CPU>. Layers are read one at a time and never " +
-    "held in memory. REF may be a registry reference, oci:DIR[:TAG] or docker-archive:FILE.",
+    "held in memory. REF may be a registry reference, oci:DIR[:TAG], oci-archive:FILE[:TAG] or " +
+    "docker-archive:FILE.",
   examples: [
     { command: "stevedore export alpine:3.20 -o rootfs.tar", description: "the root file system" },
     { command: "stevedore export localhost:5000/app:v1 | tar -t", description: "list every file" },

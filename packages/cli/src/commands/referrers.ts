@@ -8,7 +8,7 @@ import { locationRegistries } from "../location-registries.js";
 export const referrersCommand: CommandDefinition = defineCommand({
   name: "referrers",
   summary: "list the artifacts (signatures, SBOMs …) that refer to a manifest",
-  arguments: [{ name: "REF|oci:DIR[:TAG]" }],
+  arguments: [{ name: "REF|oci:DIR[:TAG]|oci-archive:FILE[:TAG]" }],
   flags: [
     {
       name: "artifact-type",

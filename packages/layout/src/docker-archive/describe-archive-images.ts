@@ -12,10 +12,11 @@ import {
   parseManifest,
 } from "@stevedore/core";
 import type { TarEntry } from "@stevedore/tar";
+import { digestFromName } from "../archive-entries.js";
 import { readFileStream } from "../read-file-stream.js";
 import { dockerManifestBytes } from "./docker-manifest-bytes.js";
 import { layerMediaType } from "./layer-media-type.js";
-import { type ArchiveImage, digestFromName, type LoadedArchive } from "./load-docker-archive.js";
+import type { ArchiveImage, LoadedArchive } from "./load-docker-archive.js";
 
 /** The manifests of a loaded archive's images, worked out once and shared by every caller. */
 export interface ArchiveImageDescriptors {

@@ -1,8 +1,8 @@
 import { readAll } from "@stevedore/blob";
 import type { Descriptor } from "@stevedore/core";
-import { digestOf, isDigest, LocalFormatError, MediaType, manifestTooLargeError } from "@stevedore/core";
-import { indexTar, openRandomAccessFile, type TarEntry } from "@stevedore/tar";
-import { type ArchiveEntries, createArchiveEntries } from "../archive-entries.js";
+import { digestOf, LocalFormatError, MediaType, manifestTooLargeError } from "@stevedore/core";
+import type { TarEntry } from "@stevedore/tar";
+import { type ArchiveEntries, digestFromName, indexArchive } from "../archive-entries.js";
 import { type LayoutIndex, parseJsonObject, parseLayoutIndex } from "../layout-index.js";
 import { readFileStream } from "../read-file-stream.js";
 import { type DockerSaveEntry, parseDockerSaveManifest } from "./docker-save-manifest.js";
@@ -34,27 +34,13 @@ export interface LoadedArchive {
 
 const maxDocumentBytes = 16 * 1024 * 1024;
 
-/** The digest a file's name gives it (`blobs/sha256/<hex>`), if any. */
-export function digestFromName(name: string): string | undefined {
-  const parts = name.split("/");
-  if (parts.length !== 3 || parts[0] !== "blobs") return undefined;
-  const digest = `${parts[1]}:${parts[2]}`;
-  return isDigest(digest) ? digest : undefined;
-}
-
 /**
  * Indexes a `docker save` archive and reads its documents (`spec/PROTOCOL.md` §13.2): `index.json`,
  * `manifest.json` and each image's config. Paths are checked by `createArchiveEntries`; every problem is a
  * one-line `LocalFormatError` naming the archive and the document.
  */
 export async function loadDockerArchive(path: string, maxManifestBytes: number): Promise<LoadedArchive> {
-  const file = await openRandomAccessFile(path);
-  let entries: ArchiveEntries;
-  try {
-    entries = createArchiveEntries(await indexTar(file, { where: path }), path);
-  } finally {
-    await file.close();
-  }
+  const entries = await indexArchive(path);
   const readDocument = async (entry: TarEntry, limit = maxDocumentBytes): Promise<Uint8Array> => {
     if (entry.size > limit)
       throw new LocalFormatError(`${path}: ${entry.name} is larger than ${limit} bytes`);

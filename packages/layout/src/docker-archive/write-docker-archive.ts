@@ -1,26 +1,21 @@
-import { createWriteStream } from "node:fs";
-import { rename, rm } from "node:fs/promises";
 import type { Writable } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import { readAll, temporaryPath, throwIfAborted } from "@stevedore/blob";
-import type { ByteStream, Descriptor, Digest, ReadableTarget } from "@stevedore/core";
+import { readAll, throwIfAborted } from "@stevedore/blob";
+import type { Descriptor, Digest, ReadableTarget } from "@stevedore/core";
 import {
-  AbortError,
   digestAlgorithm,
   digestEncoded,
   formatReference,
   InvalidReferenceError,
   isImageManifestMediaType,
-  localIoError,
   MediaType,
   parseDigest,
   parseManifest,
   parseReference,
-  StevedoreError,
   UsageError,
 } from "@stevedore/core";
 import { type TarWriterEntry, writeTar } from "@stevedore/tar";
 import { imageNameAnnotation, layoutFileContent, refNameAnnotation } from "../layout-index.js";
+import { writeArchive } from "../write-archive.js";
 
 /** One image to put into a `docker save` archive. */
 export interface DockerArchiveImageInput {
@@ -131,7 +126,7 @@ export async function writeDockerArchive(
       };
     }
   }
-  await writeTo(destination, writeTar(entries()), signal);
+  await writeArchive(destination, writeTar(entries()), signal);
 }
 
 /** Fetches when the tar writer first asks for bytes, so only one blob is open at a time. */
@@ -141,34 +136,6 @@ async function* fetchLazily(
   signal: AbortSignal | undefined,
 ): AsyncGenerator<Uint8Array, void, undefined> {
   yield* await source.fetch(descriptor, signal === undefined ? {} : { signal });
-}
-
-async function writeTo(
-  destination: string | Writable,
-  archive: ByteStream,
-  signal: AbortSignal | undefined,
-): Promise<void> {
-  const pipelineOptions = signal === undefined ? {} : { signal };
-  if (typeof destination !== "string") {
-    await pipeline(archive, destination, pipelineOptions).catch((error: unknown) => {
-      throw mapError(error, "the destination stream", signal);
-    });
-    return;
-  }
-  const temporary = temporaryPath(destination);
-  try {
-    await pipeline(archive, createWriteStream(temporary, { flags: "wx", flush: true }), pipelineOptions);
-    await rename(temporary, destination);
-  } catch (error) {
-    await rm(temporary, { force: true }).catch(() => undefined);
-    throw mapError(error, destination, signal);
-  }
-}
-
-function mapError(error: unknown, where: string, signal: AbortSignal | undefined): Error {
-  if (StevedoreError.isInstance(error)) return error;
-  if (signal?.aborted) return new AbortError(undefined, { cause: signal.reason });
-  return localIoError("write", where, error);
 }
 
 /** `nginx` → familiar `nginx:latest`, full `docker.io/library/nginx:latest`, tag `latest`. */

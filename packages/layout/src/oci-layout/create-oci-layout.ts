@@ -45,6 +45,7 @@ import { isContentDigest } from "../is-content-digest.js";
 import {
   isRefName,
   type LayoutIndex,
+  pickDescriptor,
   refNameAnnotation,
   serializeLayoutIndex,
   withTaggedEntry,
@@ -390,19 +391,6 @@ export function createOciLayout(path: string, options: OciLayoutOptions = {}): O
       yield* [...names].sort();
     },
   };
-}
-
-/** What `resolve` returns: the identity of the manifest, without the layout's annotations. */
-function pickDescriptor(descriptor: Descriptor): Descriptor {
-  const result: Descriptor = {
-    mediaType: descriptor.mediaType,
-    digest: descriptor.digest,
-    size: descriptor.size,
-  };
-  if (descriptor.artifactType !== undefined) result.artifactType = descriptor.artifactType;
-  if (descriptor.platform !== undefined) result.platform = descriptor.platform;
-  if (descriptor.urls !== undefined) result.urls = descriptor.urls;
-  return result;
 }
 
 function checkTag(tag: string): void {
