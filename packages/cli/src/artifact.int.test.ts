@@ -56,6 +56,20 @@ async function writeWorkFile(name: string, content: string | Uint8Array): Promis
   return path;
 }
 
+type TreeNode = { descriptor: { digest: string; artifactType?: string }; referrers: TreeNode[] };
+
+/** `referrers LOCATION --tree --json` as nested digests (and artifact types, when asked). */
+async function referrersGraph(location: string, withTypes: boolean): Promise<unknown> {
+  const shape = (node: TreeNode): unknown => ({
+    digest: node.descriptor.digest,
+    ...(withTypes ? { artifactType: node.descriptor.artifactType } : {}),
+    referrers: node.referrers.map(shape),
+  });
+  const run = await runCli(["referrers", location, "--tree", "--json"]);
+  expect([run.code, run.stderr]).toEqual([0, ""]);
+  return shape((run.json()[0] as { tree: TreeNode }).tree);
+}
+
 const registries: [string, () => FlowRegistry][] = [
   ["distribution 2.8 (referrers tag schema)", () => inject("registryOpen")],
   ["the embedded registry (referrers API)", () => embedded],
@@ -82,6 +96,17 @@ describe.each(registries)(
       expect([sbom.code, sbom.stderr]).toEqual([0, ""]);
       return { repository, image, name, sbomDigest: sbom.stdout.trim().split("@")[1] as string };
     };
+
+    /** A cosign-style signature attached to the SBOM. */
+    const signSbom = (name: string, sbomDigest: string) =>
+      runCli([
+        "attach",
+        `${name}@${sbomDigest}`,
+        "--artifact-type",
+        "application/vnd.dev.cosign.artifact.sig.v1+json",
+        "--annotation",
+        "dev.cosignproject.cosign/signature=MEUCIQ",
+      ]);
 
     it("artifact push writes an OCI 1.1 manifest of titled layers; artifact pull writes the files back", async () => {
       const repository = repositoryName("docs");
@@ -281,14 +306,7 @@ describe.each(registries)(
         digest: image.index.digest,
         size: image.index.size,
       });
-      const signature = await runCli([
-        "attach",
-        `${name}@${sbomDigest}`,
-        "--artifact-type",
-        "application/vnd.dev.cosign.artifact.sig.v1+json",
-        "--annotation",
-        "dev.cosignproject.cosign/signature=MEUCIQ",
-      ]);
+      const signature = await signSbom(name, sbomDigest);
       expect([signature.code, signature.stderr]).toEqual([0, ""]);
       const signatureDigest = signature.stdout.trim().split("@")[1] as string;
       expect(await runCli(["attach", `${name}:v1`])).toMatchObject({ code: ExitCode.usage });
@@ -334,16 +352,7 @@ describe.each(registries)(
         "sig=1",
       ]);
       expect(signature.code).toBe(0);
-      type Node = { descriptor: { digest: string }; referrers: Node[] };
-      const shape = (node: Node): unknown => ({
-        digest: node.descriptor.digest,
-        referrers: node.referrers.map(shape),
-      });
-      const tree = async (location: string): Promise<unknown> => {
-        const run = await runCli(["referrers", location, "--tree", "--json"]);
-        expect([run.code, run.stderr]).toEqual([0, ""]);
-        return shape((run.json()[0] as { tree: Node }).tree);
-      };
+      const tree = (location: string): Promise<unknown> => referrersGraph(location, false);
       const original = await tree(`${name}:v1`);
       expect(original).toEqual({
         digest: image.index.digest,
@@ -388,6 +397,124 @@ describe.each(registries)(
       ]);
       expect([up.code, up.stderr]).toEqual([0, ""]);
       expect(await tree(`${back}:v1`)).toEqual(original);
+    });
+
+    it("referrers survive oci:DIR → oci-archive:FILE → registry: referrers --tree shows the same graph at each step", async () => {
+      const { image, name, sbomDigest } = await imageWithSbom("archive");
+      const signature = await signSbom(name, sbomDigest);
+      expect([signature.code, signature.stderr]).toEqual([0, ""]);
+      const tree = (location: string): Promise<unknown> => referrersGraph(location, true);
+      const original = await tree(`${name}:v1`);
+      expect(original).toEqual({
+        digest: image.index.digest,
+        artifactType: undefined,
+        referrers: [
+          {
+            digest: sbomDigest,
+            artifactType: "application/spdx+json",
+            referrers: [
+              {
+                digest: signature.stdout.trim().split("@")[1],
+                artifactType: "application/vnd.dev.cosign.artifact.sig.v1+json",
+                referrers: [],
+              },
+            ],
+          },
+        ],
+      });
+      const copyStep = async (from: string, to: string): Promise<void> => {
+        const run = await runCli(["copy", from, to, "--referrers", "--platform", "all", "-q"]);
+        expect([run.code, run.stderr]).toEqual([0, ""]);
+      };
+      const folder = await mkdtemp(join(workspace, "archive-graph-"));
+      const layout = join(folder, "layout");
+      await copyStep(`${name}:v1`, `oci:${layout}:v1`);
+      expect(await tree(`oci:${layout}:v1`)).toEqual(original);
+
+      const archive = join(folder, "image.tar");
+      await copyStep(`oci:${layout}:v1`, `oci-archive:${archive}:v1`);
+      expect(await tree(`oci-archive:${archive}:v1`)).toEqual(original);
+      expect(await tree(`oci-archive:${archive}`)).toEqual(original);
+      expect((await readdir(folder)).sort()).toEqual(["image.tar", "layout"]);
+
+      for (const [label, target] of [
+        ["distribution 2.8", inject("registryOpen")],
+        ["the embedded registry", embedded],
+      ] as const) {
+        const back = `${target.host}/${repositoryName("archive-back")}`;
+        await copyStep(`oci-archive:${archive}:v1`, `${back}:v1`);
+        expect([label, await tree(`${back}:v1`)]).toEqual([label, original]);
+        const digest = await runCli(["digest", `${back}:v1`]);
+        expect(digest.stdout.trim()).toBe(image.index.digest);
+      }
+    });
+
+    it("index create flattens an index source into its entries, as crane index append does", async () => {
+      const repository = repositoryName("flatten");
+      const image = createTestImage({ label: "flatten" });
+      await seedTestImage({ url: registry().url, repository }, image, ["all"]);
+      const name = `${registry().host}/${repository}`;
+      const create = await runCli(["index", "create", `${name}:flat`, `${name}:all`]);
+      expect([create.code, create.stderr]).toEqual([0, ""]);
+      const source = JSON.parse((await rawManifest(registry(), repository, "all")).toString());
+      const created = JSON.parse((await rawManifest(registry(), repository, "flat")).toString());
+      // Every entry as it was, attestation included; the index itself is not nested.
+      expect(created.manifests).toEqual(source.manifests);
+      expect(created.manifests.map((entry: { digest: string }) => entry.digest)).not.toContain(
+        image.index.digest,
+      );
+      // An index and another image for one of its platforms list linux/amd64 twice: refused, nothing pushed.
+      const another = createTestImage({ label: "flatten-other" });
+      await seedTestImage({ url: registry().url, repository }, another, ["other"]);
+      const twice = await runCli([
+        "index",
+        "create",
+        `${name}:twice`,
+        `${name}:all`,
+        `${name}@${another.children[0]?.manifest.digest}`,
+      ]);
+      expect(twice.code).toBe(ExitCode.usage);
+      expect(twice.stderrLines).toHaveLength(1);
+      expect(twice.stderrLines[0]).toContain("two images for linux/amd64");
+      const missing = await fetch(`${registry().url}/v2/${repository}/manifests/twice`, {
+        headers: { accept },
+      });
+      await missing.arrayBuffer();
+      expect(missing.status).toBe(404);
+    });
+
+    it("index create copies a source from another registry into the index's repository", async () => {
+      const [, other] = registries.find(([label]) => label !== _label) ?? [];
+      if (other === undefined) throw new Error("a second registry");
+      const sourceRepository = repositoryName("elsewhere");
+      const image = createTestImage({ label: "elsewhere" });
+      await seedTestImage({ url: other().url, repository: sourceRepository }, image, ["all"]);
+      const [, arm64] = image.children;
+      if (arm64 === undefined) throw new Error("two children");
+      const repository = repositoryName("gathered");
+      const create = await runCli([
+        "index",
+        "create",
+        `${registry().host}/${repository}:v1`,
+        `${other().host}/${sourceRepository}@${arm64.manifest.digest}`,
+      ]);
+      expect([create.code, create.stderr]).toEqual([0, ""]);
+      const created = JSON.parse((await rawManifest(registry(), repository, "v1")).toString());
+      expect(created.manifests).toEqual([
+        {
+          mediaType: arm64.manifest.mediaType,
+          digest: arm64.manifest.digest,
+          size: arm64.manifest.size,
+          platform: { architecture: "arm64", os: "linux", variant: "v8" },
+        },
+      ]);
+      // The image came along: manifest, config and layers readable in the new repository, byte for byte.
+      expect(sha256(await rawManifest(registry(), repository, arm64.manifest.digest))).toBe(
+        arm64.manifest.digest,
+      );
+      for (const blob of [arm64.config, ...arm64.layers]) {
+        expect(sha256(await rawBlob(registry(), repository, blob.digest))).toBe(blob.digest);
+      }
     });
 
     it("index create builds an index from single-platform images; add and remove keep the other entries", async () => {
