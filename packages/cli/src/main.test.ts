@@ -122,7 +122,11 @@ describe("main: usage errors exit 2 with one line", () => {
       /cannot be combined/,
     ],
     ["config with all platforms", ["config", "alpine:3", "--platform", "all"], /config reads one platform/],
-    ["pull --format zip", ["pull", "a:1", "out", "--format", "zip"], /--format "zip" is not oci or docker/],
+    [
+      "pull --format zip",
+      ["pull", "a:1", "out", "--format", "zip"],
+      /--format "zip" is not oci, oci-archive or docker/,
+    ],
     ["pull --format with prefix", ["pull", "a:1", "oci:out", "--format", "docker"], /cannot be combined/],
     ["blob without digest", ["blob", "localhost:5000/app:v1"], /blob needs REPOSITORY@DIGEST/],
     [
