@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # The README's first command: `. tools/setup.sh` (sourced, so Node 24 and pnpm stay on PATH for `pnpm test`).
-# Installs the system packages the integration tests use (docker-registry, skopeo, apache2-utils) when they
+# Installs the system packages the integration tests use (docker-registry, skopeo, apache2-utils, Ceph's radosgw) when they
 # are missing, the Node toolchain and dependencies, builds everything, and runs the end-to-end demo, which
 # needs only Node: a registry started with `stevedore serve`, a push of a generated two-platform image, a
 # pull back and `stevedore inspect`. Then it writes the `stevedore` command (tools/install-command.sh: a
@@ -10,13 +10,15 @@ _stevedore_setup() {
   local root
   root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd) || return 1
   if ! command -v docker-registry >/dev/null 2>&1 || ! command -v skopeo >/dev/null 2>&1 ||
-    ! command -v htpasswd >/dev/null 2>&1 || ! command -v umoci >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; then
-    echo "setup: installing docker-registry, skopeo, apache2-utils, umoci and openssl with apt-get" >&2
+    ! command -v htpasswd >/dev/null 2>&1 || ! command -v umoci >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1 ||
+    ! command -v radosgw >/dev/null 2>&1 || ! command -v ceph-mon >/dev/null 2>&1 || ! command -v ceph-osd >/dev/null 2>&1; then
+    echo "setup: installing docker-registry, skopeo, apache2-utils, umoci, openssl, radosgw, ceph-mon and ceph-osd with apt-get" >&2
     local sudo=""
     [ "$(id -u)" -eq 0 ] || sudo=sudo
     # Only the integration tests need them; without apt the build and the demo still run.
     if ! { $sudo apt-get update -q >/dev/null &&
-      DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q docker-registry skopeo apache2-utils umoci openssl >/dev/null; }; then
+      DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q docker-registry skopeo apache2-utils umoci openssl >/dev/null &&
+      DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends radosgw ceph-mon ceph-osd >/dev/null; }; then
       echo "setup: warning: could not install them; the demo runs without them, 'pnpm test' needs them" >&2
     fi
   fi

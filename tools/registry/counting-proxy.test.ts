@@ -45,8 +45,8 @@ describe("counting proxy", () => {
     expect(posted.status).toBe(202);
     expect(posted.headers.get("location")).toBe(`${proxy.url}/v2/x/blobs/uploads/1`);
     expect(proxy.requests).toMatchObject([
-      { method: "GET", path: "/v2/team/app/manifests/v1", status: 200 },
-      { method: "POST", path: "/v2/team/app/blobs/uploads/", status: 202 },
+      { method: "GET", path: "/v2/team/app/manifests/v1", status: 200, bytes: 29 },
+      { method: "POST", path: "/v2/team/app/blobs/uploads/", status: 202, bytes: 32 },
     ]);
     // Arrival and answer times, for the bench's trace of serial round trips: the POST went out after the
     // GET was answered.
@@ -63,7 +63,44 @@ describe("counting proxy", () => {
     const answer = await fetch(`${proxy.url}/v2/`);
     await answer.text();
     expect(answer.status).toBe(502);
-    expect(proxy.requests).toMatchObject([{ method: "GET", path: "/v2/", status: 502 }]);
+    expect(proxy.requests).toMatchObject([{ method: "GET", path: "/v2/", status: 502, bytes: 0 }]);
+  });
+
+  it("records headers when asked, and cuts an answer after the bytes cutAfter names", async () => {
+    const body = Buffer.alloc(256 * 1024, 7);
+    const server = createServer((request, response) => {
+      request.resume();
+      response.writeHead(200, { "content-length": body.length });
+      response.end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+    stops.push(() => new Promise((resolve) => server.close(() => resolve())));
+    const proxy = await startCountingProxy({
+      upstream: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      recordHeaders: true,
+      cutAfter: (request) => (request.path === "/cut" ? 1000 : undefined),
+    });
+    stops.push(() => proxy.stop());
+
+    const whole = await fetch(`${proxy.url}/whole`, { headers: { range: "bytes=5-" } });
+    expect((await whole.arrayBuffer()).byteLength).toBe(body.length);
+    const cut = await fetch(`${proxy.url}/cut`);
+    const reader = cut.body!.getReader();
+    let received = 0;
+    const read = async (): Promise<void> => {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        received += value.length;
+      }
+    };
+    await expect(read()).rejects.toThrow();
+    expect(received).toBe(1000);
+    expect(proxy.requests.map(({ path, bytes }) => ({ path, bytes }))).toEqual([
+      { path: "/whole", bytes: body.length },
+      { path: "/cut", bytes: 1000 },
+    ]);
+    expect(proxy.requests[0]?.headers?.range).toBe("bytes=5-");
   });
 
   it("names each request by kind", () => {
@@ -87,8 +124,8 @@ describe("counting proxy", () => {
     ]);
     expect(
       countKinds([
-        { method: "GET", path: "/v2/a/blobs/sha256:00", status: 200, arrived: 0, answered: 1 },
-        { method: "GET", path: "/v2/a/blobs/sha256:11", status: 200, arrived: 0, answered: 1 },
+        { method: "GET", path: "/v2/a/blobs/sha256:00" },
+        { method: "GET", path: "/v2/a/blobs/sha256:11" },
       ]),
     ).toEqual({ "GET blob": 2 });
   });

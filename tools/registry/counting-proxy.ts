@@ -1,4 +1,11 @@
-import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from "node:http";
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  request,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -13,6 +20,10 @@ export interface RecordedRequest {
   arrived?: number;
   /** When the proxy finished sending the answer to the client (ms); 0 while it is under way. */
   answered?: number;
+  /** The request's headers, with `recordHeaders` (to check what a client sent: `authorization`, `range`). */
+  headers?: IncomingHttpHeaders;
+  /** Body bytes passed back to the client by the counting proxy (fewer than the upstream sent when cut). */
+  bytes?: number;
 }
 
 /** Options of {@link startCountingProxy}. */
@@ -22,6 +33,13 @@ export interface CountingProxyOptions {
   /** Added before a request goes upstream and again before its answer comes back (one way, ms). */
   delay?: number;
   port?: number;
+  /** Keep each request's headers in {@link RecordedRequest.headers}. */
+  recordHeaders?: boolean;
+  /**
+   * Cuts an answer: called with each request, returns after how many body bytes the connection is
+   * destroyed (the headers already sent), or undefined to pass the whole answer — a network failure mid-body.
+   */
+  cutAfter?: (request: RecordedRequest) => number | undefined;
 }
 
 /** A proxy listening on 127.0.0.1, forwarding to one registry and recording every request. */
@@ -58,10 +76,13 @@ export async function startCountingProxy(options: CountingProxyOptions): Promise
       status: 0,
       arrived: performance.now(),
       answered: 0,
+      bytes: 0,
+      ...(options.recordHeaders === true && { headers: { ...incoming.headers } }),
     };
     outgoing.once("finish", () => {
       record.answered = performance.now();
     });
+    const cut = options.cutAfter?.(record);
     requests.push(record);
     if (delay > 0) await sleep(delay);
     const upstreamRequest = request(
@@ -76,7 +97,29 @@ export async function startCountingProxy(options: CountingProxyOptions): Promise
         record.status = answer.statusCode ?? 0;
         const reply = (): void => {
           outgoing.writeHead(answer.statusCode ?? 502, answer.rawHeaders);
-          answer.pipe(outgoing);
+          if (cut === undefined) {
+            answer.on("data", (chunk: Buffer) => {
+              record.bytes = (record.bytes ?? 0) + chunk.length;
+            });
+            answer.pipe(outgoing);
+            return;
+          }
+          outgoing.flushHeaders();
+          answer.on("data", (chunk: Buffer) => {
+            const before = record.bytes ?? 0;
+            if (before >= cut) return;
+            const part = chunk.subarray(0, cut - before);
+            record.bytes = before + part.length;
+            if (record.bytes < cut) {
+              outgoing.write(part);
+              return;
+            }
+            // The bytes before the cut reach the client, then the connection drops mid-body.
+            answer.destroy();
+            const socket = outgoing.socket;
+            outgoing.write(part, () => socket?.destroy());
+          });
+          answer.on("end", () => outgoing.end());
         };
         if (delay > 0) setTimeout(reply, delay);
         else reply();
@@ -147,7 +190,9 @@ export function requestKind(recorded: Pick<RecordedRequest, "method" | "path">):
 }
 
 /** Counts of each {@link requestKind}, e.g. `{ "GET blob": 3, "GET manifest": 1 }`. */
-export function countKinds(requests: readonly RecordedRequest[]): Record<string, number> {
+export function countKinds(
+  requests: readonly Pick<RecordedRequest, "method" | "path">[],
+): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const recorded of requests) {
     const kind = requestKind(recorded);

@@ -15,6 +15,17 @@ export interface RegistryConfigOptions {
   tls?: { certificate: string; key: string };
   /** Write one access-log line per request to stdout (what `RunningRegistry.accessLog` counts). */
   accessLog?: boolean;
+  /** Keep blobs in this S3 bucket (path-style, sigv4) instead of `storageDirectory`, with redirects on. */
+  s3?: S3StorageConfig;
+}
+
+/** An S3 bucket for distribution's `s3` storage driver. */
+export interface S3StorageConfig {
+  /** `http://127.0.0.1:PORT`: with a `regionendpoint`, distribution 2.8 uses path-style URLs. */
+  endpoint: string;
+  bucket: string;
+  accessKey: string;
+  secretKey: string;
 }
 
 // JSON strings are valid YAML double-quoted scalars, so every value goes through JSON.stringify.
@@ -34,13 +45,28 @@ export function registryConfig(options: RegistryConfigOptions): string {
     "  accesslog:",
     `    disabled: ${options.accessLog !== true}`,
     "storage:",
-    "  filesystem:",
-    `    rootdirectory: ${quote(options.storageDirectory)}`,
+    ...(options.s3 === undefined
+      ? ["  filesystem:", `    rootdirectory: ${quote(options.storageDirectory)}`]
+      : [
+          "  s3:",
+          `    region: ${quote("us-east-1")}`,
+          `    regionendpoint: ${quote(options.s3.endpoint)}`,
+          `    bucket: ${quote(options.s3.bucket)}`,
+          `    accesskey: ${quote(options.s3.accessKey)}`,
+          `    secretkey: ${quote(options.s3.secretKey)}`,
+          "    secure: false",
+          "    v4auth: true",
+          `    rootdirectory: ${quote("/")}`,
+          // Blob GET/HEAD answer 307 to a presigned storage URL, as Docker Hub, ECR and GHCR do.
+          "  redirect:",
+          "    disable: false",
+        ]),
     "  delete:",
     "    enabled: true",
     "  maintenance:",
     "    uploadpurging:",
     "      enabled: false",
+    ...(options.s3 === undefined ? [] : ["health:", "  storagedriver:", "    enabled: false"]),
     "http:",
     `  addr: ${quote(`127.0.0.1:${options.port}`)}`,
     // A fixed secret keeps the registry from warning that it made one up.

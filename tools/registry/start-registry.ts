@@ -13,7 +13,7 @@ import { type RunningTokenServer, startTokenServer } from "../token-server/start
 import type { RecordedRequest } from "./counting-proxy.ts";
 import { createTlsCertificate } from "./create-tls-certificate.ts";
 import { findFreePort } from "./find-free-port.ts";
-import { type RegistryAuthConfig, registryConfig } from "./registry-config.ts";
+import { type RegistryAuthConfig, registryConfig, type S3StorageConfig } from "./registry-config.ts";
 import { writeHtpasswdFile } from "./write-htpasswd-file.ts";
 
 /** `open`: no auth; `htpasswd`: Basic auth; `token`: Bearer tokens from a token server in this process. */
@@ -38,6 +38,8 @@ export interface StartRegistryOptions {
   tls?: boolean;
   /** Record every request from the registry's access log; see `RunningRegistry.accessLog`. */
   accessLog?: boolean;
+  /** Keep blobs in this S3 bucket, with redirects to presigned URLs (see `startS3Registry`). */
+  s3?: S3StorageConfig;
 }
 
 /**
@@ -152,6 +154,7 @@ export async function startRegistry(given: StartRegistryOptions): Promise<Runnin
           instance,
           ...(tls && { tls }),
           ...(options.accessLog === true && { accessLog: true }),
+          ...(options.s3 && { s3: options.s3 }),
         }),
       );
       const url = `${tls ? "https" : "http"}://127.0.0.1:${port}`;
@@ -209,9 +212,10 @@ async function spawnRegistry(
   options: StartRegistryOptions,
   ca: Buffer | undefined,
 ): Promise<SpawnResult> {
-  // REGISTRY_* variables override the config file; a developer's own settings must not leak in.
+  // REGISTRY_* variables override the config file; a developer's own settings must not leak in. Nor may
+  // AWS_* ones reach the S3 driver: an AWS_CA_BUNDLE alone makes distribution 2.8 panic at start.
   const env = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !name.startsWith("REGISTRY_")),
+    Object.entries(process.env).filter(([name]) => !name.startsWith("REGISTRY_") && !name.startsWith("AWS_")),
   );
   const child = spawn(command, ["serve", configPath], { stdio: ["ignore", "pipe", "pipe"], env });
   let output = "";
@@ -311,6 +315,11 @@ async function main(argv: string[]): Promise<void> {
     const { url, service, issuer } = registry.tokenServer;
     console.log(`  token realm: ${url} (service ${service}, issuer ${issuer})`);
   }
+  await serveUntilSignal(registry);
+}
+
+/** For the command lines here: prints the users, runs until Ctrl-C (or SIGTERM), then stops the registry. */
+export async function serveUntilSignal(registry: Pick<RunningRegistry, "users" | "stop">): Promise<void> {
   for (const [username, password] of Object.entries(registry.users))
     console.log(`  user: ${username}:${password}`);
   console.log("Press Ctrl-C to stop.");
@@ -321,7 +330,8 @@ async function main(argv: string[]): Promise<void> {
   await registry.stop();
 }
 
-if (import.meta.main) {
+/** Runs a command line's `main`, printing a failure's message alone and exiting 1. */
+export function runMain(main: (argv: string[]) => Promise<void>): void {
   main(process.argv.slice(2)).catch((error: unknown) => {
     console.error(error instanceof Error ? error.message : String(error));
     process.exitCode = 1;
@@ -358,3 +368,5 @@ function readAccessLog(child: ChildProcess): AccessLog {
     },
   };
 }
+
+if (import.meta.main) runMain(main);
