@@ -61,6 +61,7 @@ export function createCommandContext(init: CreateCommandContextOptions): Command
       if (options.insecure) clientOptions.insecure = true;
       if (options.plainHttp) clientOptions.plainHttp = true;
       if (options.caFiles.length > 0) clientOptions.caFiles = options.caFiles;
+      if (!options.http2) clientOptions.http2 = false;
       if (options.platforms !== undefined) clientOptions.platforms = options.platforms;
       if (options.concurrency !== undefined) clientOptions.concurrency = options.concurrency;
       if (options.debug) {

@@ -9,6 +9,7 @@ describe("resolveGlobalOptions", () => {
       insecure: false,
       plainHttp: false,
       caFiles: [],
+      http2: true,
       username: undefined,
       passwordStdin: false,
       concurrency: undefined,

@@ -10,6 +10,7 @@ export type GlobalFlagName =
   | "insecure"
   | "plain-http"
   | "ca-file"
+  | "no-http2"
   | "username"
   | "password-stdin"
   | "concurrency"
@@ -43,6 +44,11 @@ export const globalFlags: readonly FlagDefinition<GlobalFlagName>[] = [
     description: "trust the CA certificates in this PEM file (repeatable)",
   },
   {
+    name: "no-http2",
+    type: "boolean",
+    description: "HTTP/1.1 only: do not offer HTTP/2 to TLS registries (offered by default)",
+  },
+  {
     name: "username",
     short: "u",
     type: "string",
@@ -70,6 +76,8 @@ export interface GlobalOptions {
   insecure: boolean;
   plainHttp: boolean;
   caFiles: string[];
+  /** `false` with `--no-http2`: TLS connections offer HTTP/1.1 only. */
+  http2: boolean;
   username: string | undefined;
   passwordStdin: boolean;
   concurrency: number | undefined;
@@ -111,6 +119,7 @@ export function resolveGlobalOptions(values: ParsedArguments["values"]): GlobalO
     insecure: flag("insecure"),
     plainHttp: flag("plain-http"),
     caFiles: list("ca-file"),
+    http2: !flag("no-http2"),
     username,
     passwordStdin,
     concurrency: resolveConcurrency(text("concurrency")),

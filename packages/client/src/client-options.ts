@@ -27,6 +27,11 @@ export interface ClientOptions {
   platforms?: readonly Platform[] | "all";
   /** Blobs copied at once. Default: `defaultConcurrency` of `@stevedore/transfer`. */
   concurrency?: number;
+  /**
+   * Offer HTTP/2 on TLS connections (the registry picks h2 or HTTP/1.1 by ALPN). Default `true`; `false`:
+   * HTTP/1.1 only. Plain HTTP and proxied connections are HTTP/1.1 either way (docs/decisions/0009).
+   */
+  http2?: boolean;
   /** Use `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` from {@link env}. Default `true`. */
   environmentProxies?: boolean;
   /** Progress of every copy (per-call `onProgress` replaces it). */

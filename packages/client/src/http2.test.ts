@@ -242,11 +242,15 @@ async function startRegistry(
 
 let pulls = 0;
 
-/** A pull of `team/app:v1` through a client with `http2` as given: what each server saw, the layer pulled. */
+/**
+ * A pull of `team/app:v1` through a client with `http2` as given — as the transport option, or as the
+ * client's own — and what each server saw, the layer pulled.
+ */
 async function pull(
   protocol: Protocol,
   auth: Auth,
   http2: boolean,
+  way: "transport" | "client" = "transport",
 ): Promise<{ registry: Seen[]; storage: Seen[]; versions: Set<string>; layerFile: Buffer }> {
   const storage = await startStorage(protocol);
   const registry = await startRegistry(protocol, auth, storage.origin);
@@ -255,7 +259,8 @@ async function pull(
     env: {},
     staticCredentials: { [registry.host]: { username: "me", password: "secret" } },
     caFiles: [certificate.file],
-    transport: { http2, clock: { sleep: async () => {} } },
+    ...(way === "client" ? { http2 } : {}),
+    transport: { ...(way === "transport" ? { http2 } : {}), clock: { sleep: async () => {} } },
   });
   const destination = join(directory, `pulled-${pulls++}`);
   try {
@@ -318,5 +323,21 @@ describe.each(["Basic", "Bearer"] as const)("a pull over TLS with %s auth", (aut
     expect(refused.layerFile.equals(layer)).toBe(true);
     expect(requests(refused.registry)).toEqual(requests(h2.registry));
     expect(requests(refused.storage)).toEqual(requests(h2.storage));
+  });
+});
+
+describe("the client option http2", () => {
+  it("false offers HTTP/1.1 only to a server offering h2; true speaks HTTP/2 to it", async () => {
+    const off = await pull("h2 offered", "Basic", false, "client");
+    expect(off.versions).toEqual(new Set(["1.1"]));
+    expect(off.layerFile.equals(layer)).toBe(true);
+    const on = await pull("h2 offered", "Basic", true, "client");
+    expect(on.versions).toEqual(new Set(["2.0"]));
+  });
+
+  it("is true or false, else a UsageError naming it", () => {
+    expect(() => createClient({ http2: "no" as unknown as boolean })).toThrow(
+      expect.objectContaining({ name: "UsageError", message: expect.stringContaining("http2") }),
+    );
   });
 });

@@ -79,7 +79,7 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
 }
 
 /**
- * TLS, per-host insecure flags and proxies. A caller's own dispatcher (tests) owns its connections, so
+ * TLS, per-host insecure flags, HTTP/2 and proxies. A caller's own dispatcher (tests) owns its connections, so
  * proxies are then left to it, and TLS options are refused by the transport as usual.
  */
 function connectionOptions(
@@ -100,6 +100,10 @@ function connectionOptions(
     const hosts: Record<string, HostOptions> = {};
     for (const host of hostList("insecure", insecure)) hosts[host] = { insecure: true };
     result.hosts = hosts;
+  }
+  if (options.http2 !== undefined) {
+    if (typeof options.http2 !== "boolean") throw new UsageError("http2 must be true or false");
+    result.http2 = options.http2;
   }
   const environmentProxies = options.environmentProxies ?? true;
   if (typeof environmentProxies !== "boolean") throw new UsageError("environmentProxies must be a boolean");
