@@ -76,6 +76,15 @@ export const quickCases: BenchCase[] = [
   multiPlatform("3 platforms: 2 × 4 MiB shared + 2 MiB each", 2, 4 * mebibyte, 2 * mebibyte),
 ];
 
+/**
+ * `--s3`: the issue-18 cases of a registry on object storage — pulling a small image (its manifests cost
+ * the registry ~0.1 s each there) and pushing one large layer (each blob commit costs it ~0.65 s).
+ */
+export const s3Cases: BenchCase[] = [
+  single("s", "small image: 3 × 8 MiB", 3, 8 * mebibyte),
+  single("l", "one large layer: 1 × 64 MiB", 1, 64 * mebibyte),
+];
+
 /** A stable folder name for a case's layout in the cache: a changed definition gets a new folder. */
 export function caseKey(benchCase: BenchCase): string {
   const sizes = benchCase.layers.reduce((sum, size) => sum + size, 0);

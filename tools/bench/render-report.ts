@@ -10,6 +10,8 @@ export interface BenchResults {
   mode: "quick" | "full";
   /** `https` when the registry served TLS (`--tls`): a throwaway CA, stevedore `--ca-file`, skopeo cert dirs. */
   scheme?: "http" | "https";
+  /** `s3` when the registry kept blobs on Ceph radosgw and redirected blob reads there (`--s3`). */
+  storage?: "s3";
   machine: {
     cpus: number;
     cpuModel: string;
@@ -47,7 +49,7 @@ const requestCount = (value: Spread): string =>
 export function renderReport(results: BenchResults): string {
   const { machine } = results;
   const lines = [
-    `# stevedore vs skopeo — ${results.mode} run${results.scheme === "https" ? " over TLS" : ""}, ${results.date}`,
+    `# stevedore vs skopeo — ${results.storage === "s3" ? "registry on S3 (Ceph radosgw, 307 to storage)" : `${results.mode} run`}${results.scheme === "https" ? " over TLS" : ""}, ${results.date}`,
     "",
     `Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGibibytes.toFixed(0)} GiB; load average ` +
       `${machine.loadAverageBefore.map((n) => n.toFixed(2)).join(" ")} before, ` +

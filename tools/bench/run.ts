@@ -1,8 +1,10 @@
 // The benchmark: stevedore against `skopeo copy` on a real distribution registry on loopback.
 //
 //   pnpm bench [--quick] [--case a,b] [--operation pull,push] [--pairs N] [--cpu-prof] [--cache DIR] [--tls]
+//   pnpm bench --s3 [--case s,l] [--operation pull,push] [--pairs N]
 //
-// Starts docker-registry (open mode; over HTTPS with a throwaway certificate with `--tls`), generates or reuses the synthetic layouts (generate.ts), seeds the
+// Starts docker-registry (open mode; over HTTPS with a throwaway certificate with `--tls`; on Ceph radosgw
+// with `--s3`, blob reads answered with 307 to storage, for the S3 cases and targets), generates or reuses the synthetic layouts (generate.ts), seeds the
 // registry with skopeo, then for each case and operation runs stevedore and skopeo in turn (a warm-up pair,
 // then N measured pairs), each in a fresh repository or output folder, under GNU time. Prints and writes
 // the report to tools/bench/results/. Not part of `pnpm test`. See tools/bench/README.md.
@@ -15,7 +17,8 @@ import { getCACertificates, setDefaultCACertificates } from "node:tls";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { startRegistry } from "../registry/start-registry.ts";
-import { type BenchCase, fullCases, quickCases } from "./cases.ts";
+import { startS3Registry } from "../registry/start-s3-registry.ts";
+import { type BenchCase, fullCases, quickCases, s3Cases } from "./cases.ts";
 import { type ContestantOptions, type Operation, operations } from "./contestants.ts";
 import { defaultCacheDirectory, ensureLayout, type GeneratedLayout } from "./generate.ts";
 import { type ImageGraph, readImageGraph } from "./image-graph.ts";
@@ -26,7 +29,7 @@ import { type RetriedRun, runCase } from "./run-case.ts";
 import { sha256Speed } from "./sha256-speed.ts";
 import { spread } from "./statistics.ts";
 import { type RecordedSample, summarize } from "./summarize.ts";
-import { checkTargets } from "./targets.ts";
+import { checkTargets, s3RatioTargets } from "./targets.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const defaultStevedoreBin = join(root, "packages/cli/dist/bin.js");
@@ -45,6 +48,8 @@ interface RunOptions {
   nodeOptions: string[];
   /** The registry serves HTTPS with a throwaway certificate made by openssl. */
   tls: boolean;
+  /** The registry keeps blobs on Ceph radosgw and redirects blob reads there (`s3Cases`, S3 targets). */
+  s3: boolean;
 }
 
 function parseOptions(argv: string[]): RunOptions {
@@ -60,23 +65,29 @@ function parseOptions(argv: string[]): RunOptions {
       stevedore: { type: "string" },
       "node-option": { type: "string", multiple: true },
       tls: { type: "boolean", default: false },
+      s3: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) {
     console.log(
       "usage: pnpm bench [--quick] [--case a,b,c,d] [--operation pull,push,push-existing,copy] [--pairs N]\n" +
-        "                  [--cpu-prof] [--cache DIR] [--stevedore path/to/bin.js] [--node-option FLAG]... [--tls]\n" +
+        "                  [--cpu-prof] [--cache DIR] [--stevedore path/to/bin.js] [--node-option FLAG]... [--tls | --s3]\n" +
+        "--s3: the registry on Ceph radosgw (307 to storage), cases s (3 × 8 MiB) and l (1 × 64 MiB), pull and push.\n" +
         "Races stevedore against skopeo on a local distribution registry; see tools/bench/README.md.",
     );
     process.exit(0);
   }
   const list = (given: string[] | undefined): string[] => given?.flatMap((item) => item.split(",")) ?? [];
   const wantedCases = list(values.case);
-  const allCases = values.quick ? quickCases : fullCases;
+  if (values.s3 && values.tls)
+    throw new Error("--s3 and --tls cannot be combined: the S3 registry is plain HTTP");
+  const allCases = values.s3 ? s3Cases : values.quick ? quickCases : fullCases;
   const unknownCase = wantedCases.find((name) => !allCases.some((benchCase) => benchCase.name === name));
-  if (unknownCase) throw new Error(`unknown case ${unknownCase}: choose from a, b, c, d`);
-  const wantedOperations = list(values.operation);
+  if (unknownCase)
+    throw new Error(`unknown case ${unknownCase}: choose from ${allCases.map((c) => c.name).join(", ")}`);
+  // On S3 the issue's targets are a pull and a push; push-existing and copy may still be asked for.
+  const wantedOperations = list(values.operation ?? (values.s3 ? ["pull,push"] : undefined));
   const unknownOperation = wantedOperations.find((name) => !operations.includes(name as Operation));
   if (unknownOperation)
     throw new Error(`unknown operation ${unknownOperation}: choose from ${operations.join(", ")}`);
@@ -93,16 +104,20 @@ function parseOptions(argv: string[]): RunOptions {
     stevedoreBin: resolve(values.stevedore ?? defaultStevedoreBin),
     nodeOptions: values["node-option"] ?? [],
     tls: values.tls,
+    s3: values.s3,
   };
 }
 
-function checkPrerequisites(stevedoreBin: string): void {
+function checkPrerequisites(stevedoreBin: string, s3: boolean): void {
   const missing: string[] = [];
   if (!existsSync(gnuTime)) missing.push(`${gnuTime} (apt-get install time)`);
   if (!existsSync(stevedoreBin)) missing.push(`${stevedoreBin} (run pnpm build)`);
   for (const [command, hint] of [
     ["skopeo", "apt-get install skopeo"],
     ["docker-registry", "apt-get install docker-registry"],
+    ...(s3
+      ? ([["radosgw", "apt-get install --no-install-recommends radosgw ceph-mon ceph-osd"]] as const)
+      : []),
   ] as const) {
     try {
       execFileSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" });
@@ -123,7 +138,7 @@ function versionOf(command: string, args: string[]): string {
 
 async function main(argv: string[]): Promise<void> {
   const options = parseOptions(argv);
-  checkPrerequisites(options.stevedoreBin);
+  checkPrerequisites(options.stevedoreBin, options.s3);
   const { stevedoreBin } = options;
   const started = performance.now();
   const date = new Date().toISOString();
@@ -162,7 +177,10 @@ async function main(argv: string[]): Promise<void> {
   }
 
   // The access log counts each run's requests: no proxy in the path, one log line per request.
-  const registry = await startRegistry({ mode: "open", accessLog: true, ...(options.tls && { tls: true }) });
+  const s3Registry = options.s3 ? await startS3Registry({ mode: "open", accessLog: true }) : undefined;
+  const registry =
+    s3Registry ?? (await startRegistry({ mode: "open", accessLog: true, ...(options.tls && { tls: true }) }));
+  if (s3Registry) console.log(`S3 registry up in ${s3Registry.startSeconds.toFixed(1)} s`);
   if (registry.caFile !== undefined) contestants.tls = await trustRegistry(registry.caFile, work);
   const samples: RecordedSample[] = [];
   const retried: RetriedRun[] = [];
@@ -204,6 +222,7 @@ async function main(argv: string[]): Promise<void> {
     date,
     mode: options.quick ? "quick" : "full",
     scheme: options.tls ? "https" : "http",
+    ...(options.s3 && { storage: "s3" as const }),
     machine: {
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model ?? "unknown",
@@ -222,12 +241,12 @@ async function main(argv: string[]): Promise<void> {
     samples,
     retried,
     summaries,
-    targets: checkTargets(summaries, version.wall.median * 1000),
+    targets: checkTargets(summaries, version.wall.median * 1000, options.s3 ? s3RatioTargets : undefined),
     durationSeconds: (performance.now() - started) / 1000,
   };
   const report = renderReport(results);
   await mkdir(resultsDirectory, { recursive: true });
-  const name = `${results.mode}${options.tls ? "-tls" : ""}`;
+  const name = options.s3 ? "s3" : `${results.mode}${options.tls ? "-tls" : ""}`;
   const stem = join(resultsDirectory, `${date.replaceAll(":", "-").replace(/\..*/, "")}-${name}`);
   await writeFile(`${stem}.json`, `${JSON.stringify(results, null, 2)}\n`);
   await writeFile(`${stem}.md`, report);

@@ -27,6 +27,7 @@ describe("startS3Registry", () => {
       stopped = true;
       await registry.stop();
       expect(existsSync(registry.dir)).toBe(false);
+      expect(existsSync(registry.storage.dir)).toBe(false);
       await expect(fetch(`${registry.url}/v2/`)).rejects.toThrow();
       await expect(fetch(registry.storage.radosgw)).rejects.toThrow();
     } finally {

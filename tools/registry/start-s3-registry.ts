@@ -27,6 +27,8 @@ export interface StartS3RegistryOptions {
    * it whole) — a connection lost mid-blob between a client and storage.
    */
   cutStorageAfter?: (request: RecordedRequest) => number | undefined;
+  /** Record the registry's requests from its access log (`RunningRegistry.accessLog`). */
+  accessLog?: boolean;
   /** How long the whole bring-up may take, in milliseconds. Default 60000. */
   startTimeout?: number;
 }
@@ -42,6 +44,8 @@ export interface S3Storage {
   secretKey: string;
   /** With `recordStorage`: the proxy, whose `requests` list every storage request (the registry's too). */
   proxy?: CountingProxy;
+  /** The temp folder of the Ceph cluster (config, logs, sockets); the registry's own is `dir`. */
+  dir: string;
 }
 
 /** distribution 2.8 on Ceph radosgw; `stop()` kills everything and removes the temp folder. */
@@ -109,6 +113,7 @@ export async function startS3Registry(options: StartS3RegistryOptions = {}): Pro
       bucket: "registry",
       accessKey: "stevedore-access-key",
       secretKey: "stevedore-secret-key",
+      dir,
     };
     await run(
       "radosgw-admin",
@@ -136,6 +141,7 @@ export async function startS3Registry(options: StartS3RegistryOptions = {}): Pro
     const mode = options.mode ?? "open";
     registry = await startRegistry({
       mode,
+      ...(options.accessLog === true && { accessLog: true }),
       ...(options.users && { users: options.users }),
       s3: {
         endpoint: storage.url,
@@ -148,7 +154,6 @@ export async function startS3Registry(options: StartS3RegistryOptions = {}): Pro
     let stopped: Promise<void> | undefined;
     return {
       ...running,
-      dir,
       storage,
       startSeconds: (performance.now() - started) / 1000,
       stop() {
