@@ -2,6 +2,7 @@ import {
   CredentialError,
   errorCode,
   isLoopbackHost,
+  LocalFormatError,
   RegistryResponseError,
   StevedoreError,
 } from "@stevedore/core";
@@ -84,6 +85,12 @@ function hintOf(error: unknown, exitCode: ExitCodeValue, message: string, comman
       // -u is refused when a copy names two registries: point at what works for either side.
       if (command === "copy") {
         return "log in with 'stevedore login REGISTRY -u USER --password-stdin', or give a side its user with --src-username USER or --dest-username USER";
+      }
+      return hintFor(exitCode);
+    case ExitCode.verification:
+      // The bytes may be fine: the layout (blobs/, blobs/sha256/ or a blob) is a link the layout refuses.
+      if (LocalFormatError.isInstance(error) && /\bblobs(\/\S*)? is a symbolic link/.test(message)) {
+        return "stevedore follows no symbolic link inside a layout's blobs/, so that nothing is read or written outside the layout; put a copy of its target in its place, e.g. cp -RL";
       }
       return hintFor(exitCode);
     default:
