@@ -21,6 +21,7 @@ import { editImageAt, exportImageFilesystem, readImageFileAt } from "./edit-imag
 import { inspectImage } from "./inspect-image.js";
 import { login } from "./login.js";
 import { logout } from "./logout.js";
+import { isRegistryInput, openManifestReader } from "./manifest-reader.js";
 import { manifestReference, parseImageReference } from "./parse-image-reference.js";
 import { type Location, parseLocalLocation, parseLocation } from "./parse-location.js";
 import { parseCatalogScope, parseRegistry } from "./parse-registry.js";
@@ -103,20 +104,22 @@ export function createClient(options: ClientOptions = {}): Client {
       }
     },
     async manifest(reference, readOptions = {}) {
-      const parsed = parseImageReference(reference);
-      const remote = context.remote(parsed);
+      const { reader, reference: name } = await openManifestReader(context, reference, readOptions.signal);
       if (readOptions.platform !== undefined) {
-        const { descriptor, bytes } = await selectImage(remote, manifestReference(parsed), readOptions);
+        const { descriptor, bytes } = await selectImage(reader, name, readOptions);
         return { descriptor, bytes };
       }
-      const { descriptor, bytes } = await remote.getManifest(
-        manifestReference(parsed),
-        call(readOptions.signal),
-      );
+      const { descriptor, bytes } = await reader.getManifest(name, call(readOptions.signal));
       return { descriptor, bytes };
     },
     config: (reference, readOptions) => readConfig(context, reference, readOptions),
     async digest(reference, readOptions = {}) {
+      if (!isRegistryInput(reference)) {
+        const { reader, reference: name } = await openManifestReader(context, reference, readOptions.signal);
+        if (readOptions.platform !== undefined)
+          return (await selectImage(reader, name, readOptions)).descriptor.digest;
+        return (await reader.getManifest(name, call(readOptions.signal))).descriptor.digest;
+      }
       const parsed = parseImageReference(reference);
       const remote = context.remote(parsed);
       if (readOptions.platform !== undefined) {

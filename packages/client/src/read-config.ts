@@ -1,7 +1,7 @@
 import { readAll } from "@stevedore/blob";
 import type { Descriptor, Platform } from "@stevedore/core";
 import type { ClientContext } from "./client-context.js";
-import { manifestReference, parseImageReference } from "./parse-image-reference.js";
+import { openManifestReader } from "./manifest-reader.js";
 import { maxConfigBytes, selectImage } from "./select-image.js";
 
 /**
@@ -14,9 +14,8 @@ export async function readConfig(
   reference: string,
   options: { platform?: Platform; signal?: AbortSignal } = {},
 ): Promise<{ descriptor: Descriptor; bytes: Uint8Array }> {
-  const parsed = parseImageReference(reference);
-  const remote = context.remote(parsed);
-  const image = await selectImage(remote, manifestReference(parsed), options);
+  const { reader: remote, reference: name } = await openManifestReader(context, reference, options.signal);
+  const image = await selectImage(remote, name, options);
   const descriptor = image.manifest.config;
   const call = options.signal === undefined ? {} : { signal: options.signal };
   const bytes = image.config ?? (await readAll(await remote.fetch(descriptor, call), maxConfigBytes));

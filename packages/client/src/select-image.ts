@@ -8,7 +8,7 @@ import {
   parseImageConfig,
   selectPlatformEntry,
 } from "@stevedore/core";
-import type { Remote } from "@stevedore/remote";
+import type { ManifestReader } from "./manifest-reader.js";
 
 /** Real image configs are kilobytes, a few megabytes at most; larger ones are refused. */
 export const maxConfigBytes: number = 64 * 1024 * 1024;
@@ -43,7 +43,7 @@ export interface SelectedImage {
  *   image is for another platform, or the reference does not exist.
  */
 export async function selectImage(
-  remote: Remote,
+  remote: ManifestReader,
   reference: string,
   options: { platform?: Platform; signal?: AbortSignal } = {},
 ): Promise<SelectedImage> {

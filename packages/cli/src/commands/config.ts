@@ -1,6 +1,6 @@
 import { type CommandDefinition, defineCommand } from "../command-definition.js";
 import { parseJsonBytes } from "../parse-json-bytes.js";
-import { referenceClient } from "../reference-client.js";
+import { readClient } from "../reference-client.js";
 import { singlePlatformCall } from "../single-platform.js";
 
 /** `stevedore config REF`: the image config of the selected platform. */
@@ -12,7 +12,8 @@ export const configCommand: CommandDefinition = defineCommand({
   description:
     "Writes the config blob of the image REF points to on stdout, byte for byte. For an index the " +
     "platform is --platform, or linux/<this CPU> on any OS (a Windows host prefers windows/<this CPU> " +
-    "when the index has it). A single-platform image must be for --platform when it is given (exit 3).",
+    "when the index has it). A single-platform image must be for --platform when it is given (exit 3). " +
+    "REF may also be oci:DIR[:TAG], oci-archive:FILE[:TAG] or docker-archive:FILE[:TAG].",
   examples: [
     { command: "stevedore config alpine:3.20 --platform linux/arm64", description: "arm64 config" },
     { command: "stevedore config localhost:5000/app:v1 | jq .config.Labels", description: "the labels" },
@@ -20,7 +21,7 @@ export const configCommand: CommandDefinition = defineCommand({
   async run(context) {
     const input = context.arguments[0] ?? "";
     const call = singlePlatformCall(context, "config");
-    const { client } = await referenceClient(context, input);
+    const client = await readClient(context, input);
     const { descriptor, bytes } = await client.config(input, call);
     if (context.options.json) {
       await context.printJson({ reference: input, descriptor, config: parseJsonBytes(bytes) });

@@ -1,5 +1,5 @@
 import { type CommandDefinition, defineCommand } from "../command-definition.js";
-import { referenceClient } from "../reference-client.js";
+import { readClient } from "../reference-client.js";
 import { singlePlatformCall } from "../single-platform.js";
 
 /** `stevedore digest REF`: the manifest digest. */
@@ -11,7 +11,8 @@ export const digestCommand: CommandDefinition = defineCommand({
   description:
     "Prints the digest of the manifest (or index) REF points to, as one line: sha256:…. With --platform: " +
     "the digest of that platform's image manifest in an index (a single-platform image must be for it, " +
-    "exit 3 otherwise).",
+    "exit 3 otherwise). " +
+    "REF may also be oci:DIR[:TAG], oci-archive:FILE[:TAG] or docker-archive:FILE[:TAG].",
   examples: [
     { command: "stevedore digest alpine:3.20", description: "sha256:… of the index" },
     { command: "stevedore digest alpine:3.20 --platform linux/arm64", description: "of its arm64 image" },
@@ -20,7 +21,7 @@ export const digestCommand: CommandDefinition = defineCommand({
   async run(context) {
     const input = context.arguments[0] ?? "";
     const call = singlePlatformCall(context, "digest");
-    const { client } = await referenceClient(context, input);
+    const client = await readClient(context, input);
     const digest = await client.digest(input, call);
     await context.print(digest);
     await context.printJson({ reference: input, digest });

@@ -1,6 +1,6 @@
 import { type CommandDefinition, defineCommand } from "../command-definition.js";
 import { parseJsonBytes } from "../parse-json-bytes.js";
-import { referenceClient } from "../reference-client.js";
+import { readClient } from "../reference-client.js";
 import { singlePlatformCall } from "../single-platform.js";
 
 /** `stevedore manifest REF`: the manifest's exact bytes. */
@@ -13,7 +13,8 @@ export const manifestCommand: CommandDefinition = defineCommand({
     "Writes the manifest (or index) REF points to on stdout exactly as the registry stores it, so its " +
     "sha256 is the digest. With --platform: the image manifest of that platform from an index (a " +
     "single-platform image must be for it, exit 3 otherwise). With --json: the descriptor and the parsed " +
-    "manifest.",
+    "manifest. " +
+    "REF may also be oci:DIR[:TAG], oci-archive:FILE[:TAG] or docker-archive:FILE[:TAG].",
   examples: [
     { command: "stevedore manifest alpine:3.20", description: "the index of alpine 3.20" },
     { command: "stevedore manifest localhost:5000/app@sha256:… | sha256sum", description: "check a digest" },
@@ -25,7 +26,7 @@ export const manifestCommand: CommandDefinition = defineCommand({
   async run(context) {
     const input = context.arguments[0] ?? "";
     const call = singlePlatformCall(context, "manifest");
-    const { client } = await referenceClient(context, input);
+    const client = await readClient(context, input);
     const { descriptor, bytes } = await client.manifest(input, call);
     if (context.options.json) {
       await context.printJson({ reference: input, descriptor, manifest: parseJsonBytes(bytes) });
