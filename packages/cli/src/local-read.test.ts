@@ -1,5 +1,5 @@
 /**
- * `digest`, `manifest` and `config` read local locations as skopeo's `inspect oci:…` does: an OCI layout,
+ * `digest`, `manifest`, `config` and `inspect` read local locations as skopeo's `inspect oci:…` does: an OCI layout,
  * an OCI archive, a docker archive — byte-exact, with `--platform` picking from an index as for a registry.
  */
 import { join } from "node:path";
@@ -52,6 +52,20 @@ describe("reading a local location", () => {
     expect((line.manifest as { layers: unknown[] }).layers).toHaveLength(
       image.children[0]?.layers.length ?? -1,
     );
+  });
+
+  it("inspects a local image: its platforms, and the image for --platform", async () => {
+    const { image, layout } = local;
+    const run = await runCli(["inspect", `oci:${layout}:v1`, "--platform", "linux/arm64", "--json"]);
+    expect(run.code).toBe(0);
+    const [result = {}] = run.json();
+    expect(result.digest).toBe(image.index.digest);
+    expect((result.platforms as unknown[]).length).toBe(image.children.length);
+    const selected = result.image as { platform: { architecture: string }; config: { digest: string } };
+    expect([selected.platform.architecture, selected.config.digest]).toEqual([
+      "arm64",
+      image.children[1]?.config.digest,
+    ]);
   });
 
   it("says a missing tag is missing (exit 3) and a missing layout too", async () => {

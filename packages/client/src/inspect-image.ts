@@ -9,10 +9,10 @@ import {
   selectManifests,
   selectPlatformEntry,
 } from "@stevedore/core";
-import type { Remote } from "@stevedore/remote";
 import type { InspectResult } from "./client.js";
 import type { ClientContext } from "./client-context.js";
-import { manifestReference, parseImageReference } from "./parse-image-reference.js";
+import { isRegistryInput, type ManifestReader, openManifestReader } from "./manifest-reader.js";
+import { parseImageReference } from "./parse-image-reference.js";
 import { hasImageConfig, maxConfigBytes } from "./select-image.js";
 
 /**
@@ -30,12 +30,11 @@ export async function inspectImage(
   reference: string,
   options: { platform?: Platform; signal?: AbortSignal } = {},
 ): Promise<InspectResult> {
-  const parsed = parseImageReference(reference);
-  const remote = context.remote(parsed);
+  const { reader: remote, reference: name } = await openManifestReader(context, reference, options.signal);
   const call = options.signal === undefined ? {} : { signal: options.signal };
-  const top = await remote.getManifest(manifestReference(parsed), call);
+  const top = await remote.getManifest(name, call);
   const result: InspectResult = {
-    reference: formatReference(parsed),
+    reference: isRegistryInput(reference) ? formatReference(parseImageReference(reference)) : reference,
     digest: top.descriptor.digest,
     mediaType: top.descriptor.mediaType,
     size: top.descriptor.size,
@@ -76,7 +75,7 @@ export async function inspectImage(
 }
 
 async function describeImage(
-  remote: Remote,
+  remote: ManifestReader,
   manifest: ImageManifest,
   entryPlatform: Platform | undefined,
   call: { signal?: AbortSignal },

@@ -1,6 +1,6 @@
 import { type CommandDefinition, defineCommand } from "../command-definition.js";
 import { formatInspect } from "../format-inspect.js";
-import { referenceClient } from "../reference-client.js";
+import { readClient } from "../reference-client.js";
 import { singlePlatformCall } from "../single-platform.js";
 
 /** `stevedore inspect REF`: platforms, layers, sizes, created, labels. */
@@ -13,7 +13,8 @@ export const inspectCommand: CommandDefinition = defineCommand({
     "Shows what REF points to: digest, media type and size; for an index its platforms (attestations left " +
     "out); for the selected image (--platform, or linux/<this CPU> on any OS) its creation time, config, " +
     "layers with sizes and labels. A single-platform image must be for --platform when it is given " +
-    "(exit 3 otherwise). With --json: the whole result as one object.",
+    "(exit 3 otherwise). With --json: the whole result as one object. " +
+    "REF may also be oci:DIR[:TAG], oci-archive:FILE[:TAG] or docker-archive:FILE[:TAG].",
   examples: [
     { command: "stevedore inspect alpine:3.20", description: "the platforms and the linux/<this CPU> image" },
     { command: "stevedore inspect alpine:3.20 --platform linux/arm64 --json", description: "as JSON" },
@@ -21,7 +22,7 @@ export const inspectCommand: CommandDefinition = defineCommand({
   async run(context) {
     const input = context.arguments[0] ?? "";
     const call = singlePlatformCall(context, "inspect");
-    const { client } = await referenceClient(context, input);
+    const client = await readClient(context, input);
     const result = await client.inspect(input, call);
     if (context.options.json) {
       await context.printJson({ ...result });
