@@ -68,6 +68,17 @@ describe("reading a local location", () => {
     ]);
   });
 
+  it("lists the tags of a layout and of an archive", async () => {
+    const { layout, workspace } = local;
+    const archive = join(workspace, "tags.oci.tar");
+    expect((await runCli(["copy", `oci:${layout}:v1`, `oci-archive:${archive}:v2`])).code).toBe(0);
+    const tags = await runCli(["ls", `oci:${layout}`]);
+    expect([tags.code, tags.stdout.trim().split("\n")]).toEqual([0, ["v1"]]);
+    const archived = await runCli(["ls", `oci-archive:${archive}`, "--json"]);
+    expect(archived.json()[0]?.tags).toEqual(["v2"]);
+    expect((await runCli(["ls", `oci:${layout}:v1`])).code).toBe(ExitCode.usage);
+  });
+
   it("says a missing tag is missing (exit 3) and a missing layout too", async () => {
     const tag = await runCli(["digest", `oci:${local.layout}:nope`]);
     expect(tag.code).toBe(ExitCode.notFound);

@@ -188,7 +188,10 @@ export interface Client {
    * each blob counted in one of them.
    */
   copy(source: string, destination: string, options?: CopyCallOptions): Promise<CopyOutcome[]>;
-  /** The tags of a repository (`localhost:5000/team/app`), every page. */
+  /**
+   * The tags of a repository (`localhost:5000/team/app`), every page; or of a layout or archive named
+   * without a tag (`oci:DIR`, `oci-archive:FILE`, `docker-archive:FILE`).
+   */
   tags(repository: string, options?: { signal?: AbortSignal }): AsyncIterable<string>;
   /**
    * The repositories of a registry (`GET /v2/_catalog`, every page). Many registries refuse it.

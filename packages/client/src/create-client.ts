@@ -22,6 +22,7 @@ import { inspectImage } from "./inspect-image.js";
 import { login } from "./login.js";
 import { logout } from "./logout.js";
 import { isRegistryInput, openManifestReader } from "./manifest-reader.js";
+import { openSource } from "./open-location.js";
 import { manifestReference, parseImageReference } from "./parse-image-reference.js";
 import { type Location, parseLocalLocation, parseLocation } from "./parse-location.js";
 import { parseCatalogScope, parseRegistry } from "./parse-registry.js";
@@ -87,6 +88,19 @@ export function createClient(options: ClientOptions = {}): Client {
       return copyLocations(context, parseLocation(source), parseLocation(destination), copyOptions);
     },
     async *tags(repository, listOptions = {}) {
+      if (!isRegistryInput(repository)) {
+        const location = parseLocation(repository);
+        if (location.kind !== "registry" && location.tag !== undefined) {
+          throw new UsageError(
+            `tags lists a whole layout or archive, without a tag: ${JSON.stringify(repository)}`,
+          );
+        }
+        // Every tag is listed: no image is chosen, so an archive of several images opens as well.
+        const whole = location.kind === "docker-archive" ? { ...location, tag: "@0" } : location;
+        const source = await openSource(context, whole, { allTags: true, signal: listOptions.signal });
+        yield* source.target.tags(call(listOptions.signal));
+        return;
+      }
       const reference = parseImageReference(repository);
       // Asked for by name: a repository the registry does not know is an error, not an empty list.
       yield* context.remote(reference).tags({ ...call(listOptions.signal), missingRepository: "error" });
