@@ -21,7 +21,7 @@ const block = 512;
  * Writes one image layer into `blobsDirectory` (the layout's `blobs/sha256`): a tar holding one file of
  * `payloadSize` random bytes, gzip-compressed at level 0. Random bytes do not compress and level 0 costs
  * almost nothing, yet the blob is a real gzip stream, so skopeo keeps it as it is (with
- * `--preserve-digests`) instead of compressing it again (/work/shared/TOOLCHAIN.md, skopeo).
+ * `--preserve-digests`) instead of compressing it again (TOOLCHAIN.md of the shared docs, skopeo).
  */
 export async function writeGzipLayer(
   blobsDirectory: string,

@@ -12,8 +12,7 @@ export const configCommand: CommandDefinition = defineCommand({
   description:
     "Writes the config blob of the image REF points to on stdout, byte for byte. For an index the " +
     "platform is --platform, or linux/<this CPU> on any OS (a Windows host prefers windows/<this CPU> " +
-    "when the index has it). A single-platform image must be for --platform when it is given (exit 3). " +
-    "REF may also be oci:DIR[:TAG], oci-archive:FILE[:TAG] or docker-archive:FILE[:TAG].",
+    "when the index has it). A single-platform image must be for --platform when it is given (exit 3).",
   examples: [
     { command: "stevedore config alpine:3.20 --platform linux/arm64", description: "arm64 config" },
     { command: "stevedore config localhost:5000/app:v1 | jq .config.Labels", description: "the labels" },

@@ -11,10 +11,10 @@ export const digestCommand: CommandDefinition = defineCommand({
   description:
     "Prints the digest of the manifest (or index) REF points to, as one line: sha256:…. With --platform: " +
     "the digest of that platform's image manifest in an index (a single-platform image must be for it, " +
-    "exit 3 otherwise). " +
-    "REF may also be oci:DIR[:TAG], oci-archive:FILE[:TAG] or docker-archive:FILE[:TAG].",
+    "exit 3 otherwise).",
   examples: [
     { command: "stevedore digest alpine:3.20", description: "sha256:… of the index" },
+    { command: "stevedore digest oci-archive:image.tar:v1", description: "of a local layout or archive" },
     { command: "stevedore digest alpine:3.20 --platform linux/arm64", description: "of its arm64 image" },
     { command: 'stevedore copy app:v1 "app@$(stevedore digest app:v1)"', description: "pin by digest" },
   ],

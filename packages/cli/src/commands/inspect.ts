@@ -13,8 +13,7 @@ export const inspectCommand: CommandDefinition = defineCommand({
     "Shows what REF points to: digest, media type and size; for an index its platforms (attestations left " +
     "out); for the selected image (--platform, or linux/<this CPU> on any OS) its creation time, config, " +
     "layers with sizes and labels. A single-platform image must be for --platform when it is given " +
-    "(exit 3 otherwise). With --json: the whole result as one object. " +
-    "REF may also be oci:DIR[:TAG], oci-archive:FILE[:TAG] or docker-archive:FILE[:TAG].",
+    "(exit 3 otherwise). With --json: the whole result as one object.",
   examples: [
     { command: "stevedore inspect alpine:3.20", description: "the platforms and the linux/<this CPU> image" },
     { command: "stevedore inspect alpine:3.20 --platform linux/arm64 --json", description: "as JSON" },

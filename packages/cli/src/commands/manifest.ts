@@ -13,8 +13,7 @@ export const manifestCommand: CommandDefinition = defineCommand({
     "Writes the manifest (or index) REF points to on stdout exactly as the registry stores it, so its " +
     "sha256 is the digest. With --platform: the image manifest of that platform from an index (a " +
     "single-platform image must be for it, exit 3 otherwise). With --json: the descriptor and the parsed " +
-    "manifest. " +
-    "REF may also be oci:DIR[:TAG], oci-archive:FILE[:TAG] or docker-archive:FILE[:TAG].",
+    "manifest.",
   examples: [
     { command: "stevedore manifest alpine:3.20", description: "the index of alpine 3.20" },
     { command: "stevedore manifest localhost:5000/app@sha256:… | sha256sum", description: "check a digest" },
