@@ -24,8 +24,8 @@ const limitYoungGeneration = (): void => {
 };
 
 // undici's HTTP/1.1 parser is WebAssembly. Once it is warm V8 recompiles its large parse function with
-// TurboFan on another thread — tens of ms of CPU and ~20 MiB of compiler memory — and exit waits for that
-// compile: most of a short command's teardown. With a tiering budget ~500 times V8's, the parser stays on
+// TurboFan on another thread, which costs CPU and compiler memory, and exit waits for that compile: most
+// of a short command's teardown. With a tiering budget far above V8's, the parser stays on
 // Liftoff's code, which parses as fast here (docs/decisions/0012-fixed-cost.md). `--liftoff-only` would say
 // so more plainly but has no effect once V8 runs. Set before the first connection instantiates the parser.
 const afterLoad = (): void => {

@@ -5,10 +5,9 @@
  * with HTTP/2 on against servers that offer HTTP/1.1 only by ALPN. Registry, token endpoint and storage are
  * scripted servers on 127.0.0.1 with a throwaway certificate.
  */
-import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { once } from "node:events";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
   createSecureServer,
@@ -21,7 +20,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
+import { createCertificate } from "@stevedore/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "./create-client.js";
 
@@ -44,32 +43,10 @@ const closers: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
   directory = await mkdtemp(join(tmpdir(), "stevedore-client-http2-"));
-  const keyFile = join(directory, "key.pem");
-  const certFile = join(directory, "cert.pem");
-  await promisify(execFile)("openssl", [
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-days",
-    "1",
-    "-subj",
-    "/CN=127.0.0.1",
-    "-addext",
-    "subjectAltName=IP:127.0.0.1",
-    "-keyout",
-    keyFile,
-    "-out",
-    certFile,
-  ]);
-  certificate = {
-    cert: await readFile(certFile, "utf8"),
-    key: await readFile(keyFile, "utf8"),
-    file: certFile,
-  };
+  const { cert, key } = await createCertificate("127.0.0.1", "IP:127.0.0.1");
+  const file = join(directory, "cert.pem");
+  await writeFile(file, cert);
+  certificate = { cert, key, file };
 });
 afterEach(async () => {
   for (const close of closers.splice(0)) await close();

@@ -17,7 +17,7 @@ export interface CompressOptions {
 const chunkSize = 128 * 1024;
 
 // node:zlib loads when a stream is first (de)compressed, not with this package: most commands that import it
-// never compress, and loading zlib cost each of them ≈ 2 ms (docs/decisions/0012-fixed-cost.md).
+// never compress, yet each paid for loading zlib (docs/decisions/0012-fixed-cost.md).
 const zlib = (): typeof Zlib => process.getBuiltinModule("node:zlib");
 
 // Node only gained zstd in 22.15 / 23.8; the names are looked up at run time so older Nodes load this file.

@@ -1,8 +1,8 @@
 const block = 512;
 
 /**
- * A POSIX ustar header for a regular file (mode 0644, owner 0:0, mtime 0); sizes up to 8 GiB fit the
- * 11 octal digits of the size field.
+ * A POSIX ustar header for a regular file (mode 0644, owner 0:0, mtime 0); the size must fit the 11
+ * octal digits of the size field.
  */
 export function tarHeader(name: string, size: number): Buffer {
   const header = Buffer.alloc(block);

@@ -3,7 +3,7 @@
  * reads up to 256 KiB at a time instead of Node's 64 KiB.
  *
  * Why: each socket read is a trip through libuv, the stream machinery and undici's parser (which copies the
- * chunk into its wasm memory) before the body reaches its consumer; a 1 GiB blob took thousands of them.
+ * chunk into its wasm memory) before the body reaches its consumer; a large blob takes thousands of them.
  * Given a larger buffer, a read takes what the kernel holds; larger than 256 KiB held more memory between
  * garbage collections (docs/decisions/0003-256-kib-socket-reads.md).
  *

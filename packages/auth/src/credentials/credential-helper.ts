@@ -112,8 +112,8 @@ function runHelper(
       reject(new AbortError());
       return;
     }
-    // node:child_process loads here, not with the package: only a configured helper needs it, and loading it
-    // cost every command ≈ 3 ms (docs/decisions/0012-fixed-cost.md).
+    // node:child_process loads here, not with the package: only a configured helper needs it, and every
+    // command paid for loading it (docs/decisions/0012-fixed-cost.md).
     const { spawn } = process.getBuiltinModule("node:child_process");
     // stderr is dropped: helpers print errors and prompts there, and they must not reach our logs.
     const child = spawn(program, [action], { env, stdio: ["pipe", "pipe", "ignore"], windowsHide: true });
