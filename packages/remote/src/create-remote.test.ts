@@ -54,6 +54,7 @@ describe("createRemote options", () => {
     expect(() => createRemote({ ...base, resumeAttempts: -1 })).toThrow(UsageError);
     expect(() => createRemote({ ...base, monolithicThreshold: 1.5 })).toThrow(UsageError);
     expect(() => createRemote({ ...base, singlePostUpload: "yes" as never })).toThrow(UsageError);
+    expect(() => createRemote({ ...base, chunkedUploads: 1 as never })).toThrow(UsageError);
     expect(() => createRemote({ ...base, maxManifestBytes: 0 })).toThrow(UsageError);
     expect(() => createRemote(null as never)).toThrow(UsageError);
   });

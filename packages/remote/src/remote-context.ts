@@ -7,8 +7,13 @@ import type { Transport } from "@stevedore/transport";
 
 /** Options resolved once by `createRemote` (defaults applied). */
 export interface ResolvedRemoteOptions {
-  /** Blobs up to this size go up in one request (POST then PUT); larger ones in chunks. */
+  /** Blobs up to this size go up in one request (POST then PUT); larger ones in one streamed PATCH. */
   monolithicThreshold: number;
+  /**
+   * Send blobs above `monolithicThreshold` in `PATCH`es of `chunkSize` bytes instead of one streamed
+   * `PATCH` (for registries or proxies that limit the size of a request).
+   */
+  chunkedUploads: boolean;
   /** Size of each PATCH of a chunked upload (raised to the registry's `OCI-Chunk-Min-Length`). */
   chunkSize: number;
   /** Attempts to resume a cut upload or download before giving up. */

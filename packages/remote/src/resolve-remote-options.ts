@@ -20,13 +20,14 @@ export interface RemoteOptions extends Partial<ResolvedRemoteOptions> {
 /**
  * Defaults of the upload and download tunables.
  *
- * `monolithicThreshold`: a monolithic upload is one `PUT` but starts over from byte 0 when cut; chunks
- * resume from the last acknowledged one and cost a round trip each. On loopback neither wins, so the
- * threshold is set by what a cut costs; `chunkSize` keeps a chunk's round trip a few percent of its time on
- * real links (docs/decisions/0005-monolithic-upload-threshold.md).
+ * `monolithicThreshold`: a monolithic upload is one `PUT` but starts over from byte 0 when cut; above it a
+ * blob goes up in one streamed `PATCH`, which resumes from where the registry stands and costs no round trip
+ * per chunk — each one costs a registry on object storage a multipart part (docs/decisions/0005 and 0018).
+ * `chunkSize` applies to `chunkedUploads` and to the fallback after a `413` on a streamed `PATCH`.
  */
 export const defaultRemoteOptions: Readonly<ResolvedRemoteOptions> = Object.freeze({
   monolithicThreshold: 64 * 1024 * 1024,
+  chunkedUploads: false,
   chunkSize: 16 * 1024 * 1024,
   resumeAttempts: 5,
   // distribution 2.8 answers `POST ?digest=` with 202 and drops the body (TOOLCHAIN.md): off by default.
@@ -59,6 +60,7 @@ export function resolveRemoteOptions(options: RemoteOptions): RemoteContext {
   }
   const resolved: ResolvedRemoteOptions = {
     monolithicThreshold: integer(options, "monolithicThreshold", 0),
+    chunkedUploads: flag(options, "chunkedUploads"),
     chunkSize: integer(options, "chunkSize", 1),
     resumeAttempts: integer(options, "resumeAttempts", 0),
     singlePostUpload: flag(options, "singlePostUpload"),
@@ -88,7 +90,10 @@ function integer(
   return value;
 }
 
-function flag(options: RemoteOptions, name: "singlePostUpload" | "excludeReferrersTags"): boolean {
+function flag(
+  options: RemoteOptions,
+  name: "singlePostUpload" | "excludeReferrersTags" | "chunkedUploads",
+): boolean {
   const value = options[name] ?? defaultRemoteOptions[name];
   if (typeof value !== "boolean") throw new UsageError(`${name} must be a boolean, got ${typeof value}`);
   return value;

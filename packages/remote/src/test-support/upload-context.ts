@@ -8,9 +8,13 @@ import { defaultManifestMaxBytes, digestOf } from "@stevedore/core";
 import { createTransport, type Transport } from "@stevedore/transport";
 import type { RemoteContext, ResolvedRemoteOptions } from "../remote-context.js";
 
-/** The defaults `createRemote` is expected to use, small enough for fast tests. */
+/**
+ * `createRemote`'s defaults made small enough for fast tests — and chunked, so that the recovery tests see
+ * several `PATCH`es; tests of the default streamed flow set `chunkedUploads: false`.
+ */
 export const testOptions: ResolvedRemoteOptions = {
   monolithicThreshold: 64 * 1024,
+  chunkedUploads: true,
   chunkSize: 64 * 1024,
   resumeAttempts: 3,
   singlePostUpload: false,

@@ -13,7 +13,9 @@
  *   `forgetSessionAtPatch` / `forgetSessionAtPut` (the n-th `PATCH` / closing `PUT` answers `404`, the
  *   session is gone), `rewindBeforePatch` (the registry loses the last N bytes before the n-th `PATCH`,
  *   which is then out of order: `416`), `wrongDigestHeader` (every `201` confirms another digest),
- *   `beforeManifestPut` (runs before a manifest `PUT` is checked: a concurrent writer).
+ *   `beforeManifestPut` (runs before a manifest `PUT` is checked: a concurrent writer),
+ *   `maxPatchBytes` (a `PATCH` with a larger or unknown length is refused with `413`, as a proxy's body
+ *   limit does).
  */
 import { createHash, randomUUID } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
@@ -41,6 +43,7 @@ export interface UploadFaults {
   forgetSessionAtPut?: number;
   rewindBeforePatch?: { nth: number; bytes: number };
   wrongDigestHeader?: boolean;
+  maxPatchBytes?: number;
   beforeManifestPut?: (repository: string, reference: string) => void;
   /** Called after a manifest PUT was stored (another writer can then write over it). */
   afterManifestPut?: (repository: string, reference: string) => void;
@@ -160,6 +163,11 @@ export async function startUploadRegistry(options: UploadRegistryOptions = {}): 
         return cutAfter(request, faults.cutPatch.afterBytes, (bytes) => append(session, bytes), record);
       }
       const body = await readBody(request, record);
+      const limit = faults.maxPatchBytes;
+      const declared = request.headers["content-length"];
+      if (limit !== undefined && (declared === undefined || Number(declared) > limit)) {
+        return send(413, { "content-type": "text/html" }, "<html>413 Request Entity Too Large</html>");
+      }
       if (faults.forgetSessionAtPatch === nth) {
         sessions.delete(String(match?.params.session));
         return fail(404, "BLOB_UPLOAD_UNKNOWN", "upload session expired");

@@ -210,11 +210,11 @@ describe.each(["open", "htpasswd", "token"] as const)("uploads to distribution 2
     expect(proxy.exchanges.filter(([verb, status]) => verb === "POST" && status === 202)).toHaveLength(3);
   });
 
-  it("uploads with one streamed PATCH", async () => {
+  it("uploads a blob above monolithicThreshold with one streamed PATCH by default", async () => {
     const repository = uniqueName("team");
-    const context = contextFor(mode, repository);
+    const context = contextFor(mode, repository, { chunkedUploads: false });
     const { bytes, descriptor } = blob(300_000);
-    await uploadBlob(context, descriptor, bufferSource(bytes), { strategy: "streamed" });
+    await uploadBlob(context, descriptor, bufferSource(bytes));
 
     await expectLanded(mode, repository, bytes);
     expect(uploadCalls(context.responses)).toEqual([

@@ -179,6 +179,18 @@ describe("uploadBlob: flows (spec/PROTOCOL.md §4.1)", () => {
     expect(patch?.headers["transfer-encoding"]).toBe("chunked");
   });
 
+  it("streams a blob above monolithicThreshold in one PATCH by default (chunkedUploads off)", async () => {
+    const { registry, repository, context } = await setup({}, { chunkedUploads: false });
+    const { bytes, descriptor } = randomBlob(5 * chunk + 7);
+    const progress: number[] = [];
+    await uploadBlob(context, descriptor, bytes, { onProgress: (value) => progress.push(value) });
+
+    expectStored(registry, repository, bytes);
+    expect(registry.requests.map((request) => request.method)).toEqual(["POST", "PATCH", "PUT"]);
+    expect(uploads(registry, "PATCH")[0]?.headers["content-range"]).toBeUndefined();
+    expect(progress).toEqual([bytes.length]);
+  });
+
   it("chunks a blob whose size is a multiple of the chunk size without an empty PATCH", async () => {
     const { registry, repository, context } = await setup();
     const { bytes, descriptor } = randomBlob(2 * chunk);
@@ -216,6 +228,51 @@ describe("uploadBlob: recovery", () => {
     );
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
     expect(progress.at(-1)).toBe(bytes.length);
+  });
+
+  it("resumes a streamed upload cut mid-body from the offset the registry reports", async () => {
+    const { registry, repository, context } = await setup({}, { chunkedUploads: false });
+    const { bytes, descriptor } = randomBlob(6 * chunk + 123);
+    registry.faults.cutPatch = { nth: 1, afterBytes: 2 * chunk + 500 };
+    const { source, offsets } = recordingSource(bytes);
+    await uploadBlob(context, descriptor, source);
+
+    expectStored(registry, repository, bytes);
+    expect(offsets).toEqual([0, 2 * chunk + 500]);
+    expect(registry.requests.map((request) => [request.method, request.status])).toEqual([
+      ["POST", 202],
+      ["PATCH", 0],
+      ["GET", 204],
+      ["PATCH", 202],
+      ["PUT", 201],
+    ]);
+    expect(uploads(registry, "PATCH")[1]?.bodyLength).toBe(bytes.length - (2 * chunk + 500));
+  });
+
+  it("goes again in chunks when a streamed PATCH is refused as too large (413)", async () => {
+    const { registry, repository, context } = await setup({}, { chunkedUploads: false });
+    const { bytes, descriptor } = randomBlob(3 * chunk + 10);
+    registry.faults.maxPatchBytes = chunk;
+    await uploadBlob(context, descriptor, bytes);
+
+    expectStored(registry, repository, bytes);
+    const methods = registry.requests.map((request) => [request.method, request.status]);
+    expect(methods.slice(0, 4)).toEqual([
+      ["POST", 202],
+      ["PATCH", 413],
+      ["DELETE", 204],
+      ["POST", 202],
+    ]);
+    expect(
+      uploads(registry, "PATCH")
+        .slice(1)
+        .map((patch) => patch.headers["content-range"]),
+    ).toEqual([
+      `0-${chunk - 1}`,
+      `${chunk}-${2 * chunk - 1}`,
+      `${2 * chunk}-${3 * chunk - 1}`,
+      `${3 * chunk}-${3 * chunk + 9}`,
+    ]);
   });
 
   it("reads Range 0-0 as one byte after a refused resend from 0 (spec/PROTOCOL.md §18)", async () => {

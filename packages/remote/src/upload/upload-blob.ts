@@ -16,7 +16,8 @@ export interface UploadBlobOptions {
   onProgress?: (bytes: number) => void;
   /**
    * Overrides the choice by size: blobs up to `options.monolithicThreshold` go up monolithic (or as a
-   * single `POST` when `options.singlePostUpload`), larger ones chunked.
+   * single `POST` when `options.singlePostUpload`), larger ones streamed (chunked with
+   * `options.chunkedUploads`).
    */
   strategy?: UploadStrategy;
 }
@@ -29,10 +30,12 @@ const strategies: readonly UploadStrategy[] = ["monolithic", "single-post", "chu
  *
  * The flow (§4.1): up to `monolithicThreshold` bytes, `POST` then one `PUT ?digest=` with the whole body
  * — or, with `singlePostUpload`, one `POST ?digest=` with the body, continued with a `PUT` of the body
- * when the registry answers `202`. Larger blobs go in `PATCH`es of `max(chunkSize,
- * OCI-Chunk-Min-Length)` bytes with `Content-Range`, then an empty `PUT ?digest=`. A cut connection or a
- * `416` resumes from the offset the registry reports (`source(offset)` is opened again there), a lost
- * session starts over, each up to `resumeAttempts` times; an abort cancels the session (`DELETE`).
+ * when the registry answers `202`. Larger blobs go in one streamed `PATCH` (no `Content-Range`), or with
+ * `chunkedUploads` in `PATCH`es of `max(chunkSize, OCI-Chunk-Min-Length)` bytes with `Content-Range`, then
+ * an empty `PUT ?digest=`; a streamed `PATCH` refused as too large (`413`) goes again in chunks. A cut
+ * connection or a `416` resumes from the offset the registry reports (`source(offset)` is opened again
+ * there), a lost session starts over, each up to `resumeAttempts` times; an abort cancels the session
+ * (`DELETE`).
  *
  * @throws UsageError for a malformed descriptor or source; `SizeMismatchError` when bytes or the source
  *   do not have `descriptor.size` bytes; `AbortError`; `UploadError` when the registry refused the content
@@ -83,7 +86,8 @@ export async function uploadIntoSession(
 }
 
 function chooseStrategy(context: RemoteContext, size: number): UploadStrategy {
-  if (size > context.options.monolithicThreshold) return "chunked";
+  if (size > context.options.monolithicThreshold)
+    return context.options.chunkedUploads ? "chunked" : "streamed";
   return context.options.singlePostUpload ? "single-post" : "monolithic";
 }
 

@@ -9,6 +9,7 @@
  *   with a new `POST`;
  * - a monolithic upload restarts from `POST` on any of these: the blob is small, and a resent whole body
  *   cannot land on top of a half-written one;
+ * - a streamed `PATCH` refused as too large (`413`, a proxy's body limit): start again in chunks;
  * - an abort: `DELETE <location>` (failures ignored) and `AbortError` — also of a session whose opening
  *   `POST` was in flight when the abort came (`startUpload` waits for its answer);
  * - a closing `PUT` refused with `DIGEST_INVALID`, `SIZE_INVALID` or `BLOB_UPLOAD_INVALID`: `UploadError`.
@@ -59,7 +60,7 @@ export interface UploadPlan {
 }
 
 type Phase = "start" | "single-post" | "status" | "chunk" | "complete";
-type Decision = "abort" | "fatal" | "refused" | "fallback" | "restart" | "resume";
+type Decision = "abort" | "fatal" | "refused" | "fallback" | "chunks" | "restart" | "resume";
 
 /** The codes of a closing `PUT` that mean the upload itself is broken (§4.1, §9.2). */
 const refusalCodes: readonly RegistryErrorCode[] = ["DIGEST_INVALID", "SIZE_INVALID", "BLOB_UPLOAD_INVALID"];
@@ -136,9 +137,16 @@ export async function runUpload(context: RemoteContext, plan: UploadPlan): Promi
       acknowledge(size);
       return;
     } catch (error) {
-      const decision = decide(error, phase, signal);
+      const decision = decide(error, phase, signal, strategy);
       if (decision === "fallback") {
         strategy = "monolithic";
+        continue;
+      }
+      if (decision === "chunks") {
+        // Does not count as a failure: the registry said what it takes.
+        if (session !== undefined) await cancelUpload(context, session.location);
+        session = undefined;
+        strategy = "chunked";
         continue;
       }
       const gone = isSessionGone(error);
@@ -175,11 +183,17 @@ export async function runUpload(context: RemoteContext, plan: UploadPlan): Promi
 }
 
 /** What to do after `error` in `phase`. */
-function decide(error: unknown, phase: Phase, signal: AbortSignal | undefined): Decision {
+function decide(
+  error: unknown,
+  phase: Phase,
+  signal: AbortSignal | undefined,
+  strategy: UploadStrategy,
+): Decision {
   if (signal?.aborted || AbortError.isInstance(error)) return "abort";
   const inSession = phase === "chunk" || phase === "complete" || phase === "status";
   if (RegistryResponseError.isInstance(error)) {
     if (phase === "single-post" && singlePostRefusals.includes(error.status)) return "fallback";
+    if (phase === "chunk" && strategy === "streamed" && error.status === 413) return "chunks";
     // distribution answers a status GET on a session it cannot resume with BLOB_UPLOAD_INVALID.
     if (phase === "status" && error.hasCode("BLOB_UPLOAD_INVALID")) return "restart";
     if (inSession && isSessionGone(error)) return "restart";
