@@ -4,13 +4,14 @@
 // not depend on the machine's load.
 //
 //   node tools/bench/requests.ts [--delay MS] [--pairs N] [--case a,b,c,d] [--operation pull,copy,…]
-//                                [--quick] [--cache DIR] [--stevedore PATH] [--trace]
+//                                [--quick] [--cache DIR] [--stevedore PATH] [--trace] [--json FILE]
 //
 // `--delay 25` adds 25 ms each way at both proxies (a 50 ms round trip), the latency case of issue 18.
 // Operations: pull (to an OCI layout), push (fresh repository), push-existing (everything present), copy
 // (same registry: mounts), copy-between (registry A to registry B). `--trace` prints every request of the
 // warm-up round with its arrival and answer times at the proxy, and the serial round trips it took.
-import { mkdtemp, rm } from "node:fs/promises";
+// `--json FILE` writes the summary rows (`RequestsReport`) for `pnpm bench`'s combined report (all.ts).
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -28,10 +29,10 @@ import { defaultCacheDirectory, ensureLayout, type GeneratedLayout } from "./gen
 import { readImageGraph } from "./image-graph.ts";
 import { measure, type Sample } from "./measure.ts";
 import { mountImage } from "./mount-image.ts";
-import { spread } from "./statistics.ts";
+import type { RequestOperation, RequestsFigures, RequestsReport, RequestsRow } from "./requests-report.ts";
+import { type Spread, spread } from "./statistics.ts";
 import { verifyLayout, verifyRepository } from "./verify.ts";
 
-type RequestOperation = "pull" | "push" | "push-existing" | "copy" | "copy-between";
 const allOperations: RequestOperation[] = ["pull", "push", "push-existing", "copy", "copy-between"];
 
 const { values } = parseArgs({
@@ -44,6 +45,7 @@ const { values } = parseArgs({
     cache: { type: "string", default: defaultCacheDirectory() },
     stevedore: { type: "string", default: join(import.meta.dirname, "../../packages/cli/dist/bin.js") },
     trace: { type: "boolean", default: false },
+    json: { type: "string" },
   },
 });
 const delay = Number(values.delay);
@@ -145,9 +147,47 @@ try {
   for (const registry of registries) await registry.stop();
   await rm(work, { recursive: true, force: true });
 }
-console.log(render());
+const rows = summaryRows();
+console.log(render(rows));
+if (values.json !== undefined) {
+  const report: RequestsReport = {
+    date: started.toISOString(),
+    delay,
+    pairs,
+    loadAverageBefore: loadBefore,
+    loadAverageAfter: loadavg()[0]!,
+    rows,
+  };
+  await writeFile(values.json, `${JSON.stringify(report, null, 2)}\n`);
+}
 
-function render(): string {
+function summaryRows(): RequestsRow[] {
+  const keys = [...new Set(samples.map((sample) => `${sample.case} ${sample.operation}`))];
+  return keys.map((key) => {
+    const of = (tool: Tool) =>
+      samples.filter(
+        (sample) => `${sample.case} ${sample.operation}` === key && sample.tool === tool && sample.round > 0,
+      );
+    const figures = (list: RequestSample[]): RequestsFigures => ({
+      wall: spread(list.map((sample) => sample.wall)),
+      cpu: spread(list.map((sample) => sample.user + sample.system)),
+      peakRss: spread(list.map((sample) => sample.peakRss)),
+      requests: spread(list.map((sample) => sample.requests)),
+    });
+    const stevedore = of("stevedore");
+    const skopeo = of("skopeo");
+    const [caseName, operation] = key.split(" ") as [string, RequestOperation];
+    return {
+      case: caseName,
+      operation,
+      stevedore: figures(stevedore),
+      skopeo: figures(skopeo),
+      ratio: spread(stevedore.map((sample, i) => sample.wall / (skopeo[i]?.wall ?? Number.NaN))),
+    };
+  });
+}
+
+function render(rows: RequestsRow[]): string {
   const lines = [
     "",
     `${started.toISOString()}, ${delay} ms each way, ${pairs} pair(s) after a warm-up, ` +
@@ -156,29 +196,15 @@ function render(): string {
     "| case | operation | stevedore s | skopeo s | ratio | CPU s (st / sk) | RSS MiB (st / sk) | requests (st / sk) |",
     "| --- | --- | --- | --- | --- | --- | --- | --- |",
   ];
-  const keys = [...new Set(samples.map((sample) => `${sample.case} ${sample.operation}`))];
-  for (const key of keys) {
-    const of = (tool: Tool) =>
-      samples.filter(
-        (sample) => `${sample.case} ${sample.operation}` === key && sample.tool === tool && sample.round > 0,
-      );
-    const stevedore = of("stevedore");
-    const skopeo = of("skopeo");
-    const ratios = stevedore.map((sample, i) => sample.wall / (skopeo[i]?.wall ?? Number.NaN));
-    const wall = (list: RequestSample[]) => spread(list.map((sample) => sample.wall)).median.toFixed(2);
-    const cpu = (list: RequestSample[]) =>
-      spread(list.map((sample) => sample.user + sample.system)).median.toFixed(2);
-    const rss = (list: RequestSample[]) => spread(list.map((sample) => sample.peakRss)).median.toFixed(0);
-    const count = (list: RequestSample[]) => {
-      const counts = spread(list.map((sample) => sample.requests));
-      return counts.min === counts.max ? `${counts.min}` : `${counts.min}–${counts.max}`;
-    };
-    const ratio = spread(ratios);
-    const [caseName, operation] = key.split(" ");
+  const count = (counts: Spread) =>
+    counts.min === counts.max ? `${counts.min}` : `${counts.min}–${counts.max}`;
+  for (const { case: caseName, operation, stevedore, skopeo, ratio } of rows) {
     lines.push(
-      `| (${caseName}) | ${operation} | ${wall(stevedore)} | ${wall(skopeo)} | ${ratio.median.toFixed(3)} ` +
-        `(${ratio.min.toFixed(3)}–${ratio.max.toFixed(3)}) | ${cpu(stevedore)} / ${cpu(skopeo)} | ` +
-        `${rss(stevedore)} / ${rss(skopeo)} | ${count(stevedore)} / ${count(skopeo)} |`,
+      `| (${caseName}) | ${operation} | ${stevedore.wall.median.toFixed(2)} | ${skopeo.wall.median.toFixed(2)} | ` +
+        `${ratio.median.toFixed(3)} (${ratio.min.toFixed(3)}–${ratio.max.toFixed(3)}) | ` +
+        `${stevedore.cpu.median.toFixed(2)} / ${skopeo.cpu.median.toFixed(2)} | ` +
+        `${stevedore.peakRss.median.toFixed(0)} / ${skopeo.peakRss.median.toFixed(0)} | ` +
+        `${count(stevedore.requests)} / ${count(skopeo.requests)} |`,
     );
   }
   return lines.join("\n");

@@ -1,7 +1,8 @@
-// The benchmark: stevedore against `skopeo copy` on a real distribution registry on loopback.
+// One section of the benchmark: stevedore against `skopeo copy` on a real distribution registry on
+// loopback. `pnpm bench` runs every section through all.ts; `pnpm bench --http|--tls|--s3` runs one here.
 //
-//   pnpm bench [--quick] [--case a,b] [--operation pull,push] [--pairs N] [--cpu-prof] [--cache DIR] [--tls]
-//   pnpm bench --s3 [--case s,l] [--operation pull,push] [--pairs N]
+//   node tools/bench/run.ts [--quick] [--case a,b] [--operation pull,push] [--pairs N] [--cpu-prof] [--cache DIR] [--tls]
+//   node tools/bench/run.ts --s3 [--case s,l] [--operation pull,push] [--pairs N] [--json FILE]
 //
 // Starts docker-registry (open mode; over HTTPS with a throwaway certificate with `--tls`; on Ceph radosgw
 // with `--s3`, blob reads answered with 307 to storage, for the S3 cases and targets), generates or reuses the synthetic layouts (generate.ts), seeds the
@@ -29,7 +30,7 @@ import { type RetriedRun, runCase } from "./run-case.ts";
 import { sha256Speed } from "./sha256-speed.ts";
 import { spread } from "./statistics.ts";
 import { type RecordedSample, summarize } from "./summarize.ts";
-import { checkTargets, s3RatioTargets } from "./targets.ts";
+import { checkTargets, s3RatioTargets, tlsRatioTargets } from "./targets.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const defaultStevedoreBin = join(root, "packages/cli/dist/bin.js");
@@ -50,6 +51,8 @@ interface RunOptions {
   tls: boolean;
   /** The registry keeps blobs on Ceph radosgw and redirects blob reads there (`s3Cases`, S3 targets). */
   s3: boolean;
+  /** Also write the results JSON here (all.ts reads it for the combined report). */
+  json: string | undefined;
 }
 
 function parseOptions(argv: string[]): RunOptions {
@@ -66,6 +69,7 @@ function parseOptions(argv: string[]): RunOptions {
       "node-option": { type: "string", multiple: true },
       tls: { type: "boolean", default: false },
       s3: { type: "boolean", default: false },
+      json: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -105,6 +109,7 @@ function parseOptions(argv: string[]): RunOptions {
     nodeOptions: values["node-option"] ?? [],
     tls: values.tls,
     s3: values.s3,
+    json: values.json,
   };
 }
 
@@ -241,7 +246,11 @@ async function main(argv: string[]): Promise<void> {
     samples,
     retried,
     summaries,
-    targets: checkTargets(summaries, version.wall.median * 1000, options.s3 ? s3RatioTargets : undefined),
+    targets: checkTargets(
+      summaries,
+      version.wall.median * 1000,
+      options.s3 ? s3RatioTargets : options.tls ? tlsRatioTargets : undefined,
+    ),
     durationSeconds: (performance.now() - started) / 1000,
   };
   const report = renderReport(results);
@@ -249,6 +258,7 @@ async function main(argv: string[]): Promise<void> {
   const name = options.s3 ? "s3" : `${results.mode}${options.tls ? "-tls" : ""}`;
   const stem = join(resultsDirectory, `${date.replaceAll(":", "-").replace(/\..*/, "")}-${name}`);
   await writeFile(`${stem}.json`, `${JSON.stringify(results, null, 2)}\n`);
+  if (options.json !== undefined) await copyFile(`${stem}.json`, options.json);
   await writeFile(`${stem}.md`, report);
   await writeFile(join(resultsDirectory, `latest-${name}.md`), report);
   console.log(`\n${report}`);

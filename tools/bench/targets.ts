@@ -36,6 +36,14 @@ export const s3RatioTargets: RatioTarget[] = [
   { case: "l", operation: "push", limit: 0.8, label: "S3 registry: push of one 64 MiB layer (l)" },
 ];
 
+/** `--tls` (issue 18): the registry over HTTPS, the full cases. */
+export const tlsRatioTargets: RatioTarget[] = [
+  { case: "b", operation: "pull", limit: 0.7, label: "TLS pull (b)" },
+  { case: "a", operation: "pull", limit: 0.7, label: "TLS pull (a)" },
+  { case: "c", operation: "pull", limit: 0.4, label: "TLS pull (c)" },
+  { case: "b", operation: "push", limit: 0.8, label: "TLS push (b)" },
+];
+
 /**
  * The issues' targets: median stevedore/skopeo ratios, peak RSS ≤ 120 MiB, no more requests than skopeo,
  * `--version` ≤ 150 ms.
