@@ -92,7 +92,7 @@ async function runAll(): Promise<number> {
       const status =
         section === "latency"
           ? await run(join(here, "requests.ts"), [
-              ...["--delay", "25", "--quick", "--case", "d", "--operation", "pull,copy-between"],
+              ...["--delay", "25", "--quick", "--case", "d", "--operation", "pull,copy-between", "--floor"],
               ...["--pairs", values.pairs ?? (values.quick ? "3" : "5")],
               ...(values.stevedore === undefined ? [] : ["--stevedore", values.stevedore]),
               ...(values.cache === undefined ? [] : ["--cache", values.cache]),
@@ -168,8 +168,12 @@ async function combine(
       ] as const) {
         const row = latency.rows.find((candidate) => candidate.operation === operation);
         const value = row?.ratio.median ?? Number.NaN;
+        const floor =
+          row?.floor === undefined || row.floorRatio === undefined
+            ? ""
+            : ` (floor, a bare Node client in the same run: ${seconds(row.floor.wall.median)} s, ${row.floorRatio.median.toFixed(3)})`;
         targets.push({
-          label: `${title}: ${label} ≤ ${limit}`,
+          label: `${title}: ${label} ≤ ${limit}${floor}`,
           limit,
           value,
           unit: "ratio",

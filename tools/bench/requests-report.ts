@@ -23,6 +23,9 @@ export interface RequestsRow {
   skopeo: RequestsFigures;
   /** stevedore's wall time over skopeo's, round by round. */
   ratio: Spread;
+  /** `--floor`: a bare Node client's pull (latency-floor-child.ts), and its time over skopeo's. */
+  floor?: RequestsFigures;
+  floorRatio?: Spread;
 }
 
 /** What `requests.ts --json FILE` writes. */

@@ -4,13 +4,15 @@
 // not depend on the machine's load.
 //
 //   node tools/bench/requests.ts [--delay MS] [--pairs N] [--case a,b,c,d] [--operation pull,copy,…]
-//                                [--quick] [--cache DIR] [--stevedore PATH] [--trace] [--json FILE]
+//                                [--quick] [--cache DIR] [--stevedore PATH] [--trace] [--json FILE] [--floor]
 //
 // `--delay 25` adds 25 ms each way at both proxies (a 50 ms round trip), the latency case of issue 18.
 // Operations: pull (to an OCI layout), push (fresh repository), push-existing (everything present), copy
 // (same registry: mounts), copy-between (registry A to registry B). `--trace` prints every request of the
 // warm-up round with its arrival and answer times at the proxy, and the serial round trips it took.
 // `--json FILE` writes the summary rows (`RequestsReport`) for `pnpm bench`'s combined report (all.ts).
+// `--floor` also times, in every round of `pull`, a bare Node client (latency-floor-child.ts): the floor of
+// any client started as a `node` process, measured beside the two tools.
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
@@ -46,6 +48,7 @@ const { values } = parseArgs({
     stevedore: { type: "string", default: join(import.meta.dirname, "../../packages/cli/dist/bin.js") },
     trace: { type: "boolean", default: false },
     json: { type: "string" },
+    floor: { type: "boolean", default: false },
   },
 });
 const delay = Number(values.delay);
@@ -73,6 +76,9 @@ const work = await mkdtemp(join(values.cache, "requests-"));
 const registries: RunningRegistry[] = [];
 const proxies: CountingProxy[] = [];
 const samples: RequestSample[] = [];
+/** The bare client's runs (`--floor`), `tool` naming the tool it followed in its round. */
+const floorSamples: RequestSample[] = [];
+const floorScript = join(import.meta.dirname, "latency-floor-child.ts");
 const started = new Date();
 const loadBefore = loadavg()[0]!;
 try {
@@ -133,6 +139,22 @@ try {
           };
           samples.push(entry);
           if (values.trace && round === 0) log(trace(tool, operation, proxyA, recorded, spawned, exited));
+          if (values.floor && operation === "pull" && tool === "skopeo") {
+            proxyA.reset();
+            const floor = await measure(process.execPath, [floorScript, proxyA.url, source, layout.tag]);
+            floorSamples.push({
+              ...floor,
+              case: layout.name,
+              operation,
+              tool,
+              round,
+              requests: proxyA.requests.length,
+              kinds: countKinds(proxyA.requests),
+            });
+            log(
+              `  ${operation.padEnd(13)} ${round === 0 ? "warm-up" : `pair ${round}`} floor     ${floor.wall.toFixed(2)} s, ${proxyA.requests.length} requests`,
+            );
+          }
           log(
             `  ${operation.padEnd(13)} ${round === 0 ? "warm-up" : `pair ${round}`} ${tool.padEnd(9)} ` +
               `${sample.wall.toFixed(2)} s, CPU ${(sample.user + sample.system).toFixed(2)} s, ` +
@@ -176,6 +198,9 @@ function summaryRows(): RequestsRow[] {
     });
     const stevedore = of("stevedore");
     const skopeo = of("skopeo");
+    const floor = floorSamples.filter(
+      (sample) => `${sample.case} ${sample.operation}` === key && sample.round > 0,
+    );
     const [caseName, operation] = key.split(" ") as [string, RequestOperation];
     return {
       case: caseName,
@@ -183,6 +208,10 @@ function summaryRows(): RequestsRow[] {
       stevedore: figures(stevedore),
       skopeo: figures(skopeo),
       ratio: spread(stevedore.map((sample, i) => sample.wall / (skopeo[i]?.wall ?? Number.NaN))),
+      ...(floor.length > 0 && {
+        floor: figures(floor),
+        floorRatio: spread(floor.map((sample, i) => sample.wall / (skopeo[i]?.wall ?? Number.NaN))),
+      }),
     };
   });
 }
@@ -205,6 +234,15 @@ function render(rows: RequestsRow[]): string {
         `${stevedore.cpu.median.toFixed(2)} / ${skopeo.cpu.median.toFixed(2)} | ` +
         `${stevedore.peakRss.median.toFixed(0)} / ${skopeo.peakRss.median.toFixed(0)} | ` +
         `${count(stevedore.requests)} / ${count(skopeo.requests)} |`,
+    );
+  }
+  for (const { case: caseName, operation, floor, floorRatio } of rows) {
+    if (floor === undefined || floorRatio === undefined) continue;
+    lines.push(
+      "",
+      `Floor of a bare Node client, (${caseName}) ${operation}: ${floor.wall.median.toFixed(2)} s, ratio to skopeo ` +
+        `${floorRatio.median.toFixed(3)} (${floorRatio.min.toFixed(3)}–${floorRatio.max.toFixed(3)}), ` +
+        `${count(floor.requests)} requests.`,
     );
   }
   return lines.join("\n");
