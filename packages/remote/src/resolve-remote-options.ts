@@ -20,13 +20,13 @@ export interface RemoteOptions extends Partial<ResolvedRemoteOptions> {
 /**
  * Defaults of the upload and download tunables.
  *
- * `monolithicThreshold`: a monolithic upload is one `PUT` but starts over from byte 0 when cut; above it a
- * blob goes up in one streamed `PATCH`, which resumes from where the registry stands and costs no round trip
- * per chunk — each one costs a registry on object storage a multipart part (docs/decisions/0005 and 0018).
- * `chunkSize` applies to `chunkedUploads` and to the fallback after a `413` on a streamed `PATCH`.
+ * `monolithicThreshold`: one `PUT` with the body is the cheapest upload for a registry on object storage,
+ * and a cut loses the session on distribution whatever the flow; above the threshold one streamed `PATCH`
+ * bounds what a cut costs on registries that keep a session's bytes. `chunkSize` applies to
+ * `chunkedUploads` and to the fallback after a `413` on a streamed `PATCH` (docs/decisions/0018).
  */
 export const defaultRemoteOptions: Readonly<ResolvedRemoteOptions> = Object.freeze({
-  monolithicThreshold: 64 * 1024 * 1024,
+  monolithicThreshold: 256 * 1024 * 1024,
   chunkedUploads: false,
   chunkSize: 16 * 1024 * 1024,
   resumeAttempts: 5,

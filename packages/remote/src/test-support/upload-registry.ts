@@ -14,8 +14,8 @@
  *   session is gone), `rewindBeforePatch` (the registry loses the last N bytes before the n-th `PATCH`,
  *   which is then out of order: `416`), `wrongDigestHeader` (every `201` confirms another digest),
  *   `beforeManifestPut` (runs before a manifest `PUT` is checked: a concurrent writer),
- *   `maxPatchBytes` (a `PATCH` with a larger or unknown length is refused with `413`, as a proxy's body
- *   limit does).
+ *   `maxBodyBytes` (a request body larger than this, or a `PATCH` of unknown length, is refused with `413`,
+ *   as a proxy's body limit does).
  */
 import { createHash, randomUUID } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
@@ -43,7 +43,7 @@ export interface UploadFaults {
   forgetSessionAtPut?: number;
   rewindBeforePatch?: { nth: number; bytes: number };
   wrongDigestHeader?: boolean;
-  maxPatchBytes?: number;
+  maxBodyBytes?: number;
   beforeManifestPut?: (repository: string, reference: string) => void;
   /** Called after a manifest PUT was stored (another writer can then write over it). */
   afterManifestPut?: (repository: string, reference: string) => void;
@@ -148,6 +148,8 @@ export async function startUploadRegistry(options: UploadRegistryOptions = {}): 
       const body = JSON.stringify({ errors: [{ code, message }] });
       send(status, { ...headers, "content-type": "application/json" }, body);
     };
+    const tooLarge = (): void =>
+      send(413, { "content-type": "text/html" }, "<html>413 Request Entity Too Large</html>");
     const sessionFailure = (problem: "gone" | "stale"): void =>
       problem === "gone"
         ? fail(404, "BLOB_UPLOAD_UNKNOWN", "unknown upload")
@@ -163,10 +165,12 @@ export async function startUploadRegistry(options: UploadRegistryOptions = {}): 
         return cutAfter(request, faults.cutPatch.afterBytes, (bytes) => append(session, bytes), record);
       }
       const body = await readBody(request, record);
-      const limit = faults.maxPatchBytes;
       const declared = request.headers["content-length"];
-      if (limit !== undefined && (declared === undefined || Number(declared) > limit)) {
-        return send(413, { "content-type": "text/html" }, "<html>413 Request Entity Too Large</html>");
+      if (
+        faults.maxBodyBytes !== undefined &&
+        (declared === undefined || Number(declared) > faults.maxBodyBytes)
+      ) {
+        return tooLarge();
       }
       if (faults.forgetSessionAtPatch === nth) {
         sessions.delete(String(match?.params.session));
@@ -180,6 +184,7 @@ export async function startUploadRegistry(options: UploadRegistryOptions = {}): 
       return send(202, progressHeaders(current));
     }
     const body = await readBody(request, record);
+    if (faults.maxBodyBytes !== undefined && body.length > faults.maxBodyBytes) return tooLarge();
     if (match === undefined) return fail(404, "NOT_FOUND", "no such route");
     const { params } = match;
     const repository = String(params.name);

@@ -249,10 +249,29 @@ describe("uploadBlob: recovery", () => {
     expect(uploads(registry, "PATCH")[1]?.bodyLength).toBe(bytes.length - (2 * chunk + 500));
   });
 
+  it("goes again in chunks when a monolithic PUT is refused as too large (413)", async () => {
+    const { registry, repository, context } = await setup({}, { monolithicThreshold: 4 * chunk });
+    const { bytes, descriptor } = randomBlob(2 * chunk + 10);
+    registry.faults.maxBodyBytes = chunk;
+    await uploadBlob(context, descriptor, bytes);
+
+    expectStored(registry, repository, bytes);
+    expect(registry.requests.map((request) => [request.method, request.status])).toEqual([
+      ["POST", 202],
+      ["PUT", 413],
+      ["DELETE", 204],
+      ["POST", 202],
+      ["PATCH", 202],
+      ["PATCH", 202],
+      ["PATCH", 202],
+      ["PUT", 201],
+    ]);
+  });
+
   it("goes again in chunks when a streamed PATCH is refused as too large (413)", async () => {
     const { registry, repository, context } = await setup({}, { chunkedUploads: false });
     const { bytes, descriptor } = randomBlob(3 * chunk + 10);
-    registry.faults.maxPatchBytes = chunk;
+    registry.faults.maxBodyBytes = chunk;
     await uploadBlob(context, descriptor, bytes);
 
     expectStored(registry, repository, bytes);

@@ -32,7 +32,7 @@ const strategies: readonly UploadStrategy[] = ["monolithic", "single-post", "chu
  * — or, with `singlePostUpload`, one `POST ?digest=` with the body, continued with a `PUT` of the body
  * when the registry answers `202`. Larger blobs go in one streamed `PATCH` (no `Content-Range`), or with
  * `chunkedUploads` in `PATCH`es of `max(chunkSize, OCI-Chunk-Min-Length)` bytes with `Content-Range`, then
- * an empty `PUT ?digest=`; a streamed `PATCH` refused as too large (`413`) goes again in chunks. A cut
+ * an empty `PUT ?digest=`; a whole body refused as too large (`413`) goes again in chunks. A cut
  * connection or a `416` resumes from the offset the registry reports (`source(offset)` is opened again
  * there), a lost session starts over, each up to `resumeAttempts` times; an abort cancels the session
  * (`DELETE`).

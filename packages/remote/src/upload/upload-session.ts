@@ -9,7 +9,8 @@
  *   with a new `POST`;
  * - a monolithic upload restarts from `POST` on any of these: the blob is small, and a resent whole body
  *   cannot land on top of a half-written one;
- * - a streamed `PATCH` refused as too large (`413`, a proxy's body limit): start again in chunks;
+ * - a whole body refused as too large (`413`, a proxy's body limit) — a monolithic `PUT`, a single `POST`
+ *   or a streamed `PATCH`: start again in chunks;
  * - an abort: `DELETE <location>` (failures ignored) and `AbortError` — also of a session whose opening
  *   `POST` was in flight when the abort came (`startUpload` waits for its answer);
  * - a closing `PUT` refused with `DIGEST_INVALID`, `SIZE_INVALID` or `BLOB_UPLOAD_INVALID`: `UploadError`.
@@ -193,7 +194,7 @@ function decide(
   const inSession = phase === "chunk" || phase === "complete" || phase === "status";
   if (RegistryResponseError.isInstance(error)) {
     if (phase === "single-post" && singlePostRefusals.includes(error.status)) return "fallback";
-    if (phase === "chunk" && strategy === "streamed" && error.status === 413) return "chunks";
+    if (error.status === 413 && sentWhole(phase, strategy)) return "chunks";
     // distribution answers a status GET on a session it cannot resume with BLOB_UPLOAD_INVALID.
     if (phase === "status" && error.hasCode("BLOB_UPLOAD_INVALID")) return "restart";
     if (inSession && isSessionGone(error)) return "restart";
@@ -204,6 +205,13 @@ function decide(
   }
   if (NetworkError.isInstance(error)) return inSession ? "resume" : "restart";
   return "fatal";
+}
+
+/** Whether the request that failed in `phase` carried the whole blob (not a chunk of it). */
+function sentWhole(phase: Phase, strategy: UploadStrategy): boolean {
+  if (phase === "single-post") return true;
+  if (phase === "chunk") return strategy === "streamed";
+  return phase === "complete" && (strategy === "monolithic" || strategy === "single-post");
 }
 
 /**
