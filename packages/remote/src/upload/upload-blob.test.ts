@@ -191,6 +191,20 @@ describe("uploadBlob: flows (spec/PROTOCOL.md §4.1)", () => {
     expect(progress).toEqual([bytes.length]);
   });
 
+  it("reports progress while one request carries a source's whole blob, the size only once stored", async () => {
+    const { registry, repository, context } = await setup({}, { chunkedUploads: false });
+    const { bytes, descriptor } = randomBlob(5 * chunk + 7);
+    const { source } = recordingSource(bytes);
+    const progress: number[] = [];
+    await uploadBlob(context, descriptor, source, { onProgress: (value) => progress.push(value) });
+
+    expectStored(registry, repository, bytes);
+    expect(progress.length).toBeGreaterThan(10);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+    expect(progress.slice(0, -1).every((value) => value < bytes.length)).toBe(true);
+    expect(progress.at(-1)).toBe(bytes.length);
+  });
+
   it("chunks a blob whose size is a multiple of the chunk size without an empty PATCH", async () => {
     const { registry, repository, context } = await setup();
     const { bytes, descriptor } = randomBlob(2 * chunk);

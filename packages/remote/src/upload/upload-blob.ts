@@ -12,7 +12,10 @@ import { runUpload, type UploadStrategy } from "./upload-session.js";
 /** Options of {@link uploadBlob}. */
 export interface UploadBlobOptions {
   signal?: AbortSignal;
-  /** Called with the number of bytes the registry has acknowledged, rising, the blob's size last. */
+  /**
+   * Called with the bytes sent so far, rising — up to the registry's offset, or to what the transport took
+   * of a source — and the blob's size once the registry has stored it.
+   */
   onProgress?: (bytes: number) => void;
   /**
    * Overrides the choice by size: blobs up to `options.monolithicThreshold` go up monolithic (or as a

@@ -13,10 +13,18 @@ export type UploadContent =
   | { kind: "bytes"; bytes: Uint8Array; size: number; where: string }
   | { kind: "source"; source: ReplayableSource; size: number; where: string };
 
-/** The body of bytes `[start, start + length)` of `content`. */
-export function uploadBody(content: UploadContent, start: number, length: number): UploadBody {
+/**
+ * The body of bytes `[start, start + length)` of `content`. `onSent` is called with the blob offset up to
+ * which a source's bytes have been handed to the transport (bytes go in one piece: no calls).
+ */
+export function uploadBody(
+  content: UploadContent,
+  start: number,
+  length: number,
+  onSent?: (offset: number) => void,
+): UploadBody {
   if (content.kind === "bytes") return { body: content.bytes.subarray(start, start + length), length };
-  return { body: () => slice(content, start, length), length };
+  return { body: () => slice(content, start, length, onSent), length };
 }
 
 /** Exactly `length` bytes of the source from `start`; the source is closed as soon as they are out. */
@@ -24,6 +32,7 @@ async function* slice(
   content: Extract<UploadContent, { kind: "source" }>,
   start: number,
   length: number,
+  onSent: ((offset: number) => void) | undefined,
 ): AsyncGenerator<Uint8Array, void, undefined> {
   let sent = 0;
   if (length === 0) return;
@@ -34,7 +43,11 @@ async function* slice(
     const wanted = length - sent;
     const piece = chunk.length > wanted ? chunk.subarray(0, wanted) : chunk;
     sent += piece.length;
-    if (piece.length > 0) yield piece;
+    if (piece.length > 0) {
+      yield piece;
+      // The transport asked for more: the piece is on its way.
+      onSent?.(start + sent);
+    }
     // Leaving the loop calls the source's return(), which closes a file or a download.
     if (sent === length) return;
   }

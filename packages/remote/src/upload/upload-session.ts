@@ -85,6 +85,9 @@ export async function runUpload(context: RemoteContext, plan: UploadPlan): Promi
     acknowledged = bytes;
     plan.onProgress?.(bytes);
   };
+  // A whole blob in one request would otherwise show no progress until it is stored; the last byte counts
+  // only once the registry confirms.
+  const sending = (offset: number): void => acknowledge(Math.min(offset, size - 1));
 
   for (;;) {
     let phase: Phase = "start";
@@ -96,7 +99,7 @@ export async function runUpload(context: RemoteContext, plan: UploadPlan): Promi
         recovering = undefined;
         if (strategy === "single-post") {
           phase = "single-post";
-          const result = await postSingle(context, descriptor, uploadBody(content, 0, size), signal);
+          const result = await postSingle(context, descriptor, uploadBody(content, 0, size, sending), signal);
           if (result.created) {
             acknowledge(size);
             return;
@@ -118,7 +121,13 @@ export async function runUpload(context: RemoteContext, plan: UploadPlan): Promi
       }
       if (strategy === "monolithic" || strategy === "single-post") {
         phase = "complete";
-        await putComplete(context, session.location, descriptor, uploadBody(content, 0, size), signal);
+        await putComplete(
+          context,
+          session.location,
+          descriptor,
+          uploadBody(content, 0, size, sending),
+          signal,
+        );
         acknowledge(size);
         return;
       }
@@ -128,7 +137,7 @@ export async function runUpload(context: RemoteContext, plan: UploadPlan): Promi
         phase = "chunk";
         chunkStart = offset;
         const length = Math.min(chunkLength, size - offset);
-        const body = uploadBody(content, offset, length);
+        const body = uploadBody(content, offset, length, streamed ? sending : undefined);
         session.location = await patchChunk(context, session.location, body, offset, streamed, signal);
         offset += length;
         acknowledge(offset);
