@@ -232,7 +232,9 @@ keyring = ${dir}/keyring
 mon data = ${dir}/mon/$cluster-$id
 osd data = ${dir}/osd/$cluster-$id
 osd objectstore = memstore
-memstore device bytes = 1073741824
+# Writes block for good once the OSD is 95 % full: a full bench S3 run stores over 1 GiB. Pages are only
+# taken as bytes arrive.
+memstore device bytes = 4294967296
 osd pool default size = 1
 osd pool default min size = 1
 osd pool default pg num = 8
