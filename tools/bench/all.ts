@@ -228,11 +228,13 @@ async function combine(
     "| target | measured | met |",
     "| --- | --- | --- |",
     ...targets.map((target) => {
-      const value = Number.isNaN(target.value)
-        ? "not measured"
-        : target.unit === "ratio"
-          ? target.value.toFixed(3)
-          : `${target.value.toFixed(0)} ${target.unit}`;
+      // JSON writes NaN (not measured) as null.
+      const value =
+        typeof target.value !== "number" || Number.isNaN(target.value)
+          ? "not measured"
+          : target.unit === "ratio"
+            ? target.value.toFixed(3)
+            : `${target.value.toFixed(0)} ${target.unit}`;
       const met = target.met === undefined ? "—" : target.met ? "yes" : "**no**";
       return `| ${target.label} | ${value} | ${met} |`;
     }),

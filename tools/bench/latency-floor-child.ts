@@ -4,15 +4,11 @@
 //
 //   node tools/bench/latency-floor-child.ts http://HOST REPOSITORY TAG
 import { Agent, get } from "node:http";
+import { manifestAccept } from "./manifest-accept.ts";
 
 const [base, repository, tag] = process.argv.slice(2) as [string, string, string];
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-const accept = [
-  "application/vnd.oci.image.index.v1+json",
-  "application/vnd.oci.image.manifest.v1+json",
-  "application/vnd.docker.distribution.manifest.list.v2+json",
-  "application/vnd.docker.distribution.manifest.v2+json",
-].join(", ");
+const accept = manifestAccept;
 
 interface Manifest {
   manifests?: { digest: string }[];

@@ -2,13 +2,9 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ImageGraph } from "./image-graph.ts";
+import { manifestAccept } from "./manifest-accept.ts";
 
-const accept = [
-  "application/vnd.oci.image.index.v1+json",
-  "application/vnd.oci.image.manifest.v1+json",
-  "application/vnd.docker.distribution.manifest.list.v2+json",
-  "application/vnd.docker.distribution.manifest.v2+json",
-].join(", ");
+const accept = manifestAccept;
 
 /**
  * Checks that a pulled layout holds the image byte for byte (same root digest under `tag`, every manifest

@@ -42,7 +42,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vi
 import {
   type CountingProxy,
   countKinds,
-  requestKind,
   startCountingProxy,
 } from "../../../tools/registry/counting-proxy.ts";
 import type { Client } from "./client.js";

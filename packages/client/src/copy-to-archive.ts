@@ -4,10 +4,12 @@ import {
   checkImagePlatform,
   formatPlatform,
   formatReference,
+  hasImageConfig,
   isImageManifestMediaType,
   isIndexMediaType,
   isManifestMediaType,
   ManifestError,
+  maxImageConfigBytes,
   parseImageConfig,
   parseManifest,
   selectPlatformEntry,
@@ -16,7 +18,6 @@ import {
 import { writeDockerArchive } from "@stevedore/layout";
 import type { CopyOutcome } from "./client.js";
 import type { OpenedSource } from "./open-location.js";
-import { hasImageConfig, maxConfigBytes } from "./select-image.js";
 
 /** What {@link copyToArchive} needs besides the source. */
 export interface CopyToArchiveOptions {
@@ -87,7 +88,7 @@ export async function copyToArchive(
       verifyContent(await source.target.fetch(configDescriptor, call), configDescriptor, {
         where: `config ${configDescriptor.digest}`,
       }),
-      maxConfigBytes,
+      maxImageConfigBytes,
     );
     checkImagePlatform(source.description, parseImageConfig(config), [platform]);
   }

@@ -4,6 +4,8 @@ import {
   checkImagePlatform,
   configPlatform,
   formatReference,
+  hasImageConfig,
+  maxImageConfigBytes,
   NotFoundError,
   parseImageConfig,
   selectManifests,
@@ -13,7 +15,6 @@ import type { InspectResult } from "./client.js";
 import type { ClientContext } from "./client-context.js";
 import { isRegistryInput, type ManifestReader, openManifestReader } from "./manifest-reader.js";
 import { parseImageReference } from "./parse-image-reference.js";
-import { hasImageConfig, maxConfigBytes } from "./select-image.js";
 
 /**
  * Summarises what `reference` names. An index lists its images (attestations and `unknown/unknown`
@@ -82,7 +83,7 @@ async function describeImage(
 ): Promise<{ summary: NonNullable<InspectResult["image"]>; config: ImageConfig } | undefined> {
   if (!hasImageConfig(manifest)) return undefined;
   const config: ImageConfig = parseImageConfig(
-    await readAll(await remote.fetch(manifest.config, call), maxConfigBytes),
+    await readAll(await remote.fetch(manifest.config, call), maxImageConfigBytes),
   );
   const layers = manifest.layers.map((layer) => ({
     digest: layer.digest,

@@ -1,8 +1,9 @@
 import { readAll } from "@stevedore/blob";
 import type { Descriptor, Platform } from "@stevedore/core";
+import { maxImageConfigBytes } from "@stevedore/core";
 import type { ClientContext } from "./client-context.js";
 import { openManifestReader } from "./manifest-reader.js";
-import { maxConfigBytes, selectImage } from "./select-image.js";
+import { selectImage } from "./select-image.js";
 
 /**
  * The config blob of the image `reference` names — for an index, of the image for `platform` (default:
@@ -18,6 +19,6 @@ export async function readConfig(
   const image = await selectImage(remote, name, options);
   const descriptor = image.manifest.config;
   const call = options.signal === undefined ? {} : { signal: options.signal };
-  const bytes = image.config ?? (await readAll(await remote.fetch(descriptor, call), maxConfigBytes));
+  const bytes = image.config ?? (await readAll(await remote.fetch(descriptor, call), maxImageConfigBytes));
   return { descriptor, bytes };
 }

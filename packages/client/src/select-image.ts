@@ -2,23 +2,13 @@ import { readAll } from "@stevedore/blob";
 import type { Descriptor, ImageManifest, Platform } from "@stevedore/core";
 import {
   checkImagePlatform,
+  hasImageConfig,
   ManifestError,
-  MediaType,
-  normalizeMediaType,
+  maxImageConfigBytes,
   parseImageConfig,
   selectPlatformEntry,
 } from "@stevedore/core";
 import type { ManifestReader } from "./manifest-reader.js";
-
-/** Real image configs are kilobytes, a few megabytes at most; larger ones are refused. */
-export const maxConfigBytes: number = 64 * 1024 * 1024;
-
-const imageConfigTypes: ReadonlySet<string> = new Set([MediaType.OciConfig, MediaType.DockerConfig]);
-
-/** Whether a manifest's config is an image config (OCI or Docker), not an artifact's (§12.3). */
-export function hasImageConfig(manifest: ImageManifest): boolean {
-  return imageConfigTypes.has(normalizeMediaType(manifest.config.mediaType));
-}
 
 /** An image manifest, picked from an index when needed. */
 export interface SelectedImage {
@@ -56,7 +46,7 @@ export async function selectImage(
       manifest: top.parsed.manifest,
     };
     if (options.platform !== undefined && hasImageConfig(top.parsed.manifest)) {
-      const config = await readAll(await remote.fetch(top.parsed.manifest.config, call), maxConfigBytes);
+      const config = await readAll(await remote.fetch(top.parsed.manifest.config, call), maxImageConfigBytes);
       checkImagePlatform(reference, parseImageConfig(config), [options.platform]);
       selected.config = config;
     }

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ManifestError, parseImageConfig, UsageError } from "./index.js";
+import type { ImageManifest } from "./index.js";
+import { hasImageConfig, ManifestError, MediaType, parseImageConfig, UsageError } from "./index.js";
 import { fixture } from "./test-support/fixtures.js";
 
 const encoder = new TextEncoder();
@@ -142,5 +143,21 @@ describe("parseImageConfig", () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe("hasImageConfig", () => {
+  const manifest = (mediaType: string): ImageManifest => ({
+    schemaVersion: 2,
+    mediaType: MediaType.OciManifest,
+    config: { mediaType, digest: `sha256:${"a".repeat(64)}`, size: 2 },
+    layers: [],
+  });
+
+  it("tells an image's config (OCI or Docker, parameters ignored) from an artifact's", () => {
+    expect(hasImageConfig(manifest(MediaType.OciConfig))).toBe(true);
+    expect(hasImageConfig(manifest(`${MediaType.DockerConfig}; charset=utf-8`))).toBe(true);
+    expect(hasImageConfig(manifest("application/vnd.cncf.helm.config.v1+json"))).toBe(false);
+    expect(hasImageConfig(manifest(MediaType.OciEmpty))).toBe(false);
   });
 });

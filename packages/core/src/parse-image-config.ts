@@ -1,5 +1,6 @@
 import { ManifestError, UsageError } from "./errors.js";
-import type { ImageConfig } from "./manifest-types.js";
+import type { ImageConfig, ImageManifest } from "./manifest-types.js";
+import { MediaType, normalizeMediaType } from "./media-types.js";
 import { digestProblem } from "./parse-digest.js";
 import {
   describe,
@@ -17,6 +18,16 @@ import {
 } from "./read-json-shape.js";
 
 const root: ShapeContext = { document: "image config", path: "" };
+
+/** Real image configs are kilobytes, a few megabytes at most: readers refuse larger ones. */
+export const maxImageConfigBytes: number = 64 * 1024 * 1024;
+
+const imageConfigTypes: ReadonlySet<string> = new Set([MediaType.OciConfig, MediaType.DockerConfig]);
+
+/** Whether a manifest's config is an image config (OCI or Docker), not an artifact's (§12.3). */
+export function hasImageConfig(manifest: ImageManifest): boolean {
+  return imageConfigTypes.has(normalizeMediaType(manifest.config.mediaType));
+}
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /**

@@ -1,12 +1,12 @@
 import { readAll } from "@stevedore/blob";
 import type { Descriptor, ImageManifest, ParsedManifest, ReadableTarget } from "@stevedore/core";
-import { ManifestError, MediaType, normalizeMediaType, parseManifest } from "@stevedore/core";
-
-/** Real image configs are kilobytes, a few megabytes at most; larger ones are refused. */
-const maxConfigBytes = 64 * 1024 * 1024;
-const maxManifestBytes = 4 * 1024 * 1024;
-
-const imageConfigTypes: ReadonlySet<string> = new Set([MediaType.OciConfig, MediaType.DockerConfig]);
+import {
+  defaultManifestMaxBytes,
+  hasImageConfig,
+  ManifestError,
+  maxImageConfigBytes,
+  parseManifest,
+} from "@stevedore/core";
 
 /** A JSON object as parsed, key order kept, so what an edit leaves alone is written back as it was. */
 export type JsonObject = Record<string, unknown>;
@@ -19,7 +19,7 @@ export async function readManifest(
 ): Promise<ParsedManifest> {
   const bytes = await readAll(
     await target.fetch(descriptor, signal === undefined ? {} : { signal }),
-    maxManifestBytes,
+    defaultManifestMaxBytes,
   );
   return parseManifest(bytes, descriptor.mediaType);
 }
@@ -31,14 +31,14 @@ export async function readConfig(
   where: string,
   signal?: AbortSignal,
 ): Promise<{ bytes: Uint8Array; config: JsonObject }> {
-  if (!imageConfigTypes.has(normalizeMediaType(manifest.config.mediaType))) {
+  if (!hasImageConfig(manifest)) {
     throw new ManifestError(
       `${where} is not a container image (its config is ${manifest.config.mediaType}): it has no file system to edit`,
     );
   }
   const bytes = await readAll(
     await target.fetch(manifest.config, signal === undefined ? {} : { signal }),
-    maxConfigBytes,
+    maxImageConfigBytes,
   );
   return { bytes, config: parseObject(bytes, `config ${manifest.config.digest}`) };
 }

@@ -151,6 +151,21 @@ describe("copy: platforms of an index", () => {
     expect(result.platforms).toEqual([]);
   });
 
+  it("checks the platform of a single image whose config is large but within core's limit", async () => {
+    const source = createMemoryTarget();
+    // A 20 MiB config: copy refused any over 16 MiB while `config` and `inspect` read up to 64 MiB.
+    const padding = "x".repeat(20 * 1024 * 1024);
+    const platform = { os: "linux", architecture: "arm64" };
+    const config = document(
+      { ...platform, padding, rootfs: { type: "layers", diff_ids: [] } },
+      MediaType.OciConfig,
+    );
+    const large = image("large", { platform, config, layers: [] });
+    await store(source, [large], "v1");
+    const result = await copy(source, "v1", createMemoryTarget(), "v1", { platforms: [platform] });
+    expect(result.digest).toBe(large.descriptor.digest);
+  });
+
   it("refuses a single image for another platform than the named one, pushing nothing", async () => {
     const source = createMemoryTarget();
     const arm = image("arm", { platform: { os: "linux", architecture: "arm64" } });

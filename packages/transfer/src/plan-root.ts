@@ -3,11 +3,11 @@ import type { Descriptor, ParsedManifest, Platform } from "@stevedore/core";
 import {
   attestedDigest,
   checkImagePlatform,
+  hasImageConfig,
   isAttestation,
   isIndexMediaType,
   ManifestError,
-  MediaType,
-  normalizeMediaType,
+  maxImageConfigBytes,
   parseImageConfig,
   selectManifests,
 } from "@stevedore/core";
@@ -84,10 +84,6 @@ export async function planRoot(
   return { ...filtered, platforms: platformList(selected), filteredIndex: true };
 }
 
-const imageConfigTypes: ReadonlySet<string> = new Set([MediaType.OciConfig, MediaType.DockerConfig]);
-/** Real image configs are kilobytes; this only bounds what a hostile source can make us hold. */
-const maxConfigBytes = 16 * 1024 * 1024;
-
 /**
  * Reads a single image manifest and, when its config is an image config, checks its platform against the
  * wanted ones (`NotFoundError` otherwise). Artifacts (another config type) have no platform to check.
@@ -101,10 +97,10 @@ async function checkSingleImage(
   const parsed = given ?? (await fetchManifest(session.source, resolved, session.signal));
   if (parsed.kind !== "image") return parsed;
   const config = parsed.manifest.config;
-  if (!imageConfigTypes.has(normalizeMediaType(config.mediaType))) return parsed;
-  if (config.size > maxConfigBytes) {
+  if (!hasImageConfig(parsed.manifest)) return parsed;
+  if (config.size > maxImageConfigBytes) {
     throw new ManifestError(
-      `config ${config.digest} is ${config.size} bytes, over the ${maxConfigBytes}-byte limit`,
+      `config ${config.digest} is ${config.size} bytes, over the ${maxImageConfigBytes}-byte limit`,
     );
   }
   const bytes = await fetchOnceMore(session.signal, async () => {
