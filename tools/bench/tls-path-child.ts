@@ -18,8 +18,12 @@ import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
-// undici as the transport package has it (tools/ has no dependencies of its own).
-import { Agent, request } from "../../packages/transport/node_modules/undici/index.js";
+
+// undici as the transport package has it (tools/ has no dependencies of its own); loaded only by the
+// threads that fetch, so the main thread of `workers` holds no copy of it.
+type Undici = typeof import("../../packages/transport/node_modules/undici/index.js");
+type Agent = InstanceType<Undici["Agent"]>;
+const loadUndici = (): Promise<Undici> => import("../../packages/transport/node_modules/undici/index.js");
 
 interface Blob {
   url: string;
@@ -40,6 +44,15 @@ interface Job {
 }
 
 const batchBytes = 1024 * 1024;
+
+// Every thread collects its young generation as the CLI does (record 0002: a minor collection every 20 ms
+// while more than 8 MiB of array buffers are held; the child runs with `--expose-gc`).
+const collect = (globalThis as { gc?: (options: { type: "minor" }) => void }).gc;
+if (collect !== undefined) {
+  setInterval(() => {
+    if (process.memoryUsage().arrayBuffers > 8 * 1024 * 1024) collect({ type: "minor" });
+  }, 20).unref();
+}
 
 if (isMainThread) await main();
 else await runJob(workerData as Job);
@@ -79,6 +92,7 @@ async function main(): Promise<void> {
     return;
   }
   if (kind !== "read" && kind !== "hash" && kind !== "main") throw new Error(`unknown way ${way}`);
+  const { Agent, request } = await loadUndici();
   const agent = new Agent({ allowH2: protocol === "h2", connect: { ca } });
   let next = 0;
   const take = async (): Promise<void> => {
@@ -86,7 +100,7 @@ async function main(): Promise<void> {
       const blob = blobs[next++] as Blob;
       const hash = kind === "read" ? undefined : createHash("sha256");
       const file = kind === "main" ? join(directory, blob.hex) : undefined;
-      await fetchRange(agent, blob, 0, blob.size, hash, file);
+      await fetchRange(request, agent, blob, 0, blob.size, hash, file);
       if (hash !== undefined) check(blob, hash);
     }
   };
@@ -95,6 +109,7 @@ async function main(): Promise<void> {
 }
 
 async function runJob(job: Job): Promise<void> {
+  const { Agent, request } = await loadUndici();
   const agent = new Agent({ allowH2: job.protocol === "h2", connect: { ca: job.ca } });
   const counters = new Int32Array(job.shared);
   if (job.half === undefined) {
@@ -103,7 +118,7 @@ async function runJob(job: Job): Promise<void> {
       const blob = job.blobs[index];
       if (blob === undefined) break;
       const hash = createHash("sha256");
-      await fetchRange(agent, blob, 0, blob.size, hash, join(job.directory, blob.hex));
+      await fetchRange(request, agent, blob, 0, blob.size, hash, join(job.directory, blob.hex));
       check(blob, hash);
     }
   } else {
@@ -111,13 +126,13 @@ async function runJob(job: Job): Promise<void> {
     const middle = Math.ceil(blob.size / 2);
     const file = join(job.directory, blob.hex);
     if (job.half === 1) {
-      await fetchRange(agent, blob, middle, blob.size, undefined, file, (written) => {
+      await fetchRange(request, agent, blob, middle, blob.size, undefined, file, (written) => {
         Atomics.store(counters, 1, written);
         Atomics.notify(counters, 1);
       });
     } else {
       const hash = createHash("sha256");
-      await fetchRange(agent, blob, 0, middle, hash, file);
+      await fetchRange(request, agent, blob, 0, middle, hash, file);
       hashFromFile(file, hash, middle, blob.size, counters);
       check(blob, hash);
     }
@@ -149,6 +164,7 @@ function hashFromFile(file: string, hash: Hash, start: number, end: number, coun
  * writing ~1 MiB batches at their positions into `file` when given; `onWritten(bytes)` after each batch.
  */
 async function fetchRange(
+  request: Undici["request"],
   agent: Agent,
   blob: Blob,
   start: number,

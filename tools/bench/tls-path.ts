@@ -1,7 +1,8 @@
-// `node tools/bench/tls-path.ts [--runs N] [--quick] [--case a,b] [--way …] [--stevedore PATH] [--cache DIR]`: the
-// floor of one Node thread pulling large blobs over TLS, and the same pipeline on two worker threads (issue
-// 18), against `skopeo copy` and `stevedore pull` of the same image from the same registry (distribution
-// 2.8 over HTTPS with a throwaway certificate), alternating way by way, N rounds (default 3):
+// `node tools/bench/tls-path.ts [--runs N] [--quick] [--case a,b] [--way …] [--arena-max N]
+// [--stevedore PATH] [--cache DIR]`: the floor of one Node thread pulling large blobs over TLS, and the
+// same pipeline on two worker threads (issue 18), against `skopeo copy` and `stevedore pull` of the same
+// image from the same registry (distribution 2.8 over HTTPS with a throwaway certificate), alternating way
+// by way, N rounds (default 3):
 //
 //   skopeo          `skopeo copy --src-cert-dir … docker://… oci:DIR:v1`
 //   stevedore       `node <cli> pull … oci:DIR:v1 --quiet --ca-file …` (h2 offered, the default)
@@ -11,8 +12,10 @@
 //   main-h1/h2      + positioned writes: a verified pull's body path on one thread
 //   workers-h1/h2   the whole pipeline on 2 worker threads (blobs shared out; one blob as 2 `Range` halves)
 //
-// Blobs go 2 at a time in every child way. Prints medians (min–max) of wall and CPU seconds, peak RSS, the
-// registry's CPU, and each way's wall over skopeo's in the same round. Measures only; no limit.
+// Blobs go 2 at a time in every child way; the child runs with the CLI's young-generation regime (a 1 MiB
+// semi-space and a minor collection on a timer in every thread, record 0002). Prints medians (min–max) of
+// wall and CPU seconds, peak RSS, the registry's CPU, and each way's wall over skopeo's in the same round.
+// Measures only; no limit.
 import { copyFile, mkdir, mkdtemp, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -42,6 +45,7 @@ const { values } = parseArgs({
   options: {
     runs: { type: "string", default: "3" },
     quick: { type: "boolean", default: false },
+    "arena-max": { type: "string" },
     case: { type: "string", multiple: true, default: ["a,b"] },
     way: { type: "string", multiple: true, default: [allWays.join(",")] },
     stevedore: { type: "string", default: join(import.meta.dirname, "../../packages/cli/dist/bin.js") },
@@ -54,6 +58,13 @@ const ways = values.way.flatMap((item) => item.split(","));
 for (const way of ways) if (!allWays.includes(way)) throw new Error(`unknown way ${way}`);
 if (!ways.includes("skopeo")) ways.unshift("skopeo");
 const child = join(import.meta.dirname, "tls-path-child.ts");
+// `--arena-max N`: glibc's MALLOC_ARENA_MAX for every way but skopeo (each thread may get a malloc arena).
+const nodeEnvironment = {
+  env: {
+    ...process.env,
+    ...(values["arena-max"] !== undefined && { MALLOC_ARENA_MAX: values["arena-max"] }),
+  },
+};
 
 const registry = await startRegistry({ mode: "open", tls: true });
 const caFile = registry.caFile ?? "";
@@ -118,12 +129,12 @@ try {
                       caFile,
                       ...(way === "stevedore-h1" ? ["--no-http2"] : []),
                     ],
-                    cpu,
+                    { ...cpu, ...nodeEnvironment },
                   )
                 : await measure(
                     process.execPath,
-                    ["--max-semi-space-size=1", child, way, caFile, directory, ...layers],
-                    cpu,
+                    ["--max-semi-space-size=1", "--expose-gc", child, way, caFile, directory, ...layers],
+                    { ...cpu, ...nodeEnvironment },
                   );
           if (run > 0) samples.get(way)?.push(sample);
           console.log(
