@@ -5,21 +5,25 @@
  */
 import { enableCompileCache } from "node:module";
 import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { restartWithOneMallocArena } from "./one-malloc-arena.js";
 
 // Dead socket and file buffers pile up in a growing young generation: keep it small and run minor
 // collections on a timer while many array buffers are held (settings below). Set after the command's modules
 // load (`afterLoad` below), because a V8 flag set earlier costs Node its built-ins' code cache
 // (docs/decisions/0002-young-generation-timer.md).
-// `gc` exists only in a context created after `--expose-gc` is set; the timer never keeps the process alive.
+// `gc` exists only in a context created after `--expose-gc` is set. That context is made the first time the
+// buffers pass the limit, so a short command never pays for it (docs/decisions/0016-no-startup-snapshot.md).
+// The timer never keeps the process alive.
+const gcFunction = (): unknown =>
+  process.getBuiltinModule("node:vm").runInNewContext("typeof gc === 'function' ? gc : undefined");
 const limitYoungGeneration = (): void => {
   setFlagsFromString("--semi-space-growth-factor=1");
   setFlagsFromString("--expose-gc");
-  const collect: unknown = runInNewContext("typeof gc === 'function' ? gc : undefined");
-  if (typeof collect !== "function") return;
+  let collect: unknown;
   setInterval(() => {
-    if (process.memoryUsage().arrayBuffers > 8 * 1024 * 1024) collect({ type: "minor" });
+    if (process.memoryUsage().arrayBuffers <= 8 * 1024 * 1024) return;
+    collect ??= gcFunction() ?? null;
+    if (typeof collect === "function") collect({ type: "minor" });
   }, 20).unref();
 };
 
