@@ -2,11 +2,14 @@ import { readAll } from "@stevedore/blob";
 import type { Descriptor, ImageManifest, Platform, ReadableTarget, Target } from "@stevedore/core";
 import {
   buildIndex,
+  defaultManifestMaxBytes,
   editIndex,
   formatPlatform,
+  hasImageConfig,
   isIndexMediaType,
   ManifestError,
   matchPlatform,
+  maxImageConfigBytes,
   NotFoundError,
   parseImageConfig,
   parseManifest,
@@ -46,13 +49,22 @@ export async function indexEntriesFor(
 ): Promise<Descriptor[]> {
   const call = options.signal === undefined ? {} : { signal: options.signal };
   const entries: Descriptor[] = [];
+  // An image named twice, or named beside an index that lists it, is one entry.
+  const listed = new Set<string>();
+  const add = (entry: Descriptor): void => {
+    if (listed.has(entry.digest)) return;
+    listed.add(entry.digest);
+    entries.push(entry);
+  };
   for (const descriptor of manifests) {
-    const parsed = parseManifest(await readAll(await target.fetch(descriptor, call)), descriptor.mediaType);
+    const bytes = await readAll(await target.fetch(descriptor, call), defaultManifestMaxBytes);
+    const parsed = parseManifest(bytes, descriptor.mediaType);
     if (parsed.kind === "index") {
-      entries.push(...parsed.manifest.manifests);
+      for (const entry of parsed.manifest.manifests) add(entry);
       continue;
     }
-    entries.push({
+    if (listed.has(descriptor.digest)) continue;
+    add({
       mediaType: descriptor.mediaType,
       digest: descriptor.digest,
       size: descriptor.size,
@@ -69,14 +81,10 @@ async function platformOf(
   descriptor: Descriptor,
   call: { signal?: AbortSignal },
 ): Promise<{ platform?: Platform }> {
-  const configType = manifest.config.mediaType;
-  if (
-    configType !== "application/vnd.oci.image.config.v1+json" &&
-    configType !== "application/vnd.docker.container.image.v1+json"
-  ) {
-    return {}; // an artifact: no platform to read
-  }
-  const config = parseImageConfig(await readAll(await target.fetch(manifest.config, call)));
+  if (!hasImageConfig(manifest)) return {}; // an artifact: no platform to read
+  const config = parseImageConfig(
+    await readAll(await target.fetch(manifest.config, call), maxImageConfigBytes),
+  );
   if (!config.os || !config.architecture) {
     throw new ManifestError(
       `the config of ${descriptor.digest} names no os/architecture for the index entry`,
@@ -154,8 +162,15 @@ export async function editIndexAt(
       `${tag} is an image manifest (${current.mediaType}), not an index: create one with 'index create'`,
     );
   }
-  const bytes = await readAll(await target.fetch(current, call));
-  const add = options.add === undefined ? [] : await indexEntriesFor(target, options.add, call);
+  const bytes = await readAll(await target.fetch(current, call), defaultManifestMaxBytes);
+  // Adding what the index already lists changes nothing.
+  const parsed = parseManifest(bytes, current.mediaType);
+  const present = new Set(
+    parsed.kind === "index" ? parsed.manifest.manifests.map((entry) => entry.digest) : [],
+  );
+  const add = (options.add === undefined ? [] : await indexEntriesFor(target, options.add, call)).filter(
+    (entry) => !present.has(entry.digest),
+  );
   const { removePlatform, removeDigest } = options;
   const edited = editIndex(bytes, {
     add,

@@ -463,6 +463,17 @@ describe.each(registries)(
       expect(created.manifests.map((entry: { digest: string }) => entry.digest)).not.toContain(
         image.index.digest,
       );
+      // An index and one of its own images: that image is listed once.
+      const again = await runCli([
+        "index",
+        "create",
+        `${name}:again`,
+        `${name}:all`,
+        `${name}@${image.children[0]?.manifest.digest}`,
+      ]);
+      expect([again.code, again.stderr]).toEqual([0, ""]);
+      const listedOnce = JSON.parse((await rawManifest(registry(), repository, "again")).toString());
+      expect(listedOnce.manifests).toEqual(source.manifests);
       // An index and another image for one of its platforms list linux/amd64 twice: refused, nothing pushed.
       const another = createTestImage({ label: "flatten-other" });
       await seedTestImage({ url: registry().url, repository }, another, ["other"]);
@@ -566,6 +577,11 @@ describe.each(registries)(
         size: arm64.manifest.size,
         platform: { architecture: "arm64", os: "linux", variant: "v8" },
       });
+
+      // Adding what the index lists already changes nothing.
+      const addAgain = await runCli(["index", "add", `${name}:v1`, `${name}@${arm64.manifest.digest}`]);
+      expect([addAgain.code, addAgain.stderr]).toEqual([0, ""]);
+      expect((await rawManifest(registry(), repository, "v1")).toString()).toBe(added);
 
       const remove = await runCli(["index", "remove", `${name}:v1`, "--platform", "linux/amd64"]);
       expect([remove.code, remove.stderr]).toEqual([0, ""]);
