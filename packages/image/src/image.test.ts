@@ -221,6 +221,19 @@ describe("mutateImage", () => {
   });
 });
 
+describe("selectImage", () => {
+  it("refuses a single image for another platform than the one asked for, and takes its own", async () => {
+    const target = createMemoryTarget();
+    const single = await pushImage(target, [[file("a", "a")]], amd64);
+    await expect(selectImage(target, single, { platform: arm64 })).rejects.toThrow(NotFoundError);
+    await expect(selectImage(target, single, { platform: arm64 })).rejects.toThrow(
+      /single-platform image for linux\/amd64, not linux\/arm64/,
+    );
+    expect((await selectImage(target, single, { platform: amd64 })).descriptor.digest).toBe(single.digest);
+    expect((await selectImage(target, single)).descriptor.digest).toBe(single.digest);
+  });
+});
+
 describe("merged file system", () => {
   /** A base with /etc, /data/{old,keep}, /bin → usr/bin; an upper layer deletes /etc/motd and replaces /data. */
   async function layered(target: Target): Promise<Descriptor> {
