@@ -1,13 +1,6 @@
-import { readAll } from "@stevedore/blob";
 import type { Descriptor, ImageManifest, Platform } from "@stevedore/core";
-import {
-  checkImagePlatform,
-  hasImageConfig,
-  ManifestError,
-  maxImageConfigBytes,
-  parseImageConfig,
-  selectPlatformEntry,
-} from "@stevedore/core";
+import { ManifestError, selectPlatformEntry } from "@stevedore/core";
+import { checkSingleImagePlatform } from "@stevedore/image";
 import type { ManifestReader } from "./manifest-reader.js";
 
 /** An image manifest, picked from an index when needed. */
@@ -45,11 +38,8 @@ export async function selectImage(
       bytes: top.bytes,
       manifest: top.parsed.manifest,
     };
-    if (options.platform !== undefined && hasImageConfig(top.parsed.manifest)) {
-      const config = await readAll(await remote.fetch(top.parsed.manifest.config, call), maxImageConfigBytes);
-      checkImagePlatform(reference, parseImageConfig(config), [options.platform]);
-      selected.config = config;
-    }
+    const config = await checkSingleImagePlatform(remote, top.parsed.manifest, reference, options);
+    if (config !== undefined) selected.config = config;
     return selected;
   }
   const entry = selectPlatformEntry(top.parsed.manifest, options.platform);

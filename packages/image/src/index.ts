@@ -16,6 +16,6 @@ export { readImageFile } from "./read-image-file.js";
 export type { RecompressImageOptions, RecompressResult } from "./recompress-image.js";
 export { recompressImage } from "./recompress-image.js";
 export type { SelectedImage } from "./select-image.js";
-export { selectImage } from "./select-image.js";
+export { checkSingleImagePlatform, selectImage } from "./select-image.js";
 export type { StagedLayer, StageLayerOptions } from "./stage-layer.js";
 export { stageLayer } from "./stage-layer.js";

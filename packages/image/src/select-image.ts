@@ -28,12 +28,7 @@ export async function selectImage(
 ): Promise<SelectedImage> {
   const top = await readManifest(target, root, options.signal);
   if (top.kind === "image") {
-    // An explicit platform is never silently ignored: a single image must be for it.
-    if (options.platform !== undefined && hasImageConfig(top.manifest)) {
-      const call = options.signal === undefined ? {} : { signal: options.signal };
-      const config = await readAll(await target.fetch(top.manifest.config, call), maxImageConfigBytes);
-      checkImagePlatform(root.digest, parseImageConfig(config), [options.platform]);
-    }
+    await checkSingleImagePlatform(target, top.manifest, root.digest, options);
     return { descriptor: root, manifest: top.manifest };
   }
   const entry = selectPlatformEntry(top.manifest, options.platform);
@@ -41,4 +36,24 @@ export async function selectImage(
   if (child.kind !== "image")
     throw new ManifestError(`${entry.digest} in index ${root.digest} is not an image manifest`);
   return { descriptor: entry, manifest: child.manifest };
+}
+
+/**
+ * An explicit `platform` is never silently ignored: a single image (one with an image config; artifacts
+ * have no platform) must be for it. Reads and returns the config's bytes when it checks, `undefined` when
+ * there is nothing to check.
+ *
+ * @throws NotFoundError naming the image (`what`), the platform it is for and the one asked.
+ */
+export async function checkSingleImagePlatform(
+  source: Pick<ReadableTarget, "fetch">,
+  manifest: ImageManifest,
+  what: string,
+  options: { platform?: Platform; signal?: AbortSignal },
+): Promise<Uint8Array | undefined> {
+  if (options.platform === undefined || !hasImageConfig(manifest)) return undefined;
+  const call = options.signal === undefined ? {} : { signal: options.signal };
+  const config = await readAll(await source.fetch(manifest.config, call), maxImageConfigBytes);
+  checkImagePlatform(what, parseImageConfig(config), [options.platform]);
+  return config;
 }
