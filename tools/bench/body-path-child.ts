@@ -20,6 +20,7 @@ import {
   interceptors,
   request,
 } from "../../packages/transport/node_modules/undici/index.js";
+import { batchedWriter } from "./batched-writes.ts";
 
 // The transport passes its own policy per request; this one never retries (nothing fails on loopback).
 const giveUp = (error: Error, _state: unknown, callback: (error?: Error | null) => void): void =>
@@ -64,30 +65,13 @@ async function fetchPart(dispatcher: Dispatcher, start: number, end: number): Pr
     ...(way === "read-retry" ? { retryOptions: { retry: giveUp } } : {}),
   } as Parameters<typeof request>[1]);
   const writing = way !== "read" && way !== "read-retry";
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  let position = start;
-  let inFlight: Promise<unknown> | undefined;
-  const flush = async (): Promise<void> => {
-    await inFlight;
-    if (pending.length === 0) return;
-    const batch = pending;
-    const at = position;
-    position += pendingBytes;
-    pending = [];
-    pendingBytes = 0;
-    inFlight = handle.writev(batch, at);
-  };
+  const writer = batchedWriter(handle, start, 1024 * 1024);
   for await (const chunk of response.body as AsyncIterable<Buffer>) {
     hash?.update(chunk);
     if (hashWorker !== undefined) await hashWorker.update(chunk);
-    if (!writing) continue;
-    pending.push(chunk);
-    pendingBytes += chunk.length;
-    if (pendingBytes >= 1024 * 1024) await flush();
+    if (writing) await writer.add(chunk);
   }
-  await flush();
-  await inFlight;
+  await writer.finish();
 }
 
 function startHashWorker(): { update(chunk: Buffer): Promise<void>; digest(): Promise<string> } {

@@ -18,6 +18,7 @@ import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+import { batchedWriter } from "./batched-writes.ts";
 
 // undici as the transport package has it (tools/ has no dependencies of its own); loaded only by the
 // threads that fetch, so the main thread of `workers` holds no copy of it.
@@ -180,30 +181,12 @@ async function fetchRange(
   });
   if (response.statusCode !== (whole ? 200 : 206)) throw new Error(`${blob.url}: ${response.statusCode}`);
   const handle = file === undefined ? undefined : await open(file, whole ? "w" : "r+");
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  let position = start;
-  let inFlight: Promise<unknown> | undefined;
-  const flush = async (): Promise<void> => {
-    await inFlight;
-    if (handle === undefined || pending.length === 0) return;
-    const batch = pending;
-    const at = position;
-    position += pendingBytes;
-    const written = position - start;
-    pending = [];
-    pendingBytes = 0;
-    inFlight = handle.writev(batch, at).then(() => onWritten?.(written));
-  };
+  const writer = handle === undefined ? undefined : batchedWriter(handle, start, batchBytes, onWritten);
   for await (const chunk of response.body as AsyncIterable<Buffer>) {
     hash?.update(chunk);
-    if (handle === undefined) continue;
-    pending.push(chunk);
-    pendingBytes += chunk.length;
-    if (pendingBytes >= batchBytes) await flush();
+    await writer?.add(chunk);
   }
-  await flush();
-  await inFlight;
+  await writer?.finish();
   await handle?.close();
 }
 
