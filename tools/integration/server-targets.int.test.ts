@@ -47,7 +47,10 @@ afterAll(async () => {
 });
 
 type Tunables = Partial<
-  Pick<Parameters<typeof createRemote>[0], "monolithicThreshold" | "chunkSize" | "singlePostUpload">
+  Pick<
+    Parameters<typeof createRemote>[0],
+    "monolithicThreshold" | "chunkedUploads" | "chunkSize" | "singlePostUpload"
+  >
 >;
 
 /** A fresh remote on `registry` and a sibling repository of the same registry for the mount tests. */
@@ -81,7 +84,16 @@ describeTargetContract(
 );
 describeTargetContract(
   "remote on the embedded registry (directory, chunked uploads)",
-  remoteSetup(() => hosts.directory, { monolithicThreshold: 1024, chunkSize: 64 * 1024 }),
+  remoteSetup(() => hosts.directory, {
+    monolithicThreshold: 1024,
+    chunkedUploads: true,
+    chunkSize: 64 * 1024,
+  }),
+  capabilities,
+);
+describeTargetContract(
+  "remote on the embedded registry (directory, streamed uploads)",
+  remoteSetup(() => hosts.directory, { monolithicThreshold: 1024 }),
   capabilities,
 );
 describeTargetContract(
