@@ -13,7 +13,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import type { BenchResults } from "./render-report.ts";
+import { type BenchResults, range, requestCount, seconds, targetRows } from "./render-report.ts";
 import type { RequestsReport } from "./requests-report.ts";
 import type { Spread } from "./statistics.ts";
 import type { TargetResult } from "./targets.ts";
@@ -130,11 +130,7 @@ async function combine(
   started: Date,
   quick: boolean,
 ): Promise<string> {
-  const range = (value: Spread, digits: number): string =>
-    `${value.median.toFixed(digits)} (${value.min.toFixed(digits)}–${value.max.toFixed(digits)})`;
-  const count = (value: Spread): string =>
-    Number.isNaN(value.median) ? "—" : value.min === value.max ? `${value.min}` : `${value.min}–${value.max}`;
-  const seconds = (value: number): string => (value >= 10 ? value.toFixed(1) : value.toFixed(2));
+  const ratio = (value: Spread): string => range(value, (n) => n.toFixed(3));
   const rows: string[] = [];
   const targets: TargetResult[] = [];
   const notes: string[] = [];
@@ -156,10 +152,10 @@ async function combine(
       for (const row of latency.rows) {
         rows.push(
           `| ${title} | (${row.case}) 3-platform index | ${row.operation} | ${seconds(row.stevedore.wall.median)} | ` +
-            `${seconds(row.skopeo.wall.median)} | **${range(row.ratio, 3)}** | ` +
+            `${seconds(row.skopeo.wall.median)} | **${ratio(row.ratio)}** | ` +
             `${seconds(row.stevedore.cpu.median)} / ${seconds(row.skopeo.cpu.median)} | ` +
             `${row.stevedore.peakRss.max.toFixed(0)} / ${row.skopeo.peakRss.max.toFixed(0)} | ` +
-            `${count(row.stevedore.requests)} / ${count(row.skopeo.requests)} |`,
+            `${requestCount(row.stevedore.requests)} / ${requestCount(row.skopeo.requests)} |`,
         );
       }
       for (const [operation, limit, label] of [
@@ -204,13 +200,17 @@ async function combine(
       rows.push(
         `| ${title} | (${summary.case}) ${layout?.title ?? ""} | ${summary.operation} | ` +
           `${seconds(summary.stevedore.wall.median)} | ${seconds(summary.skopeo.wall.median)} | ` +
-          `**${range(summary.ratio, 3)}** | ` +
+          `**${ratio(summary.ratio)}** | ` +
           `${seconds(summary.stevedore.cpu.median)} / ${seconds(summary.skopeo.cpu.median)} | ` +
           `${summary.stevedore.peakRss.toFixed(0)} / ${summary.skopeo.peakRss.toFixed(0)} | ` +
-          `${count(summary.stevedore.requests)} / ${count(summary.skopeo.requests)} |`,
+          `${requestCount(summary.stevedore.requests)} / ${requestCount(summary.skopeo.requests)} |`,
       );
     }
-    for (const target of results.targets) targets.push({ ...target, label: `${title}: ${target.label}` });
+    // TLS and S3 targets name their section already.
+    for (const target of results.targets) {
+      const label = target.label.startsWith(title) ? target.label : `${title}: ${target.label}`;
+      targets.push({ ...target, label });
+    }
   }
   const lines = [
     `# stevedore vs skopeo — every section (${quick ? "quick" : "full"} sizes), ${started.toISOString()}`,
@@ -227,17 +227,7 @@ async function combine(
     "",
     "| target | measured | met |",
     "| --- | --- | --- |",
-    ...targets.map((target) => {
-      // JSON writes NaN (not measured) as null.
-      const value =
-        typeof target.value !== "number" || Number.isNaN(target.value)
-          ? "not measured"
-          : target.unit === "ratio"
-            ? target.value.toFixed(3)
-            : `${target.value.toFixed(0)} ${target.unit}`;
-      const met = target.met === undefined ? "—" : target.met ? "yes" : "**no**";
-      return `| ${target.label} | ${value} | ${met} |`;
-    }),
+    ...targetRows(targets),
   ];
   return `${lines.join("\n")}\n`;
 }

@@ -38,12 +38,30 @@ export interface BenchResults {
   durationSeconds: number;
 }
 
-const seconds = (value: number): string => (value >= 10 ? value.toFixed(1) : value.toFixed(2));
-const range = (value: Spread, format: (n: number) => string): string =>
+/** Seconds with two decimals, one from 10 s. */
+export const seconds = (value: number): string => (value >= 10 ? value.toFixed(1) : value.toFixed(2));
+/** `median (min–max)`, each number formatted by `format`. */
+export const range = (value: Spread, format: (n: number) => string): string =>
   `${format(value.median)} (${format(value.min)}–${format(value.max)})`;
 
-const requestCount = (value: Spread): string =>
+/** Requests per run: one count, `min–max` when runs differ, `—` when not counted. */
+export const requestCount = (value: Spread): string =>
   Number.isNaN(value.median) ? "—" : value.min === value.max ? `${value.min}` : `${value.min}–${value.max}`;
+
+/** The targets as markdown table rows (`| target | measured | met |`). */
+export function targetRows(targets: readonly TargetResult[]): string[] {
+  return targets.map((target) => {
+    // A target not measured is NaN, which a report read back from JSON has as null.
+    const value =
+      typeof target.value !== "number" || Number.isNaN(target.value)
+        ? "not measured"
+        : target.unit === "ratio"
+          ? target.value.toFixed(3)
+          : `${target.value.toFixed(0)} ${target.unit}`;
+    const met = target.met === undefined ? "—" : target.met ? "yes" : "**no**";
+    return `| ${target.label} | ${value} | ${met} |`;
+  });
+}
 
 /** The markdown report of a run: machine notes, the per-case table, the targets. */
 export function renderReport(results: BenchResults): string {
@@ -99,16 +117,7 @@ export function renderReport(results: BenchResults): string {
         .replace(/$/, " |"),
     );
   }
-  lines.push("", "| target | measured | met |", "| --- | --- | --- |");
-  for (const target of results.targets) {
-    const value = Number.isNaN(target.value)
-      ? "not measured"
-      : target.unit === "ratio"
-        ? target.value.toFixed(3)
-        : `${target.value.toFixed(0)} ${target.unit}`;
-    const met = target.met === undefined ? "—" : target.met ? "yes" : "**no**";
-    lines.push(`| ${target.label} | ${value} | ${met} |`);
-  }
+  lines.push("", "| target | measured | met |", "| --- | --- | --- |", ...targetRows(results.targets));
   for (const run of results.retried) {
     lines.push("", `Retried: ${run.tool} ${run.operation} (${run.case}) round ${run.round}: ${run.message}.`);
   }

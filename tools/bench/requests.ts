@@ -31,8 +31,9 @@ import { defaultCacheDirectory, ensureLayout, type GeneratedLayout } from "./gen
 import { readImageGraph } from "./image-graph.ts";
 import { measure, type Sample } from "./measure.ts";
 import { mountImage } from "./mount-image.ts";
+import { range, requestCount } from "./render-report.ts";
 import type { RequestOperation, RequestsFigures, RequestsReport, RequestsRow } from "./requests-report.ts";
-import { type Spread, spread } from "./statistics.ts";
+import { spread } from "./statistics.ts";
 import { verifyLayout, verifyRepository } from "./verify.ts";
 
 const allOperations: RequestOperation[] = ["pull", "push", "push-existing", "copy", "copy-between"];
@@ -225,15 +226,13 @@ function render(rows: RequestsRow[]): string {
     "| case | operation | stevedore s | skopeo s | ratio | CPU s (st / sk) | RSS MiB (st / sk) | requests (st / sk) |",
     "| --- | --- | --- | --- | --- | --- | --- | --- |",
   ];
-  const count = (counts: Spread) =>
-    counts.min === counts.max ? `${counts.min}` : `${counts.min}–${counts.max}`;
   for (const { case: caseName, operation, stevedore, skopeo, ratio } of rows) {
     lines.push(
       `| (${caseName}) | ${operation} | ${stevedore.wall.median.toFixed(2)} | ${skopeo.wall.median.toFixed(2)} | ` +
-        `${ratio.median.toFixed(3)} (${ratio.min.toFixed(3)}–${ratio.max.toFixed(3)}) | ` +
+        `${range(ratio, (n) => n.toFixed(3))} | ` +
         `${stevedore.cpu.median.toFixed(2)} / ${skopeo.cpu.median.toFixed(2)} | ` +
         `${stevedore.peakRss.median.toFixed(0)} / ${skopeo.peakRss.median.toFixed(0)} | ` +
-        `${count(stevedore.requests)} / ${count(skopeo.requests)} |`,
+        `${requestCount(stevedore.requests)} / ${requestCount(skopeo.requests)} |`,
     );
   }
   for (const { case: caseName, operation, floor, floorRatio } of rows) {
@@ -241,8 +240,7 @@ function render(rows: RequestsRow[]): string {
     lines.push(
       "",
       `Floor of a bare Node client, (${caseName}) ${operation}: ${floor.wall.median.toFixed(2)} s, ratio to skopeo ` +
-        `${floorRatio.median.toFixed(3)} (${floorRatio.min.toFixed(3)}–${floorRatio.max.toFixed(3)}), ` +
-        `${count(floor.requests)} requests.`,
+        `${range(floorRatio, (n) => n.toFixed(3))}, ${requestCount(floor.requests)} requests.`,
     );
   }
   return lines.join("\n");

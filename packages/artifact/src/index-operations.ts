@@ -57,13 +57,13 @@ export async function indexEntriesFor(
     entries.push(entry);
   };
   for (const descriptor of manifests) {
+    if (listed.has(descriptor.digest)) continue;
     const bytes = await readAll(await target.fetch(descriptor, call), defaultManifestMaxBytes);
     const parsed = parseManifest(bytes, descriptor.mediaType);
     if (parsed.kind === "index") {
       for (const entry of parsed.manifest.manifests) add(entry);
       continue;
     }
-    if (listed.has(descriptor.digest)) continue;
     add({
       mediaType: descriptor.mediaType,
       digest: descriptor.digest,
