@@ -57,6 +57,8 @@ const undiciInterceptors = [
   "response-error",
   "retry",
 ];
+/** The methods undici's index puts on every dispatcher (`lib/api/api-NAME.js`). */
+const undiciApi = ["request", "stream", "pipeline", "upgrade", "connect"];
 /** Names taken from a module's exports rather than being the module. */
 const undiciNamed: Readonly<Record<string, string>> = {
   getGlobalDispatcher: "lib/global.js",
@@ -87,10 +89,21 @@ function slimUndici(): Plugin {
   const source = [
     "'use strict';",
     `const Dispatcher = require(${path("lib/dispatcher/dispatcher.js")});`,
-    // What undici's index does too: request(), stream()… on every dispatcher.
-    `Object.assign(Dispatcher.prototype, require(${path("lib/api/index.js")}));`,
-    ...Object.entries(undiciParts).map(([name, file]) => `exports.${name} = require(${path(file)});`),
-    ...Object.entries(undiciNamed).map(([name, file]) => `exports.${name} = require(${path(file)}).${name};`),
+    // What undici's index does too, request(), stream()… on every dispatcher, each loaded with its first call.
+    ...undiciApi.map(
+      (name) =>
+        `Dispatcher.prototype.${name} = function ${name}(...args) { ` +
+        `return require(${path(`lib/api/api-${name}.js`)}).apply(this, args); };`,
+    ),
+    // Each part loads when first used: EnvHttpProxyAgent (and its SOCKS code) only with a proxy.
+    ...Object.entries(undiciParts).map(
+      ([name, file]) =>
+        `Object.defineProperty(exports, ${JSON.stringify(name)}, { enumerable: true, get: () => require(${path(file)}) });`,
+    ),
+    ...Object.entries(undiciNamed).map(
+      ([name, file]) =>
+        `Object.defineProperty(exports, ${JSON.stringify(name)}, { enumerable: true, get: () => require(${path(file)}).${name} });`,
+    ),
     "exports.interceptors = {};",
     ...undiciInterceptors.map(
       (name) =>

@@ -201,6 +201,38 @@ describe("the bundled stevedore", () => {
     }
   });
 
+  it("loads the built-ins a digest and a push need before it sets V8's flags, which cost them their code cache", async () => {
+    const host = await imageRegistry(2, 1024);
+    const destination = await mkdtemp(join(tmpdir(), "stevedore-cli-bundle-flags-"));
+    // Names every built-in module loaded after the first V8 flag set at run time.
+    const hook = `data:text/javascript,${encodeURIComponent(
+      `const v8 = process.getBuiltinModule("node:v8");
+      const set = v8.setFlagsFromString;
+      let first;
+      v8.setFlagsFromString = (flag) => { first ??= process.moduleLoadList.length; return set(flag); };
+      process.on("exit", () => {
+        for (const entry of process.moduleLoadList.slice(first ?? Infinity)) {
+          if (entry.startsWith("NativeModule ")) process.stderr.write("late " + entry.slice(13) + "\\n");
+        }
+      });`,
+    )}`;
+    try {
+      const layout = `oci:${join(destination, "out")}:v1`;
+      const pull = await run(["pull", `${host}/app:v1`, layout, "--quiet"]);
+      expect(pull.code).toBe(0);
+      for (const argv of [
+        ["digest", `${host}/app:v1`],
+        ["push", layout, `${host}/app:v1`, "--quiet"],
+      ]) {
+        const result = await run(argv, ["--import", hook]);
+        expect(result.code).toBe(0);
+        expect(result.messages.filter((line) => line.startsWith("late "))).toEqual([]);
+      }
+    } finally {
+      await rm(destination, { recursive: true, force: true });
+    }
+  });
+
   it("keeps undici's WebAssembly parser on Liftoff: exit never waits for a TurboFan compile", async () => {
     // 16 blobs are enough for V8's default budget to recompile the parser with TurboFan.
     const host = await imageRegistry(16, 512 * 1024);
