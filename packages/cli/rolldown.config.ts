@@ -57,6 +57,8 @@ const undiciInterceptors = [
   "response-error",
   "retry",
 ];
+/** The methods undici's index puts on every dispatcher (`lib/api/api-NAME.js`). */
+const undiciApi = ["request", "stream", "pipeline", "upgrade", "connect"];
 /** Names taken from a module's exports rather than being the module. */
 const undiciNamed: Readonly<Record<string, string>> = {
   getGlobalDispatcher: "lib/global.js",
@@ -87,10 +89,21 @@ function slimUndici(): Plugin {
   const source = [
     "'use strict';",
     `const Dispatcher = require(${path("lib/dispatcher/dispatcher.js")});`,
-    // What undici's index does too: request(), stream()… on every dispatcher.
-    `Object.assign(Dispatcher.prototype, require(${path("lib/api/index.js")}));`,
-    ...Object.entries(undiciParts).map(([name, file]) => `exports.${name} = require(${path(file)});`),
-    ...Object.entries(undiciNamed).map(([name, file]) => `exports.${name} = require(${path(file)}).${name};`),
+    // What undici's index does too, request(), stream()… on every dispatcher, each loaded with its first call.
+    ...undiciApi.map(
+      (name) =>
+        `Dispatcher.prototype.${name} = function ${name}(...args) { ` +
+        `return require(${path(`lib/api/api-${name}.js`)}).apply(this, args); };`,
+    ),
+    // Each part loads when first used: EnvHttpProxyAgent (and its SOCKS code) only with a proxy.
+    ...Object.entries(undiciParts).map(
+      ([name, file]) =>
+        `Object.defineProperty(exports, ${JSON.stringify(name)}, { enumerable: true, get: () => require(${path(file)}) });`,
+    ),
+    ...Object.entries(undiciNamed).map(
+      ([name, file]) =>
+        `Object.defineProperty(exports, ${JSON.stringify(name)}, { enumerable: true, get: () => require(${path(file)}).${name} });`,
+    ),
     "exports.interceptors = {};",
     ...undiciInterceptors.map(
       (name) =>
@@ -103,8 +116,19 @@ function slimUndici(): Plugin {
     resolveId: (specifier) => (specifier === "undici" ? id : null),
     load: (loading) => (loading === id ? { code: source, moduleType: "js" } : null),
     transform: {
-      filter: { id: /undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/ },
-      handler(code) {
+      filter: { id: /undici[\\/]lib[\\/]dispatcher[\\/]client(-h1)?\.js$/ },
+      handler(code, id) {
+        if (/client-h1\.js$/.test(id)) {
+          // undici carries two HTTP/1.1 parsers: llhttp, its default, and milo, used only when asked for
+          // (`useMilo`, UNDICI_USE_MILO), which stevedore never does. Without parser-h1.js, milo's two
+          // WebAssembly builds (as base64 text) stay out of the bundle.
+          const milo = "require('./parser-h1.js')";
+          if (!code.includes(milo)) {
+            this.warn("undici's client-h1.js changed: its milo parser is bundled again");
+            return null;
+          }
+          return { code: code.replace(milo, "({ H1Parser: undefined, getMiloEnabled: () => false })") };
+        }
         // HTTP/2 connections only: client-h2.js loads node:http2 (with tls) as it loads, ~25 ms of every
         // start-up; here it loads with the first HTTP/2 connection. connectH2 is only ever called.
         const eager = "const connectH2 = require('./client-h2.js')";
@@ -143,12 +167,67 @@ function lazyTls(): Plugin {
   };
 }
 
+/**
+ * Built-in modules whose functions the chunks import load on the first call of one of them: node:crypto
+ * takes longer to load than a `digest` of a registry image, which hashes nothing, spends in it. Importing
+ * another name from these fails the build, so nothing is silently wrong.
+ */
+const lazyBuiltins: Readonly<Record<string, readonly string[]>> = {
+  "node:crypto": ["createHash", "randomBytes", "randomUUID", "timingSafeEqual", "X509Certificate"],
+};
+
+/** `import { a, b as c } from "node:x";` as rolldown writes it at the top of an ES module chunk. */
+const builtinImport = /^import \{([^}]*)\} from "(node:[a-z0-9_/]+)";$/gm;
+
+/** A chunk's import of built-ins as a declaration that reads them from `process.getBuiltinModule`. */
+function builtinDeclaration(names: string, specifier: string): string {
+  const bindings = names
+    .split(",")
+    .map((binding) => binding.trim())
+    .filter((binding) => binding !== "")
+    .map((binding) => {
+      const [name = binding, local = name] = binding.split(/\s+as\s+/);
+      return { name, local };
+    });
+  const load = `process.getBuiltinModule(${JSON.stringify(specifier)})`;
+  const lazy = lazyBuiltins[specifier];
+  if (lazy === undefined) {
+    const list = bindings.map(({ name, local }) => (name === local ? name : `${name}: ${local}`));
+    return `const { ${list.join(", ")} } = ${load};`;
+  }
+  return bindings
+    .map(({ name, local }) => {
+      if (!lazy.includes(name)) throw new Error(`${specifier}: ${name} is not in lazyBuiltins`);
+      // A function, not an arrow, so that `new X509Certificate(…)` constructs.
+      return `function ${local}(...args) { const f = ${load}.${name}; return new.target ? new f(...args) : f(...args); }`;
+    })
+    .join(" ");
+}
+
+/**
+ * An ES module import of a built-in gets the built-in's ES module facade, which reads every export once,
+ * getters included: importing `node:fs` loads its streams, `node:crypto` its WebCrypto. Each chunk takes the
+ * built-ins it names from `process.getBuiltinModule` instead, which reads only those names, and the
+ * {@link lazyBuiltins} on first call (docs/decisions/0019-lighter-start.md).
+ */
+function builtinsWithoutFacade(): Plugin {
+  return {
+    name: "stevedore-builtins-without-facade",
+    renderChunk(code) {
+      const replaced = code.replace(builtinImport, (_, names: string, specifier: string) =>
+        builtinDeclaration(names, specifier),
+      );
+      return replaced === code ? null : { code: replaced, map: null };
+    },
+  };
+}
+
 /** The bundle's options, for `rolldown -c` and for the test that bundles into a temp folder. */
 export function bundleOptions(directory: string): BuildOptions {
   return {
     input: { bin: entry },
     platform: "node",
-    plugins: [slimUndici(), lazyTls()],
+    plugins: [slimUndici(), lazyTls(), builtinsWithoutFacade()],
     // `help` imports the command table dynamically to avoid an import cycle, not to split it off: quiet.
     checks: { ineffectiveDynamicImport: false },
     // `./main.js` in the CLI's sources names `./main.ts`; the other packages come built from their dist.

@@ -13,6 +13,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { fixedCostLines } from "./fixed-cost.ts";
 import { type BenchResults, range, requestCount, seconds, targetRows } from "./render-report.ts";
 import type { RequestsReport } from "./requests-report.ts";
 import type { Spread } from "./statistics.ts";
@@ -134,6 +135,7 @@ async function combine(
   const rows: string[] = [];
   const targets: TargetResult[] = [];
   const notes: string[] = [];
+  const fixedCost: string[] = [];
   for (const section of chosen) {
     const entry = outcome[section];
     if (entry === undefined) continue;
@@ -188,6 +190,7 @@ async function combine(
     }
     const results = JSON.parse(text) as BenchResults;
     const { machine } = results;
+    if (results.fixedCost !== undefined) fixedCost.push("", ...fixedCostLines(results.fixedCost));
     notes.push(
       `${title}: load average ${machine.loadAverageBefore[0]?.toFixed(2)} → ${machine.loadAverageAfter[0]?.toFixed(2)}, ` +
         `${results.summaries[0]?.pairs ?? 0} pairs, ${(results.durationSeconds / 60).toFixed(1)} min, ` +
@@ -224,6 +227,7 @@ async function combine(
     "| section | case | operation | stevedore s | skopeo s | ratio | CPU s (st / sk) | peak RSS MiB (st / sk) | requests (st / sk) |",
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ...rows,
+    ...fixedCost,
     "",
     "| target | measured | met |",
     "| --- | --- | --- |",

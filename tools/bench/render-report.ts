@@ -1,3 +1,4 @@
+import { type FixedCostResult, fixedCostLines } from "./fixed-cost.ts";
 import type { GeneratedLayout } from "./generate.ts";
 import type { RetriedRun } from "./run-case.ts";
 import type { Spread } from "./statistics.ts";
@@ -29,6 +30,8 @@ export interface BenchResults {
   sha256: { rounds: number[]; median: number };
   /** `stevedore --version` wall time, seconds. */
   version: { samples: number[]; wall: Spread };
+  /** The fixed cost of a command beside its floor (plain HTTP with case d only; fixed-cost.ts). */
+  fixedCost?: FixedCostResult;
   layouts: GeneratedLayout[];
   samples: RecordedSample[];
   /** Runs that hung, were killed and run again (not in `samples`). */
@@ -117,6 +120,7 @@ export function renderReport(results: BenchResults): string {
         .replace(/$/, " |"),
     );
   }
+  if (results.fixedCost !== undefined) lines.push("", ...fixedCostLines(results.fixedCost));
   lines.push("", "| target | measured | met |", "| --- | --- | --- |", ...targetRows(results.targets));
   for (const run of results.retried) {
     lines.push("", `Retried: ${run.tool} ${run.operation} (${run.case}) round ${run.round}: ${run.message}.`);

@@ -21,6 +21,7 @@ import { startRegistry } from "../registry/start-registry.ts";
 import { startS3Registry } from "../registry/start-s3-registry.ts";
 import { type BenchCase, fullCases, quickCases, s3Cases } from "./cases.ts";
 import { type ContestantOptions, type Operation, operations } from "./contestants.ts";
+import { type FixedCostResult, fixedCostTargets, measureFixedCost } from "./fixed-cost.ts";
 import { defaultCacheDirectory, ensureLayout, type GeneratedLayout } from "./generate.ts";
 import { type ImageGraph, readImageGraph } from "./image-graph.ts";
 import { gnuTime, measure } from "./measure.ts";
@@ -189,6 +190,7 @@ async function main(argv: string[]): Promise<void> {
   if (registry.caFile !== undefined) contestants.tls = await trustRegistry(registry.caFile, work);
   const samples: RecordedSample[] = [];
   const retried: RetriedRun[] = [];
+  let fixedCost: FixedCostResult | undefined;
   try {
     const pid = findProcess(["docker-registry", registry.dir]);
     if (pid === undefined) console.log("(registry process not found: no registry CPU figures)");
@@ -213,6 +215,21 @@ async function main(argv: string[]): Promise<void> {
       });
       samples.push(...result.samples);
       retried.push(...result.retried);
+      // Issue 18.5 on plain HTTP: case (d) is seeded in bench/d and bench/d-exists now.
+      if (layout.name === "d" && !options.tls && !options.s3) {
+        console.log("\nfixed cost of a command, case d …");
+        fixedCost = await measureFixedCost({
+          layout,
+          host: registry.host,
+          stevedoreBin,
+          nodeOptions: options.nodeOptions,
+          rounds: options.quick ? 10 : 20,
+          ...(pid !== undefined && { registryPid: pid }),
+          work,
+          log: console.log,
+          loadAverage: () => loadavg()[0] ?? Number.NaN,
+        });
+      }
     }
   } finally {
     await registry.stop();
@@ -246,11 +263,15 @@ async function main(argv: string[]): Promise<void> {
     samples,
     retried,
     summaries,
-    targets: checkTargets(
-      summaries,
-      version.wall.median * 1000,
-      options.s3 ? s3RatioTargets : options.tls ? tlsRatioTargets : undefined,
-    ),
+    ...(fixedCost && { fixedCost }),
+    targets: [
+      ...checkTargets(
+        summaries,
+        version.wall.median * 1000,
+        options.s3 ? s3RatioTargets : options.tls ? tlsRatioTargets : undefined,
+      ),
+      ...(fixedCost ? fixedCostTargets(fixedCost) : []),
+    ],
     durationSeconds: (performance.now() - started) / 1000,
   };
   const report = renderReport(results);

@@ -183,6 +183,54 @@ describe("the bundled stevedore", () => {
     expect(digest.builtins).not.toContain("child_process");
     // The young-generation timer's gc context (start.ts) waits for a transfer that holds many buffers.
     expect(digest.builtins).not.toContain("vm");
+    // A digest of a registry image hashes nothing: node:crypto loads with the first hash (rolldown.config.ts).
+    expect(digest.builtins).not.toContain("crypto");
+  });
+
+  it("loads node:crypto with the first hash, and no built-in module's unused parts", async () => {
+    const host = await imageRegistry(2, 1024);
+    const destination = await mkdtemp(join(tmpdir(), "stevedore-cli-bundle-pull-"));
+    try {
+      const pull = await run(["pull", `${host}/app:v1`, `oci:${join(destination, "out")}:v1`, "--quiet"]);
+      expect(pull.code).toBe(0);
+      expect(pull.builtins).toContain("crypto");
+      // An ES module import of node:crypto would read every export, WebCrypto's included.
+      expect(pull.builtins).not.toContain("internal/crypto/webcrypto");
+    } finally {
+      await rm(destination, { recursive: true, force: true });
+    }
+  });
+
+  it("loads the built-ins a digest and a push need before it sets V8's flags, which cost them their code cache", async () => {
+    const host = await imageRegistry(2, 1024);
+    const destination = await mkdtemp(join(tmpdir(), "stevedore-cli-bundle-flags-"));
+    // Names every built-in module loaded after the first V8 flag set at run time.
+    const hook = `data:text/javascript,${encodeURIComponent(
+      `const v8 = process.getBuiltinModule("node:v8");
+      const set = v8.setFlagsFromString;
+      let first;
+      v8.setFlagsFromString = (flag) => { first ??= process.moduleLoadList.length; return set(flag); };
+      process.on("exit", () => {
+        for (const entry of process.moduleLoadList.slice(first ?? Infinity)) {
+          if (entry.startsWith("NativeModule ")) process.stderr.write("late " + entry.slice(13) + "\\n");
+        }
+      });`,
+    )}`;
+    try {
+      const layout = `oci:${join(destination, "out")}:v1`;
+      const pull = await run(["pull", `${host}/app:v1`, layout, "--quiet"]);
+      expect(pull.code).toBe(0);
+      for (const argv of [
+        ["digest", `${host}/app:v1`],
+        ["push", layout, `${host}/app:v1`, "--quiet"],
+      ]) {
+        const result = await run(argv, ["--import", hook]);
+        expect(result.code).toBe(0);
+        expect(result.messages.filter((line) => line.startsWith("late "))).toEqual([]);
+      }
+    } finally {
+      await rm(destination, { recursive: true, force: true });
+    }
   });
 
   it("keeps undici's WebAssembly parser on Liftoff: exit never waits for a TurboFan compile", async () => {
@@ -205,6 +253,19 @@ describe("the bundled stevedore", () => {
 });
 
 describe("the bundle's undici", () => {
+  it("carries one HTTP/1.1 parser, llhttp, and not milo", async () => {
+    const chunks = await readdir(join(directory, "bin"));
+    const text = (
+      await Promise.all(
+        chunks
+          .filter((name) => name.endsWith(".js"))
+          .map((name) => readFile(join(directory, "bin", name), "utf8")),
+      )
+    ).join("\n");
+    expect(text).toMatch(/undici[\\/]lib[\\/]llhttp[\\/]llhttp_simd-wasm\.js/);
+    expect(text).not.toMatch(/undici[\\/]lib[\\/]milo[\\/]/);
+  });
+
   it("offers every name the packages import from undici, and every interceptor they use", async () => {
     const packages = fileURLToPath(new URL("../../", import.meta.url));
     const imported = new Set<string>();

@@ -39,9 +39,9 @@ export interface CliIo {
   /**
    * Called once the modules a command needs beyond the CLI itself (the client, the server) have loaded,
    * before its first request. `start.ts` tunes V8 there: a V8 flag set at run time makes Node compile every
-   * built-in module loaded afterwards without its code cache.
+   * built-in module loaded afterwards without its code cache. `command` is the command's canonical name.
    */
-  afterLoad?: () => void;
+  afterLoad?: (command: string) => void;
 }
 
 /**

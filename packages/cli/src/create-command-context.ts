@@ -30,7 +30,7 @@ export function createCommandContext(init: CreateCommandContextOptions): Command
 
   const loadClient = (): Promise<ClientModule> => {
     clientModule ??= import("@stevedore/client").then((module) => {
-      io.afterLoad?.();
+      io.afterLoad?.(init.command);
       return module;
     });
     return clientModule;

@@ -237,9 +237,10 @@ describe("main: afterLoad", () => {
 
     // A layout that does not exist: the client loads, then the command fails before anything is sent.
     const copy = await runCli(["copy", "oci:/nonexistent/stevedore-after-load", "oci:/nonexistent/out"], {
-      afterLoad: () => calls.push("afterLoad"),
+      afterLoad: (command) => calls.push(`afterLoad ${command}`),
     });
     expect(copy.code).not.toBe(ExitCode.ok);
-    expect(calls).toEqual(["afterLoad"]);
+    // With the command's canonical name: start.ts loads what that command needs before it sets V8's flags.
+    expect(calls).toEqual(["afterLoad copy"]);
   });
 });

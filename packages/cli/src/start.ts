@@ -27,12 +27,25 @@ const limitYoungGeneration = (): void => {
   }, 20).unref();
 };
 
+const connectionBuiltins = ["node:http", "node:assert"];
+const transferBuiltins = ["node:crypto", "node:perf_hooks"];
+/** Commands that hash nothing: registry reads answered by a `HEAD` or a list. */
+const readOnlyCommands: ReadonlySet<string> = new Set(["digest", "ls", "catalog", "login", "logout"]);
+
 // undici's HTTP/1.1 parser is WebAssembly. Once it is warm V8 recompiles its large parse function with
 // TurboFan on another thread, which costs CPU and compiler memory, and exit waits for that compile: most
 // of a short command's teardown. With a tiering budget far above V8's, the parser stays on
 // Liftoff's code, which parses as fast here (docs/decisions/0012-fixed-cost.md). `--liftoff-only` would say
 // so more plainly but has no effect once V8 runs. Set before the first connection instantiates the parser.
-const afterLoad = (): void => {
+const afterLoad = (command: string): void => {
+  // Built-in modules compiled after a V8 flag changes lose their code cache and load 2–3 times slower: what
+  // the command is about to load anyway loads first — node:http and node:assert (undici's connections), and
+  // for a command that hashes or times a transfer node:crypto and node:perf_hooks
+  // (docs/decisions/0019-lighter-start.md).
+  const load = readOnlyCommands.has(command)
+    ? connectionBuiltins
+    : [...connectionBuiltins, ...transferBuiltins];
+  for (const name of load) process.getBuiltinModule(name);
   limitYoungGeneration();
   setFlagsFromString("--wasm-tiering-budget=1000000000");
 };

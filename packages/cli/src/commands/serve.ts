@@ -130,7 +130,7 @@ export const serveCommand: CommandDefinition = defineCommand({
     });
     const { stderr } = context.io;
     const { createRegistryServer } = await import("@stevedore/server");
-    context.io.afterLoad?.();
+    context.io.afterLoad?.(context.command);
     const server = createRegistryServer({
       storage: directory === undefined ? "memory" : { directory },
       auth: auth.options,

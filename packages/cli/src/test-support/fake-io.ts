@@ -31,7 +31,7 @@ export interface RunCliOptions {
   onStdout?: (chunk: Buffer) => void;
   /** Default: retries without waiting, so network failures fail fast. */
   clientOptions?: CliIo["clientOptions"];
-  afterLoad?: () => void;
+  afterLoad?: (command: string) => void;
 }
 
 /** Runs `main(argv)` with fake streams. */
