@@ -23,7 +23,7 @@ export interface RequestsRow {
   skopeo: RequestsFigures;
   /** stevedore's wall time over skopeo's, round by round. */
   ratio: Spread;
-  /** `--floor`: a bare Node client's pull (latency-floor-child.ts), and its time over skopeo's. */
+  /** `--floor`: a bare Node client's pull (latency-floor-script.ts), and its time over skopeo's. */
   floor?: RequestsFigures;
   floorRatio?: Spread;
 }

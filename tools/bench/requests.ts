@@ -11,7 +11,7 @@
 // (same registry: mounts), copy-between (registry A to registry B). `--trace` prints every request of the
 // warm-up round with its arrival and answer times at the proxy, and the serial round trips it took.
 // `--json FILE` writes the summary rows (`RequestsReport`) for `pnpm bench`'s combined report (all.ts).
-// `--floor` also times, in every round of `pull`, a bare Node client (latency-floor-child.ts): the floor of
+// `--floor` also times, in every round of `pull`, a bare Node client (latency-floor-script.ts): the floor of
 // any client started as a `node` process, measured beside the two tools.
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
@@ -29,6 +29,7 @@ import { fullCases, quickCases } from "./cases.ts";
 import { invocation, type RunPlan, seedArguments, skopeoEnvironment, type Tool } from "./contestants.ts";
 import { defaultCacheDirectory, ensureLayout, type GeneratedLayout } from "./generate.ts";
 import { readImageGraph } from "./image-graph.ts";
+import { latencyFloorScript } from "./latency-floor-script.ts";
 import { measure, type Sample } from "./measure.ts";
 import { mountImage } from "./mount-image.ts";
 import { range, requestCount } from "./render-report.ts";
@@ -79,7 +80,6 @@ const proxies: CountingProxy[] = [];
 const samples: RequestSample[] = [];
 /** The bare client's runs (`--floor`), `tool` naming the tool it followed in its round. */
 const floorSamples: RequestSample[] = [];
-const floorScript = join(import.meta.dirname, "latency-floor-child.ts");
 const started = new Date();
 const loadBefore = loadavg()[0]!;
 try {
@@ -142,7 +142,13 @@ try {
           if (values.trace && round === 0) log(trace(tool, operation, proxyA, recorded, spawned, exited));
           if (values.floor && operation === "pull" && tool === "skopeo") {
             proxyA.reset();
-            const floor = await measure(process.execPath, [floorScript, proxyA.url, source, layout.tag]);
+            const floor = await measure(process.execPath, [
+              "-e",
+              latencyFloorScript,
+              proxyA.url,
+              source,
+              layout.tag,
+            ]);
             floorSamples.push({
               ...floor,
               case: layout.name,
