@@ -7,6 +7,7 @@ import { createVerifier, type ExpectedContent, type Verifier } from "../verify/c
 import { isVerifiedFor } from "../verify/is-verified-for.js";
 import { makeDirectory } from "./make-directory.js";
 import { temporaryPath } from "./temporary-path.js";
+import { smallFileBytes, writeSmallFile } from "./write-small-file.js";
 
 /** Options of {@link writeVerifiedFile}. */
 export interface WriteVerifiedFileOptions {
@@ -53,6 +54,11 @@ export async function writeVerifiedFile(
   // Validates the digest and size before touching the file system.
   const verifier = createVerifier(expected, { where: options.where ?? expected.digest });
   throwIfAborted(signal);
+  // Small content that needs no flush is gathered, then written with direct calls (write-small-file.ts).
+  if (options.durable === false && expected.size <= smallFileBytes) {
+    const where = options.where ?? expected.digest;
+    return writeSmallFile(path, source, verifier, { signal, mode: options.mode, where });
+  }
   const directory = dirname(path);
   const temporary = temporaryPath(path);
   const create = (): Promise<FileHandle> => open(temporary, "wx", options.mode ?? 0o644);
