@@ -62,7 +62,9 @@ export async function writeSmallFile(
         closeSync(descriptor);
       } catch {}
     }
-    rmSync(temporary, { force: true });
+    try {
+      rmSync(temporary, { force: true });
+    } catch {}
     throw error;
   }
 }
