@@ -5,6 +5,10 @@
 //   curl        pull floor: curl fetching every blob straight to files, 8 transfers at a time (`--parallel`),
 //               no verification and no layout — the least any client must wait for the bytes
 //   curl-ranges pull floor for one big blob: 8 parallel `Range` requests into 8 files
+//   node        pull floor of many small blobs (case c) for any Node client: a bare `node` with undici
+//               (h2-child.ts) fetching every blob 8 at a time as stevedore does — h2 offered over TLS, as
+//               stevedore's default — each body hashed and checked, then thrown away: no files, no layout
+//   stevedore   for case c, `stevedore pull` itself (the built CLI, or `--stevedore PATH`) in the same rounds
 //   raw-push    push floor: POST + PUT per blob from memory with plain `fetch`, 8 at a time (push-floor-child.ts)
 //
 // and prints each floor against the target time (the issue's ratio × skopeo's median of the same run).
@@ -12,7 +16,8 @@
 // With `--tls` the registry serves HTTPS with a throwaway certificate: skopeo trusts it through a cert dir,
 // curl with `--cacert`, the bare push through NODE_EXTRA_CA_CERTS — the TLS floors.
 //
-//   node tools/bench/limits.ts [--runs N] [--case a,b,c] [--cache DIR] [--tls]
+//   node tools/bench/limits.ts [--runs N] [--case a,b,c] [--operation pull,push] [--cache DIR] [--tls]
+//                              [--stevedore PATH]
 import { copyFile, mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -31,17 +36,21 @@ const { values } = parseArgs({
     case: { type: "string", multiple: true },
     cache: { type: "string", default: defaultCacheDirectory() },
     tls: { type: "boolean", default: false },
+    operation: { type: "string", multiple: true },
+    stevedore: { type: "string", default: join(import.meta.dirname, "../../packages/cli/dist/bin.js") },
   },
 });
 const runs = Number(values.runs);
 const wanted = new Set((values.case ?? ["a", "b", "c"]).flatMap((item) => item.split(",")));
+const operations = new Set((values.operation ?? ["pull", "push"]).flatMap((item) => item.split(",")));
 const child = join(import.meta.dirname, "push-floor-child.ts");
+const nodeFloorChild = join(import.meta.dirname, "h2-child.ts");
 
-/** The issue's targets that this script bounds: case, operation, ratio. */
+/** The issues' targets that this script bounds: case, operation, ratio (issue 18's over TLS for pull (c)). */
 const targets = [
   { case: "a", operation: "pull", ratio: 0.35 },
   { case: "b", operation: "pull", ratio: 0.4 },
-  { case: "c", operation: "pull", ratio: 0.25 },
+  { case: "c", operation: "pull", ratio: values.tls ? 0.4 : 0.25 },
   { case: "c", operation: "push", ratio: 0.1 },
 ] as const;
 
@@ -58,7 +67,7 @@ if (caFile !== undefined) {
 }
 try {
   for (const target of targets) {
-    if (!wanted.has(target.case)) continue;
+    if (!wanted.has(target.case) || !operations.has(target.operation)) continue;
     const benchCase = fullCases.find((item) => item.name === target.case);
     if (benchCase === undefined) throw new Error(`case ${target.case} is missing`);
     const layout = await ensureLayout(benchCase, values.cache, console.log);
@@ -81,10 +90,12 @@ try {
       const list = samples.get(name) ?? [];
       const wall = spread(list.map((sample) => sample.wall));
       const registryCpu = spread(list.map((sample) => sample.registryCpu ?? Number.NaN));
+      const clientCpu = spread(list.map((sample) => sample.user + sample.system));
+      const rss = spread(list.map((sample) => sample.peakRss));
       const verdict =
         name === "skopeo" ? "reference" : wall.median <= allowed ? "within target" : "above target";
       rows.push(
-        `| ${target.operation} (${target.case}) ≤ ${target.ratio} | ${name} | ${wall.median.toFixed(2)} (${wall.min.toFixed(2)}–${wall.max.toFixed(2)}) | ${(wall.median / skopeoMedian).toFixed(2)} | ${registryCpu.median.toFixed(2)} | ${allowed.toFixed(2)} | ${verdict} |`,
+        `| ${target.operation} (${target.case}) ≤ ${target.ratio} | ${name} | ${wall.median.toFixed(2)} (${wall.min.toFixed(2)}–${wall.max.toFixed(2)}) | ${(wall.median / skopeoMedian).toFixed(2)} | ${clientCpu.median.toFixed(2)} | ${rss.median.toFixed(0)} | ${registryCpu.median.toFixed(2)} | ${allowed.toFixed(2)} | ${verdict} |`,
       );
     }
   }
@@ -93,8 +104,10 @@ try {
   await rm(work, { recursive: true, force: true });
 }
 console.log(`\nMedians of ${runs} runs (min–max), seconds:\n`);
-console.log("| target | way | wall s | ÷ skopeo | registry CPU s | target s | floor vs target |");
-console.log("| --- | --- | --- | --- | --- | --- | --- |");
+console.log(
+  "| target | way | wall s | ÷ skopeo | CPU s | peak RSS MiB | registry CPU s | target s | floor vs target |",
+);
+console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 for (const row of rows) console.log(row);
 
 type Way = [string, (run: string) => Promise<Sample>];
@@ -117,6 +130,37 @@ function pullWays(target: { case: string }, layout: GeneratedLayout, blobs: stri
         ),
     ],
   ];
+  if (target.case === "c") {
+    // The same blobs, as many at a time as stevedore's default concurrency (8), over the protocol stevedore
+    // uses by default: h2 when offered over TLS, HTTP/1.1 otherwise.
+    ways.push([
+      "node",
+      () =>
+        measure(
+          process.execPath,
+          [nodeFloorChild, caFile === undefined ? "h1" : "h2", caFile ?? "-", "8", ...blobs.map(url)],
+          cpu,
+        ),
+    ]);
+    ways.push([
+      "stevedore",
+      (run) =>
+        fresh(`stevedore-${run}`, (directory) =>
+          measure(
+            process.execPath,
+            [
+              values.stevedore,
+              "pull",
+              `${registry.host}/${source}:v1`,
+              `oci:${directory}/layout:v1`,
+              "--quiet",
+              ...(caFile === undefined ? [] : ["--ca-file", caFile]),
+            ],
+            cpu,
+          ),
+        ),
+    ]);
+  }
   if (target.case === "a") {
     // The one big layer as 8 parallel Range requests (the config, 1 KiB, is left out of this way).
     ways.push([

@@ -48,7 +48,12 @@ const sha256 = (bytes: Uint8Array): string => `sha256:${createHash("sha256").upd
  * A registry on 127.0.0.1 with one image `app:v1` whose 256 KiB layer stops after half its bytes until
  * `serveWhole()` is called; `midTransfer` resolves once the half has been written to the socket.
  */
-async function stallingRegistry(): Promise<{ host: string; midTransfer: Promise<void>; serveWhole(): void }> {
+async function stallingRegistry(): Promise<{
+  host: string;
+  layerDigest: string;
+  midTransfer: Promise<void>;
+  serveWhole(): void;
+}> {
   const layer = gzipSync(randomBytes(256 * 1024), { level: 0 });
   const config = Buffer.from(
     JSON.stringify({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [] } }),
@@ -103,6 +108,7 @@ async function stallingRegistry(): Promise<{ host: string; midTransfer: Promise<
   });
   return {
     host,
+    layerDigest: sha256(layer),
     midTransfer,
     serveWhole: () => {
       whole = true;
@@ -137,7 +143,7 @@ describe("the stevedore process", () => {
   });
 
   it("kill -9 mid-pull leaves a temp file that the next pull into the layout removes", async () => {
-    const { host, midTransfer, serveWhole } = await stallingRegistry();
+    const { host, layerDigest, midTransfer, serveWhole } = await stallingRegistry();
     const destination = await mkdtemp(join(tmpdir(), "stevedore-cli-kill-"));
     directories.push(destination);
     const out = join(destination, "out");
@@ -147,8 +153,11 @@ describe("the stevedore process", () => {
 
     const { child, exited } = startCli(["pull", `${host}/app:v1`, out, "--quiet"]);
     await midTransfer;
-    // The child has the half layer in hand once its temp file exists; kill it without a chance to clean up.
-    while ((await temporaryFiles()).length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    // The child has the half layer in hand once the layer's temp file exists (a blob as small as the config
+    // gets no temp file until it has all arrived); kill it without a chance to clean up.
+    const layerTemporary = `.${layerDigest.slice("sha256:".length)}.`;
+    while (!(await temporaryFiles()).some((name) => name.startsWith(layerTemporary)))
+      await new Promise((resolve) => setTimeout(resolve, 10));
     child.kill("SIGKILL");
     expect((await exited).signal).toBe("SIGKILL");
     const left = await temporaryFiles();

@@ -26,7 +26,20 @@ const marked = /^\..*\.([0-9a-f]{8})-(\d{1,10})-[0-9a-f]{12}\.tmp$/;
  * ```
  */
 export function temporaryPath(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${markOf()}-${randomBytes(6).toString("hex")}.tmp`);
+  return join(dirname(path), `.${basename(path)}.${markOf()}-${nextSuffix()}.tmp`);
+}
+
+/**
+ * The last part of a temp name: 12 hex digits, a random start per process counted up by one per name. The
+ * host and pid before it already set processes apart; a draw from the system's random source for every
+ * name cost more than the rest of the name in a pull of many small blobs
+ * (docs/decisions/0020-small-blob-writes.md).
+ */
+let suffix: number | undefined;
+const suffixRange = 2 ** 48;
+function nextSuffix(): string {
+  suffix = ((suffix ?? randomBytes(6).readUIntBE(0, 6)) + 1) % suffixRange;
+  return suffix.toString(16).padStart(12, "0");
 }
 
 /** Options of {@link sweepTemporaryFiles}. */

@@ -7,6 +7,7 @@ import { createVerifier, type ExpectedContent, type Verifier } from "../verify/c
 import { isVerifiedFor } from "../verify/is-verified-for.js";
 import { makeDirectory } from "./make-directory.js";
 import { temporaryPath } from "./temporary-path.js";
+import { smallFileBytes, writeSmallFile } from "./write-small-file.js";
 
 /** Options of {@link writeVerifiedFile}. */
 export interface WriteVerifiedFileOptions {
@@ -34,6 +35,9 @@ export interface WriteVerifiedFileOptions {
  * A `source` verified upstream for this very content (`isVerifiedFor`, e.g. a target's `fetch`) is not
  * hashed again: its clean end proves the digest, and only its size is checked here.
  *
+ * Content of at most 128 KiB written with `durable: false` is read whole and checked before the file is
+ * created, then written at once (docs/decisions/0020-small-blob-writes.md).
+ *
  * Errors: `SizeMismatchError` / `DigestMismatchError` for bad content, `AbortError`, `LocalIoError`
  * for a file system failure (naming the path and the system's reason: "no space left on device"), or the
  * source's own error.
@@ -53,6 +57,11 @@ export async function writeVerifiedFile(
   // Validates the digest and size before touching the file system.
   const verifier = createVerifier(expected, { where: options.where ?? expected.digest });
   throwIfAborted(signal);
+  // Small content that needs no flush is gathered, then written with direct calls (write-small-file.ts).
+  if (options.durable === false && expected.size <= smallFileBytes) {
+    const where = options.where ?? expected.digest;
+    return writeSmallFile(path, source, verifier, { signal, mode: options.mode, where });
+  }
   const directory = dirname(path);
   const temporary = temporaryPath(path);
   const create = (): Promise<FileHandle> => open(temporary, "wx", options.mode ?? 0o644);
