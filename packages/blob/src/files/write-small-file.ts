@@ -1,11 +1,11 @@
 import { closeSync, openSync, renameSync, rmSync, writeSync, writevSync } from "node:fs";
 import { dirname } from "node:path";
 import type { ByteStream } from "@stevedore/core";
-import { AbortError, errorCode, localIoError, SizeMismatchError, UsageError } from "@stevedore/core";
+import { errorCode, localIoError } from "@stevedore/core";
 import { throwIfAborted } from "../throw-if-aborted.js";
 import type { Verifier } from "../verify/create-verifier.js";
-import { isVerifiedFor } from "../verify/is-verified-for.js";
 import { makeDirectory } from "./make-directory.js";
+import { readVerified } from "./read-verified.js";
 import { temporaryPath } from "./temporary-path.js";
 
 /**
@@ -69,52 +69,18 @@ export async function writeSmallFile(
   }
 }
 
-/**
- * Reads `source` to its end and checks it: hashed here, or only counted when it is verified upstream for
- * this very content (`isVerifiedFor`, read after the first step, as `writeVerifiedFile` does).
- */
+/** Reads `source` to its end, checked, and keeps its chunks. */
 async function gather(
   source: ByteStream,
   verifier: Verifier,
   signal: AbortSignal | undefined,
   where: string,
 ): Promise<Uint8Array[]> {
-  const iterator = source[Symbol.asyncIterator]();
   const chunks: Uint8Array[] = [];
-  const { size } = verifier.expected;
-  let hashing: boolean | undefined;
-  let bytes = 0;
-  try {
-    for (;;) {
-      throwIfAborted(signal);
-      let step: IteratorResult<Uint8Array>;
-      try {
-        step = signal === undefined ? await iterator.next() : await nextOrAbort(iterator, signal);
-      } catch (error) {
-        // Every byte already arrived when the source failed: the digest alone decides.
-        if (hashing === true && verifier.remaining === 0 && !signal?.aborted) break;
-        throw error;
-      }
-      hashing ??= !isVerifiedFor(source, verifier.expected);
-      if (step.done === true) break;
-      const chunk = step.value;
-      if (hashing) {
-        verifier.update(chunk);
-      } else {
-        if (!(chunk instanceof Uint8Array)) {
-          throw new UsageError(`content stream yielded ${typeof chunk} instead of bytes`);
-        }
-        if (bytes + chunk.length > size) throw new SizeMismatchError(size, bytes + chunk.length, where);
-        bytes += chunk.length;
-      }
-      if (chunk.length > 0) chunks.push(chunk);
-    }
-    if (hashing !== false) verifier.finish();
-    else if (bytes !== size) throw new SizeMismatchError(size, bytes, where);
-  } catch (error) {
-    Promise.resolve(iterator.return?.()).catch(() => undefined);
-    throw error;
-  }
+  await readVerified(source, verifier, signal, where, (chunk) => {
+    chunks.push(chunk);
+    return undefined;
+  });
   return chunks;
 }
 
@@ -149,25 +115,4 @@ function fileStepSync<T>(action: string, path: string, run: () => T): T {
   } catch (error) {
     throw localIoError(action, path, error);
   }
-}
-
-/** The next step of `iterator`, or an `AbortError` as soon as `signal` aborts (one listener per step). */
-function nextOrAbort(
-  iterator: AsyncIterator<Uint8Array>,
-  signal: AbortSignal,
-): Promise<IteratorResult<Uint8Array>> {
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => reject(new AbortError(undefined, { cause: signal.reason }));
-    signal.addEventListener("abort", onAbort, { once: true });
-    iterator.next().then(
-      (step) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(step);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
 }

@@ -1,11 +1,11 @@
 import { type FileHandle, open, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { ByteStream } from "@stevedore/core";
-import { AbortError, errorCode, localIoError, SizeMismatchError, UsageError } from "@stevedore/core";
+import { errorCode, localIoError } from "@stevedore/core";
 import { throwIfAborted } from "../throw-if-aborted.js";
 import { createVerifier, type ExpectedContent, type Verifier } from "../verify/create-verifier.js";
-import { isVerifiedFor } from "../verify/is-verified-for.js";
 import { makeDirectory } from "./make-directory.js";
+import { readVerified } from "./read-verified.js";
 import { temporaryPath } from "./temporary-path.js";
 import { smallFileBytes, writeSmallFile } from "./write-small-file.js";
 
@@ -103,13 +103,6 @@ async function copy(
   signal: AbortSignal | undefined,
   where: string,
 ): Promise<void> {
-  const iterator = source[Symbol.asyncIterator]();
-  // A stream verified upstream for this very content proves it by ending cleanly (`isVerifiedFor`): its
-  // bytes are only counted. Anything else is hashed here. Either way nothing is renamed into place before
-  // the size (and, when hashing, the digest) matched. The mark is read after the first step, when any
-  // pass-through has learnt it from its own source.
-  let hashing: boolean | undefined;
-  let bytes = 0;
   // Network chunks are often 16–64 KiB: gathered into one vectored write of up to 1 MiB, they cost one
   // write call (and one promise) instead of dozens. The chunks are held, not copied (see `batchBytes`).
   let pending: Uint8Array[] = [];
@@ -132,42 +125,16 @@ async function copy(
     // Awaited before the next write or the end; handled now so a failure is never reported unhandled.
     writing.catch(() => undefined);
   };
-  const { size } = verifier.expected;
   activeWriters++;
   try {
-    for (;;) {
-      throwIfAborted(signal);
-      let step: IteratorResult<Uint8Array>;
-      try {
-        step = signal === undefined ? await iterator.next() : await nextOrAbort(iterator, signal);
-      } catch (error) {
-        // Every byte already arrived when the source failed: the digest alone decides (as in verifyContent).
-        if (hashing === true && verifier.remaining === 0 && !signal?.aborted) break;
-        throw error;
-      }
-      hashing ??= !isVerifiedFor(source, verifier.expected);
-      if (step.done === true) break;
-      const chunk = step.value;
-      if (hashing) {
-        verifier.update(chunk);
-      } else {
-        if (!(chunk instanceof Uint8Array)) {
-          throw new UsageError(`content stream yielded ${typeof chunk} instead of bytes`);
-        }
-        if (bytes + chunk.length > size) throw new SizeMismatchError(size, bytes + chunk.length, where);
-        bytes += chunk.length;
-      }
-      if (chunk.length === 0) continue;
+    await readVerified(source, verifier, signal, where, (chunk) => {
       pending.push(chunk);
       pendingBytes += chunk.length;
-      if (pendingBytes >= batchBytes() || pending.length >= maxBatchChunks) await startWrite();
-    }
+      return pendingBytes >= batchBytes() || pending.length >= maxBatchChunks ? startWrite() : undefined;
+    });
     await startWrite();
     await writing;
-    if (hashing) verifier.finish();
-    else if (bytes !== size) throw new SizeMismatchError(size, bytes, where);
   } catch (error) {
-    Promise.resolve(iterator.return?.()).catch(() => undefined);
     // The file is closed and removed next: no write may still be on its way to it.
     await writing?.catch(() => undefined);
     throw error;
@@ -235,32 +202,4 @@ async function fileStep<T>(action: string, path: string, run: () => Promise<T>):
   } catch (error) {
     throw localIoError(action, path, error);
   }
-}
-
-/**
- * The next step of `iterator`, or an `AbortError` as soon as `signal` aborts — even while the source waits
- * for bytes that never come (the abandoned source is closed by the caller without waiting for it).
- *
- * Not `Promise.race([next, aborted])` with one long-lived `aborted` promise: every race leaves a reaction
- * on it that keeps that step, and so its chunk, reachable until the signal settles — a 1 GiB pull then held
- * the whole GiB in memory. The listener here lives for one step only.
- */
-function nextOrAbort(
-  iterator: AsyncIterator<Uint8Array>,
-  signal: AbortSignal,
-): Promise<IteratorResult<Uint8Array>> {
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => reject(new AbortError(undefined, { cause: signal.reason }));
-    signal.addEventListener("abort", onAbort, { once: true });
-    iterator.next().then(
-      (step) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(step);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
 }
