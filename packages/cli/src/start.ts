@@ -38,7 +38,7 @@ const readOnlyCommands: ReadonlySet<string> = new Set(["digest", "ls", "catalog"
 // Liftoff's code, which parses as fast here (docs/decisions/0012-fixed-cost.md). `--liftoff-only` would say
 // so more plainly but has no effect once V8 runs. Set before the first connection instantiates the parser.
 const afterLoad = (command: string): void => {
-  // Built-in modules compiled after a V8 flag changes lose their code cache and load 2–3 times slower: what
+  // Built-in modules compiled after a V8 flag changes lose their code cache and load slower: what
   // the command is about to load anyway loads first — node:http and node:assert (undici's connections), and
   // for a command that hashes or times a transfer node:crypto and node:perf_hooks
   // (docs/decisions/0019-lighter-start.md).

@@ -65,8 +65,8 @@ export async function readVerified(
  * for bytes that never come (the abandoned source is closed by the caller without waiting for it).
  *
  * Not `Promise.race([next, aborted])` with one long-lived `aborted` promise: every race leaves a reaction
- * on it that keeps that step, and so its chunk, reachable until the signal settles — a 1 GiB pull then held
- * the whole GiB in memory. The listener here lives for one step only.
+ * on it that keeps that step, and so its chunk, reachable until the signal settles: a large pull then held
+ * every chunk in memory (docs/decisions/0006-batched-file-writes.md). The listener here lives for one step.
  */
 function nextOrAbort(
   iterator: AsyncIterator<Uint8Array>,

@@ -35,8 +35,8 @@ export interface WriteVerifiedFileOptions {
  * A `source` verified upstream for this very content (`isVerifiedFor`, e.g. a target's `fetch`) is not
  * hashed again: its clean end proves the digest, and only its size is checked here.
  *
- * Content of at most 128 KiB written with `durable: false` is read whole and checked before the file is
- * created, then written at once (docs/decisions/0020-small-blob-writes.md).
+ * Small content (`smallFileBytes`) written with `durable: false` is read whole and checked before the file
+ * is created, then written at once (docs/decisions/0020-small-blob-writes.md).
  *
  * Errors: `SizeMismatchError` / `DigestMismatchError` for bad content, `AbortError`, `LocalIoError`
  * for a file system failure (naming the path and the system's reason: "no space left on device"), or the
