@@ -141,3 +141,4 @@ export { registryHost } from "./registry-host.js";
 export { formatScope, parseScope, parseScopeList } from "./scope.js";
 export type { SelectManifestsOptions } from "./select-manifests.js";
 export { selectManifests } from "./select-manifests.js";
+export { withSignal } from "./with-signal.js";

@@ -1,10 +1,9 @@
 import type { AuthRequest } from "@stevedore/core";
-import { AuthenticationError } from "@stevedore/core";
+import { AuthenticationError, withSignal } from "@stevedore/core";
 import type { AuthState, HostState } from "../auth-state.js";
 import { mayUsePlainHttp } from "../auth-state.js";
 import { basicAuthorization } from "../credentials/basic-authorization.js";
 import { credentialsFor, reloadCredentials } from "../credentials/credentials-for.js";
-import { withSignal } from "../with-signal.js";
 
 /**
  * Learns a Basic challenge: true when the host's credentials (new ones, after a refusal) can be sent. Never

@@ -1,5 +1,5 @@
 import type { AuthRequest, Scope } from "@stevedore/core";
-import { parseScopeList, redactUrl } from "@stevedore/core";
+import { parseScopeList, redactUrl, withSignal } from "@stevedore/core";
 import type { AuthState, BearerState, HostState } from "../auth-state.js";
 import { cacheKey, hintKey, scopeKey } from "../auth-state.js";
 import { sameCredentials } from "../credentials/check-credentials.js";
@@ -7,7 +7,6 @@ import { credentialsFor, reloadCredentials } from "../credentials/credentials-fo
 import { handleRefusal } from "../token/handle-refusal.js";
 import { mergeScopes } from "../token/merge-scopes.js";
 import { tokenFor } from "../token/token-for.js";
-import { withSignal } from "../with-signal.js";
 import { parseRealm } from "./check-realm.js";
 import type { Challenge } from "./parse-www-authenticate.js";
 

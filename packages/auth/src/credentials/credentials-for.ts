@@ -1,6 +1,6 @@
 import type { Credentials } from "@stevedore/core";
+import { withSignal } from "@stevedore/core";
 import type { AuthState } from "../auth-state.js";
-import { withSignal } from "../with-signal.js";
 import { checkCredentials } from "./check-credentials.js";
 
 /** The credentials for `host`, asked of the provider once (until a reload or `clear()`); a failed lookup is asked again. */

@@ -1,10 +1,9 @@
 import type { AuthRequest, Scope } from "@stevedore/core";
-import { formatScope } from "@stevedore/core";
+import { formatScope, withSignal } from "@stevedore/core";
 import type { AuthState, BearerState } from "../auth-state.js";
 import { cacheKey, connectionOf } from "../auth-state.js";
 import { sameCredentials } from "../credentials/check-credentials.js";
 import { reloadCredentials } from "../credentials/credentials-for.js";
-import { withSignal } from "../with-signal.js";
 import { fetchEntry } from "./token-for.js";
 
 /**

@@ -4,13 +4,12 @@
  */
 
 import type { AuthRequest, Scope } from "@stevedore/core";
-import { formatScope } from "@stevedore/core";
+import { formatScope, withSignal } from "@stevedore/core";
 import type { AuthState, BearerState, Connection } from "../auth-state.js";
 import { cacheKey, connectionOf } from "../auth-state.js";
 import { checkRealm } from "../challenge/check-realm.js";
 import { sameCredentials } from "../credentials/check-credentials.js";
 import { credentialsFor } from "../credentials/credentials-for.js";
-import { withSignal } from "../with-signal.js";
 import type { TokenEntry } from "./create-token-cache.js";
 import { fetchToken } from "./fetch-token.js";
 

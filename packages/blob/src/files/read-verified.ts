@@ -1,5 +1,5 @@
 import type { ByteStream } from "@stevedore/core";
-import { AbortError, SizeMismatchError, UsageError } from "@stevedore/core";
+import { SizeMismatchError, UsageError, withSignal } from "@stevedore/core";
 import { throwIfAborted } from "../throw-if-aborted.js";
 import type { Verifier } from "../verify/create-verifier.js";
 import { isVerifiedFor } from "../verify/is-verified-for.js";
@@ -30,7 +30,7 @@ export async function readVerified(
       throwIfAborted(signal);
       let step: IteratorResult<Uint8Array>;
       try {
-        step = signal === undefined ? await iterator.next() : await nextOrAbort(iterator, signal);
+        step = await withSignal(iterator.next(), signal);
       } catch (error) {
         // Every byte already arrived when the source failed: the digest alone decides (as in verifyContent).
         if (hashing === true && verifier.remaining === 0 && !signal?.aborted) break;
@@ -58,32 +58,4 @@ export async function readVerified(
     Promise.resolve(iterator.return?.()).catch(() => undefined);
     throw error;
   }
-}
-
-/**
- * The next step of `iterator`, or an `AbortError` as soon as `signal` aborts — even while the source waits
- * for bytes that never come (the abandoned source is closed by the caller without waiting for it).
- *
- * Not `Promise.race([next, aborted])` with one long-lived `aborted` promise: every race leaves a reaction
- * on it that keeps that step, and so its chunk, reachable until the signal settles: a large pull then held
- * every chunk in memory (docs/decisions/0006-batched-file-writes.md). The listener here lives for one step.
- */
-function nextOrAbort(
-  iterator: AsyncIterator<Uint8Array>,
-  signal: AbortSignal,
-): Promise<IteratorResult<Uint8Array>> {
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => reject(new AbortError(undefined, { cause: signal.reason }));
-    signal.addEventListener("abort", onAbort, { once: true });
-    iterator.next().then(
-      (step) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(step);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
 }
