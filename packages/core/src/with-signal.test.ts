@@ -18,7 +18,11 @@ describe("withSignal", () => {
     expect((error as AbortError).cause).toBe(reason);
   });
 
-  it("rejects at once for a signal already aborted", async () => {
+  it("rejects at once for a signal already aborted, and a later failure of the promise goes unreported", async () => {
     await expect(withSignal(Promise.resolve(1), AbortSignal.abort())).rejects.toBeInstanceOf(AbortError);
+    // An aborted source's next step fails too: without a handler it would be an unhandled rejection.
+    const failing = Promise.reject(new AbortError());
+    await expect(withSignal(failing, AbortSignal.abort())).rejects.toBeInstanceOf(AbortError);
+    await new Promise((resolve) => setImmediate(resolve));
   });
 });

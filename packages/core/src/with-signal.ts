@@ -13,7 +13,11 @@ import { AbortError } from "./errors.js";
  */
 export function withSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (signal === undefined) return promise;
-  if (signal.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
+  if (signal.aborted) {
+    // Given up before waiting: a later failure of `promise` is nobody's to report.
+    promise.catch(() => undefined);
+    return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(new AbortError(undefined, { cause: signal.reason }));
     signal.addEventListener("abort", onAbort, { once: true });
