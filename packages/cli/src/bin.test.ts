@@ -7,7 +7,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -279,6 +279,48 @@ describe("the stevedore process", () => {
         new RegExp(`^stevedore: digest ${host}/app:v1: .*authentication required.*\\(log in with`),
       ),
     ]);
+  });
+
+  it("ends with its output whole while the registry keeps the connection open", async () => {
+    // A manifest larger than a pipe holds, so stdout is written in parts while the reader catches up.
+    const annotations = Object.fromEntries(
+      Array.from({ length: 4000 }, (_, index) => [`org.example.note.${index}`, "x".repeat(200)]),
+    );
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: "application/vnd.oci.image.manifest.v1+json",
+        config: {
+          mediaType: "application/vnd.oci.image.config.v1+json",
+          digest: `sha256:${"c".repeat(64)}`,
+          size: 2,
+        },
+        layers: [],
+        annotations,
+      }),
+    );
+    const opened: Socket[] = [];
+    const host = await serve((request, response) => {
+      if (request.url !== "/v2/app/manifests/v1") {
+        response.writeHead(404, { "content-type": "application/json" });
+        return void response.end(JSON.stringify({ errors: [{ code: "MANIFEST_UNKNOWN" }] }));
+      }
+      response.writeHead(200, {
+        "content-type": "application/vnd.oci.image.manifest.v1+json",
+        "docker-content-digest": sha256(manifest),
+        "content-length": manifest.length,
+      });
+      response.end(request.method === "HEAD" ? undefined : manifest);
+    });
+    // The server would keep an idle connection for a minute: the process must not wait for it.
+    const server = servers.at(-1)!;
+    server.keepAliveTimeout = 60_000;
+    server.on("connection", (socket: Socket) => opened.push(socket));
+    const result = await startCli(["manifest", `${host}/app:v1`]).exited;
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe("");
+    expect(result.stdout).toBe(manifest.toString("utf8"));
+    expect(opened.length).toBeGreaterThan(0);
   });
 
   it("version answers without loading the client", async () => {

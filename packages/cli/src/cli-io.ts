@@ -42,6 +42,12 @@ export interface CliIo {
    * built-in module loaded afterwards without its code cache. `command` is the command's canonical name.
    */
   afterLoad?: (command: string) => void;
+  /**
+   * The process ends once `main` returns (`start.ts`). After a command that succeeded, `main` then leaves the
+   * clients' connections to the process's end instead of closing them one by one: idle connections keep
+   * nothing alive. A failed command still closes them. Programs that embed `main` leave it unset.
+   */
+  endsProcess?: boolean;
 }
 
 /**

@@ -1,3 +1,6 @@
+import { once } from "node:events";
+import { createServer } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
 import { describe, expect, it } from "vitest";
 import { commandTable } from "./command-table.js";
 import { cliVersion } from "./commands/version.js";
@@ -242,5 +245,71 @@ describe("main: afterLoad", () => {
     expect(copy.code).not.toBe(ExitCode.ok);
     // With the command's canonical name: start.ts loads what that command needs before it sets V8's flags.
     expect(calls).toEqual(["afterLoad copy"]);
+  });
+});
+
+describe("main: connections when it returns", () => {
+  /** A registry on 127.0.0.1 with one tag, `app:v1`, and the connections it has open. */
+  async function registry(): Promise<{ host: string; open: Set<Socket>; [Symbol.asyncDispose](): Promise<void> }> {
+    const digest = `sha256:${"a".repeat(64)}`;
+    const server = createServer((request, response) => {
+      if (request.url === "/v2/app/manifests/v1") {
+        response.writeHead(200, {
+          "content-type": "application/vnd.oci.image.manifest.v1+json",
+          "docker-content-digest": digest,
+          "content-length": "2",
+        });
+        return void response.end(request.method === "HEAD" ? undefined : "{}");
+      }
+      response.writeHead(404, { "content-type": "application/json" });
+      response.end(JSON.stringify({ errors: [{ code: "MANIFEST_UNKNOWN" }] }));
+    });
+    const open = new Set<Socket>();
+    server.on("connection", (socket: Socket) => {
+      open.add(socket);
+      // The client's end of a connection (its FIN) shows here as `end`.
+      socket.on("end", () => open.delete(socket));
+      socket.on("close", () => open.delete(socket));
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    return {
+      host: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+      open,
+      async [Symbol.asyncDispose]() {
+        server.closeAllConnections();
+        server.close();
+        await once(server, "close");
+      },
+    };
+  }
+  const closed = (sockets: Set<Socket>): Promise<unknown> =>
+    Promise.all([...sockets].map((socket) => once(socket, "close")));
+  // A connection the client closed before `main` returned has its end waiting to be read: one turn of the
+  // event loop (its poll phase runs before `setImmediate`) reads it.
+  const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+  it("closes the clients' connections for a program that embeds it", async () => {
+    await using server = await registry();
+    const run = await runCli(["digest", `${server.host}/app:v1`, "--plain-http"]);
+    expect(run.code).toBe(ExitCode.ok);
+    expect(run.stdout).toBe(`sha256:${"a".repeat(64)}\n`);
+    await closed(server.open);
+  });
+
+  it("leaves them to the process's end after a command that succeeded when the process ends", async () => {
+    await using server = await registry();
+    const run = await runCli(["digest", `${server.host}/app:v1`, "--plain-http"], { endsProcess: true });
+    expect(run.code).toBe(ExitCode.ok);
+    expect(run.stdout).toBe(`sha256:${"a".repeat(64)}\n`);
+    await nextTurn();
+    expect(server.open.size).toBe(1);
+
+    for (const socket of server.open) socket.destroy();
+    server.open.clear();
+    // A failed command closes them as before: nothing of it is left running.
+    const missing = await runCli(["digest", `${server.host}/app:v2`, "--plain-http"], { endsProcess: true });
+    expect(missing.code).toBe(ExitCode.notFound);
+    await closed(server.open);
   });
 });

@@ -35,6 +35,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   let what = "arguments";
   let debug = argv.includes("--debug");
   let json = argv.includes("--json");
+  let succeeded = false;
   try {
     const parsed = parseArguments(argv, allFlags);
     const options = resolveGlobalOptions(parsed.values);
@@ -81,6 +82,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     checkFlags(command, parsed.given);
     checkArgumentCount(command, parsed.positionals);
     await run(command, parsed.positionals);
+    succeeded = true;
     return ExitCode.ok;
   } catch (error) {
     command ??= guessCommand(argv);
@@ -101,7 +103,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
     return report.exitCode;
   } finally {
-    await Promise.allSettled(clients.map((client) => client.close()));
+    // Closing idle connections only delays a process that ends now; the process's end closes them
+    // (docs/decisions/0023-start-and-exit.md).
+    if (!(succeeded && io.endsProcess === true)) {
+      await Promise.allSettled(clients.map((client) => client.close()));
+    }
   }
 }
 

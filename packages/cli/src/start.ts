@@ -104,6 +104,7 @@ export async function start(): Promise<void> {
     isTTY: process.stderr.isTTY === true,
     signal: controller.signal,
     afterLoad,
+    endsProcess: true,
     ...(process.stderr.columns === undefined ? {} : { columns: process.stderr.columns }),
   });
 }

@@ -32,6 +32,7 @@ export interface RunCliOptions {
   /** Default: retries without waiting, so network failures fail fast. */
   clientOptions?: CliIo["clientOptions"];
   afterLoad?: (command: string) => void;
+  endsProcess?: boolean;
 }
 
 /** Runs `main(argv)` with fake streams. */
@@ -65,6 +66,7 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
     ...(options.columns === undefined ? {} : { columns: options.columns }),
     ...(options.now === undefined ? {} : { now: options.now }),
     ...(options.afterLoad === undefined ? {} : { afterLoad: options.afterLoad }),
+    ...(options.endsProcess === undefined ? {} : { endsProcess: options.endsProcess }),
   };
   const code = await main(argv, io);
   const stdoutBytes = Buffer.concat(stdout);
