@@ -107,4 +107,8 @@ export async function start(): Promise<void> {
     endsProcess: true,
     ...(process.stderr.columns === undefined ? {} : { columns: process.stderr.columns }),
   });
+  // `beforeExit` comes once the event loop has emptied (every write flushed, every handle closed or
+  // unref'd), where Node would exit anyway after tearing down its environment and heap, which gains a
+  // process that ends nothing; exiting here skips that (docs/decisions/0023-start-and-exit.md).
+  process.once("beforeExit", () => process.exit());
 }
