@@ -250,7 +250,11 @@ describe("main: afterLoad", () => {
 
 describe("main: connections when it returns", () => {
   /** A registry on 127.0.0.1 with one tag, `app:v1`, and the connections it has open. */
-  async function registry(): Promise<{ host: string; open: Set<Socket>; [Symbol.asyncDispose](): Promise<void> }> {
+  async function registry(): Promise<{
+    host: string;
+    open: Set<Socket>;
+    [Symbol.asyncDispose](): Promise<void>;
+  }> {
     const digest = `sha256:${"a".repeat(64)}`;
     const server = createServer((request, response) => {
       if (request.url === "/v2/app/manifests/v1") {
