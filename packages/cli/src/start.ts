@@ -27,8 +27,8 @@ const limitYoungGeneration = (): void => {
   }, 20).unref();
 };
 
-const connectionBuiltins = ["node:http", "node:assert"];
-const transferBuiltins = ["node:crypto", "node:perf_hooks"];
+const connectionBuiltins = ["node:http", "node:assert", "node:perf_hooks"];
+const transferBuiltins = ["node:crypto"];
 /** Commands that hash nothing: registry reads answered by a `HEAD` or a list. */
 const readOnlyCommands: ReadonlySet<string> = new Set(["digest", "ls", "catalog", "login", "logout"]);
 
@@ -39,9 +39,9 @@ const readOnlyCommands: ReadonlySet<string> = new Set(["digest", "ls", "catalog"
 // so more plainly but has no effect once V8 runs. Set before the first connection instantiates the parser.
 const afterLoad = (command: string): void => {
   // Built-in modules compiled after a V8 flag changes lose their code cache and load slower: what
-  // the command is about to load anyway loads first — node:http and node:assert (undici's connections), and
-  // for a command that hashes or times a transfer node:crypto and node:perf_hooks
-  // (docs/decisions/0019-lighter-start.md).
+  // the command is about to load anyway loads first — node:http and node:assert (undici's connections),
+  // node:perf_hooks (undici times a connection that goes idle, which the CLI no longer closes first), and
+  // for a command that hashes node:crypto (docs/decisions/0019-lighter-start.md, 0023-start-and-exit.md).
   const load = readOnlyCommands.has(command)
     ? connectionBuiltins
     : [...connectionBuiltins, ...transferBuiltins];
