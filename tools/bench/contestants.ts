@@ -6,6 +6,12 @@ export type Operation = "pull" | "push" | "push-existing" | "copy";
 /** The two programs that race. */
 export type Tool = "stevedore" | "skopeo";
 
+/**
+ * A bare Node pull timed in the same rounds as the two (pull-floor-child.ts): undici over h2 or HTTP/1.1,
+ * 8 blobs at a time, each hashed and written to its own file — the floor of a pull of many small blobs.
+ */
+export type PullFloor = "floor-h2" | "floor-h1";
+
 /** Every operation, in the order a case runs them. */
 export const operations: Operation[] = ["pull", "push", "push-existing", "copy"];
 
@@ -42,6 +48,8 @@ export interface ContestantOptions {
    * what it is on a clean machine, as stevedore's in-process memory of blob locations is.
    */
   skopeoCacheDirectory: string;
+  /** pull-floor-child.ts bundled (bundle-pull-floor.ts), for the {@link PullFloor} runs. */
+  pullFloorScript?: string;
   /** A registry over TLS: the CA stevedore trusts (`--ca-file`), and a folder holding it as `ca.crt` for skopeo. */
   tls?: { caFile: string; certDirectory: string };
 }
@@ -122,4 +130,26 @@ export function seedArguments(layout: GeneratedLayout, reference: string): strin
     `oci:${layout.directory}:${layout.tag}`,
     `docker://${reference}`,
   ];
+}
+
+/** The command of a {@link PullFloor}: every blob of `blobs` from `plan.source` into `plan.output`. */
+export function pullFloorInvocation(
+  floor: PullFloor,
+  plan: RunPlan,
+  blobs: readonly string[],
+  options: ContestantOptions,
+): Invocation {
+  const base = `${options.tls ? "https" : "http"}://${plan.host}/v2/${plan.source}/blobs/`;
+  return {
+    command: process.execPath,
+    args: [
+      options.pullFloorScript ?? new URL("pull-floor-child.ts", import.meta.url).pathname,
+      floor === "floor-h2" ? "h2" : "h1",
+      options.tls?.caFile ?? "-",
+      "8",
+      plan.output,
+      ...blobs.map((digest) => base + digest),
+    ],
+    env: process.env,
+  };
 }

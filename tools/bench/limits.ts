@@ -8,6 +8,12 @@
 //   node        pull floor of many small blobs (case c) for any Node client: a bare `node` with undici
 //               (h2-child.ts) fetching every blob 8 at a time as stevedore does — h2 offered over TLS, as
 //               stevedore's default — each body hashed and checked, then thrown away: no files, no layout
+//   node-files-h2, node-files-h1
+//               pull floor of case c for any Node client that writes what it pulls (pull-floor-child.ts):
+//               the same bare client over h2 and over HTTP/1.1 (HTTP/1.1 only without TLS), each body
+//               hashed, checked and written to its own file as a layout's small blobs are (temp file,
+//               rename, no fsync; record 0020) — no manifest, no CLI, no layers; bundled as the CLI is
+//               (bundle-pull-floor.ts), so that it starts no slower than the CLI
 //   stevedore   for case c, `stevedore pull` itself (the built CLI, or `--stevedore PATH`) in the same rounds
 //   raw-push    push floor: POST + PUT per blob from memory with plain `fetch`, 8 at a time (push-floor-child.ts)
 //
@@ -22,6 +28,7 @@ import { copyFile, mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startRegistry } from "../registry/start-registry.ts";
+import { bundlePullFloor } from "./bundle-pull-floor.ts";
 import { fullCases } from "./cases.ts";
 import { skopeoEnvironment } from "./contestants.ts";
 import { defaultCacheDirectory, ensureLayout, type GeneratedLayout } from "./generate.ts";
@@ -61,6 +68,7 @@ const cpu = registryPid === undefined ? {} : { registryPid };
 const work = await mkdtemp(join(values.cache, "limits-"));
 const rows: string[] = [];
 const certDirectory = join(work, "certs");
+const pullFloorChild = await bundlePullFloor(work);
 if (caFile !== undefined) {
   await mkdir(certDirectory, { recursive: true });
   await copyFile(caFile, join(certDirectory, "ca.crt"));
@@ -142,6 +150,20 @@ function pullWays(target: { case: string }, layout: GeneratedLayout, blobs: stri
           cpu,
         ),
     ]);
+    // The least a pull must do in Node: the same client, every body also written to its own file.
+    for (const protocol of caFile === undefined ? ["h1"] : ["h2", "h1"]) {
+      ways.push([
+        `node-files-${protocol}`,
+        (run) =>
+          fresh(`node-files-${protocol}-${run}`, (directory) =>
+            measure(
+              process.execPath,
+              [pullFloorChild, protocol, caFile ?? "-", "8", directory, ...blobs.map(url)],
+              cpu,
+            ),
+          ),
+      ]);
+    }
     ways.push([
       "stevedore",
       (run) =>

@@ -120,6 +120,18 @@ export function renderReport(results: BenchResults): string {
         .replace(/$/, " |"),
     );
   }
+  for (const summary of results.summaries) {
+    for (const floor of summary.floors ?? []) {
+      lines.push(
+        "",
+        `Floor of ${summary.operation} (${summary.case}) in the same rounds: a bare Node pull ` +
+          `(tools/bench/pull-floor-child.ts: undici over ${floor.floor === "floor-h2" ? "h2" : "HTTP/1.1"}, ` +
+          "8 at a time, each blob hashed and written to its own file) " +
+          `${range(floor.wall, seconds)} s, ratio to skopeo ${range(floor.ratio, (n) => n.toFixed(3))}, ` +
+          `CPU ${seconds(floor.cpu.median)} s, peak RSS ${floor.peakRss.toFixed(0)} MiB.`,
+      );
+    }
+  }
   if (results.fixedCost !== undefined) lines.push("", ...fixedCostLines(results.fixedCost));
   lines.push("", "| target | measured | met |", "| --- | --- | --- |", ...targetRows(results.targets));
   for (const run of results.retried) {

@@ -6,6 +6,8 @@ import {
   type ContestantOptions,
   invocation,
   type Operation,
+  type PullFloor,
+  pullFloorInvocation,
   type RunPlan,
   seedArguments,
   skopeoEnvironment,
@@ -29,6 +31,8 @@ export interface CaseContext {
   /** Measured pairs after the warm-up pair. */
   pairs: number;
   contestants: ContestantOptions;
+  /** Bare Node pulls to time after the two in every round of `pull` (the floor of case c). */
+  pullFloors?: PullFloor[];
   log: (line: string) => void;
 }
 
@@ -64,14 +68,13 @@ export async function runCase(
   const retried: RetriedRun[] = [];
   for (const operation of context.operations) {
     const slowest: Partial<Record<Tool, number>> = {};
+    const base = { layout, host: registry.host, source };
     for (let round = 0; round <= context.pairs; round++) {
       const walls: Partial<Record<Tool, number>> = {};
       const requests: Partial<Record<Tool, number>> = {};
       for (const tool of tools) {
         const plan: RunPlan = {
-          layout,
-          host: registry.host,
-          source,
+          ...base,
           destination:
             operation === "push-existing" ? existing : `bench/${layout.name}-${operation}-${tool}-${round}`,
           output: join(work, `${tool}-${layout.name}-${round}`),
@@ -96,11 +99,29 @@ export async function runCase(
           }
         }
       }
+      const floors: string[] = [];
+      for (const floor of operation === "pull" ? (context.pullFloors ?? []) : []) {
+        const output = join(work, `${floor}-${layout.name}-${round}`);
+        const plan = { ...base, destination: "", output };
+        const run = pullFloorInvocation(floor, plan, graph.blobs, context.contestants);
+        try {
+          const sample = await measure(run.command, run.args, {
+            env: run.env,
+            timeout: 600_000,
+            ...(registry.pid !== undefined && { registryPid: registry.pid }),
+          });
+          samples.push({ ...sample, case: layout.name, operation, tool: floor, round, warmup: round === 0 });
+          floors.push(`, ${floor} ${sample.wall.toFixed(2)} s`);
+        } finally {
+          await rm(output, { recursive: true, force: true });
+        }
+      }
       const label = round === 0 ? "warm-up" : `pair ${round}`;
       log(
         `  ${operation.padEnd(13)} ${label.padEnd(7)} stevedore ${walls.stevedore!.toFixed(2)} s, ` +
           `skopeo ${walls.skopeo!.toFixed(2)} s, ratio ${(walls.stevedore! / walls.skopeo!).toFixed(3)}` +
-          (requests.stevedore === undefined ? "" : `, requests ${requests.stevedore} / ${requests.skopeo}`),
+          (requests.stevedore === undefined ? "" : `, requests ${requests.stevedore} / ${requests.skopeo}`) +
+          floors.join(""),
       );
     }
   }

@@ -19,6 +19,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { startRegistry } from "../registry/start-registry.ts";
 import { startS3Registry } from "../registry/start-s3-registry.ts";
+import { bundlePullFloor } from "./bundle-pull-floor.ts";
 import { type BenchCase, fullCases, quickCases, s3Cases } from "./cases.ts";
 import { type ContestantOptions, type Operation, operations } from "./contestants.ts";
 import { type FixedCostResult, fixedCostTargets, measureFixedCost } from "./fixed-cost.ts";
@@ -188,6 +189,8 @@ async function main(argv: string[]): Promise<void> {
     s3Registry ?? (await startRegistry({ mode: "open", accessLog: true, ...(options.tls && { tls: true }) }));
   if (s3Registry) console.log(`S3 registry up in ${s3Registry.startSeconds.toFixed(1)} s`);
   if (registry.caFile !== undefined) contestants.tls = await trustRegistry(registry.caFile, work);
+  if (options.cases.some((benchCase) => benchCase.name === "c") && options.operations.includes("pull"))
+    contestants.pullFloorScript = await bundlePullFloor(work);
   const samples: RecordedSample[] = [];
   const retried: RetriedRun[] = [];
   let fixedCost: FixedCostResult | undefined;
@@ -211,6 +214,9 @@ async function main(argv: string[]): Promise<void> {
         operations: options.operations,
         pairs: options.pairs,
         contestants,
+        // Issue 18: pull (c) is timed beside a bare Node pull (the protocols stevedore can speak there).
+        ...(layout.name === "c" &&
+          !options.s3 && { pullFloors: options.tls ? ["floor-h2", "floor-h1"] : ["floor-h1"] }),
         log: console.log,
       });
       samples.push(...result.samples);

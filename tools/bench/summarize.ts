@@ -1,4 +1,4 @@
-import type { Operation, Tool } from "./contestants.ts";
+import type { Operation, PullFloor, Tool } from "./contestants.ts";
 import type { GeneratedLayout } from "./generate.ts";
 import type { Sample } from "./measure.ts";
 import { type Spread, spread } from "./statistics.ts";
@@ -7,7 +7,7 @@ import { type Spread, spread } from "./statistics.ts";
 export interface RecordedSample extends Sample {
   case: string;
   operation: Operation;
-  tool: Tool;
+  tool: Tool | PullFloor;
   round: number;
   warmup: boolean;
   /** HTTP requests the registry answered during the run (its access log), when counted. */
@@ -42,6 +42,17 @@ export interface OperationSummary {
   throughput?: number;
   /** {@link throughput} as a share of sha256 on one core. */
   throughputShare?: number;
+  /** Bare Node pulls timed in the same rounds (run.ts, case c), each with its wall time over skopeo's. */
+  floors?: FloorSummary[];
+}
+
+/** A {@link PullFloor}'s figures: its runs, and its wall time over skopeo's in the same round. */
+export interface FloorSummary {
+  floor: PullFloor;
+  wall: Spread;
+  cpu: Spread;
+  peakRss: number;
+  ratio: Spread;
 }
 
 /** Summarises the non-warm-up samples of every case and operation that has both tools. */
@@ -74,6 +85,21 @@ export function summarize(
       skopeo: summarizeTool(skopeo),
       ratio: spread(ratios),
     };
+    const floors = (["floor-h2", "floor-h1"] as const)
+      .map((floor) => ({ floor, runs: measured.filter((sample) => sample.tool === floor) }))
+      .filter(({ runs }) => runs.length > 0)
+      .map(({ floor, runs }) => ({
+        floor,
+        wall: spread(runs.map((sample) => sample.wall)),
+        cpu: spread(runs.map((sample) => sample.user + sample.system)),
+        peakRss: Math.max(...runs.map((sample) => sample.peakRss)),
+        ratio: spread(
+          runs.map(
+            (run) => run.wall / (skopeo.find((sample) => sample.round === run.round)?.wall ?? Number.NaN),
+          ),
+        ),
+      }));
+    if (floors.length > 0) summary.floors = floors;
     const layout = layouts.find((candidate) => candidate.name === name);
     if (layout && (operation === "pull" || operation === "push")) {
       summary.throughput = layout.blobBytes / 1024 / 1024 / summary.stevedore.wall.median;

@@ -1,5 +1,5 @@
 import type { Operation } from "./contestants.ts";
-import type { OperationSummary } from "./summarize.ts";
+import type { FloorSummary, OperationSummary } from "./summarize.ts";
 
 /** A goal of the issue, checked against the medians of a run. */
 export interface TargetResult {
@@ -59,7 +59,7 @@ export function checkTargets(
     );
     const value = summary?.ratio.median ?? Number.NaN;
     return {
-      label: `${target.label} ≤ ${target.limit}`,
+      label: `${target.label} ≤ ${target.limit}${floorNote(summary?.floors)}`,
       limit: target.limit,
       value,
       unit: "ratio",
@@ -103,4 +103,14 @@ export function checkTargets(
     met: Number.isNaN(versionMilliseconds) ? undefined : versionMilliseconds <= 150,
   });
   return results;
+}
+
+/** The bare Node pulls of the same run, for a target's label: ` (floor, …: h2 1.10 s, 0.452; …)`. */
+function floorNote(floors: readonly FloorSummary[] | undefined): string {
+  if (floors === undefined || floors.length === 0) return "";
+  const each = floors.map(
+    (floor) =>
+      `${floor.floor === "floor-h2" ? "h2" : "HTTP/1.1"} ${floor.wall.median.toFixed(2)} s, ${floor.ratio.median.toFixed(3)}`,
+  );
+  return ` (floor, a bare Node pull in the same run — undici, 8 at a time, each blob hashed and written: ${each.join("; ")})`;
 }

@@ -4,7 +4,7 @@
  * exit status is 130; `serve` closes and exits 0), and sets `process.exitCode`.
  */
 import { enableCompileCache } from "node:module";
-import { setFlagsFromString } from "node:v8";
+import { getHeapStatistics, setFlagsFromString } from "node:v8";
 import { restartWithOneMallocArena } from "./one-malloc-arena.js";
 
 // Dead socket and file buffers pile up in a growing young generation: keep it small and run minor
@@ -21,7 +21,9 @@ const limitYoungGeneration = (): void => {
   setFlagsFromString("--expose-gc");
   let collect: unknown;
   setInterval(() => {
-    if (process.memoryUsage().arrayBuffers <= 8 * 1024 * 1024) return;
+    // V8's external memory is the array buffers plus a little more; `process.memoryUsage()` would also read
+    // the RSS from /proc on every tick (docs/decisions/0024-tls-small-blobs.md).
+    if (getHeapStatistics().external_memory <= 8 * 1024 * 1024) return;
     collect ??= gcFunction() ?? null;
     if (typeof collect === "function") collect({ type: "minor" });
   }, 20).unref();

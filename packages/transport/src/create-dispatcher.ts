@@ -123,7 +123,10 @@ function connectionTls(tls: TlsOptions, label: string): ConnectionOptions {
   if (tls.insecure) options.rejectUnauthorized = false;
   if (options.ca !== undefined || options.cert !== undefined) {
     try {
-      createSecureContext({
+      // Made once and given to every connection: Node's `tls.connect` otherwise builds a context per
+      // connection from `ca`, parsing every default root again each time
+      // (docs/decisions/0024-tls-small-blobs.md).
+      options.secureContext = createSecureContext({
         ca: options.ca,
         cert: options.cert,
         key: options.key,
