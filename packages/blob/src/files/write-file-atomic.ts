@@ -1,4 +1,4 @@
-import { link, open, rename, rm } from "node:fs/promises";
+import { link, open, rename, unlink } from "node:fs/promises";
 import { errorCode, localIoError } from "@stevedore/core";
 import { temporaryPath } from "./temporary-path.js";
 
@@ -27,8 +27,10 @@ export async function writeFileAtomic(
   options: WriteFileAtomicOptions = {},
 ): Promise<boolean> {
   const temporary = temporaryPath(path);
+  let left = false; // whether the temp file is still there to remove
   try {
     const handle = await open(temporary, "wx", 0o644);
+    left = true;
     try {
       await handle.writeFile(bytes);
       if (options.durable !== false) await handle.sync();
@@ -37,6 +39,7 @@ export async function writeFileAtomic(
     }
     if (!options.exclusive) {
       await rename(temporary, path);
+      left = false;
       return true;
     }
     try {
@@ -52,7 +55,8 @@ export async function writeFileAtomic(
   } catch (error) {
     throw localIoError("write", path, error);
   } finally {
-    await rm(temporary, { force: true }).catch(() => undefined);
+    // `unlink`, not `rm`: the first `rm` of a process loads Node's recursive remover.
+    if (left) await unlink(temporary).catch(() => undefined);
   }
 }
 

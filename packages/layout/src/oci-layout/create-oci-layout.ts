@@ -130,18 +130,34 @@ export function createOciLayout(path: string, options: OciLayoutOptions = {}): O
   let fresh = false;
   const written = new Set<string>();
 
+  let prepared = false;
   const prepare = (): Promise<void> => {
     ready ??= (
       options.create
         ? createLayout(path).then((created) => {
             fresh = created;
+            prepared = true;
           })
-        : checkLayout(path)
+        : checkLayout(path).then(() => {
+            prepared = true;
+          })
     ).catch((error: unknown) => {
       ready = undefined; // try again on the next call: the directory may appear
       throw error;
     });
     return ready;
+  };
+
+  // Whether `oci-layout` was missing when `exists` first looked: a layout still to be created holds no
+  // blob, so `exists` answers without making the files; the first write makes them, beside its download
+  // (docs/decisions/0022-pull-latency.md).
+  let missing: Promise<boolean> | undefined;
+  const isMissing = (): Promise<boolean> => {
+    missing ??= lstat(join(path, "oci-layout")).then(
+      () => false,
+      (error: unknown) => errorCode(error) === "ENOENT",
+    );
+    return missing;
   };
 
   /**
@@ -299,6 +315,7 @@ export function createOciLayout(path: string, options: OciLayoutOptions = {}): O
     async exists(descriptor, callOptions = {}) {
       throwIfAborted(callOptions.signal);
       blobFile(descriptor.digest);
+      if (options.create && !prepared && (await isMissing()) && !prepared) return false;
       await prepare();
       return isKnownStored(descriptor);
     },

@@ -103,13 +103,16 @@ async function checkBlobDirectories(path: string): Promise<void> {
 }
 
 /**
- * Creates the directory, `blobs/`, `oci-layout` and an empty `index.json` where they are missing. Resolves
- * `true` when this call wrote `oci-layout`, i.e. the layout is new: no blob was there before it.
+ * Creates the directory, `blobs/sha256/`, `oci-layout` and an empty `index.json` where they are missing.
+ * Resolves `true` when this call wrote `oci-layout`, i.e. the layout is new: no blob was there before it.
  */
 export async function createLayout(path: string): Promise<boolean> {
   const layoutPath = join(path, "oci-layout");
   await makeDirectory(join(path, "blobs"));
   await checkBlobDirectories(path);
+  // Made once here (after the check: not through a link), not by each of a pull's first blobs after a
+  // failed create: most layouts hold only sha256 blobs.
+  await makeDirectory(join(path, "blobs", "sha256"));
   // Create-if-absent: two writers starting together must not replace each other's files.
   const created = await writeFileAtomic(layoutPath, layoutFileContent, { exclusive: true });
   if (!created) checkLayoutFile(await readFile(layoutPath), layoutPath);

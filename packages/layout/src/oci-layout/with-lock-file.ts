@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { link, open, readFile, rename, rm } from "node:fs/promises";
+import { link, open, readFile, rename, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import { processIsAlive } from "@stevedore/blob";
 import { AbortError, errorCode, LocalFormatError, localIoError } from "@stevedore/core";
@@ -117,7 +117,7 @@ async function tryCreate(path: string, owner: LockOwner): Promise<boolean> {
     if (errorCode(error) === "EEXIST") return false;
     throw localIoError("create lock file", path, error);
   } finally {
-    await rm(temporary, { force: true }).catch(() => undefined);
+    await unlink(temporary).catch(() => undefined);
   }
 }
 
@@ -169,11 +169,16 @@ async function breakLock(path: string, nonce: string | undefined): Promise<void>
   if (nonce !== undefined && typeof moved === "object" && moved.nonce !== nonce) {
     await link(aside, path).catch(() => undefined);
   }
-  await rm(aside, { force: true }).catch(() => undefined);
+  await unlink(aside).catch(() => undefined);
 }
 
 async function release(path: string, owner: LockOwner): Promise<void> {
   const holder = await readOwner(path).catch(() => "unreadable" as const);
   // Only remove our own lock: if it was broken as stale, it now belongs to someone else.
-  if (typeof holder === "object" && holder.nonce === owner.nonce) await rm(path, { force: true });
+  // `unlink` ignoring ENOENT is `rm(path, { force: true })` without loading Node's recursive remover.
+  if (typeof holder === "object" && holder.nonce === owner.nonce) {
+    await unlink(path).catch((error: unknown) => {
+      if (errorCode(error) !== "ENOENT") throw error;
+    });
+  }
 }
