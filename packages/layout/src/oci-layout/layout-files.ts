@@ -2,6 +2,7 @@
  * Internal: the files of an OCI image layout directory (`spec/PROTOCOL.md` §13.1) — checking or creating
  * `oci-layout`, reading `index.json`, and the path of a blob.
  */
+import { readFileSync, statSync } from "node:fs";
 import { lstat, readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { makeDirectory, writeFileAtomic } from "@stevedore/blob";
@@ -34,13 +35,15 @@ export function blobPath(layout: string, digest: string): string {
 /**
  * Reads and validates `index.json`: a missing file is a `LocalFormatError` naming it; one larger than
  * `maxBytes` (the layout's `maxManifestBytes`: an index like any other) is refused before it is read.
+ * Read with direct calls: a trip through libuv's thread pool for each of the five system calls cost more
+ * than the calls (docs/decisions/0022-pull-latency.md).
  */
 export async function readLayoutIndexFile(indexPath: string, maxBytes: number): Promise<LayoutIndex> {
   let bytes: Uint8Array;
   try {
-    const info = await stat(indexPath);
+    const info = statSync(indexPath);
     if (info.size > maxBytes) throw manifestTooLargeError(indexPath, maxBytes);
-    bytes = await readFile(indexPath);
+    bytes = readFileSync(indexPath);
     // It grew between the stat and the read.
     if (bytes.length > maxBytes) throw manifestTooLargeError(indexPath, maxBytes);
   } catch (error) {
