@@ -48,19 +48,20 @@ function parseBase(base: string | URL): URL {
   } catch {
     throw new UsageError(`invalid registry base URL ${JSON.stringify(redactUrl(String(base)))}`);
   }
-  const shown = JSON.stringify(redactUrl(url));
+  // Redacted only for a message: built for every request, a base URL is almost always fine.
+  const shown = (): string => JSON.stringify(redactUrl(url));
   if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new UsageError(`registry base URL ${shown} must use https: or http:`);
+    throw new UsageError(`registry base URL ${shown()} must use https: or http:`);
   }
   if (url.username !== "" || url.password !== "") {
     // Credentials belong to the auth strategy; URLs end up in logs and error messages.
-    throw new UsageError(`registry base URL ${shown} must not carry user info`);
+    throw new UsageError(`registry base URL ${shown()} must not carry user info`);
   }
   if (url.search !== "" || url.hash !== "") {
-    throw new UsageError(`registry base URL ${shown} must not carry a query or fragment`);
+    throw new UsageError(`registry base URL ${shown()} must not carry a query or fragment`);
   }
   if (/\/v2\/?$/.test(url.pathname)) {
-    throw new UsageError(`registry base URL ${shown} must be the registry root, without /v2`);
+    throw new UsageError(`registry base URL ${shown()} must be the registry root, without /v2`);
   }
   return url;
 }
