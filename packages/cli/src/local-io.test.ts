@@ -1,7 +1,7 @@
 /**
  * Local file system failures reach the user as exit 7 with the path and the reason in words, never as
  * "corrupt content" (exit 6), and leave no temp file. A file in the way is real; a full disk is injected at
- * `node:fs/promises` (a test cannot fill a disk without root and a mount).
+ * `node:fs/promises` and `node:fs` (a test cannot fill a disk without root and a mount).
  */
 import { readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -50,6 +50,37 @@ vi.mock("node:fs/promises", async (importOriginal) => {
           return typeof value === "function" ? value.bind(target) : value;
         },
       });
+    },
+  };
+});
+
+// Small files are written with direct calls (node:fs): the same full disk there, for descriptors of files
+// opened under `fullUnder`.
+vi.mock("node:fs", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("node:fs")>();
+  const full = new Set<number>();
+  const noSpace = (): never => {
+    throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+  };
+  return {
+    ...actual,
+    openSync(...args: Parameters<typeof actual.openSync>) {
+      const descriptor = actual.openSync(...args);
+      const root = faults.fullUnder;
+      if (root !== undefined && String(args[0]).startsWith(`${root}/`)) full.add(descriptor);
+      return descriptor;
+    },
+    closeSync(descriptor: number) {
+      full.delete(descriptor);
+      actual.closeSync(descriptor);
+    },
+    writeSync(...args: Parameters<typeof actual.writeSync>) {
+      if (full.has(args[0])) noSpace();
+      return (actual.writeSync as (...all: unknown[]) => number)(...args);
+    },
+    writevSync(...args: Parameters<typeof actual.writevSync>) {
+      if (full.has(args[0])) noSpace();
+      return actual.writevSync(...args);
     },
   };
 });

@@ -234,6 +234,16 @@ describe("bad input", () => {
     ).rejects.toThrow(UsageError);
   });
 
+  it("leaves no layout behind when the copy fails before its first write", async () => {
+    const child = image.children.find((entry) => entry.platform.architecture === "arm64")!.manifest;
+    await rm(join(source, "blobs", "sha256", child.digest.slice("sha256:".length)));
+    const destination = join(directory, "never");
+    await expect(
+      client.copy(`oci:${source}:v1`, `oci:${destination}`, { platforms: [arm64] }),
+    ).rejects.toThrow(NotFoundError);
+    expect(await readdir(directory)).not.toContain("never");
+  });
+
   it("stops with AbortError when the signal is aborted", async () => {
     const controller = new AbortController();
     controller.abort();

@@ -5,7 +5,7 @@
  */
 import { truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ManifestError, MediaType } from "@stevedore/core";
+import { digestOf, ManifestError, MediaType } from "@stevedore/core";
 import { type TarWriterEntry, writeTar } from "@stevedore/tar";
 import { useTemporaryDirectory } from "@stevedore/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -14,13 +14,15 @@ import { openDockerArchive } from "./docker-archive/open-docker-archive.js";
 import { createOciLayout } from "./oci-layout/create-oci-layout.js";
 
 const limit = 4 * 1024 * 1024;
+const encoder = new TextEncoder();
 const directory = useTemporaryDirectory("stevedore-layout-limit-", beforeEach, afterEach);
 
 /** A layout whose `index.json` is `size` bytes (sparse: a reader that reads it all reads zeros). */
 async function layoutWithIndexOf(size: number): Promise<string> {
   const path = join(directory.path, "layout");
   const layout = createOciLayout(path, { create: true });
-  await layout.exists({ mediaType: MediaType.OciLayer, digest: `sha256:${"0".repeat(64)}`, size: 1 });
+  // The first write makes the layout's files.
+  await layout.push({ mediaType: MediaType.OciLayer, digest: digestOf("x"), size: 1 }, encoder.encode("x"));
   await truncate(join(path, "index.json"), size);
   return path;
 }

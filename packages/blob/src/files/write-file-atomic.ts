@@ -1,4 +1,4 @@
-import { link, open, rename, rm } from "node:fs/promises";
+import { closeSync, fsync, linkSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { errorCode, localIoError } from "@stevedore/core";
 import { temporaryPath } from "./temporary-path.js";
 
@@ -16,6 +16,9 @@ export interface WriteFileAtomicOptions {
  * `exclusive`, the file is only created when absent; returns `false` when it already existed. A failure is
  * a `LocalIoError` naming `path` and the reason, and leaves no temp file.
  *
+ * Meant for small files (`index.json`, `oci-layout`): every step but the flush is a direct call, not a trip
+ * through libuv's thread pool that costs more than the step (docs/decisions/0022-pull-latency.md).
+ *
  * @example
  * ```ts
  * await writeFileAtomic(join(layout, "index.json"), bytes);
@@ -27,50 +30,69 @@ export async function writeFileAtomic(
   options: WriteFileAtomicOptions = {},
 ): Promise<boolean> {
   const temporary = temporaryPath(path);
+  const content = typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes;
+  let left = false; // whether the temp file is there to remove
   try {
-    const handle = await open(temporary, "wx", 0o644);
-    try {
-      await handle.writeFile(bytes);
-      if (options.durable !== false) await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await writeNew(temporary, content, options.durable !== false, () => {
+      left = true;
+    });
     if (!options.exclusive) {
-      await rename(temporary, path);
+      renameSync(temporary, path);
+      left = false;
       return true;
     }
     try {
-      await link(temporary, path);
+      linkSync(temporary, path);
       return true;
     } catch (error) {
       const code = errorCode(error);
       if (code === "EEXIST") return false;
       if (!noHardLinks.has(String(code))) throw error;
       // A file system without hard links: create-if-absent with O_EXCL (a reader may see it half written).
-      return await createExclusive(path, bytes);
+      try {
+        await writeNew(path, content, true, () => undefined);
+      } catch (again) {
+        if (errorCode(again) === "EEXIST") return false;
+        throw again;
+      }
+      return true;
     }
   } catch (error) {
     throw localIoError("write", path, error);
   } finally {
-    await rm(temporary, { force: true }).catch(() => undefined);
+    if (left) {
+      try {
+        unlinkSync(temporary);
+      } catch {}
+    }
   }
 }
 
 const noHardLinks = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS", "EXDEV"]);
 
-async function createExclusive(path: string, bytes: Uint8Array | string): Promise<boolean> {
-  let handle: Awaited<ReturnType<typeof open>>;
+/** Creates `path` (failing with EEXIST when it exists), writes `content`, flushes it if `durable`, closes it. */
+async function writeNew(
+  path: string,
+  content: Uint8Array,
+  durable: boolean,
+  onCreated: () => void,
+): Promise<void> {
+  const descriptor = openSync(path, "wx", 0o644);
+  onCreated();
   try {
-    handle = await open(path, "wx", 0o644);
-  } catch (error) {
-    if (errorCode(error) === "EEXIST") return false;
-    throw error;
-  }
-  try {
-    await handle.writeFile(bytes);
-    await handle.sync();
+    let written = 0;
+    while (written < content.length) {
+      written += writeSync(descriptor, content, written, content.length - written, written);
+    }
+    if (durable) await flush(descriptor);
   } finally {
-    await handle.close();
+    closeSync(descriptor);
   }
-  return true;
+}
+
+/** `fsync` through the thread pool: the one step that may wait for the disk. */
+function flush(descriptor: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    fsync(descriptor, (error) => (error ? reject(error) : resolve()));
+  });
 }

@@ -310,6 +310,27 @@ describe("createOciLayout creating a new layout", () => {
     );
   });
 
+  it("answers exists for a missing layout without making it; the first write makes it", async () => {
+    const parent = await temporaryDirectory();
+    const path = join(parent, "new");
+    const layout = createOciLayout(path, { create: true });
+    expect(await layout.exists(fixture.manifest.descriptor)).toBe(false);
+    expect(await readdir(parent)).toEqual([]);
+    await layout.push(fixture.layer.descriptor, fixture.layer.bytes);
+    expect((await readdir(path)).sort()).toEqual(["blobs", "index.json", "oci-layout"]);
+    expect(await readdir(join(path, "blobs"))).toEqual(["sha256"]);
+  });
+
+  it("under a file, which no layout can be: exists fails at once, naming the path", async () => {
+    const parent = await temporaryDirectory();
+    await writeFile(join(parent, "file"), "not a directory");
+    const layout = createOciLayout(join(parent, "file", "layout"), { create: true });
+    await expect(layout.exists(fixture.layer.descriptor)).rejects.toThrow(join(parent, "file"));
+    await expect(layout.push(fixture.layer.descriptor, fixture.layer.bytes)).rejects.toThrow(
+      join(parent, "file"),
+    );
+  });
+
   it("with a second writer on the same new layout: its blobs are at most written again, intact, and taggable", async () => {
     const path = join(await temporaryDirectory(), "shared");
     const first = createOciLayout(path, { create: true });

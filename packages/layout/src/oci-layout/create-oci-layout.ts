@@ -57,7 +57,11 @@ import type { LockFileOptions } from "./with-lock-file.js";
 
 /** Options of {@link createOciLayout}. */
 export interface OciLayoutOptions {
-  /** Create the directory, `oci-layout`, `index.json` and `blobs/` when missing. Default `false`. */
+  /**
+   * Create the directory, `oci-layout`, `index.json` and `blobs/` when missing, at the first call that
+   * writes or reads; `exists` on a layout missing when the target was opened answers `false` without
+   * making them. Default `false`.
+   */
   create?: boolean;
   /** How `tag` waits for the cross-process lock on `index.json` (timeout, stale age, clock, sleep). */
   lock?: Omit<LockFileOptions, "signal">;
@@ -130,19 +134,33 @@ export function createOciLayout(path: string, options: OciLayoutOptions = {}): O
   let fresh = false;
   const written = new Set<string>();
 
+  let prepared = false;
   const prepare = (): Promise<void> => {
     ready ??= (
       options.create
         ? createLayout(path).then((created) => {
             fresh = created;
+            prepared = true;
           })
-        : checkLayout(path)
+        : checkLayout(path).then(() => {
+            prepared = true;
+          })
     ).catch((error: unknown) => {
       ready = undefined; // try again on the next call: the directory may appear
       throw error;
     });
     return ready;
   };
+
+  // With `create`, whether `oci-layout` is missing, looked up as the target is opened: a layout still to be
+  // made holds no blob, so `exists` answers without making its files, and a pull's first requests wait for
+  // neither; the first write makes them, beside its own download (docs/decisions/0022-pull-latency.md).
+  const missing: Promise<boolean> = options.create
+    ? lstat(join(path, "oci-layout")).then(
+        () => false,
+        (error: unknown) => errorCode(error) === "ENOENT",
+      )
+    : Promise.resolve(false);
 
   /**
    * `isStored` for `exists` and `push`, where a blob wrongly thought absent is only written again: in a new
@@ -299,6 +317,7 @@ export function createOciLayout(path: string, options: OciLayoutOptions = {}): O
     async exists(descriptor, callOptions = {}) {
       throwIfAborted(callOptions.signal);
       blobFile(descriptor.digest);
+      if (!prepared && (await missing) && !prepared) return false;
       await prepare();
       return isKnownStored(descriptor);
     },

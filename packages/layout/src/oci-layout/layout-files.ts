@@ -2,6 +2,7 @@
  * Internal: the files of an OCI image layout directory (`spec/PROTOCOL.md` §13.1) — checking or creating
  * `oci-layout`, reading `index.json`, and the path of a blob.
  */
+import { readFileSync, statSync } from "node:fs";
 import { lstat, readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { makeDirectory, writeFileAtomic } from "@stevedore/blob";
@@ -34,13 +35,15 @@ export function blobPath(layout: string, digest: string): string {
 /**
  * Reads and validates `index.json`: a missing file is a `LocalFormatError` naming it; one larger than
  * `maxBytes` (the layout's `maxManifestBytes`: an index like any other) is refused before it is read.
+ * Read with direct calls: a trip through libuv's thread pool for each of the five system calls cost more
+ * than the calls (docs/decisions/0022-pull-latency.md).
  */
 export async function readLayoutIndexFile(indexPath: string, maxBytes: number): Promise<LayoutIndex> {
   let bytes: Uint8Array;
   try {
-    const info = await stat(indexPath);
+    const info = statSync(indexPath);
     if (info.size > maxBytes) throw manifestTooLargeError(indexPath, maxBytes);
-    bytes = await readFile(indexPath);
+    bytes = readFileSync(indexPath);
     // It grew between the stat and the read.
     if (bytes.length > maxBytes) throw manifestTooLargeError(indexPath, maxBytes);
   } catch (error) {
@@ -103,13 +106,16 @@ async function checkBlobDirectories(path: string): Promise<void> {
 }
 
 /**
- * Creates the directory, `blobs/`, `oci-layout` and an empty `index.json` where they are missing. Resolves
- * `true` when this call wrote `oci-layout`, i.e. the layout is new: no blob was there before it.
+ * Creates the directory, `blobs/sha256/`, `oci-layout` and an empty `index.json` where they are missing.
+ * Resolves `true` when this call wrote `oci-layout`, i.e. the layout is new: no blob was there before it.
  */
 export async function createLayout(path: string): Promise<boolean> {
   const layoutPath = join(path, "oci-layout");
   await makeDirectory(join(path, "blobs"));
   await checkBlobDirectories(path);
+  // Made once here (after the check: not through a link), not by each of a pull's first blobs after a
+  // failed create: most layouts hold only sha256 blobs.
+  await makeDirectory(join(path, "blobs", "sha256"));
   // Create-if-absent: two writers starting together must not replace each other's files.
   const created = await writeFileAtomic(layoutPath, layoutFileContent, { exclusive: true });
   if (!created) checkLayoutFile(await readFile(layoutPath), layoutPath);

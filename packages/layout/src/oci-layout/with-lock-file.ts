@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { link, open, readFile, rename, rm } from "node:fs/promises";
+import { closeSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { processIsAlive } from "@stevedore/blob";
 import { AbortError, errorCode, LocalFormatError, localIoError } from "@stevedore/core";
@@ -34,6 +34,10 @@ interface LockOwner {
  * content is unreadable and its age cannot be told for `staleAfter`; breaking renames it aside first, so two
  * waiters cannot both break the same lock and then remove each other's.
  *
+ * The lock's files are a few bytes each: they are made, read and removed with direct calls, not through
+ * libuv's thread pool, whose trips cost more than the calls (docs/decisions/0022-pull-latency.md). Only the
+ * waits between attempts and `work` are asynchronous.
+ *
  * @example
  * ```ts
  * await withLockFile(join(layout, "index.json.lock"), async () => updateIndex());
@@ -48,7 +52,7 @@ export async function withLockFile<T>(
   try {
     return await work();
   } finally {
-    await release(path, owner);
+    release(path, owner);
   }
 }
 
@@ -70,21 +74,21 @@ async function acquire(path: string, options: LockFileOptions): Promise<LockOwne
       created: now(),
       nonce: randomBytes(8).toString("hex"),
     };
-    if (await tryCreate(path, owner)) return owner;
-    const holder = await readOwner(path);
+    if (tryCreate(path, owner)) return owner;
+    const holder = readOwner(path);
     if (holder === "missing") continue;
     if (holder === "unreadable") {
       // Another process may be between creating the file and writing it: give it time before breaking.
       unreadableSince ??= now();
       if (now() - unreadableSince >= staleAfter) {
-        await breakLock(path, undefined);
+        breakLock(path, undefined);
         continue;
       }
     } else {
       unreadableSince = undefined;
       const dead = holder.host === hostname() && !isAlive(holder.pid);
       if (dead || now() - holder.created >= staleAfter) {
-        await breakLock(path, holder.nonce);
+        breakLock(path, holder.nonce);
         continue;
       }
     }
@@ -99,43 +103,45 @@ async function acquire(path: string, options: LockFileOptions): Promise<LockOwne
   }
 }
 
-async function tryCreate(path: string, owner: LockOwner): Promise<boolean> {
+function tryCreate(path: string, owner: LockOwner): boolean {
   // Written to a private file first and linked into place: `link` fails with EEXIST like O_EXCL, and a
   // reader never sees a lock file without its content.
   const temporary = `${path}.${owner.nonce}.tmp`;
   try {
-    await createExclusive(temporary, owner);
+    createExclusive(temporary, owner);
     try {
-      await link(temporary, path);
+      linkSync(temporary, path);
     } catch (error) {
       if (!noHardLinks.has(String(errorCode(error)))) throw error;
       // A file system without hard links: fall back to O_EXCL on the lock itself.
-      await createExclusive(path, owner);
+      createExclusive(path, owner);
     }
     return true;
   } catch (error) {
     if (errorCode(error) === "EEXIST") return false;
     throw localIoError("create lock file", path, error);
   } finally {
-    await rm(temporary, { force: true }).catch(() => undefined);
+    removeQuietly(temporary);
   }
 }
 
 const noHardLinks = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS", "EXDEV"]);
 
-async function createExclusive(path: string, owner: LockOwner): Promise<void> {
-  const handle = await open(path, "wx", 0o644);
+function createExclusive(path: string, owner: LockOwner): void {
+  const descriptor = openSync(path, "wx", 0o644);
   try {
-    await handle.writeFile(JSON.stringify(owner));
+    const bytes = new TextEncoder().encode(JSON.stringify(owner));
+    let written = 0;
+    while (written < bytes.length) written += writeSync(descriptor, bytes, written);
   } finally {
-    await handle.close();
+    closeSync(descriptor);
   }
 }
 
-async function readOwner(path: string): Promise<LockOwner | "missing" | "unreadable"> {
+function readOwner(path: string): LockOwner | "missing" | "unreadable" {
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = readFileSync(path, "utf8");
   } catch (error) {
     if (errorCode(error) === "ENOENT") return "missing";
     throw localIoError("read lock file", path, error);
@@ -156,24 +162,43 @@ async function readOwner(path: string): Promise<LockOwner | "missing" | "unreada
   return "unreadable";
 }
 
-async function breakLock(path: string, nonce: string | undefined): Promise<void> {
+function breakLock(path: string, nonce: string | undefined): void {
   const aside = `${path}.${randomBytes(8).toString("hex")}.stale`;
   try {
-    await rename(path, aside);
+    renameSync(path, aside);
   } catch (error) {
     if (errorCode(error) === "ENOENT") return; // someone else broke it first
     throw localIoError("remove stale lock file", path, error);
   }
   // If the lock was replaced between our read and the rename, we moved a live lock: put it back.
-  const moved = await readOwner(aside);
+  const moved = readOwner(aside);
   if (nonce !== undefined && typeof moved === "object" && moved.nonce !== nonce) {
-    await link(aside, path).catch(() => undefined);
+    try {
+      linkSync(aside, path);
+    } catch {}
   }
-  await rm(aside, { force: true }).catch(() => undefined);
+  removeQuietly(aside);
 }
 
-async function release(path: string, owner: LockOwner): Promise<void> {
-  const holder = await readOwner(path).catch(() => "unreadable" as const);
+function release(path: string, owner: LockOwner): void {
+  let holder: ReturnType<typeof readOwner>;
+  try {
+    holder = readOwner(path);
+  } catch {
+    holder = "unreadable";
+  }
   // Only remove our own lock: if it was broken as stale, it now belongs to someone else.
-  if (typeof holder === "object" && holder.nonce === owner.nonce) await rm(path, { force: true });
+  if (typeof holder === "object" && holder.nonce === owner.nonce) {
+    try {
+      unlinkSync(path);
+    } catch (error) {
+      if (errorCode(error) !== "ENOENT") throw error;
+    }
+  }
+}
+
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {}
 }
