@@ -142,14 +142,24 @@ export function pullFloorInvocation(
   const base = `${options.tls ? "https" : "http"}://${plan.host}/v2/${plan.source}/blobs/`;
   return {
     command: process.execPath,
-    args: [
+    args: pullFloorArguments(
       options.pullFloorScript ?? new URL("pull-floor-child.ts", import.meta.url).pathname,
       floor === "floor-h2" ? "h2" : "h1",
-      options.tls?.caFile ?? "-",
-      "8",
+      options.tls?.caFile,
       plan.output,
-      ...blobs.map((digest) => base + digest),
-    ],
+      blobs.map((digest) => base + digest),
+    ),
     env: process.env,
   };
+}
+
+/** `node`'s arguments for pull-floor-child.ts (`script`, bundled or not): 8 blobs at a time into `output`. */
+export function pullFloorArguments(
+  script: string,
+  protocol: "h1" | "h2",
+  caFile: string | undefined,
+  output: string,
+  urls: readonly string[],
+): string[] {
+  return [script, protocol, caFile ?? "-", "8", output, ...urls];
 }

@@ -30,7 +30,7 @@ import { parseArgs } from "node:util";
 import { startRegistry } from "../registry/start-registry.ts";
 import { bundlePullFloor } from "./bundle-pull-floor.ts";
 import { fullCases } from "./cases.ts";
-import { skopeoEnvironment } from "./contestants.ts";
+import { pullFloorArguments, skopeoEnvironment } from "./contestants.ts";
 import { defaultCacheDirectory, ensureLayout, type GeneratedLayout } from "./generate.ts";
 import { readImageGraph } from "./image-graph.ts";
 import { measure, type Sample } from "./measure.ts";
@@ -151,14 +151,14 @@ function pullWays(target: { case: string }, layout: GeneratedLayout, blobs: stri
         ),
     ]);
     // The least a pull must do in Node: the same client, every body also written to its own file.
-    for (const protocol of caFile === undefined ? ["h1"] : ["h2", "h1"]) {
+    for (const protocol of caFile === undefined ? (["h1"] as const) : (["h2", "h1"] as const)) {
       ways.push([
         `node-files-${protocol}`,
         (run) =>
           fresh(`node-files-${protocol}-${run}`, (directory) =>
             measure(
               process.execPath,
-              [pullFloorChild, protocol, caFile ?? "-", "8", directory, ...blobs.map(url)],
+              pullFloorArguments(pullFloorChild, protocol, caFile, directory, blobs.map(url)),
               cpu,
             ),
           ),
