@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { lstat, mkdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { fileSource, readAll, writeVerifiedFile } from "@stevedore/blob";
+import { fileSource, makeDirectory, readAll, writeVerifiedFile } from "@stevedore/blob";
 import type { Descriptor, ImageManifest, Platform, ReadableTarget } from "@stevedore/core";
 import {
   Annotation,
@@ -91,9 +91,7 @@ export async function pullArtifact(
       );
     }
   }
-  await mkdir(directory, { recursive: true }).catch((error: unknown) => {
-    throw localIoError("create", directory, error);
-  });
+  await makeDirectory(directory);
   for (const { components, unpack } of titled) await checkParents(directory, components, unpack);
   const staging = join(directory, `.stevedore-pull-${randomBytes(6).toString("hex")}`);
   await mkdir(staging).catch((error: unknown) => {
@@ -116,9 +114,7 @@ export async function pullArtifact(
     for (const [index, { layer, components, unpack }] of titled.entries()) {
       await checkParents(directory, components, unpack);
       const parent = join(directory, ...components.slice(0, -1));
-      await mkdir(parent, { recursive: true }).catch((error: unknown) => {
-        throw localIoError("create", parent, error);
-      });
+      await makeDirectory(parent);
       const destination = join(directory, ...components);
       const source = unpack ? join(staging, `${index}.d`, ...components) : join(staging, String(index));
       await rename(source, destination).catch((error: unknown) => {

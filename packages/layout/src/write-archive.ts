@@ -1,15 +1,16 @@
 import { createWriteStream } from "node:fs";
-import { rename, rm } from "node:fs/promises";
+import { realpath, rename, rm, stat } from "node:fs/promises";
 import type { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { temporaryPath } from "@stevedore/blob";
 import type { ByteStream } from "@stevedore/core";
-import { AbortError, localIoError, StevedoreError } from "@stevedore/core";
+import { AbortError, errorCode, LocalIoError, localIoError, StevedoreError } from "@stevedore/core";
 
 /**
- * Writes an archive stream to `destination`. A path gets a temp file beside it, renamed into place only
- * once the last byte is written, so a failure or an abort leaves the old file (or none), never half an
- * archive; a `Writable` is ended with the archive.
+ * Writes an archive stream to `destination`. A path gets a temp file beside it (beside the file a symbolic
+ * link points to), renamed into place only once the last byte is written, so a failure or an abort leaves
+ * the old file (or none), never half an archive. A path that names a device, a pipe or a socket is written
+ * to directly, and a directory is refused; a `Writable` is ended with the archive.
  */
 export async function writeArchive(
   destination: string | Writable,
@@ -23,10 +24,32 @@ export async function writeArchive(
     });
     return;
   }
-  const temporary = temporaryPath(destination);
+  const existing = await stat(destination).catch((error: unknown) => {
+    if (errorCode(error) === "ENOENT") return undefined;
+    throw localIoError("write", destination, error);
+  });
+  if (existing?.isDirectory()) throw new LocalIoError("write", destination, "EISDIR");
+  if (existing !== undefined && !existing.isFile()) {
+    // A device, a pipe or a socket (`/dev/stdout`, a named pipe) takes the bytes as they come: a rename
+    // would replace it with a file.
+    await pipeline(archive, createWriteStream(destination, { flags: "w" }), pipelineOptions).catch(
+      (error: unknown) => {
+        throw mapError(error, destination, signal);
+      },
+    );
+    return;
+  }
+  // Through a symbolic link, the file it points to is replaced and the link kept.
+  const path =
+    existing === undefined
+      ? destination
+      : await realpath(destination).catch((error: unknown) => {
+          throw localIoError("write", destination, error);
+        });
+  const temporary = temporaryPath(path);
   try {
     await pipeline(archive, createWriteStream(temporary, { flags: "wx", flush: true }), pipelineOptions);
-    await rename(temporary, destination);
+    await rename(temporary, path);
   } catch (error) {
     await rm(temporary, { force: true }).catch(() => undefined);
     throw mapError(error, destination, signal);

@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { LocalIoError } from "@stevedore/core";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { digestOf, fromChunks, split } from "../test-support/byte-streams.js";
@@ -48,13 +48,15 @@ vi.mock("node:fs/promises", async (importOriginal) => {
     async mkdir(path: string, options?: { recursive?: boolean }) {
       const root = faults.readOnlyUnder;
       if (root !== undefined && path.startsWith(`${root}/`)) {
-        const exists = await actual.stat(path).then(
-          () => true,
-          () => false,
-        );
-        // Node's recursive mkdir reports a read-only file system as ENOENT; a single mkdir says EROFS.
-        if (options?.recursive) throw systemError("ENOENT", "mkdir", path);
-        throw systemError(exists ? "EEXIST" : "EROFS", "mkdir", path);
+        const found = async (where: string) =>
+          actual.stat(where).then(
+            () => true,
+            () => false,
+          );
+        // As Linux answers: a missing parent is ENOENT, then EROFS for a new entry. Node's recursive mkdir
+        // reports a read-only file system as ENOENT.
+        if (options?.recursive || !(await found(dirname(path)))) throw systemError("ENOENT", "mkdir", path);
+        throw systemError((await found(path)) ? "EEXIST" : "EROFS", "mkdir", path);
       }
       return actual.mkdir(path, options);
     },

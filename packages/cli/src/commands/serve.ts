@@ -1,4 +1,4 @@
-import { mkdir, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { errorCode, LocalIoError, NetworkError, StevedoreError, UsageError } from "@stevedore/core";
 import { type CommandDefinition, defineCommand } from "../command-definition.js";
@@ -195,18 +195,11 @@ async function prepareDirectory(value: string | undefined): Promise<string | und
   const directory = resolve(value);
   const notDirectory = (cause: unknown): UsageError =>
     new UsageError(`--dir ${directory} cannot be used: not a directory`, { cause });
-  try {
-    await mkdir(directory, { recursive: true });
-  } catch (error) {
-    const code = errorCode(error);
-    if (code === "EEXIST" || code === "ENOTDIR") throw notDirectory(error);
-    // Node's recursive mkdir says ENOENT on a read-only mount: blob's makeDirectory finds the real reason
-    // (a LocalIoError, exit 7: "read-only file system (EROFS)"). Loaded only on this path.
-    const { makeDirectory } = await import("@stevedore/blob");
-    await makeDirectory(directory).catch((cause: unknown) => {
-      throw LocalIoError.isInstance(cause) && cause.systemCode === "ENOTDIR" ? notDirectory(cause) : cause;
-    });
-  }
+  // Not Node's recursive mkdir: it says ENOENT on a read-only mount, and never returns under /proc.
+  const { makeDirectory } = await import("@stevedore/blob");
+  await makeDirectory(directory).catch((cause: unknown) => {
+    throw LocalIoError.isInstance(cause) && cause.systemCode === "ENOTDIR" ? notDirectory(cause) : cause;
+  });
   if (!(await stat(directory)).isDirectory()) throw notDirectory(undefined);
   return directory;
 }

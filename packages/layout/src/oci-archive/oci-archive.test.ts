@@ -1,5 +1,6 @@
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { lstat, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createMemoryTarget, readAll } from "@stevedore/blob";
@@ -7,6 +8,7 @@ import {
   AbortError,
   DigestMismatchError,
   LocalFormatError,
+  LocalIoError,
   NotFoundError,
   UsageError,
 } from "@stevedore/core";
@@ -235,6 +237,42 @@ describe("writeOciArchive", () => {
     ).rejects.toBeInstanceOf(AbortError);
     expect(await readdir(directory)).toEqual([]);
     expect(await readdir(staging)).toEqual([]);
+  });
+
+  it("replaces the file a symbolic link points to, and keeps the link", async () => {
+    const directory = await temporaryDirectory();
+    const expected = await readFile(await fixtureArchive(directory));
+    await writeFile(join(directory, "real.tar"), "old archive");
+    await symlink("real.tar", join(directory, "link.tar"));
+    await writeOciArchive(join(directory, "link.tar"), async (layout) => {
+      await pushFixture(layout, fixture);
+      await layout.tag(fixture.manifest.descriptor, fixture.tag);
+    });
+    expect((await lstat(join(directory, "link.tar"))).isSymbolicLink()).toBe(true);
+    expect(await readFile(join(directory, "real.tar"))).toEqual(expected);
+    expect((await readdir(directory)).sort()).toEqual(["image.tar", "link.tar", "real.tar"]);
+  });
+
+  it("writes into a named pipe as a stream, and leaves the pipe in place", async () => {
+    const directory = await temporaryDirectory();
+    const expected = await readFile(await fixtureArchive(directory));
+    const pipe = join(directory, "pipe");
+    execFileSync("mkfifo", [pipe]);
+    const received = readFile(pipe);
+    await writeOciArchive(pipe, async (layout) => {
+      await pushFixture(layout, fixture);
+      await layout.tag(fixture.manifest.descriptor, fixture.tag);
+    });
+    expect(await received).toEqual(expected);
+    expect((await lstat(pipe)).isFIFO()).toBe(true);
+  });
+
+  it("refuses a directory as the destination and leaves it alone", async () => {
+    const directory = await temporaryDirectory();
+    const error = await writeOciArchive(directory, async () => undefined).catch((caught: unknown) => caught);
+    expect(LocalIoError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toBe(`cannot write ${directory}: is a directory (EISDIR)`);
+    expect(await readdir(directory)).toEqual([]);
   });
 
   it("names the failing path when the destination cannot be written", async () => {
