@@ -2,7 +2,7 @@ import { chmod, mkdir, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createMemoryTarget, readAll } from "@stevedore/blob";
 import type { Descriptor, Platform, Target } from "@stevedore/core";
-import { LocalFormatError, NotFoundError, UsageError } from "@stevedore/core";
+import { descriptorOf, LocalFormatError, MediaType, NotFoundError, UsageError } from "@stevedore/core";
 import { decompress, readTar } from "@stevedore/tar";
 import { useTemporaryDirectory } from "@stevedore/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,6 +15,7 @@ import { recompressImage } from "./recompress-image.js";
 import { selectImage } from "./select-image.js";
 import { collect, directory, file, pushImage, pushIndex } from "./test-support/build-image.js";
 
+const encoder = new TextEncoder();
 const amd64: Platform = { os: "linux", architecture: "amd64" };
 const arm64: Platform = { os: "linux", architecture: "arm64", variant: "v8" };
 
@@ -294,6 +295,31 @@ describe("merged file system", () => {
     }
     await expect(readImageFile(target, manifest, "/etc")).rejects.toThrow(/is a directory/);
     await expect(readImageFile(target, manifest, "../x")).rejects.toThrow(UsageError);
+  });
+
+  it("refuses an artifact (no image config) as having no file system, before reading a layer", async () => {
+    const target = createMemoryTarget();
+    const empty = encoder.encode("{}");
+    const text = encoder.encode("hello\n");
+    await target.push(descriptorOf(empty, MediaType.OciEmpty), empty);
+    await target.push(descriptorOf(text, "text/plain"), text);
+    const bytes = encoder.encode(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaType.OciManifest,
+        artifactType: "application/vnd.example.notes",
+        config: descriptorOf(empty, MediaType.OciEmpty),
+        layers: [descriptorOf(text, "text/plain")],
+      }),
+    );
+    const descriptor = descriptorOf(bytes, MediaType.OciManifest);
+    await target.push(descriptor, bytes);
+    const { manifest } = await selectImage(target, descriptor);
+    const message = /not a container image \(artifact type application\/vnd\.example\.notes\)/;
+    await expect(readImageFile(target, manifest, "/a.txt")).rejects.toThrow(UsageError);
+    await expect(readImageFile(target, manifest, "/a.txt")).rejects.toThrow(message);
+    await expect(collect(exportFilesystem(target, manifest))).rejects.toThrow(UsageError);
+    await expect(flattenImage(target, descriptor)).rejects.toThrow(UsageError);
   });
 
   it("refuses a layer entry that climbs out", async () => {

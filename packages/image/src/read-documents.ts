@@ -6,6 +6,7 @@ import {
   ManifestError,
   maxImageConfigBytes,
   parseManifest,
+  UsageError,
 } from "@stevedore/core";
 
 /** A JSON object as parsed, key order kept, so what an edit leaves alone is written back as it was. */
@@ -24,7 +25,7 @@ export async function readManifest(
   return parseManifest(bytes, descriptor.mediaType);
 }
 
-/** An image manifest's config, as bytes and as a parsed object. Artifacts (no image config) are refused. */
+/** An image manifest's config, as bytes and as a parsed object. Artifacts (no image config) are refused: `UsageError`. */
 export async function readConfig(
   target: ReadableTarget,
   manifest: ImageManifest,
@@ -32,7 +33,8 @@ export async function readConfig(
   signal?: AbortSignal,
 ): Promise<{ bytes: Uint8Array; config: JsonObject }> {
   if (!hasImageConfig(manifest)) {
-    throw new ManifestError(
+    // The artifact is valid: the edit does not apply to it (exit 2, not a content error).
+    throw new UsageError(
       `${where} is not a container image (its config is ${manifest.config.mediaType}): it has no file system to edit`,
     );
   }
