@@ -76,6 +76,9 @@ export async function copyLocations(
     if (options.allTags !== true) {
       const reference = destination.referenceFor(source);
       const result = await copy(source.target, source.reference, destination.target, reference, copyOptions);
+      if (result.tag === undefined) {
+        await destination.addUntagged?.(result.descriptor, signal === undefined ? {} : { signal });
+      }
       return [outcomeOf(result, source.description, destination.describe(result.tag, result.digest))];
     }
     const all = await copyAllTags(withoutReferrersTags(source.target), destination.target, copyOptions);

@@ -71,8 +71,9 @@ export async function tagWritten(
   descriptor: Descriptor,
   signal: AbortSignal | undefined,
 ): Promise<{ source: string; destination: string; digest: string; mediaType: string; tag?: string }> {
-  if (tag !== undefined)
-    await destination.target.tag(descriptor, tag, signal === undefined ? {} : { signal });
+  const call = signal === undefined ? {} : { signal };
+  if (tag !== undefined) await destination.target.tag(descriptor, tag, call);
+  else await destination.addUntagged?.(descriptor, call);
   return {
     source: source.description,
     destination: destination.describe(tag, descriptor.digest),

@@ -169,8 +169,27 @@ describe("copy between OCI layouts", () => {
       platforms: "all",
     });
     expect(outcome?.digest).toBe(image.index.digest);
-    // No tag to carry over: the destination gets the image by digest only.
+    // No tag to carry over: the destination lists the image without a name.
     expect(outcome?.tag).toBeUndefined();
+  });
+
+  it("lists an image copied without a tag in index.json, once, in a layout and in an archive", async () => {
+    const untagged = join(directory, "untagged");
+    await writeTestLayout(untagged, image, "v1");
+    const index = JSON.parse(await readFile(join(untagged, "index.json"), "utf8"));
+    delete index.manifests[0].annotations;
+    await writeFile(join(untagged, "index.json"), JSON.stringify(index));
+    const layout = join(directory, "layout");
+    await client.copy(`oci:${untagged}`, `oci:${layout}`);
+    await client.copy(`oci:${untagged}`, `oci:${layout}`);
+    const entries = JSON.parse(await readFile(join(layout, "index.json"), "utf8")).manifests;
+    expect(entries).toEqual([
+      { mediaType: MediaType.OciIndex, digest: image.index.digest, size: image.index.bytes.length },
+    ]);
+    const archive = join(directory, "image.tar");
+    await client.copy(`oci:${layout}`, `oci-archive:${archive}`);
+    const [again] = await client.copy(`oci-archive:${archive}`, `oci:${join(directory, "back")}:v2`);
+    expect(again?.digest).toBe(image.index.digest);
   });
 });
 

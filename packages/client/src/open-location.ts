@@ -4,7 +4,14 @@
  */
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import type { ReadableTarget, Reference, TagLister, Target } from "@stevedore/core";
+import type {
+  Descriptor,
+  ReadableTarget,
+  Reference,
+  TagLister,
+  Target,
+  TargetCallOptions,
+} from "@stevedore/core";
 import {
   formatReference,
   isDigestSyntax,
@@ -14,7 +21,13 @@ import {
   parseReference,
   UsageError,
 } from "@stevedore/core";
-import { archiveFormatOf, createOciLayout, openDockerArchive, openOciArchive } from "@stevedore/layout";
+import {
+  archiveFormatOf,
+  createOciLayout,
+  type OciLayoutTarget,
+  openDockerArchive,
+  openOciArchive,
+} from "@stevedore/layout";
 import type { ClientContext } from "./client-context.js";
 import type { Location } from "./parse-location.js";
 
@@ -145,6 +158,8 @@ export interface OpenedDestination {
   referenceFor(source: OpenedSource): string | undefined;
   /** The destination as a location string, once the tag is known. */
   describe(tag: string | undefined, digest: string): string;
+  /** An OCI layout's: records a manifest copied without a tag in `index.json`, so it stays reachable. */
+  addUntagged?(descriptor: Descriptor, options: TargetCallOptions): Promise<void>;
 }
 
 /** Opens a location to write to: registries and OCI layouts (created when missing). Not docker archives. */
@@ -162,10 +177,12 @@ export function openDestination(context: ClientContext, location: Location): Ope
     };
   }
   if (location.kind === "oci") {
+    const layout = createOciLayout(location.path, { create: true });
     return {
-      target: createOciLayout(location.path, { create: true }),
+      target: layout,
       referenceFor: (source) => location.tag ?? source.tag,
       describe: (tag) => describeLocation(location, tag),
+      addUntagged: (descriptor, options) => layout.addUntagged(descriptor, options),
     };
   }
   throw new UsageError("archives are written by copyToArchive and writeOciArchive, not opened as a Target");
@@ -177,12 +194,13 @@ export function openDestination(context: ClientContext, location: Location): Ope
  */
 export function openArchiveDestination(
   location: { kind: "oci-archive"; path: string; tag?: string },
-  layout: Target & TagLister,
+  layout: OciLayoutTarget,
 ): OpenedDestination {
   return {
     target: layout,
     referenceFor: (source) => location.tag ?? source.tag,
     describe: (tag) => describeLocation(location, tag),
+    addUntagged: (descriptor, options) => layout.addUntagged(descriptor, options),
   };
 }
 

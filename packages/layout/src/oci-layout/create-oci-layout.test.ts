@@ -127,6 +127,21 @@ describe("createOciLayout on disk", () => {
     ]);
   });
 
+  it("addUntagged lists a stored manifest once, leaves a listed digest alone, refuses a missing one", async () => {
+    const { path, layout } = await filledLayout();
+    await writeFile(join(path, "index.json"), JSON.stringify({ schemaVersion: 2, manifests: [] }));
+    await layout.tag(fixture.manifest.descriptor, "v1");
+    await layout.addUntagged(fixture.manifest.descriptor);
+    await layout.addUntagged(fixture.artifact.descriptor);
+    await layout.addUntagged(fixture.artifact.descriptor);
+    expect(((await readJson(join(path, "index.json"))) as { manifests: unknown[] }).manifests).toEqual([
+      { ...fixture.manifest.descriptor, annotations: { [refName]: "v1" } },
+      fixture.artifact.descriptor,
+    ]);
+    const missing = { ...fixture.artifact.descriptor, digest: `sha256:${"0".repeat(64)}` };
+    await expect(layout.addUntagged(missing)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
   it("resolves the digest of an untagged manifest from its content, but not of a plain blob", async () => {
     const { layout } = await filledLayout();
     expect(await layout.resolve(fixture.artifact.descriptor.digest)).toEqual(fixture.artifact.descriptor);

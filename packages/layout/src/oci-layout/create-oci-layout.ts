@@ -18,6 +18,7 @@ import type {
   ReferrerLister,
   TagLister,
   Target,
+  TargetCallOptions,
 } from "@stevedore/core";
 import {
   checkByteRange,
@@ -77,6 +78,11 @@ export interface OciLayoutOptions {
 export interface OciLayoutTarget extends Target, TagLister, RangeFetcher, ReferrerLister {
   /** The layout directory. */
   readonly path: string;
+  /**
+   * Records a stored manifest in `index.json` without a name, unless an entry (named or not) already has
+   * its digest: how a copy by digest stays reachable, as skopeo's `oci:DIR` without a tag does.
+   */
+  addUntagged(descriptor: Descriptor, options?: TargetCallOptions): Promise<void>;
 }
 
 /**
@@ -96,6 +102,7 @@ export interface OciLayoutTarget extends Target, TagLister, RangeFetcher, Referr
  * - `tag` records the manifest in `index.json`, replacing the entry that had the same name, or an untagged
  *   entry of the same digest. Updates are atomic (temp file + rename) and serialised between writers of this
  *   process (a queue per directory) and of other processes (the lock file `index.json.lock`).
+ * - `addUntagged` records a manifest in `index.json` without a name, unless an entry already has its digest.
  * - `tags()` lists the distinct `ref.name` values in code-unit order, referrers tags left out.
  * - Referrers are kept as registries without the referrers API keep them (`spec/PROTOCOL.md` §7.2): a
  *   manifest with a `subject` pushed here is added to an OCI index tagged `<alg>-<hex>` of the subject
@@ -383,6 +390,27 @@ export function createOciLayout(path: string, options: OciLayoutOptions = {}): O
         async () => {
           const index = await readIndex();
           index.manifests = withTaggedEntry(index.manifests, entry, tag);
+          await writeFileAtomic(indexPath, serializeLayoutIndex(index));
+        },
+        { ...options.lock, ...(signal === undefined ? {} : { signal }) },
+      );
+    },
+
+    async addUntagged(descriptor, callOptions = {}) {
+      const { signal } = callOptions;
+      throwIfAborted(signal);
+      blobFile(descriptor.digest);
+      await prepare();
+      if (!(await isStored(descriptor))) {
+        throw new NotFoundError(`manifest ${descriptor.digest} not found in ${path}`);
+      }
+      await sweep();
+      await withLayoutLock(
+        path,
+        async () => {
+          const index = await readIndex();
+          if (index.manifests.some((item) => item.digest === descriptor.digest)) return;
+          index.manifests = [...index.manifests, pickDescriptor(descriptor)];
           await writeFileAtomic(indexPath, serializeLayoutIndex(index));
         },
         { ...options.lock, ...(signal === undefined ? {} : { signal }) },
