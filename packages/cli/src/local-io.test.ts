@@ -4,7 +4,7 @@
  * `node:fs/promises` and `node:fs` (a test cannot fill a disk without root and a mount).
  */
 import { readdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { useTestLayout } from "@stevedore/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { ExitCode } from "./exit-codes.js";
@@ -24,12 +24,19 @@ vi.mock("node:fs/promises", async (importOriginal) => {
     async mkdir(path: string, options?: { recursive?: boolean }) {
       const root = faults.readOnlyUnder;
       if (root !== undefined && path.startsWith(`${root}/`)) {
-        const exists = await actual.stat(path).then(
-          () => true,
-          () => false,
-        );
-        // As Node does on a read-only mount: the recursive mkdir says ENOENT, a single one EROFS.
-        const code = options?.recursive ? "ENOENT" : exists ? "EEXIST" : "EROFS";
+        const found = async (where: string) =>
+          actual.stat(where).then(
+            () => true,
+            () => false,
+          );
+        // As Linux answers on a read-only mount: a missing parent is ENOENT, then EROFS for a new entry.
+        // Node's recursive mkdir says ENOENT.
+        const code =
+          options?.recursive || !(await found(dirname(path)))
+            ? "ENOENT"
+            : (await found(path))
+              ? "EEXIST"
+              : "EROFS";
         throw Object.assign(new Error(`${code}: mkdir '${path}'`), { code });
       }
       return actual.mkdir(path, options);
