@@ -50,6 +50,16 @@ afterEach(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
+/** The test image in a layout whose index.json lists it without a name, as skopeo leaves one. */
+async function untaggedLayout(): Promise<string> {
+  const untagged = join(directory, "untagged");
+  await writeTestLayout(untagged, image, "v1");
+  const index = JSON.parse(await readFile(join(untagged, "index.json"), "utf8"));
+  delete index.manifests[0].annotations;
+  await writeFile(join(untagged, "index.json"), JSON.stringify(index));
+  return untagged;
+}
+
 describe("copy between OCI layouts", () => {
   it("copies every platform byte for byte with platforms: all", async () => {
     const destination = join(directory, "copy");
@@ -160,11 +170,7 @@ describe("copy between OCI layouts", () => {
   });
 
   it("reads a layout's only untagged image by its index.json entry", async () => {
-    const untagged = join(directory, "untagged");
-    await writeTestLayout(untagged, image, "v1");
-    const index = JSON.parse(await readFile(join(untagged, "index.json"), "utf8"));
-    delete index.manifests[0].annotations;
-    await writeFile(join(untagged, "index.json"), JSON.stringify(index));
+    const untagged = await untaggedLayout();
     const [outcome] = await client.copy(`oci:${untagged}`, `oci:${join(directory, "from-untagged")}`, {
       platforms: "all",
     });
@@ -174,11 +180,7 @@ describe("copy between OCI layouts", () => {
   });
 
   it("lists an image copied without a tag in index.json, once, in a layout and in an archive", async () => {
-    const untagged = join(directory, "untagged");
-    await writeTestLayout(untagged, image, "v1");
-    const index = JSON.parse(await readFile(join(untagged, "index.json"), "utf8"));
-    delete index.manifests[0].annotations;
-    await writeFile(join(untagged, "index.json"), JSON.stringify(index));
+    const untagged = await untaggedLayout();
     const layout = join(directory, "layout");
     await client.copy(`oci:${untagged}`, `oci:${layout}`);
     await client.copy(`oci:${untagged}`, `oci:${layout}`);

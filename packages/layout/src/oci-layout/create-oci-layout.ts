@@ -231,6 +231,35 @@ export function createOciLayout(path: string, options: OciLayoutOptions = {}): O
   };
 
   /** The referrers index of a subject (its tagged entry in index.json), or an empty one. */
+  /**
+   * Rewrites `index.json` under the layout lock with the entries `change` returns (`undefined`: nothing
+   * to write), once the manifest `descriptor` names is known to be stored here.
+   */
+  const updateIndex = async (
+    descriptor: Descriptor,
+    signal: AbortSignal | undefined,
+    change: (manifests: Descriptor[]) => Descriptor[] | undefined,
+  ): Promise<void> => {
+    throwIfAborted(signal);
+    blobFile(descriptor.digest);
+    await prepare();
+    if (!(await isStored(descriptor))) {
+      throw new NotFoundError(`manifest ${descriptor.digest} not found in ${path}`);
+    }
+    await sweep();
+    await withLayoutLock(
+      path,
+      async () => {
+        const index = await readIndex();
+        const manifests = change(index.manifests);
+        if (manifests === undefined) return;
+        index.manifests = manifests;
+        await writeFileAtomic(indexPath, serializeLayoutIndex(index));
+      },
+      { ...options.lock, ...(signal === undefined ? {} : { signal }) },
+    );
+  };
+
   const readReferrersIndex = async (
     subject: string,
   ): Promise<{ manifests: Descriptor[]; raw: Record<string, unknown> }> => {
@@ -372,48 +401,21 @@ export function createOciLayout(path: string, options: OciLayoutOptions = {}): O
     },
 
     async tag(descriptor, tag, callOptions = {}) {
-      const { signal } = callOptions;
-      throwIfAborted(signal);
       checkTag(tag);
-      blobFile(descriptor.digest);
-      await prepare();
-      if (!(await isStored(descriptor))) {
-        throw new NotFoundError(`manifest ${descriptor.digest} not found in ${path}`);
-      }
-      await sweep();
       const entry: Descriptor = {
         ...pickDescriptor(descriptor),
         annotations: { ...descriptor.annotations, [refNameAnnotation]: tag },
       };
-      await withLayoutLock(
-        path,
-        async () => {
-          const index = await readIndex();
-          index.manifests = withTaggedEntry(index.manifests, entry, tag);
-          await writeFileAtomic(indexPath, serializeLayoutIndex(index));
-        },
-        { ...options.lock, ...(signal === undefined ? {} : { signal }) },
+      await updateIndex(descriptor, callOptions.signal, (manifests) =>
+        withTaggedEntry(manifests, entry, tag),
       );
     },
 
     async addUntagged(descriptor, callOptions = {}) {
-      const { signal } = callOptions;
-      throwIfAborted(signal);
-      blobFile(descriptor.digest);
-      await prepare();
-      if (!(await isStored(descriptor))) {
-        throw new NotFoundError(`manifest ${descriptor.digest} not found in ${path}`);
-      }
-      await sweep();
-      await withLayoutLock(
-        path,
-        async () => {
-          const index = await readIndex();
-          if (index.manifests.some((item) => item.digest === descriptor.digest)) return;
-          index.manifests = [...index.manifests, pickDescriptor(descriptor)];
-          await writeFileAtomic(indexPath, serializeLayoutIndex(index));
-        },
-        { ...options.lock, ...(signal === undefined ? {} : { signal }) },
+      await updateIndex(descriptor, callOptions.signal, (manifests) =>
+        manifests.some((item) => item.digest === descriptor.digest)
+          ? undefined
+          : [...manifests, pickDescriptor(descriptor)],
       );
     },
 
