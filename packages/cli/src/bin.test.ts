@@ -3,9 +3,11 @@
  * exits 130 after cleanup, and errors stay one line. A scripted registry on 127.0.0.1 tells the test when
  * the child is mid-transfer, so no sleep is needed to time the signal.
  */
+import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { closeSync, constants, openSync } from "node:fs";
+import { lstat, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
@@ -323,6 +325,55 @@ describe("the stevedore process", () => {
     expect(opened.length).toBeGreaterThan(0);
   });
 
+  it("SIGTERM while an archive waits for a reader of a named pipe exits 130 and leaves the pipe", async () => {
+    const directory = await mkdtemp(join(tmpdir(), "stevedore-cli-fifo-"));
+    directories.push(directory);
+    await writeTestLayout(join(directory, "layout"), createTestImage(), "v1");
+    const pipe = join(directory, "pipe");
+    execFileSync("mkfifo", [pipe]);
+    const { child, exited } = startCli([
+      "copy",
+      `oci:${join(directory, "layout")}:v1`,
+      `oci-archive:${pipe}`,
+    ]);
+    // Progress ends with the tagged root: the copy into the staging layout is done, the archive is next.
+    await untilOutput(child.stderr, /^manifest \S+ v1$/m);
+    child.kill("SIGTERM");
+    const result = await exited;
+    expect(result.code).toBe(130);
+    expect(result.stderr.trimEnd().split("\n").at(-1)).toBe(
+      `stevedore: copy oci:${join(directory, "layout")}:v1 oci-archive:${pipe}: interrupted`,
+    );
+    expect((await lstat(pipe)).isFIFO()).toBe(true);
+  });
+
+  it("a cleanup stuck writing to a pipe nobody reads stops 5 s after SIGTERM, by the signal", async () => {
+    const directory = await mkdtemp(join(tmpdir(), "stevedore-cli-stuck-"));
+    directories.push(directory);
+    // More than a pipe holds, so the write blocks once the reader stops reading.
+    await writeTestLayout(join(directory, "layout"), createTestImage({ layerSize: 1024 * 1024 }), "v1");
+    const pipe = join(directory, "pipe");
+    execFileSync("mkfifo", [pipe]);
+    const reader = openSync(pipe, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      const { child, exited } = startCli([
+        "copy",
+        `oci:${join(directory, "layout")}:v1`,
+        `oci-archive:${pipe}`,
+      ]);
+      await untilOutput(child.stderr, /^manifest \S+ v1$/m);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      child.kill("SIGTERM");
+      const result = await exited;
+      expect(result.signal).toBe("SIGTERM");
+      expect(result.stderr.trimEnd().split("\n").at(-1)).toBe(
+        "stevedore: interrupted; stopped before the cleanup finished",
+      );
+    } finally {
+      closeSync(reader);
+    }
+  });
+
   it("version answers without loading the client", async () => {
     // A second hook, after the source hooks, reports every workspace package the process loads.
     const trace = `data:text/javascript,${encodeURIComponent(
@@ -343,6 +394,21 @@ describe("the stevedore process", () => {
     expect(copy.stderr).toContain("loaded client\n");
   });
 });
+
+/** Resolves once the text read from `stream` so far matches `pattern` (the stream is left open). */
+function untilOutput(stream: NodeJS.ReadableStream, pattern: RegExp): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = "";
+    const onData = (chunk: unknown): void => {
+      seen += String(chunk);
+      if (!pattern.test(seen)) return;
+      stream.off("data", onData);
+      resolve();
+    };
+    stream.on("data", onData);
+    stream.once("end", () => reject(new Error(`the output ended without ${pattern}: ${seen}`)));
+  });
+}
 
 async function listFiles(directory: string): Promise<string[]> {
   const files: string[] = [];

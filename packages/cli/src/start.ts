@@ -72,11 +72,16 @@ export async function start(): Promise<void> {
 
   const controller = new AbortController();
   let interrupts = 0;
-  const interrupt = (): void => {
+  const interrupt = (signal: NodeJS.Signals): void => {
     interrupts++;
     // A second Ctrl-C (or SIGTERM) means "now": skip the cleanup the first one started.
-    if (interrupts > 1) process.exit(130);
+    if (interrupts > 1) {
+      stopNow(signal);
+      return;
+    }
     controller.abort();
+    // A cleanup stuck in a system call (a write to a pipe nobody reads) must not keep the process alive.
+    setTimeout(() => stopNow(signal), cleanupGraceMilliseconds).unref();
   };
   process.on("SIGINT", interrupt);
   // SIGTERM (a service manager, `kill`) gets the same cleanup: upload sessions cancelled, `serve` closed.
@@ -115,4 +120,18 @@ export async function start(): Promise<void> {
   // unref'd), where Node would exit anyway after tearing down its environment and heap, which gains a
   // process that ends nothing; exiting here skips that (docs/decisions/0023-start-and-exit.md).
   process.once("beforeExit", () => process.exit());
+}
+
+/** How long the cleanup that an interrupt starts may take before the process stops without it. */
+const cleanupGraceMilliseconds = 5000;
+
+/**
+ * Ends the process by `signal` itself, as a shell reports an interrupted program (exit status 130 for
+ * SIGINT, 143 for SIGTERM). Not `process.exit`: it waits for libuv's threads, and one blocked in a
+ * system call never returns.
+ */
+function stopNow(signal: NodeJS.Signals): void {
+  process.stderr.write("stevedore: interrupted; stopped before the cleanup finished\n");
+  process.removeAllListeners(signal);
+  process.kill(process.pid, signal);
 }

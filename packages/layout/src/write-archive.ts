@@ -1,7 +1,8 @@
-import { createWriteStream } from "node:fs";
-import { realpath, rename, rm, stat } from "node:fs/promises";
+import { constants, createWriteStream } from "node:fs";
+import { type FileHandle, open, realpath, rename, rm, stat } from "node:fs/promises";
 import type { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { setTimeout as sleep } from "node:timers/promises";
 import { temporaryPath } from "@stevedore/blob";
 import type { ByteStream } from "@stevedore/core";
 import { AbortError, errorCode, LocalIoError, localIoError, StevedoreError } from "@stevedore/core";
@@ -32,11 +33,15 @@ export async function writeArchive(
   if (existing !== undefined && !existing.isFile()) {
     // A device, a pipe or a socket (`/dev/stdout`, a named pipe) takes the bytes as they come: a rename
     // would replace it with a file.
-    await pipeline(archive, createWriteStream(destination, { flags: "w" }), pipelineOptions).catch(
-      (error: unknown) => {
-        throw mapError(error, destination, signal);
-      },
-    );
+    let waiting: FileHandle | undefined;
+    try {
+      if (existing.isFIFO()) waiting = await untilPipeHasReader(destination, signal);
+      await pipeline(archive, createWriteStream(destination, { flags: "w" }), pipelineOptions);
+    } catch (error) {
+      throw mapError(error, destination, signal);
+    } finally {
+      await waiting?.close().catch(() => undefined);
+    }
     return;
   }
   // Through a symbolic link, the file it points to is replaced and the link kept.
@@ -53,6 +58,22 @@ export async function writeArchive(
   } catch (error) {
     await rm(temporary, { force: true }).catch(() => undefined);
     throw mapError(error, destination, signal);
+  }
+}
+
+/**
+ * Opening a named pipe to write blocks until a reader opens it, in a thread no signal can stop: so wait
+ * here, abortably, and return the non-blocking handle that found the reader. It stays open until the
+ * archive's own handle is, so the reader never sees the pipe without a writer (and end).
+ */
+async function untilPipeHasReader(path: string, signal: AbortSignal | undefined): Promise<FileHandle> {
+  for (;;) {
+    try {
+      return await open(path, constants.O_WRONLY | constants.O_NONBLOCK);
+    } catch (error) {
+      if (errorCode(error) !== "ENXIO") throw error;
+    }
+    await sleep(50, undefined, signal === undefined ? {} : { signal });
   }
 }
 
