@@ -21,6 +21,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, readSync } from "node:fs"
 import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+import { http2Windows } from "../../packages/transport/src/http2-windows.ts";
 import { batchedWriter } from "./batched-writes.ts";
 
 // undici as the transport package has it (tools/ has no dependencies of its own): its Agent and request()
@@ -37,12 +38,13 @@ const loadUndici = async (): Promise<{ Agent: Undici["Agent"]; request: Request 
   request: (await import("../../packages/transport/node_modules/undici/lib/api/api-request.js"))
     .default as Request,
 });
-/** The h2 flow-control windows the transport gives undici (none: undici's defaults). */
-const http2Windows = {};
 /** The agent of one thread: h2 offered or not, h2 with the transport's flow-control windows. */
 const agentOptions = (protocol: "h1" | "h2", ca: string | undefined): object => ({
   allowH2: protocol === "h2",
-  ...(protocol === "h2" && http2Windows),
+  ...(protocol === "h2" && {
+    initialWindowSize: http2Windows.stream,
+    h2Options: { connectionWindowSize: http2Windows.connection },
+  }),
   connect: ca === undefined ? {} : { ca },
 });
 
