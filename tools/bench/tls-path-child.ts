@@ -5,9 +5,8 @@
 //   node tools/bench/tls-path-child.ts WAY CA_FILE DIRECTORY URL...
 //
 // Every URL ends with the blob's digest and is followed by `#SIZE`. Blobs go 2 at a time (the large-blob
-// concurrency of record 0004 on 2 cores), each into DIRECTORY/<hex> (created if absent). WAY is KIND-h1 or
-// KIND-h2 (undici's `allowH2` off or on; h2 with the transport's flow-control windows) with KIND one of
-// the ways below. `-` for CA_FILE trusts nothing extra (plain HTTP).
+// concurrency of record 0004 on 2 cores), each into DIRECTORY/<hex> (created if absent); `-` for CA_FILE
+// trusts nothing extra (plain HTTP). WAY is KIND-h1 or KIND-h2 (undici's `allowH2` off or on) with KIND one of:
 //
 //   read      main thread: undici `request()` over TLS, body read and dropped (the floor of one thread)
 //   hash      read + sha256 of every chunk on the main thread, checked against the digest
@@ -21,7 +20,6 @@ import { closeSync, mkdirSync, openSync, readFileSync, readSync } from "node:fs"
 import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
-import { http2Windows } from "../../packages/transport/src/http2-windows.ts";
 import { batchedWriter } from "./batched-writes.ts";
 
 // undici as the transport package has it (tools/ has no dependencies of its own): its Agent and request()
@@ -38,13 +36,9 @@ const loadUndici = async (): Promise<{ Agent: Undici["Agent"]; request: Request 
   request: (await import("../../packages/transport/node_modules/undici/lib/api/api-request.js"))
     .default as Request,
 });
-/** The agent of one thread: h2 offered or not, h2 with the transport's flow-control windows. */
+/** The agent of one thread: h2 offered or not, with undici's defaults as the transport has them. */
 const agentOptions = (protocol: "h1" | "h2", ca: string | undefined): object => ({
   allowH2: protocol === "h2",
-  ...(protocol === "h2" && {
-    initialWindowSize: http2Windows.stream,
-    h2Options: { connectionWindowSize: http2Windows.connection },
-  }),
   connect: ca === undefined ? {} : { ca },
 });
 

@@ -12,7 +12,6 @@ import { Agent, type Dispatcher, EnvHttpProxyAgent, interceptors } from "undici"
 import { createConnector } from "./create-connector.js";
 import type { DebugLog } from "./debug-log.js";
 import { HostRouter } from "./host-router.js";
-import { http2Windows } from "./http2-windows.js";
 import { hasTls, type ResolvedTransportOptions } from "./resolve-options.js";
 import { createRetryCallback } from "./retry-policy.js";
 import type { TlsOptions } from "./transport-options.js";
@@ -83,10 +82,6 @@ function createAgent(resolved: ResolvedTransportOptions, tls: ConnectionOptions)
     return new Agent({
       ...common,
       allowH2: resolved.http2,
-      // undici 8.13 sends the stream window given at the top level; its typed `h2Options.settings` is not
-      // sent at all (http2.int.test.ts checks what the server receives).
-      initialWindowSize: http2Windows.stream,
-      h2Options: { connectionWindowSize: http2Windows.connection },
       connect: createConnector({ timeout: resolved.timeouts.connect, tls, http2: resolved.http2 }),
     });
   }
