@@ -1,4 +1,6 @@
+import type { PullFloorScripts } from "./bundle-pull-floor.ts";
 import type { GeneratedLayout } from "./generate.ts";
+import type { ImageGraph } from "./image-graph.ts";
 
 /** What is measured: pull to a layout, push from one (fresh repository, then again when all exists), copy. */
 export type Operation = "pull" | "push" | "push-existing" | "copy";
@@ -7,10 +9,15 @@ export type Operation = "pull" | "push" | "push-existing" | "copy";
 export type Tool = "stevedore" | "skopeo";
 
 /**
- * A bare Node pull timed in the same rounds as the two (pull-floor-child.ts): undici over h2 or HTTP/1.1,
- * 8 blobs at a time, each hashed and written to its own file — the floor of a pull of many small blobs.
+ * A bare Node pull timed in the same rounds as the two, undici over h2 or HTTP/1.1 on one thread: the floor of
+ * a pull. Of many small blobs (pull-floor-child.ts): 8 at a time, each gathered, hashed and written to its
+ * own file. Of large blobs ({@link largeBlobCases}; tls-path-child.ts, way `main`): 2 at a time, each
+ * streamed, hashed and written in ~1 MiB positioned batches.
  */
 export type PullFloor = "floor-h2" | "floor-h1";
+
+/** The cases whose pull floor streams each blob to its file instead of gathering it in memory. */
+export const largeBlobCases: ReadonlySet<string> = new Set(["a", "b"]);
 
 /** Every operation, in the order a case runs them. */
 export const operations: Operation[] = ["pull", "push", "push-existing", "copy"];
@@ -48,8 +55,8 @@ export interface ContestantOptions {
    * what it is on a clean machine, as stevedore's in-process memory of blob locations is.
    */
   skopeoCacheDirectory: string;
-  /** pull-floor-child.ts bundled (bundle-pull-floor.ts), for the {@link PullFloor} runs. */
-  pullFloorScript?: string;
+  /** The floors bundled (bundle-pull-floor.ts), for the {@link PullFloor} runs. */
+  pullFloorScripts?: PullFloorScripts;
   /** A registry over TLS: the CA stevedore trusts (`--ca-file`), and a folder holding it as `ca.crt` for skopeo. */
   tls?: { caFile: string; certDirectory: string };
 }
@@ -132,25 +139,35 @@ export function seedArguments(layout: GeneratedLayout, reference: string): strin
   ];
 }
 
-/** The command of a {@link PullFloor}: every blob of `blobs` from `plan.source` into `plan.output`. */
+/** The command of a {@link PullFloor}: every blob of `graph` from `plan.source` into `plan.output`. */
 export function pullFloorInvocation(
   floor: PullFloor,
   plan: RunPlan,
-  blobs: readonly string[],
+  graph: ImageGraph,
   options: ContestantOptions,
 ): Invocation {
   const base = `${options.tls ? "https" : "http"}://${plan.host}/v2/${plan.source}/blobs/`;
-  return {
-    command: process.execPath,
-    args: pullFloorArguments(
-      options.pullFloorScript ?? new URL("pull-floor-child.ts", import.meta.url).pathname,
-      floor === "floor-h2" ? "h2" : "h1",
-      options.tls?.caFile,
-      plan.output,
-      blobs.map((digest) => base + digest),
-    ),
-    env: process.env,
-  };
+  const protocol = floor === "floor-h2" ? "h2" : "h1";
+  const urls = graph.blobs.map((digest) => base + digest);
+  const args = largeBlobCases.has(plan.layout.name)
+    ? largePullFloorArguments(
+        options.pullFloorScripts?.large ?? new URL("tls-path-child.ts", import.meta.url).pathname,
+        protocol,
+        options.tls?.caFile,
+        plan.output,
+        graph.blobs.map((digest, index) => ({
+          url: urls[index] as string,
+          size: graph.sizes.get(digest) ?? 0,
+        })),
+      )
+    : pullFloorArguments(
+        options.pullFloorScripts?.small ?? new URL("pull-floor-child.ts", import.meta.url).pathname,
+        protocol,
+        options.tls?.caFile,
+        plan.output,
+        urls,
+      );
+  return { command: process.execPath, args, env: process.env };
 }
 
 /** `node`'s arguments for pull-floor-child.ts (`script`, bundled or not): 8 blobs at a time into `output`. */
@@ -162,4 +179,26 @@ export function pullFloorArguments(
   urls: readonly string[],
 ): string[] {
   return [script, protocol, caFile ?? "-", "8", output, ...urls];
+}
+
+/**
+ * `node`'s arguments for tls-path-child.ts's `main` way (`script`, bundled or not): every blob streamed into
+ * `output`, 2 at a time, with the young-generation regime tls-path.ts gives it (record 0017).
+ */
+export function largePullFloorArguments(
+  script: string,
+  protocol: "h1" | "h2",
+  caFile: string | undefined,
+  output: string,
+  blobs: readonly { url: string; size: number }[],
+): string[] {
+  return [
+    "--max-semi-space-size=1",
+    "--expose-gc",
+    script,
+    `main-${protocol}`,
+    caFile ?? "-",
+    output,
+    ...blobs.map((blob) => `${blob.url}#${blob.size}`),
+  ];
 }

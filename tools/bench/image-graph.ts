@@ -6,10 +6,13 @@ import type { GeneratedLayout } from "./generate.ts";
 export interface ImageGraph {
   manifests: string[];
   blobs: string[];
+  /** Each blob's size in bytes, by digest. */
+  sizes: Map<string, number>;
 }
 
 interface Descriptor {
   digest: string;
+  size: number;
 }
 
 interface ManifestOrIndex {
@@ -26,13 +29,16 @@ export async function readImageGraph(layout: GeneratedLayout): Promise<ImageGrap
     ) as ManifestOrIndex;
   const manifests: string[] = [];
   const blobs = new Set<string>();
+  const sizes = new Map<string, number>();
   const pending = [layout.digest];
   for (let digest = pending.shift(); digest !== undefined; digest = pending.shift()) {
     manifests.push(digest);
     const document = await read(digest);
     for (const child of document.manifests ?? []) pending.push(child.digest);
-    if (document.config) blobs.add(document.config.digest);
-    for (const layer of document.layers ?? []) blobs.add(layer.digest);
+    for (const blob of [...(document.config ? [document.config] : []), ...(document.layers ?? [])]) {
+      blobs.add(blob.digest);
+      sizes.set(blob.digest, blob.size);
+    }
   }
-  return { manifests, blobs: [...blobs] };
+  return { manifests, blobs: [...blobs], sizes };
 }

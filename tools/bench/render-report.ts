@@ -1,3 +1,4 @@
+import { largeBlobCases, type PullFloor } from "./contestants.ts";
 import { type FixedCostResult, fixedCostLines } from "./fixed-cost.ts";
 import type { GeneratedLayout } from "./generate.ts";
 import type { RetriedRun } from "./run-case.ts";
@@ -125,10 +126,10 @@ export function renderReport(results: BenchResults): string {
       lines.push(
         "",
         `Floor of ${summary.operation} (${summary.case}) in the same rounds: a bare Node pull ` +
-          `(tools/bench/pull-floor-child.ts: undici over ${floor.floor === "floor-h2" ? "h2" : "HTTP/1.1"}, ` +
-          "8 at a time, each blob hashed and written to its own file) " +
+          `(${floorWay(summary.case, floor.floor)}) ` +
           `${range(floor.wall, seconds)} s, ratio to skopeo ${range(floor.ratio, (n) => n.toFixed(3))}, ` +
-          `CPU ${seconds(floor.cpu.median)} s, peak RSS ${floor.peakRss.toFixed(0)} MiB.`,
+          `CPU ${seconds(floor.cpu.median)} s (registry ${seconds(floor.registryCpu.median)} s), ` +
+          `peak RSS ${floor.peakRss.toFixed(0)} MiB.`,
       );
     }
   }
@@ -141,4 +142,14 @@ export function renderReport(results: BenchResults): string {
     lines.push("", "Quick run: the cases are scaled down, so the targets are only indicative.");
   }
   return `${lines.join("\n")}\n`;
+}
+
+/** How the floor of `caseName` pulls, for the line under the table. */
+function floorWay(caseName: string, floor: PullFloor): string {
+  const protocol = floor === "floor-h2" ? "h2" : "HTTP/1.1";
+  return largeBlobCases.has(caseName)
+    ? `tools/bench/tls-path-child.ts, way main: undici over ${protocol} on one thread, 2 at a time, each blob ` +
+        "streamed, hashed and written in ~1 MiB positioned batches"
+    : `tools/bench/pull-floor-child.ts: undici over ${protocol}, 8 at a time, each blob hashed and written ` +
+        "to its own file";
 }

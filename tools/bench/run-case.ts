@@ -103,7 +103,7 @@ export async function runCase(
       for (const floor of operation === "pull" ? (context.pullFloors ?? []) : []) {
         const output = join(work, `${floor}-${layout.name}-${round}`);
         const plan = { ...base, destination: "", output };
-        const run = pullFloorInvocation(floor, plan, graph.blobs, context.contestants);
+        const run = pullFloorInvocation(floor, plan, graph, context.contestants);
         try {
           const sample = await measure(run.command, run.args, {
             env: run.env,

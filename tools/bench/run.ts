@@ -19,9 +19,15 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { startRegistry } from "../registry/start-registry.ts";
 import { startS3Registry } from "../registry/start-s3-registry.ts";
-import { bundlePullFloor } from "./bundle-pull-floor.ts";
+import { bundlePullFloors } from "./bundle-pull-floor.ts";
 import { type BenchCase, fullCases, quickCases, s3Cases } from "./cases.ts";
-import { type ContestantOptions, type Operation, operations } from "./contestants.ts";
+import {
+  type ContestantOptions,
+  largeBlobCases,
+  type Operation,
+  operations,
+  type PullFloor,
+} from "./contestants.ts";
 import { type FixedCostResult, fixedCostTargets, measureFixedCost } from "./fixed-cost.ts";
 import { defaultCacheDirectory, ensureLayout, type GeneratedLayout } from "./generate.ts";
 import { type ImageGraph, readImageGraph } from "./image-graph.ts";
@@ -189,8 +195,16 @@ async function main(argv: string[]): Promise<void> {
     s3Registry ?? (await startRegistry({ mode: "open", accessLog: true, ...(options.tls && { tls: true }) }));
   if (s3Registry) console.log(`S3 registry up in ${s3Registry.startSeconds.toFixed(1)} s`);
   if (registry.caFile !== undefined) contestants.tls = await trustRegistry(registry.caFile, work);
-  if (options.cases.some((benchCase) => benchCase.name === "c") && options.operations.includes("pull"))
-    contestants.pullFloorScript = await bundlePullFloor(work);
+  // Issue 18: pull (c) is timed beside a bare Node pull (the protocols stevedore can speak there), and over
+  // TLS so are pulls (a) and (b), whose floor streams each blob.
+  const floorsOf = (name: string): PullFloor[] =>
+    options.s3 || !(name === "c" || (options.tls && largeBlobCases.has(name)))
+      ? []
+      : options.tls
+        ? ["floor-h2", "floor-h1"]
+        : ["floor-h1"];
+  if (options.operations.includes("pull") && options.cases.some((item) => floorsOf(item.name).length > 0))
+    contestants.pullFloorScripts = await bundlePullFloors(work);
   const samples: RecordedSample[] = [];
   const retried: RetriedRun[] = [];
   let fixedCost: FixedCostResult | undefined;
@@ -214,9 +228,7 @@ async function main(argv: string[]): Promise<void> {
         operations: options.operations,
         pairs: options.pairs,
         contestants,
-        // Issue 18: pull (c) is timed beside a bare Node pull (the protocols stevedore can speak there).
-        ...(layout.name === "c" &&
-          !options.s3 && { pullFloors: options.tls ? ["floor-h2", "floor-h1"] : ["floor-h1"] }),
+        pullFloors: floorsOf(layout.name),
         log: console.log,
       });
       samples.push(...result.samples);

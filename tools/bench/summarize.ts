@@ -51,6 +51,8 @@ export interface FloorSummary {
   floor: PullFloor;
   wall: Spread;
   cpu: Spread;
+  /** The registry's CPU during each run (NaN when its process was not found). */
+  registryCpu: Spread;
   peakRss: number;
   ratio: Spread;
 }
@@ -92,6 +94,7 @@ export function summarize(
         floor,
         wall: spread(runs.map((sample) => sample.wall)),
         cpu: spread(runs.map((sample) => sample.user + sample.system)),
+        registryCpu: spread(runs.map((sample) => sample.registryCpu ?? Number.NaN)),
         peakRss: Math.max(...runs.map((sample) => sample.peakRss)),
         ratio: spread(
           runs.map(

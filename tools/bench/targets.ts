@@ -1,4 +1,4 @@
-import type { Operation } from "./contestants.ts";
+import { largeBlobCases, type Operation } from "./contestants.ts";
 import type { FloorSummary, OperationSummary } from "./summarize.ts";
 
 /** A goal of the issue, checked against the medians of a run. */
@@ -59,7 +59,7 @@ export function checkTargets(
     );
     const value = summary?.ratio.median ?? Number.NaN;
     return {
-      label: `${target.label} ≤ ${target.limit}${floorNote(summary?.floors)}`,
+      label: `${target.label} ≤ ${target.limit}${floorNote(target.case, summary?.floors)}`,
       limit: target.limit,
       value,
       unit: "ratio",
@@ -106,11 +106,14 @@ export function checkTargets(
 }
 
 /** The bare Node pulls of the same run, for a target's label: ` (floor, …: h2 1.10 s, 0.452; …)`. */
-function floorNote(floors: readonly FloorSummary[] | undefined): string {
+function floorNote(caseName: string, floors: readonly FloorSummary[] | undefined): string {
   if (floors === undefined || floors.length === 0) return "";
   const each = floors.map(
     (floor) =>
       `${floor.floor === "floor-h2" ? "h2" : "HTTP/1.1"} ${floor.wall.median.toFixed(2)} s, ${floor.ratio.median.toFixed(3)}`,
   );
-  return ` (floor, a bare Node pull in the same run — undici, 8 at a time, each blob hashed and written: ${each.join("; ")})`;
+  const way = largeBlobCases.has(caseName)
+    ? "one thread, 2 at a time, each blob streamed, hashed and written"
+    : "8 at a time, each blob hashed and written";
+  return ` (floor, a bare Node pull in the same run — undici, ${way}: ${each.join("; ")})`;
 }

@@ -1,10 +1,12 @@
-// One way of fetching blobs over TLS into files, for tls-path.ts (which measures it under GNU time):
+// One way of fetching blobs over TLS into files, for tls-path.ts (which measures it under GNU time) and, as
+// `main`, the floor of a pull of large blobs that run.ts and limits.ts time beside stevedore (bundled by
+// bundle-pull-floor.ts):
 //
 //   node tools/bench/tls-path-child.ts WAY CA_FILE DIRECTORY URL...
 //
 // Every URL ends with the blob's digest and is followed by `#SIZE`. Blobs go 2 at a time (the large-blob
-// concurrency of record 0004 on 2 cores), each into DIRECTORY/<hex>. WAY is KIND-h1 or KIND-h2 (undici's
-// `allowH2` off or on) with KIND one of:
+// concurrency of record 0004 on 2 cores), each into DIRECTORY/<hex> (created if absent); `-` for CA_FILE
+// trusts nothing extra (plain HTTP). WAY is KIND-h1 or KIND-h2 (undici's `allowH2` off or on) with KIND one of:
 //
 //   read      main thread: undici `request()` over TLS, body read and dropped (the floor of one thread)
 //   hash      read + sha256 of every chunk on the main thread, checked against the digest
@@ -14,17 +16,31 @@
 //             worker fetches one `Range` half; the first hashes its half while writing it, then continues the
 //             hash by reading the second half from the file as the other worker reports it written.
 import { createHash, type Hash } from "node:crypto";
-import { closeSync, openSync, readFileSync, readSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, readSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { batchedWriter } from "./batched-writes.ts";
 
-// undici as the transport package has it (tools/ has no dependencies of its own); loaded only by the
-// threads that fetch, so the main thread of `workers` holds no copy of it.
+// undici as the transport package has it (tools/ has no dependencies of its own): its Agent and request()
+// only, as the CLI's bundle has them; loaded only by the threads that fetch, so the main thread of `workers`
+// holds no copy of it.
 type Undici = typeof import("../../packages/transport/node_modules/undici/index.js");
 type Agent = InstanceType<Undici["Agent"]>;
-const loadUndici = (): Promise<Undici> => import("../../packages/transport/node_modules/undici/index.js");
+type Request = (this: Agent, options: Parameters<Agent["request"]>[0]) => ReturnType<Undici["request"]>;
+const loadUndici = async (): Promise<{ Agent: Undici["Agent"]; request: Request }> => ({
+  // @ts-expect-error undici's own files have no declarations: typed from its index's.
+  Agent: (await import("../../packages/transport/node_modules/undici/lib/dispatcher/agent.js"))
+    .default as Undici["Agent"],
+  // @ts-expect-error undici's own files have no declarations: typed from its index's.
+  request: (await import("../../packages/transport/node_modules/undici/lib/api/api-request.js"))
+    .default as Request,
+});
+/** The agent of one thread: h2 offered or not, with undici's defaults as the transport has them. */
+const agentOptions = (protocol: "h1" | "h2", ca: string | undefined): object => ({
+  allowH2: protocol === "h2",
+  connect: ca === undefined ? {} : { ca },
+});
 
 interface Blob {
   url: string;
@@ -35,7 +51,7 @@ interface Blob {
 /** What one worker is told to do (its `workerData`). */
 interface Job {
   protocol: "h1" | "h2";
-  ca: string;
+  ca: string | undefined;
   directory: string;
   blobs: Blob[];
   /** Shared: [0] the next blob index to take; [1] bytes of the second half written (one-blob split). */
@@ -66,7 +82,8 @@ async function main(): Promise<void> {
     const [url = "", size = ""] = spec.split("#");
     return { url, size: Number(size), hex: url.slice(url.lastIndexOf(":") + 1) };
   });
-  const ca = readFileSync(caFile, "utf8");
+  const ca = caFile === "-" ? undefined : readFileSync(caFile, "utf8");
+  mkdirSync(directory, { recursive: true });
   if (kind === "workers") {
     const shared = new SharedArrayBuffer(8);
     const single = blobs.length === 1;
@@ -94,7 +111,7 @@ async function main(): Promise<void> {
   }
   if (kind !== "read" && kind !== "hash" && kind !== "main") throw new Error(`unknown way ${way}`);
   const { Agent, request } = await loadUndici();
-  const agent = new Agent({ allowH2: protocol === "h2", connect: { ca } });
+  const agent = new Agent(agentOptions(protocol, ca));
   let next = 0;
   const take = async (): Promise<void> => {
     while (next < blobs.length) {
@@ -111,7 +128,7 @@ async function main(): Promise<void> {
 
 async function runJob(job: Job): Promise<void> {
   const { Agent, request } = await loadUndici();
-  const agent = new Agent({ allowH2: job.protocol === "h2", connect: { ca: job.ca } });
+  const agent = new Agent(agentOptions(job.protocol, job.ca));
   const counters = new Int32Array(job.shared);
   if (job.half === undefined) {
     for (;;) {
@@ -165,7 +182,7 @@ function hashFromFile(file: string, hash: Hash, start: number, end: number, coun
  * writing ~1 MiB batches at their positions into `file` when given; `onWritten(bytes)` after each batch.
  */
 async function fetchRange(
-  request: Undici["request"],
+  request: Request,
   agent: Agent,
   blob: Blob,
   start: number,
@@ -175,8 +192,11 @@ async function fetchRange(
   onWritten?: (bytes: number) => void,
 ): Promise<void> {
   const whole = start === 0 && end === blob.size;
-  const response = await request(blob.url, {
-    dispatcher: agent,
+  const { origin, pathname } = new URL(blob.url);
+  const response = await request.call(agent, {
+    origin,
+    path: pathname,
+    method: "GET",
     headers: whole ? {} : { range: `bytes=${start}-${end - 1}` },
   });
   if (response.statusCode !== (whole ? 200 : 206)) throw new Error(`${blob.url}: ${response.statusCode}`);
