@@ -1,17 +1,19 @@
 /**
- * Bundles the `stevedore` executable: src/bin.ts and everything it imports, undici included, into
- * dist/bin.js (the Node version check) and chunks it imports on demand — `bin/start.js` (what runs before
- * the compile cache is on), `bin/main.js` (the CLI and @stevedore/core: enough for `--version` and
- * `--help`), `bin/client.js` (the client and the packages under it) and `bin/server.js` (`stevedore serve`).
- * Loading five files instead of ~250 modules is most of the CLI's start-up. Runs after `tsc -b`, which
+ * Bundles the `stevedore` executable: src/bin.ts and everything it imports, undici included. dist/bin.js is
+ * an ES module (the Node version check and the chunk loader, src/load-chunks.ts); the rest is CommonJS
+ * chunks in dist/bin/ that the loader compiles on demand with code caches of its own — `start.cjs`
+ * (start.ts and the malloc-arena restart), `main.cjs` (the CLI and @stevedore/core: enough for `--version`
+ * and `--help`), `client.cjs` (the client and the packages under it) and `server.cjs` (`stevedore serve`).
+ * Loading a few files instead of ~250 modules is most of the CLI's start-up. Runs after `tsc -b`, which
  * builds the library entry (dist/index.js) and, through the project references, the workspace packages
  * bundled here from their dist.
  */
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type BuildOptions, defineConfig, type Plugin } from "rolldown";
+import { type BuildOptions, build, defineConfig, type Plugin } from "rolldown";
 
 /**
  * Which chunk a module goes to, by path, highest priority first; each group also takes the modules its own
@@ -29,7 +31,7 @@ const entry = fileURLToPath(new URL("./src/bin.ts", import.meta.url));
 const source = (file: string): string => fileURLToPath(new URL(`./src/${file}`, import.meta.url));
 /** The entry and its Node version check, alone in dist/bin.js: an old Node must be able to link it. */
 const entryModules: ReadonlySet<string> = new Set([entry, source("node-version-problem.ts")]);
-/** What runs before the compile cache is on (start.ts, the malloc-arena restart), in bin/start.js. */
+/** start.ts and the malloc-arena restart it runs first: the chunk `start.js`. */
 const startModules: ReadonlySet<string> = new Set([source("start.ts"), source("one-malloc-arena.ts")]);
 const { version } = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8")) as {
   version: string;
@@ -222,35 +224,138 @@ function builtinsWithoutFacade(): Plugin {
   };
 }
 
-/** The bundle's options, for `rolldown -c` and for the test that bundles into a temp folder. */
-export function bundleOptions(directory: string): BuildOptions {
+/**
+ * A CommonJS chunk's `require` of a built-in in {@link lazyBuiltins} (`let node_crypto = require("node:crypto");`
+ * as rolldown writes it), which would load it with the chunk.
+ */
+const builtinRequire = /^(?:let|const|var) (\w+) = require\("(node:[a-z0-9_/]+)"\);$/gm;
+
+/**
+ * The CommonJS chunks' {@link lazyBuiltins}: the namespace becomes an object of getters that load the
+ * built-in on first use. A chunk that uses the namespace otherwise, or another of its names, fails the build.
+ */
+function lazyCommonJsBuiltins(): Plugin {
   return {
+    name: "stevedore-lazy-commonjs-builtins",
+    renderChunk(code) {
+      const replaced = code.replace(builtinRequire, (line, local: string, specifier: string) => {
+        const lazy = lazyBuiltins[specifier];
+        if (lazy === undefined) return line;
+        const uses = [...code.matchAll(new RegExp(`\\b${local}\\b(\\.\\w+)?`, "g"))].slice(1);
+        for (const [use, member] of uses) {
+          const name = member?.slice(1);
+          if (name === undefined || !lazy.includes(name))
+            throw new Error(`${specifier}: ${use} is not in lazyBuiltins`);
+        }
+        const load = `process.getBuiltinModule(${JSON.stringify(specifier)})`;
+        return `const ${local} = { ${lazy.map((name) => `get ${name}() { return ${load}.${name}; }`).join(", ")} };`;
+      });
+      return replaced === code ? null : { code: replaced, map: null };
+    },
+  };
+}
+
+/** The chunk groups, each without `excluded` (the modules that go in the entry chunk). */
+const chunkGroups = (
+  groups: readonly { name: string; test: (id: string) => boolean }[],
+  excluded: ReadonlySet<string>,
+) =>
+  groups.map(({ name, test }, index) => ({
+    name,
+    test: (id: string) => !excluded.has(id) && test(id),
+    priority: groups.length + 1 - index,
+  }));
+
+/** What every build of the CLI's code shares; `cliVersion` is what `--version` prints. */
+const sharedOptions = (cliVersion = version): BuildOptions => ({
+  platform: "node",
+  // `help` imports the command table dynamically to avoid an import cycle, not to split it off: quiet.
+  checks: { ineffectiveDynamicImport: false },
+  // `./main.js` in the CLI's sources names `./main.ts`; the other packages come built from their dist.
+  resolve: { extensionAlias: { ".js": [".ts", ".js"] } },
+  // `stevedore --version` (src/commands/version.ts): the chunks do not sit where package.json is expected.
+  transform: { define: { STEVEDORE_VERSION: JSON.stringify(cliVersion) } },
+});
+
+/**
+ * The bin's chunks (dist/bin/): start.ts and everything it imports as CommonJS, `start.cjs` (the entry),
+ * `main.cjs`, `client.cjs`, `server.cjs` (and rolldown's helpers, `rolldown-runtime.cjs`). CommonJS because src/load-chunks.ts compiles each with `vm.Script`
+ * and a code cache made after a run, which an ES module cannot have (docs/decisions/0025-code-cache.md).
+ */
+export function binChunkOptions(directory: string, cliVersion?: string): BuildOptions {
+  return {
+    ...sharedOptions(cliVersion),
+    input: { start: source("start.ts") },
+    plugins: [slimUndici(), lazyTls(), lazyCommonJsBuiltins()],
+    output: {
+      dir: directory,
+      format: "cjs",
+      // `.cjs`: the package is `"type": "module"`, and without a cache Node's own loader requires them.
+      entryFileNames: "[name].cjs",
+      chunkFileNames: "[name].cjs",
+      sourcemap: true,
+      codeSplitting: { groups: chunkGroups(chunks, startModules) },
+    },
+  };
+}
+
+/**
+ * Builds the bin's chunks before dist/bin.js and gives bin.ts's `import("./start.js")` the loader instead:
+ * it compiles `bin/start.cjs` and the chunks it requires, with their content hashes as the code caches' keys.
+ */
+function binChunks(directory: string, cliVersion?: string): Plugin {
+  const id = "\0stevedore-bin-chunks";
+  const loader = source("load-chunks.ts");
+  let hashes: Record<string, string> = {};
+  return {
+    name: "stevedore-bin-chunks",
+    async buildStart() {
+      const { output } = await build({
+        ...binChunkOptions(join(directory, "bin"), cliVersion),
+        // Its warnings go through this build's, which the caller's log level governs.
+        onLog: (level, log) => {
+          if (level === "warn") this.warn(log);
+        },
+      });
+      hashes = Object.fromEntries(
+        output
+          .filter((file) => file.type === "chunk")
+          .map((file) => [file.fileName, createHash("sha256").update(file.code).digest("hex").slice(0, 16)]),
+      );
+    },
+    resolveId: (specifier, importer) => (specifier === "./start.js" && importer === entry ? id : null),
+    load: (loading) =>
+      loading === id
+        ? {
+            code: [
+              `import { codeCacheDirectory, loadChunks } from ${JSON.stringify(loader)};`,
+              `const chunks = ${JSON.stringify({ entry: "start.cjs", hashes })};`,
+              'const directory = process.getBuiltinModule("node:url").fileURLToPath(new URL("./bin/", import.meta.url));',
+              // --debug maps stacks through the chunks' source maps, which Node reads for what its loader loads.
+              'const cache = process.argv.includes("--debug") ? undefined : codeCacheDirectory(process.env);',
+              "export const { start } = loadChunks(directory, chunks, cache);",
+            ].join("\n"),
+            moduleType: "js",
+          }
+        : null,
+  };
+}
+
+/**
+ * The bundle's options, for `rolldown -c` and for the tests that bundle into a temp folder (which may give
+ * another version to print, to tell two builds apart).
+ */
+export function bundleOptions(directory: string, cliVersion?: string): BuildOptions {
+  return {
+    ...sharedOptions(cliVersion),
     input: { bin: entry },
-    platform: "node",
-    plugins: [slimUndici(), lazyTls(), builtinsWithoutFacade()],
-    // `help` imports the command table dynamically to avoid an import cycle, not to split it off: quiet.
-    checks: { ineffectiveDynamicImport: false },
-    // `./main.js` in the CLI's sources names `./main.ts`; the other packages come built from their dist.
-    resolve: { extensionAlias: { ".js": [".ts", ".js"] } },
-    // `stevedore --version` (src/commands/version.ts): the chunks do not sit where package.json is expected.
-    transform: { define: { STEVEDORE_VERSION: JSON.stringify(version) } },
+    plugins: [binChunks(directory, cliVersion), builtinsWithoutFacade()],
     output: {
       dir: directory,
       format: "esm",
       entryFileNames: "[name].js",
-      chunkFileNames: "bin/[name].js",
       sourcemap: true,
-      codeSplitting: {
-        // The entry (src/bin.ts) stays in dist/bin.js, start.ts gets a chunk of its own: it must enable the
-        // compile cache before the rest loads, and the malloc-arena restart it runs first goes with it.
-        groups: [{ name: "start", test: (id: string) => startModules.has(id) }, ...chunks].map(
-          ({ name, test }, index) => ({
-            name,
-            test: (id: string) => !entryModules.has(id) && test(id),
-            priority: chunks.length + 1 - index,
-          }),
-        ),
-      },
+      codeSplitting: false,
     },
   };
 }
@@ -262,17 +367,23 @@ export function bundleOptions(directory: string): BuildOptions {
  * executable's loader can compile a function from text but has no way to link ES modules.
  */
 export function seaChunkOptions(directory: string): BuildOptions {
-  const options = bundleOptions(directory);
+  const sea = fileURLToPath(new URL("./src/sea.ts", import.meta.url));
   return {
-    ...options,
-    input: { stevedore: fileURLToPath(new URL("./src/sea.ts", import.meta.url)) },
+    ...sharedOptions(),
+    input: { stevedore: sea },
+    plugins: [slimUndici(), lazyTls(), lazyCommonJsBuiltins()],
     output: {
-      ...options.output,
       dir: directory,
       format: "cjs",
       sourcemap: false,
       entryFileNames: "[name].js",
       chunkFileNames: "[name].js",
+      codeSplitting: {
+        groups: chunkGroups(
+          [{ name: "start", test: (id: string) => startModules.has(id) }, ...chunks],
+          entryModules,
+        ),
+      },
     },
   };
 }

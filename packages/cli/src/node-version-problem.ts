@@ -1,6 +1,6 @@
 /**
  * The Node.js check that runs before anything else of the `stevedore` executable (src/bin.ts). An older Node
- * cannot link the rest (`enableCompileCache`, `process.execve` and undici 8's needs arrive in 22.x), and would
+ * cannot link the rest (`process.getBuiltinModule`, `process.execve` and undici 8's needs arrive in 22.x), and would
  * die with a SyntaxError and a stack; instead it gets one line saying what to do. Kept to syntax and APIs
  * any Node with ES modules has: this module is parsed and run by that older Node.
  */

@@ -3,7 +3,6 @@
  * streams and environment, turns SIGINT and SIGTERM into an abort (the running transfer cleans up, then the
  * exit status is 130; `serve` closes and exits 0), and sets `process.exitCode`.
  */
-import { enableCompileCache } from "node:module";
 import { getHeapStatistics, setFlagsFromString } from "node:v8";
 import { restartWithOneMallocArena } from "./one-malloc-arena.js";
 
@@ -14,6 +13,18 @@ import { restartWithOneMallocArena } from "./one-malloc-arena.js";
 // `gc` exists only in a context created after `--expose-gc` is set. That context is made the first time the
 // buffers pass the limit, so a short command never pays for it (docs/decisions/0016-no-startup-snapshot.md).
 // The timer never keeps the process alive.
+/** V8's defaults of the flags set below, set back before a code cache is made (load-chunks.ts). */
+const defaultFlags = ["--semi-space-growth-factor=2", "--no-expose-gc", "--wasm-tiering-budget=13000000"];
+
+/**
+ * Sets V8's flags that this module changes back to V8's defaults. A code cache carries a hash of the flags
+ * it was made under and V8 refuses it under others: the bin's loader calls this once the command has run,
+ * before it makes the caches the next start reads (docs/decisions/0025-code-cache.md).
+ */
+export function restoreV8Flags(): void {
+  for (const flag of defaultFlags) setFlagsFromString(flag);
+}
+
 const gcFunction = (): unknown =>
   process.getBuiltinModule("node:vm").runInNewContext("typeof gc === 'function' ? gc : undefined");
 const limitYoungGeneration = (): void => {
@@ -60,10 +71,6 @@ export async function start(): Promise<void> {
   // MALLOC_ARENA_MAX=1 on glibc (one-malloc-arena.ts says why and what it costs).
   restartWithOneMallocArena();
 
-  // Caches the compiled code of every module (in the default place under the temp directory), so later runs
-  // skip parsing and compiling: about a third of the start-up. Only modules loaded after this call benefit,
-  // hence the dynamic imports below. A cache that cannot be written is silently not used.
-  enableCompileCache?.();
   // The published `stevedore` is one bundled file and chunks (rolldown.config.ts): with --debug, stacks
   // point into the sources through the bundle's source maps. Only modules loaded after this call get them.
   if (process.argv.includes("--debug")) process.setSourceMapsEnabled(true);

@@ -23,14 +23,18 @@ export interface SpawnedNode {
   exited: Promise<Exited>;
 }
 
-/** Starts `node <args>` (flags, then the script and its arguments) and collects its output. */
-export function spawnNode(args: readonly string[]): SpawnedNode {
+/**
+ * Starts `node <args>` (flags, then the script and its arguments) and collects its output; `env` adds to
+ * the clean environment.
+ */
+export function spawnNode(args: readonly string[], env: Readonly<Record<string, string>> = {}): SpawnedNode {
   const child = spawn(process.execPath, args, {
     stdio: ["ignore", "pipe", "pipe"],
     env: {
       PATH: process.env.PATH ?? "",
       HOME: tmpdir(),
       DOCKER_CONFIG: join(tmpdir(), "stevedore-no-config"),
+      ...env,
     },
   });
   let stdout = "";
