@@ -162,40 +162,31 @@ function pullWays(
           cpu,
         ),
     ]);
-    // The least a pull must do in Node: the same client, every body also written to its own file.
-    for (const protocol of caFile === undefined ? (["h1"] as const) : (["h2", "h1"] as const)) {
-      ways.push([
-        `node-files-${protocol}`,
-        (run) =>
-          fresh(`node-files-${protocol}-${run}`, (directory) =>
-            measure(
-              process.execPath,
-              pullFloorArguments(pullFloorScripts.small, protocol, caFile, directory, blobs.map(url)),
-              cpu,
-            ),
-          ),
-      ]);
-    }
   }
-  if (target.case === "a" || target.case === "b") {
-    // The least a pull of large blobs must do in Node, on one thread: each blob streamed, hashed and written
-    // in positioned batches, 2 at a time (tls-path-child.ts, way main; h2 only over TLS).
+  // The least a pull must do in Node, every body also written to its own file: small blobs gathered whole,
+  // 8 at a time (pull-floor-child.ts); large ones streamed, hashed and written in positioned batches on one
+  // thread, 2 at a time (tls-path-child.ts, way main). h2 only over TLS.
+  const floorArguments =
+    target.case === "c"
+      ? (protocol: "h1" | "h2", directory: string) =>
+          pullFloorArguments(pullFloorScripts.small, protocol, caFile, directory, blobs.map(url))
+      : target.case === "a" || target.case === "b"
+        ? (protocol: "h1" | "h2", directory: string) =>
+            largePullFloorArguments(
+              pullFloorScripts.large,
+              protocol,
+              caFile,
+              directory,
+              blobs.map((digest) => ({ url: url(digest), size: graph.sizes.get(digest) ?? 0 })),
+            )
+        : undefined;
+  if (floorArguments !== undefined) {
     for (const protocol of caFile === undefined ? (["h1"] as const) : (["h2", "h1"] as const)) {
       ways.push([
         `node-files-${protocol}`,
         (run) =>
           fresh(`node-files-${protocol}-${run}`, (directory) =>
-            measure(
-              process.execPath,
-              largePullFloorArguments(
-                pullFloorScripts.large,
-                protocol,
-                caFile,
-                directory,
-                blobs.map((digest) => ({ url: url(digest), size: graph.sizes.get(digest) ?? 0 })),
-              ),
-              cpu,
-            ),
+            measure(process.execPath, floorArguments(protocol, directory), cpu),
           ),
       ]);
     }
