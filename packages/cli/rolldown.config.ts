@@ -31,7 +31,7 @@ const entry = fileURLToPath(new URL("./src/bin.ts", import.meta.url));
 const source = (file: string): string => fileURLToPath(new URL(`./src/${file}`, import.meta.url));
 /** The entry and its Node version check, alone in dist/bin.js: an old Node must be able to link it. */
 const entryModules: ReadonlySet<string> = new Set([entry, source("node-version-problem.ts")]);
-/** start.ts and the malloc-arena restart it runs first: the chunk `start.js`. */
+/** start.ts and the malloc-arena restart it runs first: the bin's `start.cjs`, the executable's `start.js`. */
 const startModules: ReadonlySet<string> = new Set([source("start.ts"), source("one-malloc-arena.ts")]);
 const { version } = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8")) as {
   version: string;
@@ -279,8 +279,9 @@ const sharedOptions = (cliVersion = version): BuildOptions => ({
 
 /**
  * The bin's chunks (dist/bin/): start.ts and everything it imports as CommonJS, `start.cjs` (the entry),
- * `main.cjs`, `client.cjs`, `server.cjs` (and rolldown's helpers, `rolldown-runtime.cjs`). CommonJS because src/load-chunks.ts compiles each with `vm.Script`
- * and a code cache made after a run, which an ES module cannot have (docs/decisions/0025-code-cache.md).
+ * `main.cjs`, `client.cjs`, `server.cjs` (and rolldown's helpers, `rolldown-runtime.cjs`). CommonJS because
+ * src/load-chunks.ts compiles each with `vm.Script` and a code cache made after a run, which an ES module
+ * cannot have (docs/decisions/0025-code-cache.md).
  */
 export function binChunkOptions(directory: string, cliVersion?: string): BuildOptions {
   return {
