@@ -255,6 +255,36 @@ function lazyCommonJsBuiltins(): Plugin {
   };
 }
 
+/**
+ * The loaded chunks' text is ASCII, without doc comments: V8 keeps a source with any other character as
+ * two bytes per character, which Node decodes several times slower, and every start reads the chunks whole
+ * (docs/decisions/0027-ascii-chunks.md). Licence comments stay, their other characters escaped
+ * ({@link asciiLegalComments}).
+ */
+const asciiText = { charset: "ascii", comments: { legal: true, annotation: false, jsdoc: false } } as const;
+
+/** A licence comment (`/*! … *\/`) kept in a chunk. */
+const legalComment = /\/\*![\s\S]*?\*\//g;
+
+/**
+ * Escapes what rolldown's `charset: "ascii"` leaves in comments: a character outside ASCII in a licence
+ * comment becomes `\uXXXX` text.
+ */
+function asciiLegalComments(): Plugin {
+  return {
+    name: "stevedore-ascii-legal-comments",
+    renderChunk(code) {
+      const replaced = code.replace(legalComment, (comment) =>
+        comment.replace(
+          /[^\x00-\x7f]/g,
+          (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, "0")}`,
+        ),
+      );
+      return replaced === code ? null : { code: replaced, map: null };
+    },
+  };
+}
+
 /** The chunk groups, each without `excluded` (the modules that go in the entry chunk). */
 const chunkGroups = (
   groups: readonly { name: string; test: (id: string) => boolean }[],
@@ -287,13 +317,14 @@ export function binChunkOptions(directory: string, cliVersion?: string): BuildOp
   return {
     ...sharedOptions(cliVersion),
     input: { start: source("start.ts") },
-    plugins: [slimUndici(), lazyTls(), lazyCommonJsBuiltins()],
+    plugins: [slimUndici(), lazyTls(), lazyCommonJsBuiltins(), asciiLegalComments()],
     output: {
       dir: directory,
       format: "cjs",
       // `.cjs`: the package is `"type": "module"`, and without a cache Node's own loader requires them.
       entryFileNames: "[name].cjs",
       chunkFileNames: "[name].cjs",
+      ...asciiText,
       sourcemap: true,
       codeSplitting: { groups: chunkGroups(chunks, startModules) },
     },
@@ -372,10 +403,11 @@ export function seaChunkOptions(directory: string): BuildOptions {
   return {
     ...sharedOptions(),
     input: { stevedore: sea },
-    plugins: [slimUndici(), lazyTls(), lazyCommonJsBuiltins()],
+    plugins: [slimUndici(), lazyTls(), lazyCommonJsBuiltins(), asciiLegalComments()],
     output: {
       dir: directory,
       format: "cjs",
+      ...asciiText,
       sourcemap: false,
       entryFileNames: "[name].js",
       chunkFileNames: "[name].js",
