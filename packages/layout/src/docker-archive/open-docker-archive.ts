@@ -1,7 +1,6 @@
 import { bufferSource, throwIfAborted, verifyContent } from "@stevedore/blob";
 import type { Descriptor, ReadableTarget, TagLister } from "@stevedore/core";
 import {
-  defaultManifestMaxBytes,
   formatReference,
   MediaType,
   NotFoundError,
@@ -10,6 +9,7 @@ import {
   UsageError,
 } from "@stevedore/core";
 import type { TarEntry } from "@stevedore/tar";
+import { type ArchiveEntries, archiveManifestLimit, indexArchive } from "../archive-entries.js";
 import { isContentDigest } from "../is-content-digest.js";
 import { imageNameAnnotation, refNameAnnotation } from "../layout-index.js";
 import { readFileStream } from "../read-file-stream.js";
@@ -69,12 +69,17 @@ export async function openDockerArchive(
   path: string,
   options: OpenDockerArchiveOptions = {},
 ): Promise<DockerArchiveTarget> {
-  throwIfAborted(options.signal);
-  const maxManifestBytes = options.maxManifestBytes ?? defaultManifestMaxBytes;
-  if (!Number.isSafeInteger(maxManifestBytes) || maxManifestBytes < 1) {
-    throw new UsageError(`maxManifestBytes must be a positive integer, got ${String(maxManifestBytes)}`);
-  }
-  const archive = await loadDockerArchive(path, maxManifestBytes);
+  const maxManifestBytes = archiveManifestLimit(options);
+  return dockerArchiveOf(path, await indexArchive(path), maxManifestBytes);
+}
+
+/** {@link openDockerArchive} of an archive already indexed (`openArchive` indexes a file once). */
+export async function dockerArchiveOf(
+  path: string,
+  entries: ArchiveEntries,
+  maxManifestBytes: number,
+): Promise<DockerArchiveTarget> {
+  const archive = await loadDockerArchive(path, entries, maxManifestBytes);
   const { blobs, layoutIndex } = archive;
   const images = archive.images ?? [];
   const descriptors = describeArchiveImages(archive);

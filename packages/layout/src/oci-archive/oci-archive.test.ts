@@ -19,7 +19,7 @@ import {
   describeTargetContract,
   pushFixture,
 } from "../../../blob/src/test-support/target-contract.js";
-import { archiveFormatOf } from "../archive-format.js";
+import { archiveFormatOf, openArchive } from "../archive-format.js";
 import { writeDockerArchive } from "../docker-archive/write-docker-archive.js";
 import { openOciArchive } from "./open-oci-archive.js";
 import { writeOciArchive } from "./write-oci-archive.js";
@@ -300,5 +300,36 @@ describe("archiveFormatOf", () => {
     await expect(archiveFormatOf(await saved(encoder.encode("not a tar at all")))).rejects.toBeInstanceOf(
       LocalFormatError,
     );
+  });
+
+  it("opens an archive named as one format in the other when that is all it is", async () => {
+    const directory = await temporaryDirectory();
+    const memory = createMemoryTarget();
+    await pushFixture(memory, fixture);
+    const formatOf = async (path: string, named?: "docker-archive" | "oci-archive") =>
+      (await openArchive(path, named)).format;
+    // Docker ≥ 25 (and writeDockerArchive) write both: each name is read as it says; a bare file as docker.
+    const both = join(directory, "docker.tar");
+    await writeDockerArchive(both, [
+      { source: memory, descriptor: fixture.manifest.descriptor, repoTags: ["app:v1"] },
+    ]);
+    expect(await formatOf(both, "docker-archive")).toBe("docker-archive");
+    expect(await formatOf(both, "oci-archive")).toBe("oci-archive");
+    expect(await formatOf(both)).toBe("docker-archive");
+    // An OCI archive named as a docker archive: read as the OCI archive it is, its tag and image found.
+    const oci = await fixtureArchive(directory);
+    const opened = await openArchive(oci, "docker-archive");
+    expect(opened.format).toBe("oci-archive");
+    expect(await opened.target.resolve("@0")).toEqual(fixture.manifest.descriptor);
+    // A Docker < 25 archive (manifest.json only) named as an OCI archive: read as a docker archive.
+    const legacy = await saved(await tarBytes([entry("manifest.json", "[]")]));
+    expect(await formatOf(legacy, "oci-archive")).toBe("docker-archive");
+    // Neither: the named format's reader says what is missing; unnamed, that it is neither.
+    const other = await saved(await tarBytes([entry("hello.txt", "hi")]));
+    await expect(openArchive(other, "oci-archive")).rejects.toThrow(
+      /is not an OCI archive: oci-layout is missing/,
+    );
+    await expect(openArchive(other, "docker-archive")).rejects.toThrow(/is not a docker save archive/);
+    await expect(openArchive(other, undefined)).rejects.toThrow(/is neither a docker archive/);
   });
 });

@@ -10,7 +10,6 @@ import type {
 import {
   checkByteRange,
   DigestMismatchError,
-  defaultManifestMaxBytes,
   digestAlgorithm,
   digestOf,
   isReferrersTag,
@@ -24,7 +23,12 @@ import {
   UsageError,
 } from "@stevedore/core";
 import type { TarEntry } from "@stevedore/tar";
-import { digestFromName, indexArchive } from "../archive-entries.js";
+import {
+  type ArchiveEntries,
+  archiveManifestLimit,
+  digestFromName,
+  indexArchive,
+} from "../archive-entries.js";
 import { isContentDigest } from "../is-content-digest.js";
 import { checkLayoutFile, parseLayoutIndex, pickDescriptor, refNameAnnotation } from "../layout-index.js";
 import { readFileStream } from "../read-file-stream.js";
@@ -77,12 +81,16 @@ export async function openOciArchive(
   path: string,
   options: OpenOciArchiveOptions = {},
 ): Promise<OciArchiveTarget> {
-  throwIfAborted(options.signal);
-  const maxManifestBytes = options.maxManifestBytes ?? defaultManifestMaxBytes;
-  if (!Number.isSafeInteger(maxManifestBytes) || maxManifestBytes < 1) {
-    throw new UsageError(`maxManifestBytes must be a positive integer, got ${String(maxManifestBytes)}`);
-  }
-  const entries = await indexArchive(path);
+  const maxManifestBytes = archiveManifestLimit(options);
+  return ociArchiveOf(path, await indexArchive(path), maxManifestBytes);
+}
+
+/** {@link openOciArchive} of an archive already indexed (`openArchive` indexes a file once). */
+export async function ociArchiveOf(
+  path: string,
+  entries: ArchiveEntries,
+  maxManifestBytes: number,
+): Promise<OciArchiveTarget> {
   const readSmall = async (entry: TarEntry): Promise<Uint8Array> => {
     if (entry.size > maxManifestBytes)
       throw manifestTooLargeError(`${path}: ${entry.name}`, maxManifestBytes);
