@@ -106,6 +106,35 @@ describe("openOciArchive", () => {
     await expect(archive.resolve("latest")).rejects.toBeInstanceOf(NotFoundError);
   });
 
+  it("finds an image by the full name buildkit and Docker 25+ write beside its tag", async () => {
+    const named = {
+      ...fixture.manifest.descriptor,
+      annotations: {
+        "io.containerd.image.name": "docker.io/library/app:v1",
+        "org.opencontainers.image.ref.name": "v1",
+      },
+    };
+    const file = await saved(
+      await tarBytes([
+        layoutFile,
+        entry("index.json", JSON.stringify({ schemaVersion: 2, manifests: [named] })),
+        ...[...fixture.blobs, fixture.manifest].map((item) => blobEntry(item.bytes)),
+      ]),
+    );
+    for (const reference of ["v1", "app:v1", "docker.io/library/app:v1", "library/app:v1"]) {
+      const archive = await openOciArchive(file);
+      expect({ reference, found: await archive.resolve(reference) }).toEqual({
+        reference,
+        found: fixture.manifest.descriptor,
+      });
+    }
+    // Named as a docker archive, it is read as the OCI archive it is, and finds the same.
+    const opened = await openArchive(file, "docker-archive");
+    expect(opened.format).toBe("oci-archive");
+    expect(await opened.target.resolve("docker.io/library/app:v1")).toEqual(fixture.manifest.descriptor);
+    await expect((await openOciArchive(file)).resolve("app:v2")).rejects.toBeInstanceOf(NotFoundError);
+  });
+
   it("leaves referrers indexes out of images and tags, and asks for a name among several images", async () => {
     const directory = await temporaryDirectory();
     const file = join(directory, "two.tar");

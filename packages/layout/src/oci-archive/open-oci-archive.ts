@@ -30,7 +30,13 @@ import {
   indexArchive,
 } from "../archive-entries.js";
 import { isContentDigest } from "../is-content-digest.js";
-import { checkLayoutFile, parseLayoutIndex, pickDescriptor, refNameAnnotation } from "../layout-index.js";
+import {
+  checkLayoutFile,
+  findByImageName,
+  parseLayoutIndex,
+  pickDescriptor,
+  refNameAnnotation,
+} from "../layout-index.js";
 import { readFileStream } from "../read-file-stream.js";
 
 /** One image of an OCI archive: an `index.json` entry (referrers indexes left out). */
@@ -157,9 +163,10 @@ export async function ociArchiveOf(
       const listed = layoutIndex.manifests.find((entry) => entry.digest === reference);
       return listed === undefined ? manifestBlob(reference) : pickDescriptor(listed);
     }
-    const tagged = layoutIndex.manifests.find(
-      (entry) => entry.annotations?.[refNameAnnotation] === reference,
-    );
+    // A tag (`ref.name`), else a full image name as buildkit and Docker 25+ write it beside the tag.
+    const tagged =
+      layoutIndex.manifests.find((entry) => entry.annotations?.[refNameAnnotation] === reference) ??
+      findByImageName(layoutIndex.manifests, reference);
     return tagged === undefined ? undefined : pickDescriptor(tagged);
   };
 
