@@ -4,7 +4,20 @@
  * `NODE_COMPILE_CACHE`. The caches must never change what a command does: missing, corrupt, truncated,
  * unwritable or another build's, the command runs as without them.
  */
-import { chmod, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
+import {
+  chmod,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  truncate,
+  utimes,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { build } from "rolldown";
@@ -162,6 +175,59 @@ describe("the bundled stevedore's code caches", () => {
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/\n\s+at .*[\\/]packages[\\/]transport[\\/]/);
     expect(await cacheFiles(folder)).toEqual(new Map());
+  });
+
+  it("a new build's cache replaces older builds' caches of that chunk, keeping the newest other", async () => {
+    const folder = await newFolder();
+    await run(builds.first, ["--version"], { NODE_COMPILE_CACHE: folder });
+    const [firstMain = ""] = [...(await cacheFiles(folder)).keys()].filter((name) => /[\\/]main-/.test(name));
+    const versions = join(folder, dirname(firstMain));
+    // Two builds older than the first (by their files' times), and what this folder may hold that no
+    // build wrote as its cache: a link in the pattern, a folder in the pattern, a temp file, other names.
+    const day = 24 * 60 * 60;
+    const now = Date.now() / 1000;
+    const planted = {
+      older: "main-00000000000000aa.cache",
+      oldest: "main-00000000000000bb.cache",
+      client: "client-00000000000000cc.cache",
+      link: "main-00000000000000dd.cache",
+      folder: "main-00000000000000ee.cache",
+      temporary: "main-00000000000000aa.cache.123-abcdef01.tmp",
+      other: "main-notes.cache",
+    };
+    const outside = join(await newFolder(), "kept");
+    await writeFile(outside, "not a cache");
+    for (const name of [planted.older, planted.oldest, planted.client, planted.temporary, planted.other])
+      await writeFile(join(versions, name), "old");
+    await utimes(join(versions, planted.older), now - day, now - day);
+    await utimes(join(versions, planted.oldest), now - 2 * day, now - 2 * day);
+    await symlink(outside, join(versions, planted.link));
+    await mkdir(join(versions, planted.folder));
+    // The first build ran last: its cache counts as the newest other.
+    await utimes(join(folder, firstMain), now, now);
+
+    // The second build prints its version from main: a new main cache, and the older two go.
+    const second = await run(builds.second, ["--version"], { NODE_COMPILE_CACHE: folder });
+    expect([second.code, second.stderr]).toEqual([0, ""]);
+    const left = (await readdir(versions)).sort();
+    const mains = left.filter(
+      (name) => /^main-[0-9a-f]{16}\.cache$/.test(name) && name !== planted.link && name !== planted.folder,
+    );
+    // The second build's and the first's: the older two are gone.
+    expect(mains).toHaveLength(2);
+    expect(mains).toContain(firstMain.replace(/^.*[\\/]/, ""));
+    for (const name of [planted.client, planted.link, planted.folder, planted.temporary, planted.other])
+      expect(left).toContain(name);
+    expect((await lstat(join(versions, planted.link))).isSymbolicLink()).toBe(true);
+    expect(await readFile(outside, "utf8")).toBe("not a cache");
+
+    // Two builds run in turn keep each other's cache: neither writes again.
+    const kept = await cacheFiles(folder);
+    for (const bin of [builds.first, builds.second, builds.first]) {
+      const result = await run(bin, ["--version"], { NODE_COMPILE_CACHE: folder });
+      expect(result.code).toBe(0);
+    }
+    expect(await cacheFiles(folder)).toEqual(kept);
   });
 
   it("never runs another build's cache: a new build's chunk gets a cache of its own", async () => {

@@ -3,7 +3,8 @@
  * its own. Node's compile cache keeps only the functions compiled while a module loads; the functions a
  * command compiles later, as it runs, were compiled again in every run. Here a chunk without a usable cache
  * is compiled from its text and, once the command has run, its cache is made from what the run compiled
- * and written for the next run (docs/decisions/0025-code-cache.md).
+ * and written for the next run, and older builds' caches of that chunk are removed but the newest
+ * (docs/decisions/0025-code-cache.md).
  *
  * bin.ts loads this module before it knows the Node version is new enough: it must link on any Node with
  * ES modules, so built-ins are taken inside the functions only.
@@ -90,7 +91,7 @@ export function loadChunks(
   const folder = cacheDirectory === undefined ? undefined : cacheFolder(cacheDirectory);
   if (folder === undefined) return nodeRequire(join(directory, chunks.entry)) as Record<string, unknown>;
   const modules = new Map<string, { exports: Record<string, unknown> }>();
-  const unsaved: { file: string; script: InstanceType<typeof Script> }[] = [];
+  const unsaved: UnsavedCache[] = [];
   let entryExports: Record<string, unknown> = {};
 
   const load = (name: string): Record<string, unknown> => {
@@ -100,8 +101,8 @@ export function loadChunks(
     modules.set(name, module);
     const filename = join(directory, name);
     const hash = chunks.hashes[name];
-    const cacheFile =
-      hash === undefined ? undefined : join(folder.directory, `${name.replace(/\.c?js$/, "")}-${hash}.cache`);
+    const chunk = name.replace(/\.c?js$/, "");
+    const cacheFile = hash === undefined ? undefined : join(folder.directory, `${chunk}-${hash}.cache`);
     let cachedData: Buffer | undefined;
     if (cacheFile !== undefined && folder.exists) {
       try {
@@ -116,7 +117,7 @@ export function loadChunks(
     });
     if (cacheFile !== undefined && (cachedData === undefined || script.cachedDataRejected === true)) {
       if (unsaved.length === 0) saveAtExit(unsaved, () => entryExports);
-      unsaved.push({ file: cacheFile, script });
+      unsaved.push({ chunk, file: cacheFile, script });
     }
     const chunkRequire = (id: string): unknown => (id.startsWith("./") ? load(id.slice(2)) : nodeRequire(id));
     const run = script.runInThisContext() as (...args: unknown[]) => void;
@@ -125,6 +126,13 @@ export function loadChunks(
   };
   entryExports = load(chunks.entry);
   return entryExports;
+}
+
+/** A chunk's cache to write at exit: the chunk's name without extension, the file, the compiled script. */
+interface UnsavedCache {
+  chunk: string;
+  file: string;
+  script: import("node:vm").Script;
 }
 
 /** Two sources of the same length: V8 checks a cache against the source's length, not its text. */
@@ -136,10 +144,7 @@ const probeSources = ["'stevedore-code-cache-probe-1'", "'stevedore-code-cache-p
  * `restoreV8Flags` sets them back first; a probe cache made now, before any flag is set, tells whether that
  * worked, and nothing is written if it did not (a cache the next start would refuse).
  */
-function saveAtExit(
-  unsaved: readonly { file: string; script: import("node:vm").Script }[],
-  entryExports: () => Record<string, unknown>,
-): void {
+function saveAtExit(unsaved: readonly UnsavedCache[], entryExports: () => Record<string, unknown>): void {
   const { Script } = process.getBuiltinModule("node:vm");
   const probe = new Script(probeSources[0]).createCachedData();
   process.once("exit", () => {
@@ -149,20 +154,65 @@ function saveAtExit(
       if (new Script(probeSources[1], { cachedData: probe }).cachedDataRejected === true) return;
       const { renameSync, rmSync, writeFileSync } = process.getBuiltinModule("node:fs");
       const { dirname } = process.getBuiltinModule("node:path");
-      if (!makeCacheFolder(dirname(unsaved[0]?.file ?? ""))) return;
-      for (const { file, script } of unsaved) {
-        const temporary = `${file}.${process.pid}-${Math.random().toString(16).slice(2, 10)}.tmp`;
+      const folder = dirname(unsaved[0]?.file ?? "");
+      if (!makeCacheFolder(folder)) return;
+      const written: UnsavedCache[] = [];
+      for (const cache of unsaved) {
+        const temporary = `${cache.file}.${process.pid}-${Math.random().toString(16).slice(2, 10)}.tmp`;
         try {
-          writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
-          renameSync(temporary, file);
+          writeFileSync(temporary, cache.script.createCachedData(), { mode: 0o600 });
+          renameSync(temporary, cache.file);
+          written.push(cache);
         } catch {
           rmSync(temporary, { force: true });
         }
       }
+      removeOlderCaches(folder, written);
     } catch {
       // A cache is never worth a failed command: the next run compiles from the text again.
     }
   });
+}
+
+/** How many caches of one chunk a folder keeps: the one just written and the newest other. */
+const cachesKeptPerChunk = 2;
+
+/**
+ * Removes the caches older builds left of the chunks just `written`: the other `<chunk>-<hash>.cache`
+ * regular files of the same chunks (links and anything else are left alone), all but the newest by
+ * modification time. A new build writes its caches once, so this runs once per build, at exit. The
+ * newest other is kept so that two installs run in turn (a global one and a project's) do not delete each
+ * other's cache in every run and write their own again; three or more in turn do, which costs a rewrite.
+ */
+function removeOlderCaches(folder: string, written: readonly UnsavedCache[]): void {
+  if (written.length === 0) return;
+  const { lstatSync, readdirSync, unlinkSync } = process.getBuiltinModule("node:fs");
+  const { basename, join } = process.getBuiltinModule("node:path");
+  const chunks = new Set(written.map(({ chunk }) => chunk));
+  const current = new Set(written.map(({ file }) => basename(file)));
+  const others = new Map<string, { name: string; modified: number }[]>();
+  for (const name of readdirSync(folder)) {
+    const chunk = /^(.+)-[0-9a-f]+\.cache$/.exec(name)?.[1];
+    if (chunk === undefined || !chunks.has(chunk) || current.has(name)) continue;
+    try {
+      const stats = lstatSync(join(folder, name));
+      if (stats.isFile())
+        others.set(chunk, [...(others.get(chunk) ?? []), { name, modified: stats.mtimeMs }]);
+    } catch {
+      // Gone already (another process removed it): nothing to do.
+    }
+  }
+  for (const files of others.values()) {
+    files.sort((first, second) => second.modified - first.modified);
+    for (const { name } of files.slice(cachesKeptPerChunk - 1)) {
+      try {
+        // unlink removes a name, never what a link points to: a file swapped for a link since lstat is safe.
+        unlinkSync(join(folder, name));
+      } catch {
+        // Removed by another process, or not ours to remove: left as it is.
+      }
+    }
+  }
 }
 
 /**

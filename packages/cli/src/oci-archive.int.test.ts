@@ -109,6 +109,43 @@ describe("oci-archive with skopeo and distribution 2.8", { timeout: 60_000 }, ()
     expect(await readdir(folder)).toEqual(["image.tar"]);
   });
 
+  it("reads an archive named with the other archive transport as what it is", async () => {
+    const { image, name } = await seeded("other-transport");
+    const folder = await mkdtemp(join(workspace, "other-transport-"));
+    const oci = join(folder, "image.oci.tar");
+    expect((await runCli(["pull", `${name}:v1`, `oci-archive:${oci}`, "-q"])).code).toBe(0);
+    // Pushed as a docker archive it was gzip-recompressed under another digest; now as the OCI archive.
+    const amd64 = image.children[0]?.manifest.digest;
+    for (const transport of ["oci-archive", "docker-archive"]) {
+      const repository = repositoryName(transport);
+      const push = await runCli([
+        "push",
+        `${transport}:${oci}`,
+        `${inject("registryOpen").host}/${repository}:v1`,
+        "--platform",
+        "linux/amd64",
+        "-q",
+      ]);
+      expect([push.code, push.stderr]).toEqual([0, ""]);
+      expect(sha256(await rawManifest(repository, "v1"))).toBe(amd64);
+    }
+
+    // skopeo 1.9 writes docker save archives as Docker < 25 did: manifest.json, no OCI layout.
+    const docker = join(folder, "image.docker.tar");
+    await skopeo(
+      "copy",
+      "--src-tls-verify=false",
+      "--override-arch",
+      "amd64",
+      `docker://${name}:v1`,
+      `docker-archive:${docker}:app:v1`,
+    );
+    const asDocker = await runCli(["digest", `docker-archive:${docker}`]);
+    const asOci = await runCli(["digest", `oci-archive:${docker}`]);
+    expect([asOci.code, asOci.stdout, asOci.stderr]).toEqual([0, asDocker.stdout, ""]);
+    expect(asDocker.stdout).toMatch(/^sha256:[0-9a-f]{64}\n$/);
+  });
+
   it("an interrupted pull into an OCI archive leaves no file and no temp file", async () => {
     const { name } = await seeded("interrupted");
     const folder = await mkdtemp(join(workspace, "interrupted-"));

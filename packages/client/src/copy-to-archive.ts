@@ -1,10 +1,10 @@
 import { readAll, verifyContent } from "@stevedore/blob";
 import type { ByteStream, Descriptor, Platform, ProgressEvent, ReadableTarget } from "@stevedore/core";
 import {
+  checkContainerImage,
   checkImagePlatform,
   formatPlatform,
   formatReference,
-  hasImageConfig,
   isImageManifestMediaType,
   isIndexMediaType,
   isManifestMediaType,
@@ -76,12 +76,11 @@ export async function copyToArchive(
   }
   const manifest = parseManifest(await readManifest(source, descriptor, call), descriptor.mediaType);
   if (manifest.kind !== "image") throw new ManifestError(`${descriptor.digest} is not an image manifest`);
-  if (!hasImageConfig(manifest.manifest)) {
-    const type = manifest.manifest.artifactType ?? manifest.manifest.config.mediaType;
-    throw new UsageError(
-      `${source.description} is not a container image (artifact type ${type}), so no tool could load it from a docker archive: pull it as an OCI layout instead`,
-    );
-  }
+  checkContainerImage(
+    manifest.manifest,
+    source.description,
+    "no tool could load it from a docker archive; pull it as an OCI layout instead",
+  );
   if (platform !== undefined && !fromIndex) {
     const configDescriptor = manifest.manifest.config;
     const config = await readAll(

@@ -90,8 +90,12 @@ export async function exportImageFilesystem(
   options: { platform?: Platform; signal?: AbortSignal },
 ): Promise<ByteStream> {
   const { target, root } = await openImage(context, reference, options.signal);
-  const { manifest } = await selectImage(target, root, options);
-  return exportFilesystem(target, manifest, options.signal === undefined ? {} : { signal: options.signal });
+  const { descriptor, manifest } = await selectImage(target, root, options);
+  const where = `image ${descriptor.digest}`;
+  return exportFilesystem(target, manifest, {
+    where,
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  });
 }
 
 /** One file of one image of any location. */
@@ -103,13 +107,12 @@ export async function readImageFileAt(
 ): Promise<ImageFile> {
   if (typeof path !== "string" || path === "") throw new UsageError("readFile needs a path inside the image");
   const { target, root } = await openImage(context, reference, options.signal);
-  const { manifest } = await selectImage(target, root, options);
-  return readImageFile(
-    target,
-    manifest,
-    path,
-    options.signal === undefined ? {} : { signal: options.signal },
-  );
+  const { descriptor, manifest } = await selectImage(target, root, options);
+  const where = `image ${descriptor.digest}`;
+  return readImageFile(target, manifest, path, {
+    where,
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  });
 }
 
 async function openImage(

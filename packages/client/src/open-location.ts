@@ -22,11 +22,12 @@ import {
   UsageError,
 } from "@stevedore/core";
 import {
-  archiveFormatOf,
+  type ArchiveFormat,
   createOciLayout,
+  type DockerArchiveTarget,
+  type OciArchiveTarget,
   type OciLayoutTarget,
-  openDockerArchive,
-  openOciArchive,
+  openArchive,
 } from "@stevedore/layout";
 import type { ClientContext } from "./client-context.js";
 import type { Location } from "./parse-location.js";
@@ -71,8 +72,7 @@ export async function openSource(
   }
   if (location.kind === "oci" && (await isFile(location.path))) {
     // A file is no layout directory: an archive (`podman save`, `docker save`), told apart by its content.
-    const kind = await archiveFormatOf(location.path);
-    return openSource(context, { ...location, kind }, options);
+    return openArchiveSource(location, undefined, options);
   }
   if (location.kind === "oci") {
     const layout = createOciLayout(location.path);
@@ -93,8 +93,32 @@ export async function openSource(
       kind: "oci",
     };
   }
-  if (location.kind === "oci-archive") return openOciArchiveSource(location, options);
-  const archive = await openDockerArchive(location.path, signal === undefined ? {} : { signal });
+  // The transport names the format expected; a file only in the other one is read as what it is, so that
+  // it gives what its own transport gives (skopeo refuses it instead; stevedore read OCI archives named
+  // docker-archive: before, by a docker archive's rules: its layers gzip-compressed for a registry).
+  return openArchiveSource(location, location.kind, options);
+}
+
+/** An archive to read, in the format its content has (`named` wins when it is in both). */
+async function openArchiveSource(
+  location: { path: string; tag?: string },
+  named: ArchiveFormat | undefined,
+  options: { signal?: AbortSignal | undefined; allTags?: boolean },
+): Promise<OpenedSource> {
+  const { signal } = options;
+  const archive = await openArchive(location.path, named, signal === undefined ? {} : { signal });
+  // Described as what it was read as, as a bare path is.
+  const read = { path: location.path, ...(location.tag === undefined ? {} : { tag: location.tag }) };
+  if (archive.format === "oci-archive")
+    return ociArchiveSource(archive.target, { ...read, kind: "oci-archive" }, options);
+  return dockerArchiveSource(archive.target, { ...read, kind: "docker-archive" });
+}
+
+/** A docker archive to read: its named image, or else its only image. */
+function dockerArchiveSource(
+  archive: DockerArchiveTarget,
+  location: { kind: "docker-archive"; path: string; tag?: string },
+): OpenedSource {
   if (location.tag === undefined && archive.images.length !== 1) {
     if (archive.images.length === 0) throw new NotFoundError(`no image in ${location.path}`);
     const names = archive.images.flatMap((image) => image.repoTags).slice(0, 10);
@@ -116,12 +140,11 @@ export async function openSource(
 }
 
 /** An OCI archive to read: its tag, or else its only image (referrers indexes do not count). */
-async function openOciArchiveSource(
+function ociArchiveSource(
+  archive: OciArchiveTarget,
   location: { kind: "oci-archive"; path: string; tag?: string },
-  options: { signal?: AbortSignal | undefined; allTags?: boolean },
-): Promise<OpenedSource> {
-  const { signal } = options;
-  const archive = await openOciArchive(location.path, signal === undefined ? {} : { signal });
+  options: { allTags?: boolean },
+): OpenedSource {
   const { images } = archive;
   if (location.tag === undefined && options.allTags !== true && images.length !== 1) {
     if (images.length === 0) throw new NotFoundError(`no image in ${location.path}`);

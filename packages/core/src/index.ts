@@ -121,7 +121,12 @@ export {
 } from "./media-types.js";
 export { normalizePlatform } from "./normalize-platform.js";
 export { isDigest, parseDigest } from "./parse-digest.js";
-export { hasImageConfig, maxImageConfigBytes, parseImageConfig } from "./parse-image-config.js";
+export {
+  checkContainerImage,
+  hasImageConfig,
+  maxImageConfigBytes,
+  parseImageConfig,
+} from "./parse-image-config.js";
 export type { ParseManifestOptions } from "./parse-manifest.js";
 export { defaultManifestMaxBytes, parseManifest } from "./parse-manifest.js";
 export { parsePlatform } from "./parse-platform.js";

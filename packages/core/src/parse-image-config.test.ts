@@ -1,7 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ImageManifest } from "./index.js";
-import { hasImageConfig, ManifestError, MediaType, parseImageConfig, UsageError } from "./index.js";
+import {
+  checkContainerImage,
+  hasImageConfig,
+  ManifestError,
+  MediaType,
+  parseImageConfig,
+  UsageError,
+} from "./index.js";
 import { fixture } from "./test-support/fixtures.js";
 
 const encoder = new TextEncoder();
@@ -159,5 +166,27 @@ describe("hasImageConfig", () => {
     expect(hasImageConfig(manifest(`${MediaType.DockerConfig}; charset=utf-8`))).toBe(true);
     expect(hasImageConfig(manifest("application/vnd.cncf.helm.config.v1+json"))).toBe(false);
     expect(hasImageConfig(manifest(MediaType.OciEmpty))).toBe(false);
+  });
+});
+
+describe("checkContainerImage", () => {
+  const manifest = (mediaType: string, artifactType?: string): ImageManifest => ({
+    schemaVersion: 2,
+    mediaType: MediaType.OciManifest,
+    ...(artifactType === undefined ? {} : { artifactType }),
+    config: { mediaType, digest: `sha256:${"a".repeat(64)}`, size: 2 },
+    layers: [],
+  });
+
+  it("lets an image through and names an artifact by its artifact type, else its config's type", () => {
+    expect(() => checkContainerImage(manifest(MediaType.OciConfig), "image x", "no")).not.toThrow();
+    const helm = "application/vnd.cncf.helm.config.v1+json";
+    expect(() => checkContainerImage(manifest(helm), "image x", "it has none; do y")).toThrow(
+      new UsageError(`image x is not a container image (artifact type ${helm}): it has none; do y`),
+    );
+    const notes = manifest(MediaType.OciEmpty, "application/vnd.example.notes");
+    expect(() => checkContainerImage(notes, "image x", "do y")).toThrow(
+      /^image x is not a container image \(artifact type application\/vnd\.example\.notes\): do y$/,
+    );
   });
 });

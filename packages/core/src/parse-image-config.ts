@@ -28,6 +28,22 @@ const imageConfigTypes: ReadonlySet<string> = new Set([MediaType.OciConfig, Medi
 export function hasImageConfig(manifest: ImageManifest): boolean {
   return imageConfigTypes.has(normalizeMediaType(manifest.config.mediaType));
 }
+
+/**
+ * Refuses an artifact (a manifest whose config is no image config: a Helm chart, an SBOM) where a
+ * container image is needed, with one wording wherever the rule applies: `where` it is, what it is (its
+ * `artifactType`, else its config's media type, which stands for it, §12.3), then `consequence`: what
+ * cannot be done and what to do instead. The artifact is valid, so this is a `UsageError`.
+ *
+ * @throws UsageError when `manifest` has no image config.
+ * @example
+ * checkContainerImage(manifest, `image ${digest}`, "it has no file system; pull the artifact's files instead");
+ */
+export function checkContainerImage(manifest: ImageManifest, where: string, consequence: string): void {
+  if (hasImageConfig(manifest)) return;
+  const type = manifest.artifactType ?? manifest.config.mediaType;
+  throw new UsageError(`${where} is not a container image (artifact type ${type}): ${consequence}`);
+}
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /**

@@ -35,9 +35,10 @@ export async function flattenImage(
   const call = options.signal === undefined ? {} : { signal: options.signal };
   const compression = options.compression ?? "gzip";
   return editImages(target, root, options, async (image) => {
-    const layer = await stageLayer(exportFilesystem(target, image.manifest, call), {
+    const where = `image ${image.descriptor.digest}`;
+    const layer = await stageLayer(exportFilesystem(target, image.manifest, { ...call, where }), {
       compression,
-      where: `image ${image.descriptor.digest}`,
+      where,
       ...(options.level === undefined ? {} : { level: options.level }),
       ...(options.temporaryDirectory === undefined ? {} : { temporaryDirectory: options.temporaryDirectory }),
       ...call,

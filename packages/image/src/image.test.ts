@@ -315,11 +315,17 @@ describe("merged file system", () => {
     const descriptor = descriptorOf(bytes, MediaType.OciManifest);
     await target.push(descriptor, bytes);
     const { manifest } = await selectImage(target, descriptor);
-    const message = /not a container image \(artifact type application\/vnd\.example\.notes\)/;
-    await expect(readImageFile(target, manifest, "/a.txt")).rejects.toThrow(UsageError);
-    await expect(readImageFile(target, manifest, "/a.txt")).rejects.toThrow(message);
-    await expect(collect(exportFilesystem(target, manifest))).rejects.toThrow(UsageError);
-    await expect(flattenImage(target, descriptor)).rejects.toThrow(UsageError);
+    const where = `image ${descriptor.digest}`;
+    // One message whichever path refuses it: reading files (the merged layers) or an edit (the config).
+    const message = new UsageError(
+      `${where} is not a container image (artifact type application/vnd.example.notes): ` +
+        "it has no file system to edit or read; pull the artifact's files instead",
+    );
+    await expect(readImageFile(target, manifest, "/a.txt", { where })).rejects.toThrow(message);
+    await expect(collect(exportFilesystem(target, manifest, { where }))).rejects.toThrow(message);
+    await expect(flattenImage(target, descriptor)).rejects.toThrow(message);
+    await expect(mutateImage(target, descriptor, { labels: { a: "b" } })).rejects.toThrow(message);
+    await expect(readImageFile(target, manifest, "/a.txt")).rejects.toThrow(/^the image is not a container/);
   });
 
   it("refuses a layer entry that climbs out", async () => {

@@ -1,5 +1,5 @@
 import type { ImageManifest, ReadableTarget } from "@stevedore/core";
-import { hasImageConfig, LocalFormatError, UsageError } from "@stevedore/core";
+import { LocalFormatError } from "@stevedore/core";
 import {
   decompress,
   normalizeArchivePath,
@@ -8,6 +8,7 @@ import {
   type TarStreamEntry,
   type TarWriterEntry,
 } from "@stevedore/tar";
+import { checkHasFileSystem } from "./read-documents.js";
 
 /** A layer entry as the merged file system holds it: its normalised path, and the layer it came from. */
 export interface MergedEntry {
@@ -32,19 +33,15 @@ interface LayerState {
  * hidden too. Whiteouts themselves are not returned. Each entry's content must be read (or not) before
  * the next is asked for. A layer entry with an unsafe path (absolute after `/` is dropped, or with `..`)
  * fails with `LocalFormatError`. An artifact (no image config: a Helm chart, an SBOM) has no file system
- * and is refused with `UsageError` before any layer is read.
+ * and is refused with `UsageError`, naming it as `where`, before any layer is read.
  */
 export async function* mergedEntries(
   target: ReadableTarget,
   manifest: ImageManifest,
   signal?: AbortSignal,
+  where = "the image",
 ): AsyncGenerator<MergedEntry, void, undefined> {
-  if (!hasImageConfig(manifest)) {
-    const type = manifest.artifactType ?? manifest.config.mediaType;
-    throw new UsageError(
-      `not a container image (artifact type ${type}): it has no file system; pull the artifact's files instead`,
-    );
-  }
+  checkHasFileSystem(manifest, where);
   const state: LayerState = { seen: new Map(), deleted: new Set(), opaque: new Set() };
   for (let layer = manifest.layers.length - 1; layer >= 0; layer -= 1) {
     const descriptor = manifest.layers[layer]!;

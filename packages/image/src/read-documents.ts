@@ -1,12 +1,11 @@
 import { readAll } from "@stevedore/blob";
 import type { Descriptor, ImageManifest, ParsedManifest, ReadableTarget } from "@stevedore/core";
 import {
+  checkContainerImage,
   defaultManifestMaxBytes,
-  hasImageConfig,
   ManifestError,
   maxImageConfigBytes,
   parseManifest,
-  UsageError,
 } from "@stevedore/core";
 
 /** A JSON object as parsed, key order kept, so what an edit leaves alone is written back as it was. */
@@ -25,6 +24,20 @@ export async function readManifest(
   return parseManifest(bytes, descriptor.mediaType);
 }
 
+/**
+ * Refuses an artifact (no image config: a Helm chart, an SBOM) where an image's file system is needed,
+ * to edit, export or read from: one message for every edit, `exportFilesystem` and `readImageFile`.
+ *
+ * @throws UsageError naming `where` and the artifact's type.
+ */
+export function checkHasFileSystem(manifest: ImageManifest, where: string): void {
+  checkContainerImage(
+    manifest,
+    where,
+    "it has no file system to edit or read; pull the artifact's files instead",
+  );
+}
+
 /** An image manifest's config, as bytes and as a parsed object. Artifacts (no image config) are refused: `UsageError`. */
 export async function readConfig(
   target: ReadableTarget,
@@ -32,12 +45,7 @@ export async function readConfig(
   where: string,
   signal?: AbortSignal,
 ): Promise<{ bytes: Uint8Array; config: JsonObject }> {
-  if (!hasImageConfig(manifest)) {
-    // The artifact is valid: the edit does not apply to it (exit 2, not a content error).
-    throw new UsageError(
-      `${where} is not a container image (its config is ${manifest.config.mediaType}): it has no file system to edit`,
-    );
-  }
+  checkHasFileSystem(manifest, where);
   const bytes = await readAll(
     await target.fetch(manifest.config, signal === undefined ? {} : { signal }),
     maxImageConfigBytes,

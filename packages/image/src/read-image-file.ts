@@ -22,7 +22,8 @@ const maxLinks = 40;
  * that layer.
  *
  * @throws NotFoundError when the image has no such file (never had it, or a layer deleted it).
- * @throws UsageError when the path is a directory, a device or a FIFO, or is not a safe path.
+ * @throws UsageError when the path is a directory, a device or a FIFO, or is not a safe path, or when the
+ *   manifest is an artifact's (named in the message as `where`, default "the image").
  * @example
  * ```ts
  * const file = await readImageFile(target, manifest, "/etc/os-release");
@@ -33,13 +34,13 @@ export async function readImageFile(
   target: ReadableTarget,
   manifest: ImageManifest,
   path: string,
-  options: { signal?: AbortSignal } = {},
+  options: { signal?: AbortSignal; where?: string } = {},
 ): Promise<ImageFile> {
   const first = stripped(path);
   if (first === undefined) throw new UsageError(`${JSON.stringify(path)} is not a path inside the image`);
   let wanted: string = first;
   for (let hops = 0; hops <= maxLinks; hops += 1) {
-    const iterator = mergedEntries(target, manifest, options.signal);
+    const iterator = mergedEntries(target, manifest, options.signal, options.where);
     let found: MergedEntry | undefined;
     let redirect: string | undefined;
     for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) {

@@ -1,4 +1,5 @@
-import { isDigest, LocalFormatError } from "@stevedore/core";
+import { throwIfAborted } from "@stevedore/blob";
+import { defaultManifestMaxBytes, isDigest, LocalFormatError, UsageError } from "@stevedore/core";
 import type { TarEntry } from "@stevedore/tar";
 import { indexTar, normalizeArchivePath, openRandomAccessFile, resolveArchiveLink } from "@stevedore/tar";
 
@@ -82,6 +83,19 @@ export function createArchiveEntries(entries: readonly TarEntry[], where: string
     },
     files: () => files.entries(),
   };
+}
+
+/**
+ * The largest manifest an archive reader reads (`maxManifestBytes`, default 4 MiB, as a remote's), checked
+ * before any I/O, as is the signal.
+ */
+export function archiveManifestLimit(options: { signal?: AbortSignal; maxManifestBytes?: number }): number {
+  throwIfAborted(options.signal);
+  const maxManifestBytes = options.maxManifestBytes ?? defaultManifestMaxBytes;
+  if (!Number.isSafeInteger(maxManifestBytes) || maxManifestBytes < 1) {
+    throw new UsageError(`maxManifestBytes must be a positive integer, got ${String(maxManifestBytes)}`);
+  }
+  return maxManifestBytes;
 }
 
 /** Indexes the tar at `path` (headers only); a file that is not a safe, readable tar is a `LocalFormatError`. */

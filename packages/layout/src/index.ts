@@ -1,5 +1,5 @@
-export type { ArchiveFormat } from "./archive-format.js";
-export { archiveFormatOf } from "./archive-format.js";
+export type { ArchiveFormat, OpenArchiveOptions, OpenedArchive } from "./archive-format.js";
+export { archiveFormatOf, openArchive } from "./archive-format.js";
 export type {
   DockerArchiveImage,
   DockerArchiveTarget,

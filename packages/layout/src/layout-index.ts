@@ -4,13 +4,35 @@
  * index to add a tag does not drop fields other tools put there.
  */
 import type { Descriptor } from "@stevedore/core";
-import { isDigest, LocalFormatError, MediaType } from "@stevedore/core";
+import { formatReference, isDigest, LocalFormatError, MediaType, parseReference } from "@stevedore/core";
 
 /** The annotation that names a "tag" in an image layout (§12.6). */
 export const refNameAnnotation = "org.opencontainers.image.ref.name";
 
 /** The full image name containerd and Docker 25+ put beside it (§13.2). */
 export const imageNameAnnotation = "io.containerd.image.name";
+
+/** `nginx` and `docker.io/library/nginx:latest` give the same string; `undefined` if not a reference. */
+export function normalizeName(name: string): string | undefined {
+  try {
+    return formatReference(parseReference(name, { defaultTag: "latest" }));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The entry of `manifests` a name picks by its full image name (`io.containerd.image.name`, as buildkit,
+ * containerd and Docker 25+ write it): `app:v1` and `docker.io/library/app:v1` pick the same.
+ */
+export function findByImageName(manifests: readonly Descriptor[], name: string): Descriptor | undefined {
+  const wanted = normalizeName(name);
+  if (wanted === undefined) return undefined;
+  return manifests.find((entry) => {
+    const imageName = entry.annotations?.[imageNameAnnotation];
+    return imageName !== undefined && normalizeName(imageName) === wanted;
+  });
+}
 
 /** The parsed `index.json`: its other fields, and its entries. */
 export interface LayoutIndex {

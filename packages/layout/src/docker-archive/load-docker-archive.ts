@@ -2,7 +2,7 @@ import { readAll } from "@stevedore/blob";
 import type { Descriptor } from "@stevedore/core";
 import { digestOf, LocalFormatError, MediaType, manifestTooLargeError } from "@stevedore/core";
 import type { TarEntry } from "@stevedore/tar";
-import { type ArchiveEntries, digestFromName, indexArchive } from "../archive-entries.js";
+import { type ArchiveEntries, digestFromName } from "../archive-entries.js";
 import { type LayoutIndex, parseJsonObject, parseLayoutIndex } from "../layout-index.js";
 import { readFileStream } from "../read-file-stream.js";
 import { type DockerSaveEntry, parseDockerSaveManifest } from "./docker-save-manifest.js";
@@ -35,12 +35,15 @@ export interface LoadedArchive {
 const maxDocumentBytes = 16 * 1024 * 1024;
 
 /**
- * Indexes a `docker save` archive and reads its documents (`spec/PROTOCOL.md` §13.2): `index.json`,
+ * Reads the documents of an indexed `docker save` archive (`spec/PROTOCOL.md` §13.2): `index.json`,
  * `manifest.json` and each image's config. Paths are checked by `createArchiveEntries`; every problem is a
  * one-line `LocalFormatError` naming the archive and the document.
  */
-export async function loadDockerArchive(path: string, maxManifestBytes: number): Promise<LoadedArchive> {
-  const entries = await indexArchive(path);
+export async function loadDockerArchive(
+  path: string,
+  entries: ArchiveEntries,
+  maxManifestBytes: number,
+): Promise<LoadedArchive> {
   const readDocument = async (entry: TarEntry, limit = maxDocumentBytes): Promise<Uint8Array> => {
     if (entry.size > limit)
       throw new LocalFormatError(`${path}: ${entry.name} is larger than ${limit} bytes`);

@@ -1,17 +1,10 @@
 import { bufferSource, throwIfAborted, verifyContent } from "@stevedore/blob";
 import type { Descriptor, ReadableTarget, TagLister } from "@stevedore/core";
-import {
-  defaultManifestMaxBytes,
-  formatReference,
-  MediaType,
-  NotFoundError,
-  parseDigest,
-  parseReference,
-  UsageError,
-} from "@stevedore/core";
+import { MediaType, NotFoundError, parseDigest, UsageError } from "@stevedore/core";
 import type { TarEntry } from "@stevedore/tar";
+import { type ArchiveEntries, archiveManifestLimit, indexArchive } from "../archive-entries.js";
 import { isContentDigest } from "../is-content-digest.js";
-import { imageNameAnnotation, refNameAnnotation } from "../layout-index.js";
+import { findByImageName, normalizeName, refNameAnnotation } from "../layout-index.js";
 import { readFileStream } from "../read-file-stream.js";
 import { describeArchiveImages } from "./describe-archive-images.js";
 import { loadDockerArchive } from "./load-docker-archive.js";
@@ -69,12 +62,17 @@ export async function openDockerArchive(
   path: string,
   options: OpenDockerArchiveOptions = {},
 ): Promise<DockerArchiveTarget> {
-  throwIfAborted(options.signal);
-  const maxManifestBytes = options.maxManifestBytes ?? defaultManifestMaxBytes;
-  if (!Number.isSafeInteger(maxManifestBytes) || maxManifestBytes < 1) {
-    throw new UsageError(`maxManifestBytes must be a positive integer, got ${String(maxManifestBytes)}`);
-  }
-  const archive = await loadDockerArchive(path, maxManifestBytes);
+  const maxManifestBytes = archiveManifestLimit(options);
+  return dockerArchiveOf(path, await indexArchive(path), maxManifestBytes);
+}
+
+/** {@link openDockerArchive} of an archive already indexed (`openArchive` indexes a file once). */
+export async function dockerArchiveOf(
+  path: string,
+  entries: ArchiveEntries,
+  maxManifestBytes: number,
+): Promise<DockerArchiveTarget> {
+  const archive = await loadDockerArchive(path, entries, maxManifestBytes);
   const { blobs, layoutIndex } = archive;
   const images = archive.images ?? [];
   const descriptors = describeArchiveImages(archive);
@@ -117,17 +115,11 @@ export async function openDockerArchive(
         return descriptors.describe(image);
       }
     }
-    for (const entry of layoutIndex?.manifests ?? []) {
-      const refName = entry.annotations?.[refNameAnnotation];
-      const imageName = entry.annotations?.[imageNameAnnotation];
-      if (
-        refName === reference ||
-        (wanted !== undefined && imageName !== undefined && normalizeName(imageName) === wanted)
-      ) {
-        return pick(entry);
-      }
-    }
-    return undefined;
+    const manifests = layoutIndex?.manifests ?? [];
+    const listed =
+      manifests.find((entry) => entry.annotations?.[refNameAnnotation] === reference) ??
+      findByImageName(manifests, reference);
+    return listed === undefined ? undefined : pick(listed);
   };
 
   const resolvePosition = async (position: number): Promise<Descriptor | undefined> => {
@@ -211,15 +203,6 @@ export async function openDockerArchive(
       yield* [...names].sort();
     },
   };
-}
-
-/** `nginx` and `docker.io/library/nginx:latest` give the same string; `undefined` if not a reference. */
-function normalizeName(name: string): string | undefined {
-  try {
-    return formatReference(parseReference(name, { defaultTag: "latest" }));
-  } catch {
-    return undefined;
-  }
 }
 
 function pick(entry: Descriptor): Descriptor {

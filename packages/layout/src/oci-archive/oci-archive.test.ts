@@ -19,7 +19,7 @@ import {
   describeTargetContract,
   pushFixture,
 } from "../../../blob/src/test-support/target-contract.js";
-import { archiveFormatOf } from "../archive-format.js";
+import { archiveFormatOf, openArchive } from "../archive-format.js";
 import { writeDockerArchive } from "../docker-archive/write-docker-archive.js";
 import { openOciArchive } from "./open-oci-archive.js";
 import { writeOciArchive } from "./write-oci-archive.js";
@@ -104,6 +104,35 @@ describe("openOciArchive", () => {
     expect(await archive.resolve("")).toEqual(fixture.manifest.descriptor);
     expect(await archive.resolve("@0")).toEqual(fixture.manifest.descriptor);
     await expect(archive.resolve("latest")).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it("finds an image by the full name buildkit and Docker 25+ write beside its tag", async () => {
+    const named = {
+      ...fixture.manifest.descriptor,
+      annotations: {
+        "io.containerd.image.name": "docker.io/library/app:v1",
+        "org.opencontainers.image.ref.name": "v1",
+      },
+    };
+    const file = await saved(
+      await tarBytes([
+        layoutFile,
+        entry("index.json", JSON.stringify({ schemaVersion: 2, manifests: [named] })),
+        ...[...fixture.blobs, fixture.manifest].map((item) => blobEntry(item.bytes)),
+      ]),
+    );
+    for (const reference of ["v1", "app:v1", "docker.io/library/app:v1", "library/app:v1"]) {
+      const archive = await openOciArchive(file);
+      expect({ reference, found: await archive.resolve(reference) }).toEqual({
+        reference,
+        found: fixture.manifest.descriptor,
+      });
+    }
+    // Named as a docker archive, it is read as the OCI archive it is, and finds the same.
+    const opened = await openArchive(file, "docker-archive");
+    expect(opened.format).toBe("oci-archive");
+    expect(await opened.target.resolve("docker.io/library/app:v1")).toEqual(fixture.manifest.descriptor);
+    await expect((await openOciArchive(file)).resolve("app:v2")).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it("leaves referrers indexes out of images and tags, and asks for a name among several images", async () => {
@@ -300,5 +329,36 @@ describe("archiveFormatOf", () => {
     await expect(archiveFormatOf(await saved(encoder.encode("not a tar at all")))).rejects.toBeInstanceOf(
       LocalFormatError,
     );
+  });
+
+  it("opens an archive named as one format in the other when that is all it is", async () => {
+    const directory = await temporaryDirectory();
+    const memory = createMemoryTarget();
+    await pushFixture(memory, fixture);
+    const formatOf = async (path: string, named?: "docker-archive" | "oci-archive") =>
+      (await openArchive(path, named)).format;
+    // Docker ≥ 25 (and writeDockerArchive) write both: each name is read as it says; a bare file as docker.
+    const both = join(directory, "docker.tar");
+    await writeDockerArchive(both, [
+      { source: memory, descriptor: fixture.manifest.descriptor, repoTags: ["app:v1"] },
+    ]);
+    expect(await formatOf(both, "docker-archive")).toBe("docker-archive");
+    expect(await formatOf(both, "oci-archive")).toBe("oci-archive");
+    expect(await formatOf(both)).toBe("docker-archive");
+    // An OCI archive named as a docker archive: read as the OCI archive it is, its tag and image found.
+    const oci = await fixtureArchive(directory);
+    const opened = await openArchive(oci, "docker-archive");
+    expect(opened.format).toBe("oci-archive");
+    expect(await opened.target.resolve("@0")).toEqual(fixture.manifest.descriptor);
+    // A Docker < 25 archive (manifest.json only) named as an OCI archive: read as a docker archive.
+    const legacy = await saved(await tarBytes([entry("manifest.json", "[]")]));
+    expect(await formatOf(legacy, "oci-archive")).toBe("docker-archive");
+    // Neither: the named format's reader says what is missing; unnamed, that it is neither.
+    const other = await saved(await tarBytes([entry("hello.txt", "hi")]));
+    await expect(openArchive(other, "oci-archive")).rejects.toThrow(
+      /is not an OCI archive: oci-layout is missing/,
+    );
+    await expect(openArchive(other, "docker-archive")).rejects.toThrow(/is not a docker save archive/);
+    await expect(openArchive(other, undefined)).rejects.toThrow(/is neither a docker archive/);
   });
 });

@@ -10,7 +10,6 @@ import type {
 import {
   checkByteRange,
   DigestMismatchError,
-  defaultManifestMaxBytes,
   digestAlgorithm,
   digestOf,
   isReferrersTag,
@@ -24,9 +23,20 @@ import {
   UsageError,
 } from "@stevedore/core";
 import type { TarEntry } from "@stevedore/tar";
-import { digestFromName, indexArchive } from "../archive-entries.js";
+import {
+  type ArchiveEntries,
+  archiveManifestLimit,
+  digestFromName,
+  indexArchive,
+} from "../archive-entries.js";
 import { isContentDigest } from "../is-content-digest.js";
-import { checkLayoutFile, parseLayoutIndex, pickDescriptor, refNameAnnotation } from "../layout-index.js";
+import {
+  checkLayoutFile,
+  findByImageName,
+  parseLayoutIndex,
+  pickDescriptor,
+  refNameAnnotation,
+} from "../layout-index.js";
 import { readFileStream } from "../read-file-stream.js";
 
 /** One image of an OCI archive: an `index.json` entry (referrers indexes left out). */
@@ -77,12 +87,16 @@ export async function openOciArchive(
   path: string,
   options: OpenOciArchiveOptions = {},
 ): Promise<OciArchiveTarget> {
-  throwIfAborted(options.signal);
-  const maxManifestBytes = options.maxManifestBytes ?? defaultManifestMaxBytes;
-  if (!Number.isSafeInteger(maxManifestBytes) || maxManifestBytes < 1) {
-    throw new UsageError(`maxManifestBytes must be a positive integer, got ${String(maxManifestBytes)}`);
-  }
-  const entries = await indexArchive(path);
+  const maxManifestBytes = archiveManifestLimit(options);
+  return ociArchiveOf(path, await indexArchive(path), maxManifestBytes);
+}
+
+/** {@link openOciArchive} of an archive already indexed (`openArchive` indexes a file once). */
+export async function ociArchiveOf(
+  path: string,
+  entries: ArchiveEntries,
+  maxManifestBytes: number,
+): Promise<OciArchiveTarget> {
   const readSmall = async (entry: TarEntry): Promise<Uint8Array> => {
     if (entry.size > maxManifestBytes)
       throw manifestTooLargeError(`${path}: ${entry.name}`, maxManifestBytes);
@@ -149,9 +163,10 @@ export async function openOciArchive(
       const listed = layoutIndex.manifests.find((entry) => entry.digest === reference);
       return listed === undefined ? manifestBlob(reference) : pickDescriptor(listed);
     }
-    const tagged = layoutIndex.manifests.find(
-      (entry) => entry.annotations?.[refNameAnnotation] === reference,
-    );
+    // A tag (`ref.name`), else a full image name as buildkit and Docker 25+ write it beside the tag.
+    const tagged =
+      layoutIndex.manifests.find((entry) => entry.annotations?.[refNameAnnotation] === reference) ??
+      findByImageName(layoutIndex.manifests, reference);
     return tagged === undefined ? undefined : pickDescriptor(tagged);
   };
 
