@@ -272,6 +272,25 @@ describe("the bundled stevedore", () => {
     }
   });
 
+  it("runs one full collection once a pull holds many buffers, and only one", async () => {
+    // 48 MiB in 4 layers: the buffers pass the timer's limits more than once.
+    const host = await imageRegistry(4, 12 * 1024 * 1024);
+    const destination = await mkdtemp(join(tmpdir(), "stevedore-cli-bundle-pull-"));
+    try {
+      const pull = await run(
+        ["pull", `${host}/app:v1`, `oci:${join(destination, "out")}:v1`, "--quiet"],
+        ["--trace-gc"],
+      );
+      expect(pull.code).toBe(0);
+      // V8 names collections asked for by `gc()` "testing": the timer's minor ones and its one full one.
+      const asked = pull.stdout.split("\n").filter((line) => line.includes("testing"));
+      expect(asked.filter((line) => line.includes("Mark-Compact"))).toHaveLength(1);
+      expect(asked.filter((line) => line.includes("Scavenge")).length).toBeGreaterThan(0);
+    } finally {
+      await rm(destination, { recursive: true, force: true });
+    }
+  });
+
   it("keeps undici's WebAssembly parser on Liftoff: exit never waits for a TurboFan compile", async () => {
     // 16 blobs are enough for V8's default budget to recompile the parser with TurboFan.
     const host = await imageRegistry(16, 512 * 1024);

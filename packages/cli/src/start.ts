@@ -35,10 +35,19 @@ const limitYoungGeneration = (): void => {
   // about steady once they have loaded): its growth from here stands for the buffers' without reading
   // `process.memoryUsage()`, which also reads the RSS from /proc (docs/decisions/0024-tls-small-blobs.md).
   const atStart = getHeapStatistics().external_memory;
+  let fullCollectionDone = false;
   setInterval(() => {
-    if (getHeapStatistics().external_memory - atStart <= 8 * 1024 * 1024) return;
+    const grown = getHeapStatistics().external_memory - atStart;
+    if (grown <= 8 * 1024 * 1024) return;
     collect ??= gcFunction() ?? null;
-    if (typeof collect === "function") collect({ type: "minor" });
+    if (typeof collect !== "function") return;
+    // Once, the first time the buffers pass 16 MiB, a full collection: without it dead buffers pile up
+    // in the old generation until V8 runs its own, which raises a pull's peak memory; run again and again,
+    // it slows large plain-HTTP pulls (docs/decisions/0028-one-full-collection.md).
+    if (!fullCollectionDone && grown > 16 * 1024 * 1024) {
+      fullCollectionDone = true;
+      collect({ type: "major" });
+    } else collect({ type: "minor" });
   }, 20).unref();
 };
 
