@@ -19,17 +19,25 @@ import type { TlsOptions } from "./transport-options.js";
 /** The composed dispatcher and how to close what the transport opened. */
 export interface TransportDispatcher {
   dispatcher: Dispatcher;
+  /** Where requests marked `bulk` go: HTTP/1.1 pools of their own when the others may speak h2. */
+  bulkDispatcher: Dispatcher;
   close(): Promise<void>;
 }
 
 /** Builds the connection pools (unless the caller gave a dispatcher) and composes the interceptors. */
 export function createDispatcher(resolved: ResolvedTransportOptions, debug: DebugLog): TransportDispatcher {
-  const own = resolved.dispatcher === undefined ? createConnections(resolved) : undefined;
-  const base = resolved.dispatcher ?? own!;
+  const own = resolved.dispatcher === undefined ? createConnections(resolved, resolved.http2) : undefined;
+  // Through a proxy the pools keep undici's connector, and h2 is never offered there (createAgent).
+  const ownBulk =
+    own !== undefined && resolved.http2 && resolved.proxy === undefined
+      ? createConnections(resolved, false)
+      : undefined;
+  const dispatcher = composeInterceptors(resolved.dispatcher ?? own!, resolved, debug);
   return {
-    dispatcher: composeInterceptors(base, resolved, debug),
+    dispatcher,
+    bulkDispatcher: ownBulk === undefined ? dispatcher : composeInterceptors(ownBulk, resolved, debug),
     close: async () => {
-      await own?.close();
+      await Promise.all([own?.close(), ownBulk?.close()]);
     },
   };
 }
@@ -59,8 +67,8 @@ export function composeInterceptors(
   ]);
 }
 
-function createConnections(resolved: ResolvedTransportOptions): Dispatcher {
-  const fallback = createAgent(resolved, connectionTls(resolved.tls, "tls"));
+function createConnections(resolved: ResolvedTransportOptions, http2: boolean): Dispatcher {
+  const fallback = createAgent(resolved, connectionTls(resolved.tls, "tls"), http2);
   const routes = new Map<string, Dispatcher>();
   for (const [key, host] of resolved.hosts) {
     if (!hasTls(host)) continue;
@@ -68,12 +76,12 @@ function createConnections(resolved: ResolvedTransportOptions): Dispatcher {
     for (const field of ["ca", "cert", "key", "passphrase", "insecure"] as const) {
       if (host[field] !== undefined) Object.assign(merged, { [field]: host[field] });
     }
-    routes.set(key, createAgent(resolved, connectionTls(merged, `hosts[${JSON.stringify(key)}]`)));
+    routes.set(key, createAgent(resolved, connectionTls(merged, `hosts[${JSON.stringify(key)}]`), http2));
   }
   return routes.size === 0 ? fallback : new HostRouter(fallback, routes);
 }
 
-function createAgent(resolved: ResolvedTransportOptions, tls: ConnectionOptions): Dispatcher {
+function createAgent(resolved: ResolvedTransportOptions, tls: ConnectionOptions, http2: boolean): Dispatcher {
   const common = {
     keepAliveTimeout: resolved.keepAlive.timeout,
     keepAliveMaxTimeout: resolved.keepAlive.maxTimeout,
@@ -81,8 +89,8 @@ function createAgent(resolved: ResolvedTransportOptions, tls: ConnectionOptions)
   if (resolved.proxy === undefined) {
     return new Agent({
       ...common,
-      allowH2: resolved.http2,
-      connect: createConnector({ timeout: resolved.timeouts.connect, tls, http2: resolved.http2 }),
+      allowH2: http2,
+      connect: createConnector({ timeout: resolved.timeouts.connect, tls, http2 }),
     });
   }
   // Every value is passed explicitly (empty = none): EnvHttpProxyAgent reads process.env for any it lacks.

@@ -37,6 +37,8 @@ import { createTransportResponse, type RawResponse, type TransportResponse } fro
 export interface SendContext {
   resolved: ResolvedTransportOptions;
   dispatcher: Dispatcher;
+  /** Where requests marked `bulk` go (the same as `dispatcher` unless h2 may be spoken). */
+  bulkDispatcher: Dispatcher;
   debug: DebugLog;
   /** Sees the headers and status of every response (after redirects and retries), for warnings. */
   onHeaders: (headers: RawResponse["headers"], status: number) => void;
@@ -206,7 +208,7 @@ export function createSend(context: SendContext): (request: TransportRequest) =>
         // so that was one new TCP connection per blob (push of 500 layers: 508 connections, now 8).
         reset: false,
       };
-      const raw = await context.dispatcher.request(options);
+      const raw = await (prepared.bulk ? context.bulkDispatcher : context.dispatcher).request(options);
       const history = (raw.context as { history?: readonly URL[] } | undefined)?.history ?? [];
       const finalUrl = new URL((history.at(-1) ?? url).href);
       context.onHeaders(raw.headers, raw.statusCode);

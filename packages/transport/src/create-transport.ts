@@ -58,13 +58,14 @@ const maxRememberedWarnings = 1000;
 export function createTransport(options: TransportOptions = {}): Transport {
   const resolved = resolveOptions(options);
   const debug = createDebugLog(isolate(resolved.onDebug));
-  const { dispatcher, close } = createDispatcher(resolved, debug);
+  const { dispatcher, bulkDispatcher, close } = createDispatcher(resolved, debug);
   const seenWarnings = new Set<string>();
   const onWarning = isolate(resolved.onWarning);
   const watchRateLimit = createRateLimitWatch();
   const send = createSend({
     resolved,
     dispatcher,
+    bulkDispatcher,
     debug,
     schemes: createSchemePolicy(resolved, dispatcher, debug),
     onHeaders(headers, status) {

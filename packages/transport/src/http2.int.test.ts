@@ -100,6 +100,38 @@ describe("http2", () => {
     expect(versions).toEqual([`1.1 GET /v2/app/blobs/${digest}`]);
   });
 
+  it("sends a bulk GET over HTTP/1.1 beside the h2 connection the other requests share", async () => {
+    const { origin, versions } = await h2Server();
+    const client = transport();
+    const send = async (bulk: boolean | undefined): Promise<Buffer> => {
+      const response = await client.send({
+        method: "GET",
+        url: `${origin}/v2/app/blobs/${digest}`,
+        ...bearer,
+        ...(bulk === undefined ? {} : { bulk }),
+      });
+      return Buffer.from(await response.bytes());
+    };
+    for (const answer of [await send(undefined), await send(true), await send(false), await send(true)]) {
+      expect(answer.equals(blob)).toBe(true);
+    }
+    const path = `GET /v2/app/blobs/${digest}`;
+    expect(versions).toEqual([`2.0 ${path}`, `1.1 ${path}`, `2.0 ${path}`, `1.1 ${path}`]);
+    // With http2 off everything is HTTP/1.1 already; a bulk GET changes nothing.
+    versions.length = 0;
+    const plain = await transport({ http2: false }).send({
+      method: "GET",
+      url: `${origin}/v2/app/blobs/${digest}`,
+      ...bearer,
+      bulk: true,
+    });
+    expect(Buffer.from(await plain.bytes()).equals(blob)).toBe(true);
+    expect(versions).toEqual([`1.1 ${path}`]);
+    await expect(client.send({ method: "GET", url: origin, bulk: "yes" as never })).rejects.toThrow(
+      "bulk must be true or false",
+    );
+  });
+
   it("speaks HTTP/1.1 to a server that refuses h2", async () => {
     const versions: string[] = [];
     const server = await startRecordingServer((request, response) => {

@@ -39,6 +39,12 @@ export interface TransportRequest {
   followRedirects?: boolean;
   /** Per-request timeouts in milliseconds, overriding the transport's. */
   timeouts?: { headers?: number; bodyIdle?: number };
+  /**
+   * A large body (a blob of many MiB): with `http2` on, it goes over HTTP/1.1 connections of its own,
+   * not the shared h2 one, since a registry serving h2 spends several times the CPU per byte and undici
+   * reads h2 slower (docs/decisions/0029-large-bodies-over-http1.md). Default `false`.
+   */
+  bulk?: boolean;
 }
 
 /** A {@link TransportRequest} after checking. */
@@ -55,6 +61,7 @@ export interface PreparedRequest {
   signal: AbortSignal | undefined;
   followRedirects: boolean;
   timeouts: { headers?: number; bodyIdle?: number };
+  bulk: boolean;
 }
 
 /** Checks and normalises `request`; throws `UsageError` on anything unusable. */
@@ -89,6 +96,9 @@ export function prepareRequest(request: TransportRequest): PreparedRequest {
   if (request.signal !== undefined && !(request.signal instanceof AbortSignal)) {
     throw new UsageError("signal must be an AbortSignal");
   }
+  if (request.bulk !== undefined && typeof request.bulk !== "boolean") {
+    throw new UsageError("bulk must be true or false");
+  }
   return {
     method,
     url,
@@ -102,6 +112,7 @@ export function prepareRequest(request: TransportRequest): PreparedRequest {
     signal: request.signal,
     followRedirects: request.followRedirects ?? true,
     timeouts: { ...timeouts },
+    bulk: request.bulk ?? false,
   };
 }
 

@@ -71,6 +71,33 @@ describe("getBlob over a real socket", () => {
     expect(resumedFrom).toBeLessThanOrEqual(half);
   });
 
+  it("asks for a large blob's body as bulk (HTTP/1.1 beside h2), resumed request included, and not a small one's", async () => {
+    const large = randomBytes(9 * 1024 * 1024);
+    const largeDescriptor: Descriptor = { ...descriptor, digest: sha256(large), size: large.length };
+    for (const [bytes, wanted, expected] of [
+      [large, largeDescriptor, true],
+      [blob, descriptor, false],
+    ] as const) {
+      const server = await startBlobServer(bytes, (_, index) => (index === 0 ? { cutAfter: 4096 } : {}));
+      cleanups.push(() => server.close());
+      const transport = createTransport({ retry: { maxRetries: 0 } });
+      cleanups.push(() => transport.close());
+      const bulk: (boolean | undefined)[] = [];
+      const recording: Transport = {
+        dispatcher: transport.dispatcher,
+        baseUrl: (host) => transport.baseUrl(host),
+        close: () => transport.close(),
+        send: (request) => {
+          bulk.push(request.bulk);
+          return transport.send(request);
+        },
+      };
+      const remote = createRemote({ transport: recording, registry: server.host, repository: "team/app" });
+      expect(Buffer.compare(await bytesOf(await remote.getBlob(wanted)), bytes)).toBe(0);
+      expect(bulk).toEqual([expected, expected]);
+    }
+  });
+
   it("also ends verified when the transport's own retry resumes the cut first", async () => {
     const server = await serve((_, index) => (index === 0 ? { cutAfter: half } : {}));
     const remote = remoteOn(server, {}, {});

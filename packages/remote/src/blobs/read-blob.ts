@@ -7,6 +7,12 @@ import { mapNotFound } from "../not-found.js";
 import type { RemoteContext } from "../remote-context.js";
 import { sendRoute } from "../send-route.js";
 
+/**
+ * From this many bytes a blob's body is a `bulk` request: over TLS it takes HTTP/1.1 connections of its
+ * own rather than the shared h2 one (docs/decisions/0029-large-bodies-over-http1.md).
+ */
+const bulkBytes = 8 * 1024 * 1024;
+
 /** Options of {@link readBlob}. */
 export interface ReadBlobOptions extends TargetCallOptions {
   /** First byte to read. Default 0. */
@@ -39,6 +45,7 @@ export async function readBlob(
   const start = options.start ?? 0;
   const end = options.end;
   const { where, signal } = options;
+  const bulk = (end ?? descriptor.size) - start >= bulkBytes;
 
   const open = async (position: number): Promise<Opened> => {
     const headers: Record<string, string> = {};
@@ -51,7 +58,7 @@ export async function readBlob(
         context,
         "blob-get",
         { digest: descriptor.digest },
-        { headers, signal, expect: [200, 206] },
+        { headers, signal, expect: [200, 206], bulk },
       );
     } catch (error) {
       throw mapNotFound(error, where);
