@@ -133,6 +133,18 @@ describe("cut connections", () => {
     expect(origin.requests[1]?.headers["if-match"]).toBe('"sha256:blob"');
   });
 
+  it("fails a body cut before it was first read, instead of leaving the reader waiting", async () => {
+    const origin = await cuttingServer(false);
+    const client = transport({ retry: { maxRetries: 0 } });
+
+    const response = await client.send({ method: "GET", url: `${origin.origin}/v2/app/blobs/sha256:blob` });
+    // The connection is cut while nobody reads the body yet.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const error = await rejection(response.bytes());
+
+    expect(NetworkError.isInstance(error)).toBe(true);
+  });
+
   it("fails the body stream with a typed error when the server cannot resume", async () => {
     const origin = await cuttingServer(false);
     const client = transport();

@@ -2,7 +2,7 @@
  * The response `send` resolves with. The body streams (blob downloads of many GiB go through it) and its
  * failures — a cut connection, a body timeout, an abort — arrive as stevedore errors, not undici ones.
  */
-import { Readable } from "node:stream";
+import { finished, Readable } from "node:stream";
 import { InvalidResponseError, redactUrl } from "@stevedore/core";
 import { toTransportError } from "./to-transport-error.js";
 
@@ -126,6 +126,10 @@ function mapBodyErrors(source: Readable, map: (error: unknown) => Error): Readab
     if (!output.push(chunk)) source.pause();
   });
   source.once("end", () => output.push(null));
-  source.once("error", (error) => output.destroy(map(error)));
+  // `finished`, not an `error` listener: the body is wrapped when first read, and a connection cut before
+  // that has already failed it; a listener added then never fires and the reader would wait forever.
+  finished(source, (error) => {
+    if (error) output.destroy(map(error));
+  });
   return output;
 }

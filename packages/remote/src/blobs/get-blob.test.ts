@@ -98,6 +98,15 @@ describe("getBlob over a real socket", () => {
     }
   });
 
+  it("resumes a body cut before it was first read", async () => {
+    const server = await serve((_, index) => (index === 0 ? { cutAfter: 1 } : {}));
+    const stream = await remoteOn(server).getBlob(descriptor);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(Buffer.compare(await bytesOf(stream), blob)).toBe(0);
+    // The byte that came before the cut was never read: the blob is asked for again from its start.
+    expect(server.requests.map((request) => request.range)).toEqual([undefined, undefined]);
+  });
+
   it("also ends verified when the transport's own retry resumes the cut first", async () => {
     const server = await serve((_, index) => (index === 0 ? { cutAfter: half } : {}));
     const remote = remoteOn(server, {}, {});
