@@ -21,6 +21,9 @@ const clientOptions = {
   transport: { clock: { sleep: async () => {} }, timeouts: { headers: 700, bodyIdle: 300 } },
 };
 
+/** How long one run may take before the campaign calls it hung. */
+const runLimitMilliseconds = 60_000;
+
 /** Options of {@link describeFaultCampaign}. */
 export interface FaultCampaignOptions {
   name: string;
@@ -111,11 +114,29 @@ export function describeFaultCampaign(options: FaultCampaignOptions): void {
             : kind === "push"
               ? ["push", `oci:${local.layout}:v1`, `${destinationHost}/${repository}:v1`]
               : ["copy", `${sourceHost}/${sourceRepository}:v1`, `${destinationHost}/${repository}:v1`];
-        const result = await runCli([...argv, "--quiet"], { clientOptions });
+        // A run that has not ended after a minute hangs (every fault meets a timeout or a retry limit):
+        // stopped and reported with its faults, instead of the whole campaign running into vitest's timeout.
+        const watchdog = new AbortController();
+        let pending = "";
+        const timer = setTimeout(() => {
+          pending = process.getActiveResourcesInfo().join(", ");
+          watchdog.abort();
+        }, runLimitMilliseconds);
+        // A hung run is reported with the requests it sent last (the client's debug lines).
+        const debug: string[] = [];
+        const result = await runCli([...argv, "--quiet"], {
+          clientOptions: { ...clientOptions, onDebug: (line) => debug.push(line) },
+          signal: watchdog.signal,
+        });
+        clearTimeout(timer);
         const context = `seed ${seed}, run ${run} (${argv.join(" ")}), exit ${result.code}, faults [${[
           ...source.injected,
           ...destination.injected,
         ].join("; ")}], stderr: ${result.stderr}`;
+        expect(
+          watchdog.signal.aborted,
+          `${context}: still running after ${runLimitMilliseconds} ms (pending: ${pending}); last requests:\n${debug.slice(-40).join("\n")}`,
+        ).toBe(false);
         const outcome = `${kind} ${result.code}`;
         outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
         if (kind === "pull") expect(await leftovers(into), context).toEqual([]);
