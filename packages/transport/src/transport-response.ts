@@ -2,7 +2,7 @@
  * The response `send` resolves with. The body streams (blob downloads of many GiB go through it) and its
  * failures — a cut connection, a body timeout, an abort — arrive as stevedore errors, not undici ones.
  */
-import { finished, Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { InvalidResponseError, redactUrl } from "@stevedore/core";
 import { toTransportError } from "./to-transport-error.js";
 
@@ -126,10 +126,12 @@ function mapBodyErrors(source: Readable, map: (error: unknown) => Error): Readab
     if (!output.push(chunk)) source.pause();
   });
   source.once("end", () => output.push(null));
-  // `finished`, not an `error` listener: the body is wrapped when first read, and a connection cut before
-  // that has already failed it; a listener added then never fires and the reader would wait forever.
-  finished(source, (error) => {
-    if (error) output.destroy(map(error));
-  });
+  source.once("error", (error) => output.destroy(map(error)));
+  // The body is wrapped when first read: a connection cut before that has failed it already, and no event
+  // comes any more. Without this the reader would wait forever.
+  if (source.destroyed && !source.readableEnded) {
+    const error = source.errored ?? new Error("the response body was closed before it ended");
+    process.nextTick(() => output.destroy(map(error)));
+  }
   return output;
 }
