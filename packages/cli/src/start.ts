@@ -41,9 +41,9 @@ const limitYoungGeneration = (): void => {
     if (grown <= 8 * 1024 * 1024) return;
     collect ??= gcFunction() ?? null;
     if (typeof collect !== "function") return;
-    // Once, the first time the buffers pass 16 MiB, a full collection: without it dead buffers pile up
-    // in the old generation until V8 runs its own, which raises a pull's peak memory; run again and again,
-    // it slows large plain-HTTP pulls (docs/decisions/0028-one-full-collection.md).
+    // Once, the first time the buffers pass twice the limit above, a full collection: without it dead
+    // buffers pile up in the old generation until V8 runs its own, which raises a pull's peak memory; run
+    // again and again, it slows large plain-HTTP pulls (docs/decisions/0028-one-full-collection.md).
     if (!fullCollectionDone && grown > 16 * 1024 * 1024) {
       fullCollectionDone = true;
       collect({ type: "major" });

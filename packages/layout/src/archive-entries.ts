@@ -86,8 +86,8 @@ export function createArchiveEntries(entries: readonly TarEntry[], where: string
 }
 
 /**
- * The largest manifest an archive reader reads (`maxManifestBytes`, default 4 MiB, as a remote's), checked
- * before any I/O, as is the signal.
+ * The largest manifest an archive reader reads (`maxManifestBytes`, default core's
+ * `defaultManifestMaxBytes`, as a remote's), checked before any I/O, as is the signal.
  */
 export function archiveManifestLimit(options: { signal?: AbortSignal; maxManifestBytes?: number }): number {
   throwIfAborted(options.signal);
